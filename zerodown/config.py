@@ -59,7 +59,9 @@ class Config:
         for field in dataclasses.fields(cls):  # type: ignore[arg-type]
             if field.name in self.values:
                 raw = self.values[field.name]
-                kwargs[field.name] = _coerce(field.name, raw, hints[field.name])
+                kwargs[field.name] = _coerce(
+                    field.name, raw, hints[field.name]
+                )
             elif (
                 field.default is dataclasses.MISSING
                 and field.default_factory is dataclasses.MISSING

@@ -5,12 +5,12 @@ Each carries its data as attributes (named in its ``template``) and a stable
 ``exit_code`` that the ``zerodown`` command returns::
 
     ZerodownError                         1
-    ├── ConfigError                       2   a setting is missing or malformed
-    ├── DatabaseUnreachable               1   the database URL does not answer
+    ├── ConfigError                       2   a setting is missing or bad
+    ├── DatabaseUnreachable               1   the database does not answer
     └── MigrationError                    1
         ├── ScriptError                   1   a revision script does not load
-        ├── LayoutError                   1   the expand/contract layout is broken
-        │   ├── MissingBranch                 no revision carries a branch label
+        ├── LayoutError                   1   expand/contract layout broken
+        │   ├── MissingBranch                 no revision has a branch label
         │   ├── MultipleHeads                 a branch has more than one head
         │   └── MissingDependency             a contract revision depends on
         │                                     no expand revision

@@ -29,9 +29,13 @@ class ZerodownGroup(click.Group):
             ctx.exit(err.exit_code)
 
 
-@click.group(cls=ZerodownGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=ZerodownGroup, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, prog_name="zerodown")
-@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
+@click.option(
+    "-v", "--verbose", count=True, help="Log more (-v info, -vv debug)."
+)
 def main(verbose: int) -> None:
     """Upgrade a distributed service with zero downtime.
 
@@ -40,7 +44,9 @@ def main(verbose: int) -> None:
     phase that runs once nothing old remains.
     """
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 def _register() -> None:

@@ -2,11 +2,233 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
 import click
 
 from zerodown.cli import main
+from zerodown.cli.render import console, table
+from zerodown.config import Config, load_config
+from zerodown.exceptions import EXIT_NOT_SAFE_YET
+from zerodown.migrations import api
+
+
+@main.command()
+@click.argument(
+    "directory", default="migrations", type=click.Path(path_type=Path)
+)
+@click.option(
+    "--ini",
+    "alembic_ini",
+    default="alembic.ini",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Where to write alembic.ini.",
+)
+@click.option(
+    "--database-url", help="sqlalchemy.url to write into alembic.ini."
+)
+def init(directory: Path, alembic_ini: Path, database_url: str | None) -> None:
+    """Scaffold an Alembic environment with expand and contract branches.
+
+    Writes alembic.ini, DIRECTORY/env.py wired to zerodown, and the base
+    revisions of the two branches in DIRECTORY/versions/expand and
+    DIRECTORY/versions/contract.  Existing files are never overwritten.
+    """
+    result = api.init(directory, alembic_ini, database_url)
+    for path in result.written:
+        click.echo(f"created {path}")
 
 
 @main.group()
-def db() -> None:
-    """Expand/contract schema migrations."""
+@click.option(
+    "-c",
+    "--config",
+    "alembic_ini",
+    default="alembic.ini",
+    show_default=True,
+    envvar="ZERODOWN_CONFIG",
+    type=click.Path(path_type=Path),
+    help="The project's alembic.ini.",
+)
+@click.option(
+    "--database-url",
+    default=None,
+    help="Database URL; overrides alembic.ini and ZERODOWN_DATABASE_URL.",
+)
+@click.pass_context
+def db(
+    ctx: click.Context, alembic_ini: Path, database_url: str | None
+) -> None:
+    """Expand/contract schema migrations (Alembic underneath)."""
+    ctx.obj = load_config(
+        alembic_ini,
+        pyproject=Path("pyproject.toml"),
+        overrides={"database_url": database_url},
+    )
+
+
+pass_config = click.make_pass_decorator(Config)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _sql_options(fn: F) -> F:
+    fn = click.option(
+        "--from",
+        "from_revision",
+        default=None,
+        help="With --sql: the revision the database is at.",
+    )(fn)
+    fn = click.option(
+        "--sql",
+        is_flag=True,
+        help="Print the SQL instead of running it (offline mode).",
+    )(fn)
+    return click.argument("revision", required=False)(fn)
+
+
+@db.command()
+@_sql_options
+@pass_config
+def expand(
+    config: Config, revision: str | None, sql: bool, from_revision: str | None
+) -> None:
+    """Run additive changes, safe while the old release serves.
+
+    Upgrades the expand branch to REVISION (default: its head); the same
+    as ``alembic upgrade expand@head``.
+    """
+    _report(api.expand(config, revision, sql, from_revision), "expand")
+
+
+@db.command()
+@_sql_options
+@pass_config
+def contract(
+    config: Config, revision: str | None, sql: bool, from_revision: str | None
+) -> None:
+    """Run destructive changes, once no old service remains.
+
+    Upgrades the contract branch to REVISION (default: its head); the same
+    as ``alembic upgrade contract@head``.
+    """
+    _report(api.contract(config, revision, sql, from_revision), "contract")
+
+
+def _report(sql: str | None, phase: str) -> None:
+    if sql is not None:
+        click.echo(sql, nl=False)
+    else:
+        click.echo(f"{phase}: done", err=True)
+
+
+@db.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@pass_config
+def status(config: Config, fmt: str) -> None:
+    """Show each branch's revision, head and pending revisions.
+
+    Exits 0 when the database is at both heads and 3 when work is pending.
+    """
+    state = api.status(config)
+    if fmt == "json":
+        click.echo(json.dumps(_status_json(state), indent=2))
+    else:
+        rows = [
+            (
+                str(b.phase),
+                b.current or "-",
+                b.head,
+                ", ".join(b.pending) or "none",
+            )
+            for b in state.branches
+        ]
+        console().print(
+            table("branch", "current", "head", "pending", rows=rows)
+        )
+    sys.exit(0 if state.up_to_date else EXIT_NOT_SAFE_YET)
+
+
+def _status_json(state: api.Status) -> dict[str, object]:
+    return {
+        "up_to_date": state.up_to_date,
+        "branches": {
+            str(b.phase): {
+                "current": b.current,
+                "head": b.head,
+                "pending": list(b.pending),
+            }
+            for b in state.branches
+        },
+    }
+
+
+@db.command()
+@pass_config
+def history(config: Config) -> None:
+    """List every revision, newest first, with its phase."""
+    rows = [
+        (
+            str(e.phase or "-"),
+            e.revision + (" (head)" if e.is_head else ""),
+            ", ".join(e.down_revision) or "-",
+            ", ".join(e.depends_on) or "-",
+            e.message.splitlines()[0] if e.message else "",
+        )
+        for e in api.history(config)
+    ]
+    console().print(
+        table(
+            "branch", "revision", "revises", "depends on", "message", rows=rows
+        )
+    )
+
+
+@db.command()
+@click.option("-m", "--message", required=True, help="What the change does.")
+@click.option(
+    "--autogenerate",
+    is_flag=True,
+    help="Compare the models with the database and split the changes.",
+)
+@click.option(
+    "--contract",
+    "with_contract",
+    is_flag=True,
+    help="Also write an (empty) contract script depending on the expand one.",
+)
+@pass_config
+def revision(
+    config: Config, message: str, autogenerate: bool, with_contract: bool
+) -> None:
+    """Write a new expand script and, when needed, its contract twin.
+
+    With --autogenerate, additive changes go to the expand script and
+    destructive or tightening ones to a contract script that depends on
+    it; a rename or type conversion is refused with the online operation
+    that performs it safely.
+    """
+    for path in api.revision(config, message, autogenerate, with_contract):
+        click.echo(f"created {path}")
+
+
+@db.command()
+@pass_config
+def check(config: Config) -> None:
+    """Validate the layout: one head per branch, contract dependencies."""
+    loaded = api.check(config)
+    click.echo(
+        f"ok: {len(loaded.all_revisions())} revisions in {loaded.location}"
+    )

@@ -45,9 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="comma-separated database backends for tests that use "
         f"zerodown_db ({', '.join(BACKENDS)}); default: sqlite",
     )
-    parser.addini(
-        "zerodown_backends", "default database backends", default=""
-    )
+    parser.addini("zerodown_backends", "default database backends", default="")
     parser.addini(
         "zerodown_alembic_ini",
         "alembic.ini of the project the built-in checks examine",

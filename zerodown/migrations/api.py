@@ -1,0 +1,314 @@
+"""The migration engine's command façade; the CLI is built from it.
+
+Each function takes a :class:`~zerodown.config.Config` and returns data;
+none of them prints.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from alembic import command
+from alembic import util as alembic_util
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import Script, ScriptDirectory
+
+from zerodown.config import Config
+from zerodown.exceptions import ConfigError, MigrationError
+from zerodown.migrations.database import connect
+from zerodown.migrations.env import CONNECTION_ATTRIBUTE, URL_ATTRIBUTE
+from zerodown.migrations.layout import Layout, load_layout
+from zerodown.migrations.phases import BRANCH_PHASES, Phase
+from zerodown.migrations.runtime import preflight
+from zerodown.migrations.scaffold import Scaffold, scaffold
+
+__all__ = [
+    "BranchStatus",
+    "HistoryEntry",
+    "MigrationSettings",
+    "Status",
+    "check",
+    "contract",
+    "expand",
+    "history",
+    "init",
+    "layout",
+    "revision",
+    "status",
+]
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class MigrationSettings:
+    """Settings of the migration engine (see :mod:`zerodown.config`)."""
+
+    database_url: str | None = None
+
+
+@dataclass(frozen=True)
+class BranchStatus:
+    phase: Phase
+    current: str | None
+    head: str
+    pending: tuple[str, ...]  # oldest first
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.pending
+
+
+@dataclass(frozen=True)
+class Status:
+    branches: tuple[BranchStatus, ...]
+
+    @property
+    def up_to_date(self) -> bool:
+        return all(branch.up_to_date for branch in self.branches)
+
+    def branch(self, phase: Phase) -> BranchStatus:
+        return next(b for b in self.branches if b.phase is phase)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    phase: Phase | None
+    revision: str
+    down_revision: tuple[str, ...]
+    depends_on: tuple[str, ...]
+    message: str
+    is_head: bool
+
+
+def init(
+    directory: Path, alembic_ini: Path, database_url: str | None = None
+) -> Scaffold:
+    """Scaffold an expand/contract Alembic environment."""
+    if database_url:
+        return scaffold(directory, alembic_ini, database_url)
+    return scaffold(directory, alembic_ini)
+
+
+def alembic_config(
+    config: Config, buffer: io.StringIO | None = None
+) -> AlembicConfig:
+    if config.alembic_ini is None or not config.alembic_ini.exists():
+        raise ConfigError(
+            problem=f"alembic.ini not found: {config.alembic_ini}"
+        )
+    cfg = AlembicConfig(str(config.alembic_ini), output_buffer=buffer)
+    url = _url(config)
+    if url:
+        cfg.attributes[URL_ATTRIBUTE] = url
+    return cfg
+
+
+def layout(config: Config) -> Layout:
+    """Load the revision scripts of ``config``'s alembic.ini."""
+    try:
+        scripts = ScriptDirectory.from_config(alembic_config(config))
+    except alembic_util.CommandError as err:
+        raise ConfigError(problem=str(err)) from err
+    return load_layout(scripts)
+
+
+def check(config: Config) -> Layout:
+    """Load and validate the layout: one head per branch, dependencies."""
+    loaded = layout(config)
+    loaded.validate()
+    return loaded
+
+
+def expand(
+    config: Config,
+    target: str | None = None,
+    sql: bool = False,
+    from_revision: str | None = None,
+) -> str | None:
+    """Apply expand revisions (``alembic upgrade expand@head``).
+
+    With ``sql`` nothing touches the database; the SQL is returned.
+    """
+    return _upgrade(config, Phase.EXPAND, target, sql, from_revision)
+
+
+def contract(
+    config: Config,
+    target: str | None = None,
+    sql: bool = False,
+    from_revision: str | None = None,
+) -> str | None:
+    """Apply contract revisions (``alembic upgrade contract@head``)."""
+    return _upgrade(config, Phase.CONTRACT, target, sql, from_revision)
+
+
+def _upgrade(
+    config: Config,
+    phase: Phase,
+    target: str | None,
+    sql: bool,
+    from_revision: str | None,
+) -> str | None:
+    loaded = check(config)
+    destination = _target(loaded, phase, target)
+    if sql:
+        buffer = io.StringIO()
+        cfg = alembic_config(config, buffer)
+        start = (
+            loaded.revision(from_revision).revision if from_revision else None
+        )
+        spec = f"{start}:{destination}" if start else destination
+        _alembic(command.upgrade, cfg, spec, sql=True)
+        return buffer.getvalue()
+    cfg = alembic_config(config)
+    with connect(_url(config)) as connection:
+        pending = _pending_for(loaded, connection, destination)
+        preflight(loaded, pending, connection.dialect.name)
+        cfg.attributes[CONNECTION_ATTRIBUTE] = connection
+        _alembic(command.upgrade, cfg, destination)
+        if connection.in_transaction():
+            connection.commit()
+    return None
+
+
+def _pending_for(
+    loaded: Layout, connection: sa.Connection, destination: str
+) -> list[str]:
+    """Revisions an upgrade to ``destination`` will run, oldest first."""
+    current = MigrationContext.configure(connection).get_current_heads()
+    if connection.in_transaction():
+        connection.commit()
+    applied = loaded.ancestors(current)
+    wanted = loaded.ancestors(
+        s.revision for s in loaded.scripts.get_revisions(destination) if s
+    )
+    ordered = [s.revision for s in reversed(loaded.all_revisions())]
+    return [rev for rev in ordered if rev in wanted - applied]
+
+
+def _target(loaded: Layout, phase: Phase, target: str | None) -> str:
+    if target is None:
+        return f"{phase.value}@head"
+    script = loaded.revision(target)
+    if loaded.phase_of(script) is not phase:
+        raise MigrationError(
+            problem=f"revision {script.revision} is not on the "
+            f"{phase.value} branch"
+        )
+    return script.revision
+
+
+def status(config: Config) -> Status:
+    """Per branch: the database's revision, the head, what is pending."""
+    loaded = check(config)
+    with connect(_url(config)) as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    applied = loaded.ancestors(current)
+    branches = []
+    for phase in BRANCH_PHASES:
+        members = loaded.branch(phase)
+        mine = [s.revision for s in members if s.revision in applied]
+        pending = [s.revision for s in members if s.revision not in applied]
+        branches.append(
+            BranchStatus(
+                phase=phase,
+                current=mine[0] if mine else None,
+                head=loaded.head(phase),
+                pending=tuple(reversed(pending)),
+            )
+        )
+    return Status(tuple(branches))
+
+
+def history(config: Config) -> list[HistoryEntry]:
+    """Every revision, newest first, with its phase."""
+    loaded = layout(config)
+    return [_entry(loaded, script) for script in loaded.all_revisions()]
+
+
+def _entry(loaded: Layout, script: Script) -> HistoryEntry:
+    return HistoryEntry(
+        phase=loaded.phase_of(script),
+        revision=script.revision,
+        down_revision=_tuple(script.down_revision),
+        depends_on=_tuple(script.dependencies),
+        message=(script.doc or "").strip(),
+        is_head=script.is_head,
+    )
+
+
+def revision(
+    config: Config,
+    message: str,
+    autogenerate: bool = False,
+    with_contract: bool = False,
+) -> list[Path]:
+    """Write the expand script and, when needed, its contract twin."""
+    loaded = check(config)
+    if autogenerate:
+        written = _autogenerate(config, message)
+    else:
+        written = [
+            loaded.scripts.generate_revision(
+                alembic_util.rev_id(),
+                message,
+                head="expand@head",
+                version_path=str(loaded.directory(Phase.EXPAND)),
+                refresh=True,
+            )
+        ]
+    if with_contract and len(written) == 1:
+        first = written[0]
+        assert first is not None
+        written.append(
+            loaded.scripts.generate_revision(
+                alembic_util.rev_id(),
+                message,
+                head="contract@head",
+                version_path=str(loaded.directory(Phase.CONTRACT)),
+                depends_on=first.revision,
+                refresh=True,
+            )
+        )
+    return [Path(script.path) for script in written if script is not None]
+
+
+def _autogenerate(config: Config, message: str) -> list[Script | None]:
+    cfg = alembic_config(config)
+    with connect(_url(config)) as connection:
+        cfg.attributes[CONNECTION_ATTRIBUTE] = connection
+        result = _alembic(
+            command.revision,
+            cfg,
+            message=message,
+            autogenerate=True,
+            head="expand@head",
+        )
+    return list(result) if isinstance(result, list) else [result]
+
+
+def _alembic(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    try:
+        return fn(*args, **kwargs)
+    except alembic_util.CommandError as err:
+        raise MigrationError(problem=str(err)) from err
+
+
+def _url(config: Config) -> str | None:
+    return config.settings(MigrationSettings).database_url
+
+
+def _tuple(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)

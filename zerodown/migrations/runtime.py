@@ -1,0 +1,223 @@
+"""Running revisions: which phase each step belongs to, and what it did.
+
+Alembic calls each revision's ``upgrade()`` and ``downgrade()`` and has no
+hook before a step, so :func:`track_steps` wraps those functions once per
+loaded module: the wrapper records the running step in a context variable,
+keeps a journal of the operations it applied, and turns a failure into
+:class:`MigrationFailed` (rolled back) or :class:`PartiallyApplied` (a
+backend whose DDL commits itself).  :func:`guarded_operations` installs the
+``op`` proxy that checks every operation against the running phase.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import inspect
+import io
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from alembic.operations import Operations
+from alembic.operations.base import AbstractOperations
+from alembic.operations import ops as alembic_ops
+from alembic.runtime.migration import MigrationContext
+
+from zerodown.exceptions import (
+    MigrationFailed,
+    PartiallyApplied,
+    PhaseViolation,
+    ZerodownError,
+)
+from zerodown.migrations import guard
+from zerodown.migrations.layout import Layout
+from zerodown.migrations.phases import Phase
+
+__all__ = [
+    "RunningStep",
+    "current_step",
+    "guarded_operations",
+    "preflight",
+    "track_steps",
+]
+
+LOG = logging.getLogger(__name__)
+
+_STEP: contextvars.ContextVar[RunningStep | None] = contextvars.ContextVar(
+    "zerodown_step", default=None
+)
+_WRAPPED = "__zerodown_wrapped__"
+
+
+@dataclass
+class RunningStep:
+    """One revision being applied in one direction."""
+
+    revision: str
+    phase: Phase | None
+    direction: str  # "upgrade" or "downgrade"
+    exceptions: tuple[guard.PhaseException, ...] = ()
+    journal: list[str] = field(default_factory=list)
+
+
+def current_step() -> RunningStep | None:
+    """The revision step running in this context, if any."""
+    return _STEP.get()
+
+
+def track_steps(layout: Layout, transactional_ddl: Callable[[], bool]) -> None:
+    """Wrap every revision's upgrade/downgrade with step tracking."""
+    for script in layout.all_revisions():
+        module = script.module
+        phase = layout.phase_of(script)
+        exceptions = tuple(getattr(module, "phase_exceptions", ()))
+        for direction in ("upgrade", "downgrade"):
+            fn = getattr(module, direction, None)
+            if fn is None or getattr(fn, _WRAPPED, False):
+                continue
+            step = functools.partial(
+                RunningStep, script.revision, phase, direction, exceptions
+            )
+            setattr(
+                module,
+                direction,
+                _tracked(fn, step, transactional_ddl),
+            )
+
+
+def _tracked(
+    fn: Callable[..., Any],
+    new_step: Callable[[], RunningStep],
+    transactional_ddl: Callable[[], bool],
+) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        step = new_step()
+        token = _STEP.set(step)
+        LOG.info("%s %s (%s)", step.direction, step.revision, step.phase)
+        try:
+            return fn(*args, **kwargs)
+        except Exception as err:
+            raise _failure(step, err, transactional_ddl()) from err
+        finally:
+            _STEP.reset(token)
+
+    setattr(run, _WRAPPED, True)
+    return run
+
+
+def _failure(
+    step: RunningStep, err: Exception, transactional: bool
+) -> Exception:
+    failed_at = _failed_at(step, err)
+    if step.journal and not transactional:
+        return PartiallyApplied(
+            revision=step.revision,
+            step=failed_at,
+            dialect=_DIALECT.get(),
+            applied="; ".join(step.journal),
+            reason=_reason(err),
+        )
+    if isinstance(err, ZerodownError):
+        return err
+    return MigrationFailed(
+        revision=step.revision, step=failed_at, reason=_reason(err)
+    )
+
+
+def _failed_at(step: RunningStep, err: Exception) -> str:
+    attempted = getattr(err, "__zerodown_attempt__", None)
+    return attempted or f"{step.direction}() after {len(step.journal)} steps"
+
+
+def _reason(err: Exception) -> str:
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0] if text else ''}"
+
+
+_DIALECT: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "zerodown_dialect", default="unknown"
+)
+
+
+@contextlib.contextmanager
+def guarded_operations(context: MigrationContext) -> Iterator[Operations]:
+    """Install Alembic's ``op`` proxy with every operation phase-checked."""
+    operations = Operations(context)
+    _guard_instance(operations)
+    original_batch = operations.batch_alter_table
+
+    @contextlib.contextmanager
+    def batch_alter_table(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        with original_batch(*args, **kwargs) as batch:
+            _guard_instance(batch)
+            yield batch
+
+    operations.batch_alter_table = batch_alter_table  # type: ignore[method-assign]
+    token = _DIALECT.set(context.dialect.name)
+    # Operations.context() would build a plain Operations; installing the
+    # proxy ourselves is the same mechanism with our guarded instance.
+    operations._install_proxy()
+    try:
+        yield operations
+    finally:
+        operations._remove_proxy()
+        _DIALECT.reset(token)
+
+
+def _guard_instance(operations: AbstractOperations) -> None:
+    invoke = operations.invoke
+
+    def guarded_invoke(operation: alembic_ops.MigrateOperation) -> Any:
+        step = _STEP.get()
+        verdict = guard.classify(operation)
+        if step is not None and step.direction == "upgrade" and step.phase:
+            guard.check(operation, step.phase, step.revision, step.exceptions)
+        described = f"{verdict.kind} {verdict.target}"
+        try:
+            result = invoke(operation)
+        except Exception as err:
+            err.__zerodown_attempt__ = described  # type: ignore[attr-defined]
+            raise
+        if step is not None:
+            step.journal.append(described)
+        return result
+
+    operations.invoke = guarded_invoke  # type: ignore[method-assign]
+
+
+def preflight(layout: Layout, revisions: Iterable[str], dialect: str) -> None:
+    """Render pending upgrades offline and stop on a phase violation.
+
+    On backends whose DDL commits itself this catches the violation before
+    any statement of the revision runs.  A script that cannot be rendered
+    offline (it reads data, say) is left to the online guard.
+    """
+    for revision in revisions:
+        script = layout.revision(revision)
+        upgrade = getattr(script.module, "upgrade", None)
+        if upgrade is None:
+            continue
+        context = MigrationContext.configure(
+            dialect_name=dialect,
+            opts={"as_sql": True, "output_buffer": io.StringIO()},
+        )
+        step = RunningStep(
+            script.revision,
+            layout.phase_of(script),
+            "upgrade",
+            tuple(getattr(script.module, "phase_exceptions", ())),
+        )
+        token = _STEP.set(step)
+        try:
+            with guarded_operations(context):
+                inspect.unwrap(upgrade)()
+        except PhaseViolation:
+            raise
+        except Exception as err:  # offline rendering is best effort
+            LOG.debug("preflight skipped %s: %s", revision, err)
+        finally:
+            _STEP.reset(token)
