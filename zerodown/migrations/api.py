@@ -282,6 +282,15 @@ def revision(
 
 
 def _autogenerate(config: Config, message: str) -> list[Script | None]:
+    state = status(config)
+    if not state.up_to_date:
+        raise MigrationError(
+            problem="autogenerate compares the models with a database at "
+            "both heads, and this one has "
+            f"{sum(len(b.pending) for b in state.branches)} pending "
+            "revision(s); run 'zerodown db expand' and 'zerodown db "
+            "contract' on it first"
+        )
     cfg = alembic_config(config)
     with connect(_url(config)) as connection:
         cfg.attributes[CONNECTION_ATTRIBUTE] = connection

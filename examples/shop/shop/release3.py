@@ -1,0 +1,55 @@
+"""Release 3: the fax column is gone.
+
+Dropping it is destructive, so it waits in a contract revision until no
+release-2 process is left.
+"""
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("email", sa.String(200), nullable=True),
+)
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "customer_id",
+        sa.Integer,
+        sa.ForeignKey("customers.id"),
+        nullable=False,
+    ),
+    sa.Column("total_cents", sa.Integer, nullable=False),
+    sa.Index("ix_orders_customer_id", "customer_id"),
+)
+
+
+def place_order(conn: sa.Connection, name: str, total_cents: int) -> int:
+    """Insert a customer (with an email, no fax) and an order."""
+    email = f"{name.lower().replace(' ', '.')}@example.com"
+    customer_id = conn.execute(
+        customers.insert().values(name=name, email=email)
+    ).inserted_primary_key[0]
+    conn.execute(
+        orders.insert().values(
+            customer_id=customer_id, total_cents=total_cents
+        )
+    )
+    return int(customer_id)
+
+
+def report(conn: sa.Connection) -> list[tuple[str, str | None, int]]:
+    """Every order with its customer's name and email."""
+    query = (
+        sa.select(customers.c.name, customers.c.email, orders.c.total_cents)
+        .join(orders, orders.c.customer_id == customers.c.id)
+        .order_by(orders.c.id)
+    )
+    return [tuple(row) for row in conn.execute(query)]
