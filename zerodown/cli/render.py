@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 
 from rich.console import Console
@@ -11,7 +12,9 @@ __all__ = ["console", "table"]
 
 
 def console() -> Console:
-    return Console(soft_wrap=True)
+    # Piped output (scripts, CI logs) is never wrapped mid-cell.
+    wide = None if sys.stdout.isatty() else 10_000
+    return Console(soft_wrap=True, width=wide)
 
 
 def table(*headers: str, rows: Iterable[Sequence[str]]) -> Table:

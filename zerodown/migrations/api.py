@@ -35,10 +35,12 @@ __all__ = [
     "Status",
     "check",
     "contract",
+    "downgrade",
     "expand",
     "history",
     "init",
     "layout",
+    "model_diff",
     "revision",
     "status",
 ]
@@ -279,6 +281,44 @@ def revision(
             )
         )
     return [Path(script.path) for script in written if script is not None]
+
+
+def downgrade(config: Config, target: str) -> None:
+    """Undo revisions down to ``target`` (a revision id or ``base``).
+
+    Only for tests and rollback before contract: a contract revision's
+    downgrade cannot bring back the data it dropped.
+    """
+    loaded = check(config)
+    if target != "base":
+        target = loaded.revision(target).revision
+    cfg = alembic_config(config)
+    with connect(_url(config)) as connection:
+        cfg.attributes[CONNECTION_ATTRIBUTE] = connection
+        _alembic(command.downgrade, cfg, target)
+        if connection.in_transaction():
+            connection.commit()
+
+
+def model_diff(config: Config) -> list[Any]:
+    """What autogenerate would write: differences of models and schema.
+
+    Empty when the migrations produce exactly the models' schema.
+    """
+    found: list[Any] = []
+
+    def capture(_ctx: Any, _rev: Any, directives: list[Any]) -> None:
+        found.extend(directives[0].upgrade_ops.as_diffs())
+        directives[:] = []  # write nothing
+
+    cfg = alembic_config(config)
+    with connect(_url(config)) as connection:
+        cfg.attributes[CONNECTION_ATTRIBUTE] = connection
+        _alembic(
+            command.revision, cfg, autogenerate=True, head="expand@head",
+            process_revision_directives=capture,
+        )
+    return found
 
 
 def _autogenerate(config: Config, message: str) -> list[Script | None]:

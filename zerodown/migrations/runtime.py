@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alembic.operations import Operations
-from alembic.operations.base import AbstractOperations
 from alembic.operations import ops as alembic_ops
+from alembic.operations.base import AbstractOperations
 from alembic.runtime.migration import MigrationContext
 
 from zerodown.exceptions import (

@@ -1,12 +1,8 @@
-"""Alembic environment wired to zerodown (expand/contract phases)."""
+"""Alembic environment of the compute stack, wired to zerodown."""
 
 from alembic import context
 
+from zerodown.compute.db.models import metadata
 from zerodown.migrations.env import run_migrations
 
-# Point autogenerate at your models' MetaData, for example:
-#     from myapp.models import Base
-#     target_metadata = Base.metadata
-target_metadata = None
-
-run_migrations(context, target_metadata=target_metadata)
+run_migrations(context, target_metadata=metadata)
