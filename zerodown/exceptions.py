@@ -7,6 +7,29 @@ Each carries its data as attributes (named in its ``template``) and a stable
     ZerodownError                         1
     ├── ConfigError                       2   a setting is missing or bad
     ├── DatabaseUnreachable               1   the database does not answer
+    ├── ObjectError                       1   versioned objects and their wire
+    │   ├── MalformedPayload              1   bytes that are not a message
+    │   │   └── InvalidPrimitive          1   data that breaks its object's
+    │   │       │                             schema at its version
+    │   │       ├── MissingField              an envelope key is missing
+    │   │       ├── UnknownField              a field that version lacks
+    │   │       └── WrongFieldType            a value of the wrong type
+    │   ├── UnencodableValue              1   a value the codec cannot carry
+    │   ├── UnknownObject                 1   a name the registry lacks
+    │   ├── IncompatibleVersion           1   a version this side cannot read
+    │   ├── InvalidTargetVersion          1   a backport to a newer version
+    │   ├── UnrepresentableValue          1   a backport refused: the target
+    │   │                                     cannot carry the value
+    │   ├── UnknownObjectMethod           1   no such remotable method
+    │   ├── ObjectDeclarationError        1   a class contradicts its history
+    │   ├── ManifestMismatch              1   fingerprints differ from the
+    │   │                                     checked-in manifest
+    │   └── BackportVerificationFailed    1   a backport lost or broke data
+    ├── CPUPinningError                   1   pinning on a NUMA cell failed
+    │   ├── CPUPinningUnknown                 CPUs not dedicated in the cell
+    │   ├── CPUPinningInvalid                 CPUs already pinned
+    │   ├── CPUUnpinningUnknown               CPUs not dedicated in the cell
+    │   └── CPUUnpinningInvalid               CPUs not pinned
     └── MigrationError                    1
         ├── ScriptError                   1   a revision script does not load
         ├── LayoutError                   1   expand/contract layout broken
@@ -31,20 +54,40 @@ import string
 from typing import Any, ClassVar
 
 __all__ = [
+    "BackportVerificationFailed",
+    "CPUPinningError",
+    "CPUPinningInvalid",
+    "CPUPinningUnknown",
+    "CPUUnpinningInvalid",
+    "CPUUnpinningUnknown",
     "ConfigError",
     "DatabaseUnreachable",
+    "IncompatibleVersion",
+    "InvalidPrimitive",
+    "InvalidTargetVersion",
     "LayoutError",
+    "MalformedPayload",
+    "ManifestMismatch",
     "MigrationError",
     "MigrationFailed",
     "MissingBranch",
     "MissingDependency",
+    "MissingField",
     "MultipleHeads",
+    "ObjectDeclarationError",
+    "ObjectError",
     "PartiallyApplied",
     "PendingMigrations",
     "PhaseViolation",
     "RevisionNotFound",
     "ScriptError",
+    "UnencodableValue",
+    "UnknownField",
+    "UnknownObject",
+    "UnknownObjectMethod",
+    "UnrepresentableValue",
     "UnsplittableOperation",
+    "WrongFieldType",
     "ZerodownError",
 ]
 
@@ -96,6 +139,121 @@ class ConfigError(ZerodownError):
 
 class DatabaseUnreachable(ZerodownError):
     template = "cannot connect to the database at {url}: {reason}"
+
+
+# --- objects: zerodown.objects and the objects built on it -----------------
+
+
+class ObjectError(ZerodownError):
+    template = "object error: {problem}"
+
+
+class MalformedPayload(ObjectError):
+    """Input that does not decode: the wire codec's one error type."""
+
+    template = "malformed payload: {reason}"
+
+
+class InvalidPrimitive(MalformedPayload):
+    template = "{object} {version}: {reason}"
+
+
+class MissingField(InvalidPrimitive):
+    template = "{object} {version}: the primitive lacks {field!r}"
+
+
+class UnknownField(InvalidPrimitive):
+    template = "{object} {version} has no field {field!r}{where}"
+
+
+class WrongFieldType(InvalidPrimitive):
+    template = (
+        "{object} {version}: field {field!r} needs {expected}, got {got}"
+    )
+
+
+class UnencodableValue(ObjectError):
+    template = "cannot encode {value_type} at {path}: {reason}"
+
+
+class UnknownObject(ObjectError):
+    template = (
+        "{name!r} (version {version}) is not an object of registry "
+        "{namespace!r}"
+    )
+
+
+class IncompatibleVersion(ObjectError):
+    template = (
+        "{object} {version} cannot be read here: this side knows "
+        "{object} up to {supported}"
+    )
+
+
+class InvalidTargetVersion(ObjectError):
+    template = (
+        "{object} is at version {current}; it cannot be sent as the newer "
+        "{version}"
+    )
+
+
+class UnrepresentableValue(ObjectError):
+    template = (
+        "{object} {version} cannot represent {field}={value!r}: {reason}"
+    )
+
+
+class UnknownObjectMethod(ObjectError):
+    template = "{object} has no remotable method {method!r}"
+
+
+class ObjectDeclarationError(ObjectError):
+    template = "{object}: {problem}"
+
+
+class ManifestMismatch(ObjectError):
+    """Objects changed without a version bump, or the file is stale.
+
+    ``changes`` lists one line a difference.
+    """
+
+    template = "{count} object(s) differ from {path}: {summary}"
+
+
+class BackportVerificationFailed(ObjectError):
+    template = "backport of {object} to {version} failed: {problem}"
+
+
+class CPUPinningError(ZerodownError):
+    template = "CPU pinning failed on NUMA cell {cell}: {problem}"
+
+
+class CPUPinningUnknown(CPUPinningError):
+    template = (
+        "cannot pin CPUs {requested} on NUMA cell {cell}: its dedicated "
+        "CPUs are {available}"
+    )
+
+
+class CPUPinningInvalid(CPUPinningError):
+    template = (
+        "cannot pin CPUs {requested} on NUMA cell {cell}: {pinned} are "
+        "already pinned"
+    )
+
+
+class CPUUnpinningUnknown(CPUPinningError):
+    template = (
+        "cannot unpin CPUs {requested} on NUMA cell {cell}: its dedicated "
+        "CPUs are {available}"
+    )
+
+
+class CPUUnpinningInvalid(CPUPinningError):
+    template = (
+        "cannot unpin CPUs {requested} on NUMA cell {cell}: only {pinned} "
+        "are pinned"
+    )
 
 
 class MigrationError(ZerodownError):
