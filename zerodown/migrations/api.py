@@ -315,7 +315,10 @@ def model_diff(config: Config) -> list[Any]:
     with connect(_url(config)) as connection:
         cfg.attributes[CONNECTION_ATTRIBUTE] = connection
         _alembic(
-            command.revision, cfg, autogenerate=True, head="expand@head",
+            command.revision,
+            cfg,
+            autogenerate=True,
+            head="expand@head",
             process_revision_directives=capture,
         )
     return found

@@ -147,16 +147,25 @@ _DIALECT: contextvars.ContextVar[str] = contextvars.ContextVar(
 def guarded_operations(context: MigrationContext) -> Iterator[Operations]:
     """Install Alembic's ``op`` proxy with every operation phase-checked."""
     operations = Operations(context)
-    _guard_instance(operations)
+    _guard_instance(operations, _journal)
     original_batch = operations.batch_alter_table
 
     @contextlib.contextmanager
-    def batch_alter_table(*args: Any, **kwargs: Any) -> Iterator[Any]:
-        with original_batch(*args, **kwargs) as batch:
-            _guard_instance(batch)
-            yield batch
+    def batch_alter_table(table_name: str, **kwargs: Any) -> Iterator[Any]:
+        # A batch only queues its operations and runs them when the block
+        # ends, so the journal records the batch as one step.
+        queued: list[str] = []
+        described = f"batch_alter_table {table_name}"
+        try:
+            with original_batch(table_name, **kwargs) as batch:
+                _guard_instance(batch, queued.append)
+                yield batch
+        except Exception as err:
+            _attempted(err, f"{described} ({'; '.join(queued)})")
+            raise
+        _journal(f"{described} ({'; '.join(queued)})")
 
-    operations.batch_alter_table = batch_alter_table  # type: ignore[method-assign]
+    operations.batch_alter_table = batch_alter_table  # type: ignore[method-assign,assignment]
     token = _DIALECT.set(context.dialect.name)
     # Operations.context() would build a plain Operations; installing the
     # proxy ourselves is the same mechanism with our guarded instance.
@@ -168,7 +177,20 @@ def guarded_operations(context: MigrationContext) -> Iterator[Operations]:
         _DIALECT.reset(token)
 
 
-def _guard_instance(operations: AbstractOperations) -> None:
+def _journal(described: str) -> None:
+    step = _STEP.get()
+    if step is not None:
+        step.journal.append(described)
+
+
+def _attempted(err: Exception, described: str) -> None:
+    if not hasattr(err, "__zerodown_attempt__"):
+        err.__zerodown_attempt__ = described  # type: ignore[attr-defined]
+
+
+def _guard_instance(
+    operations: AbstractOperations, record: Callable[[str], None]
+) -> None:
     invoke = operations.invoke
 
     def guarded_invoke(operation: alembic_ops.MigrateOperation) -> Any:
@@ -180,10 +202,9 @@ def _guard_instance(operations: AbstractOperations) -> None:
         try:
             result = invoke(operation)
         except Exception as err:
-            err.__zerodown_attempt__ = described  # type: ignore[attr-defined]
+            _attempted(err, described)
             raise
-        if step is not None:
-            step.journal.append(described)
+        record(described)
         return result
 
     operations.invoke = guarded_invoke  # type: ignore[method-assign]

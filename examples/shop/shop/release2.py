@@ -1,4 +1,4 @@
-"""Release 2: customers gain an email; orders are looked up by customer.
+"""Release 2: customers gain an email, looked up by an index.
 
 Both are additive: they go to an expand revision, which release 1 keeps
 running against.  Release 2 stops writing ``fax`` but still has the column.
@@ -15,6 +15,7 @@ customers = sa.Table(
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("fax", sa.String(30), nullable=True),
     sa.Column("email", sa.String(200), nullable=True),
+    sa.Index("ix_customers_email", "email"),
 )
 
 orders = sa.Table(
@@ -28,7 +29,6 @@ orders = sa.Table(
         nullable=False,
     ),
     sa.Column("total_cents", sa.Integer, nullable=False),
-    sa.Index("ix_orders_customer_id", "customer_id"),
 )
 
 

@@ -14,6 +14,7 @@ customers = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("email", sa.String(200), nullable=True),
+    sa.Index("ix_customers_email", "email"),
 )
 
 orders = sa.Table(
@@ -27,7 +28,6 @@ orders = sa.Table(
         nullable=False,
     ),
     sa.Column("total_cents", sa.Integer, nullable=False),
-    sa.Index("ix_orders_customer_id", "customer_id"),
 )
 
 

@@ -33,7 +33,7 @@ def test_drop_in_expand_is_refused_before_any_ddl(project):
 
 def test_creation_in_contract_is_refused(project):
     _fresh(project)
-    expand, contract = project.revision("late table", "--contract")
+    _, contract = project.revision("late table", "--contract")
     project.write_upgrade(
         contract,
         'op.create_table("late", sa.Column("id", sa.Integer, primary_key=True))',
@@ -129,3 +129,33 @@ def test_target_on_the_wrong_branch(project):
     result = project.zerodown("expand", contract_base)
     assert result.exit_code == 1
     assert "is not on the expand branch" in result.output
+
+
+def test_failed_batch_is_reported_as_one_step(project):
+    before = _fresh(project)
+    (script,) = project.revision("batched")
+    project.write_upgrade(
+        script,
+        """
+        op.create_table("t3", sa.Column("id", sa.Integer, primary_key=True))
+        with op.batch_alter_table("t3") as batch_op:
+            batch_op.add_column(sa.Column("x", sa.Integer))
+            batch_op.drop_column("no_such_column")
+        """,
+        header=(
+            "from zerodown.migrations import allow\n"
+            "phase_exceptions = [allow('drop_column', 't3.no_such_column', "
+            "reason='exercises a failing batch')]\n"
+        ),
+    )
+    result = project.zerodown("expand")
+    assert result.exit_code == 1
+    assert project.versions() == before
+    assert (
+        "failed at batch_alter_table t3 (add_column t3.x; "
+        "drop_column t3.no_such_column)" in result.output
+    )
+    if project.database.backend == "mysql":
+        assert "stay applied: create_table t3" in result.output
+    else:
+        assert "t3" not in project.tables()
