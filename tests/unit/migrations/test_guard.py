@@ -1,0 +1,202 @@
+"""Which operation each phase may run (no database)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.operations import ops
+
+from zerodown.exceptions import MigrationError, PhaseViolation
+from zerodown.migrations import Phase, allow
+from zerodown.migrations.guard import Effect, check, classify, is_widening
+
+CREATES, BREAKS, NEUTRAL = Effect.CREATES, Effect.BREAKS, Effect.NEUTRAL
+
+
+def _col(name="c", type_=sa.Integer(), **kw):
+    return sa.Column(name, type_, **kw)
+
+
+CASES = [
+    (
+        ops.CreateTableOp("t", [_col(primary_key=True)]),
+        "create_table",
+        "t",
+        CREATES,
+    ),
+    (ops.DropTableOp("t"), "drop_table", "t", BREAKS),
+    (ops.RenameTableOp("t", "u"), "rename_table", "t", BREAKS),
+    (ops.CreateIndexOp("ix", "t", ["c"]), "create_index", "ix", CREATES),
+    (ops.DropIndexOp("ix", "t"), "drop_index", "ix", BREAKS),
+    (
+        ops.CreateUniqueConstraintOp("uq", "t", ["c"]),
+        "add_constraint",
+        "uq",
+        CREATES,
+    ),
+    (ops.DropConstraintOp("uq", "t"), "drop_constraint", "uq", BREAKS),
+    (ops.AddColumnOp("t", _col(nullable=True)), "add_column", "t.c", CREATES),
+    (
+        ops.AddColumnOp("t", _col(nullable=False, server_default="0")),
+        "add_column",
+        "t.c",
+        CREATES,
+    ),
+    (
+        ops.AddColumnOp("t", _col(nullable=False)),
+        "add_column",
+        "t.c",
+        CREATES | BREAKS,
+    ),
+    (ops.DropColumnOp("t", "c"), "drop_column", "t.c", BREAKS),
+    (
+        ops.AlterColumnOp("t", "c", modify_name="d"),
+        "rename_column",
+        "t.c",
+        BREAKS,
+    ),
+    (
+        ops.AlterColumnOp("t", "c", modify_nullable=False),
+        "set_not_null",
+        "t.c",
+        BREAKS,
+    ),
+    (
+        ops.AlterColumnOp("t", "c", modify_nullable=True),
+        "alter_column",
+        "t.c",
+        NEUTRAL,
+    ),
+    (
+        ops.AlterColumnOp(
+            "t", "c", existing_type=sa.String(10), modify_type=sa.String(20)
+        ),
+        "alter_column",
+        "t.c",
+        NEUTRAL,
+    ),
+    (
+        ops.AlterColumnOp(
+            "t", "c", existing_type=sa.String(20), modify_type=sa.String(10)
+        ),
+        "change_column_type",
+        "t.c",
+        BREAKS,
+    ),
+    (
+        ops.AlterColumnOp(
+            "t", "c", existing_type=sa.String(20), modify_type=sa.Integer()
+        ),
+        "change_column_type",
+        "t.c",
+        BREAKS,
+    ),
+    (
+        ops.AlterColumnOp(
+            "t", "c", existing_server_default="1", modify_server_default=None
+        ),
+        "drop_server_default",
+        "t.c",
+        BREAKS,
+    ),
+    (ops.ExecuteSQLOp("DROP TABLE t"), "execute", "DROP TABLE t", BREAKS),
+    (
+        ops.ExecuteSQLOp("ALTER TABLE t DROP COLUMN c"),
+        "execute",
+        "ALTER TABLE t DROP COLUMN c",
+        BREAKS,
+    ),
+    (
+        ops.ExecuteSQLOp("alter table t alter column c set not null"),
+        "execute",
+        "alter table t alter column c set not null",
+        BREAKS,
+    ),
+    (
+        ops.ExecuteSQLOp("CREATE INDEX ix ON t (c)"),
+        "execute",
+        "CREATE INDEX ix ON t (c)",
+        CREATES,
+    ),
+    (
+        ops.ExecuteSQLOp("UPDATE t SET c = 1"),
+        "execute",
+        "UPDATE t SET c = 1",
+        NEUTRAL,
+    ),
+]
+
+
+@pytest.mark.parametrize("op, kind, target, effect", CASES)
+def test_classification(op, kind, target, effect):
+    verdict = classify(op)
+    assert (verdict.kind, verdict.target, verdict.effect) == (
+        kind,
+        target,
+        effect,
+    )
+
+
+@pytest.mark.parametrize("op, kind, target, effect", CASES)
+def test_phase_rules(op, kind, target, effect):
+    for phase, forbidden in (
+        (Phase.EXPAND, BREAKS),
+        (Phase.CONTRACT, CREATES),
+    ):
+        if effect & forbidden:
+            with pytest.raises(PhaseViolation) as caught:
+                check(op, phase, "abc123")
+            assert (
+                caught.value.kind == kind and caught.value.phase == phase.value
+            )
+        else:
+            check(op, phase, "abc123")
+    # The migrate phase has no branch of its own and no DDL rule.
+    check(op, Phase.MIGRATE, "abc123")
+
+
+def test_exceptions_match_kind_and_glob():
+    drop = ops.DropIndexOp("ix_users_old", "users")
+    check(
+        drop,
+        Phase.EXPAND,
+        "r",
+        [allow("drop_index", "ix_users_*", reason="why")],
+    )
+    with pytest.raises(PhaseViolation):
+        check(
+            drop,
+            Phase.EXPAND,
+            "r",
+            [allow("drop_index", "ix_orders_*", reason="why")],
+        )
+    with pytest.raises(PhaseViolation):
+        check(
+            drop, Phase.EXPAND, "r", [allow("drop_table", "*", reason="why")]
+        )
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_an_exception_needs_a_reason(reason):
+    with pytest.raises(MigrationError, match="needs a reason"):
+        allow("drop_index", "ix", reason=reason)
+
+
+@pytest.mark.parametrize(
+    "old, new, widening",
+    [
+        (sa.String(10), sa.String(20), True),
+        (sa.String(10), sa.String(), True),
+        (sa.String(), sa.String(10), False),
+        (sa.String(10), sa.Text(), True),
+        (sa.Text(), sa.String(10), False),
+        (sa.Integer(), sa.BigInteger(), True),
+        (sa.BigInteger(), sa.Integer(), False),
+        (sa.Numeric(10, 2), sa.Numeric(12, 2), True),
+        (sa.Numeric(10, 2), sa.Numeric(10, 3), False),
+        (sa.Integer(), sa.String(10), False),
+        (None, sa.Integer(), False),
+    ],
+)
+def test_widening(old, new, widening):
+    assert is_widening(old, new) is widening

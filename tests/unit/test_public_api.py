@@ -1,0 +1,49 @@
+"""The public API is ``__all__``, pinned here: a change is a decision."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+PINNED = {
+    "zerodown.migrations": ["Phase", "PhaseException", "allow"],
+    "zerodown.migrations.api": [
+        "BranchStatus",
+        "HistoryEntry",
+        "MigrationSettings",
+        "Status",
+        "check",
+        "contract",
+        "downgrade",
+        "expand",
+        "history",
+        "init",
+        "layout",
+        "model_diff",
+        "revision",
+        "status",
+    ],
+    "zerodown.migrations.env": [
+        "CONNECTION_ATTRIBUTE",
+        "URL_ATTRIBUTE",
+        "run_migrations",
+    ],
+    "zerodown.config": ["Config", "load_config"],
+    "zerodown.testing.checks": [
+        "test_zerodown_contract_depends_on_expand",
+        "test_zerodown_expand_downgrade_leaves_no_trace",
+        "test_zerodown_models_match_schema",
+        "test_zerodown_one_head_per_branch",
+        "test_zerodown_phases_hold",
+        "test_zerodown_upgrade_walk",
+    ],
+}
+
+
+@pytest.mark.parametrize("module", sorted(PINNED))
+def test_all_is_pinned(module):
+    loaded = importlib.import_module(module)
+    assert sorted(loaded.__all__) == sorted(PINNED[module])
+    for name in loaded.__all__:
+        assert hasattr(loaded, name), f"{module}.{name} is listed but missing"
