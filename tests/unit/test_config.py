@@ -91,5 +91,5 @@ def test_missing_and_malformed_files(tmp_path):
         load_config(tmp_path / "none.ini", environ={})
     bad = tmp_path / "pyproject.toml"
     bad.write_text("[tool.zerodown\n")
-    with pytest.raises(ConfigError, match="pyproject.toml"):
+    with pytest.raises(ConfigError, match=r"pyproject\.toml"):
         load_config(pyproject=bad, environ={})

@@ -13,8 +13,8 @@ from zerodown.migrations.guard import Effect, check, classify, is_widening
 CREATES, BREAKS, NEUTRAL = Effect.CREATES, Effect.BREAKS, Effect.NEUTRAL
 
 
-def _col(name="c", type_=sa.Integer(), **kw):
-    return sa.Column(name, type_, **kw)
+def _col(name="c", type_=None, **kw):
+    return sa.Column(name, type_ if type_ is not None else sa.Integer(), **kw)
 
 
 CASES = [
