@@ -1,0 +1,32 @@
+"""Versioned objects for rolling upgrades, on oslo.versionedobjects.
+
+Declare an object with its fields and version history, register it, and
+send it with the msgpack wire codec; older peers get it backported, older
+data is upgraded on read, and a checked-in manifest of fingerprints catches
+a field change without a version bump.  See ``docs/objects.md``.
+
+Modules: :mod:`~zerodown.objects.fields` (field types),
+:mod:`~zerodown.objects.wire` (codec), :mod:`~zerodown.objects.manifest`
+(fingerprints), :mod:`~zerodown.objects.verify` (backport verification,
+needs hypothesis).
+"""
+
+from __future__ import annotations
+
+from zerodown.objects import fields
+from zerodown.objects.base import ZerodownObject
+from zerodown.objects.history import Change, History, StepContext
+from zerodown.objects.registry import ObjectRegistry, RegistryView
+from zerodown.objects.wire import Limits, WireObject
+
+__all__ = [
+    "Change",
+    "History",
+    "Limits",
+    "ObjectRegistry",
+    "RegistryView",
+    "StepContext",
+    "WireObject",
+    "ZerodownObject",
+    "fields",
+]
