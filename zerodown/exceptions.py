@@ -41,6 +41,7 @@ Each carries its data as attributes (named in its ``template``) and a stable
         ├── PhaseViolation                1   DDL of the wrong kind for a phase
         ├── UnsplittableOperation         1   autogenerate cannot split an op
         ├── MigrationFailed               1   a revision failed, rolled back
+        ├── LockTimeout                   1   DDL never got its lock in time
         ├── PartiallyApplied              1   a revision failed after some DDL
         │                                     committed (no transactional DDL)
         └── PendingMigrations             3   work remains ("not safe yet")
@@ -76,6 +77,7 @@ __all__ = [
     "MultipleHeads",
     "ObjectDeclarationError",
     "ObjectError",
+    "LockTimeout",
     "PartiallyApplied",
     "PendingMigrations",
     "PhaseViolation",
@@ -314,6 +316,14 @@ class MigrationFailed(MigrationError):
     template = (
         "revision {revision} failed at {step} and was rolled back "
         "(nothing of it is applied): {reason}"
+    )
+
+
+class LockTimeout(MigrationError):
+    template = (
+        "{step} could not get its lock within {timeout}s in {attempts} "
+        "attempts: a long transaction holds it; retry later or raise "
+        "lock_timeout / lock_retries"
     )
 
 

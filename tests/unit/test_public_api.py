@@ -26,6 +26,7 @@ PINNED = {
     ],
     "zerodown.migrations.env": [
         "CONNECTION_ATTRIBUTE",
+        "SETTINGS_ATTRIBUTE",
         "URL_ATTRIBUTE",
         "run_migrations",
     ],

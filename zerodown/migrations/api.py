@@ -22,11 +22,16 @@ from alembic.script import Script, ScriptDirectory
 from zerodown.config import Config
 from zerodown.exceptions import ConfigError, MigrationError
 from zerodown.migrations.database import connect
-from zerodown.migrations.env import CONNECTION_ATTRIBUTE, URL_ATTRIBUTE
+from zerodown.migrations.env import (
+    CONNECTION_ATTRIBUTE,
+    SETTINGS_ATTRIBUTE,
+    URL_ATTRIBUTE,
+)
 from zerodown.migrations.layout import Layout, load_layout
 from zerodown.migrations.phases import BRANCH_PHASES, Phase
 from zerodown.migrations.runtime import preflight
 from zerodown.migrations.scaffold import Scaffold, scaffold
+from zerodown.migrations.settings import MigrationSettings
 
 __all__ = [
     "BranchStatus",
@@ -47,13 +52,6 @@ __all__ = [
 
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class MigrationSettings:
-    """Settings of the migration engine (see :mod:`zerodown.config`)."""
-
-    database_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,9 +105,10 @@ def alembic_config(
             problem=f"alembic.ini not found: {config.alembic_ini}"
         )
     cfg = AlembicConfig(str(config.alembic_ini), output_buffer=buffer)
-    url = _url(config)
-    if url:
-        cfg.attributes[URL_ATTRIBUTE] = url
+    settings = config.settings(MigrationSettings)
+    cfg.attributes[SETTINGS_ATTRIBUTE] = settings
+    if settings.database_url:
+        cfg.attributes[URL_ATTRIBUTE] = settings.database_url
     return cfg
 
 

@@ -26,13 +26,20 @@ from zerodown.migrations.autogen import split_by_phase
 from zerodown.migrations.database import TRANSACTIONAL_SQLITE, create_engine
 from zerodown.migrations.layout import load_layout
 from zerodown.migrations.runtime import guarded_operations, track_steps
+from zerodown.migrations.settings import MigrationSettings
 
-__all__ = ["CONNECTION_ATTRIBUTE", "URL_ATTRIBUTE", "run_migrations"]
+__all__ = [
+    "CONNECTION_ATTRIBUTE",
+    "SETTINGS_ATTRIBUTE",
+    "URL_ATTRIBUTE",
+    "run_migrations",
+]
 
 # zerodown's API hands an open connection (or a URL) to env.py through the
 # Alembic Config's attributes, as Alembic's cookbook recommends.
 CONNECTION_ATTRIBUTE = "connection"
 URL_ATTRIBUTE = "zerodown_database_url"
+SETTINGS_ATTRIBUTE = "zerodown_settings"
 
 
 def run_migrations(
@@ -93,8 +100,20 @@ def _run_on(
 
 def _run(context: EnvironmentContext) -> None:
     migration_context: MigrationContext = context.get_context()
-    with context.begin_transaction(), guarded_operations(migration_context):
+    with (
+        context.begin_transaction(),
+        guarded_operations(migration_context, _settings(context)),
+    ):
         migration_context.run_migrations()
+
+
+def _settings(context: EnvironmentContext) -> MigrationSettings:
+    given = context.config.attributes.get(SETTINGS_ATTRIBUTE)
+    if isinstance(given, MigrationSettings):
+        return given
+    return load_config(context.config.config_file_name).settings(
+        MigrationSettings
+    )
 
 
 def _url(context: EnvironmentContext) -> str:

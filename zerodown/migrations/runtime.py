@@ -34,7 +34,9 @@ from zerodown.exceptions import (
 )
 from zerodown.migrations import guard
 from zerodown.migrations.layout import Layout
+from zerodown.migrations.locking import run_with_lock_timeout
 from zerodown.migrations.phases import Phase
+from zerodown.migrations.settings import MigrationSettings
 
 __all__ = [
     "RunningStep",
@@ -144,8 +146,13 @@ _DIALECT: contextvars.ContextVar[str] = contextvars.ContextVar(
 
 
 @contextlib.contextmanager
-def guarded_operations(context: MigrationContext) -> Iterator[Operations]:
-    """Install Alembic's ``op`` proxy with every operation phase-checked."""
+def guarded_operations(
+    context: MigrationContext, settings: MigrationSettings | None = None
+) -> Iterator[Operations]:
+    """Install Alembic's ``op`` proxy with every operation phase-checked.
+
+    Every statement also runs under the lock timeout of ``settings``.
+    """
     operations = Operations(context)
     _guard_instance(operations, _journal)
     original_batch = operations.batch_alter_table
@@ -167,6 +174,7 @@ def guarded_operations(context: MigrationContext) -> Iterator[Operations]:
 
     operations.batch_alter_table = batch_alter_table  # type: ignore[method-assign,assignment]
     token = _DIALECT.set(context.dialect.name)
+    restore = _lock_safe_statements(context, settings or MigrationSettings())
     # Operations.context() would build a plain Operations; installing the
     # proxy ourselves is the same mechanism with our guarded instance.
     operations._install_proxy()
@@ -174,7 +182,42 @@ def guarded_operations(context: MigrationContext) -> Iterator[Operations]:
         yield operations
     finally:
         operations._remove_proxy()
+        restore()
         _DIALECT.reset(token)
+
+
+def _lock_safe_statements(
+    context: MigrationContext, settings: MigrationSettings
+) -> Callable[[], None]:
+    # Every statement, batch flushes included, reaches the database
+    # through the impl's _exec; wrapping it on this one instance puts
+    # each one under the lock timeout.
+    impl = context.impl
+    original = impl._exec
+
+    def lock_safe_exec(construct: Any, *args: Any, **kwargs: Any) -> Any:
+        return run_with_lock_timeout(
+            context,
+            settings,
+            lambda: original(construct, *args, **kwargs),
+            _statement(construct),
+        )
+
+    impl._exec = lock_safe_exec  # type: ignore[method-assign]
+
+    def restore() -> None:
+        impl._exec = original  # type: ignore[method-assign]
+
+    return restore
+
+
+def _statement(construct: Any) -> str:
+    text = (
+        construct if isinstance(construct, str) else type(construct).__name__
+    )
+    if hasattr(construct, "text"):
+        text = str(construct.text)
+    return " ".join(str(text).split())[:80]
 
 
 def _journal(described: str) -> None:

@@ -35,9 +35,14 @@ class Project:
     def ini(self) -> Path:
         return self.root / "alembic.ini"
 
-    def zerodown(self, *args: str) -> Result:
+    def zerodown(
+        self, *args: str, env: dict[str, str] | None = None
+    ) -> Result:
         return CliRunner().invoke(
-            main, ["db", "-c", str(self.ini), *args], catch_exceptions=False
+            main,
+            ["db", "-c", str(self.ini), *args],
+            catch_exceptions=False,
+            env=env,
         )
 
     def models(self, body: str) -> None:
