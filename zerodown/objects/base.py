@@ -62,6 +62,12 @@ class ZerodownObject(VersionedObject):
     obj_registry: ClassVar[ObjectRegistry]
     _zd_plan: ClassVar[Plan]
 
+    if TYPE_CHECKING:
+        # Fields are properties made at registration, invisible to mypy;
+        # declare ``name: type`` in a subclass body for stricter checks.
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
     # -- identity and comparison ------------------------------------------
 
     def obj_attr_is_set(self, attrname: str) -> bool:

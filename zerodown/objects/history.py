@@ -34,7 +34,7 @@ a time from ``X.0``; a new major starts a new history.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from zerodown.exceptions import ObjectDeclarationError, UnrepresentableValue
@@ -46,7 +46,7 @@ from zerodown.objects.versions import (
 
 __all__ = ["Change", "History", "Refusal", "Step", "StepContext"]
 
-Data = MutableMapping[str, Any]
+Data = dict[str, Any]
 Step = Callable[[Data, "StepContext"], None]
 
 
@@ -75,7 +75,7 @@ class Change:
 
     version: str
     note: str
-    added: tuple[str, ...] = ()
+    added: Sequence[str] = ()
     backport: Step | None = None
     upgrade: Step | None = None
 

@@ -126,6 +126,8 @@ class Plan:
         self._prim_enc = tuple(self._encoder(e, False) for e in self.entries)
         self._at: dict[VersionTuple, VersionPlan] = {}
         self._targets: dict[str, VersionTuple] = {}
+        #: Version strings read so far, parsed (bounded: peers send few).
+        self.seen: dict[str, VersionTuple] = {}
 
     def _entry(self, name: str, field: ovo.Field[Any]) -> Entry:
         try:

@@ -405,14 +405,18 @@ def _version_of(name: str, text: str) -> VersionTuple:
 
 
 def _readable(plan: Plan, text: str, limit: VersionTuple) -> VersionTuple:
-    try:
-        version = parse_version(text)
-    except ValueError:
-        raise InvalidPrimitive(
-            object=plan.name,
-            version=repr(text)[:20],
-            reason="its version is not X.Y or X.Y.Z",
-        ) from None
+    version = plan.seen.get(text)
+    if version is None:
+        try:
+            version = parse_version(text)
+        except ValueError:
+            raise InvalidPrimitive(
+                object=plan.name,
+                version=repr(text)[:20],
+                reason="its version is not X.Y or X.Y.Z",
+            ) from None
+        if len(plan.seen) < 64:
+            plan.seen[text] = version
     if version[0] != limit[0] or version > limit:
         raise IncompatibleVersion(
             object=plan.name,

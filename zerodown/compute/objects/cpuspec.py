@@ -1,0 +1,54 @@
+"""CPU specs as operators and Glance write them: ``"0-3,^2,8"``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = ["format_cpu_spec", "parse_cpu_spec"]
+
+_MAX_CPU = 1 << 16
+
+
+def parse_cpu_spec(spec: str) -> set[int]:
+    """The CPU ids of ``spec``: ranges ``a-b``, single ids, and ``^n``
+    exclusions, comma separated.
+
+    :raises ValueError: for a malformed spec or an id beyond 65535.
+    """
+    included: set[int] = set()
+    excluded: set[int] = set()
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        target = included
+        if part.startswith("^"):
+            target, part = excluded, part[1:]
+        start, _, end = part.partition("-")
+        first, last = _cpu(start), _cpu(end) if end else _cpu(start)
+        if last < first:
+            raise ValueError(f"range {part!r} runs backwards")
+        target.update(range(first, last + 1))
+    return included - excluded
+
+
+def _cpu(text: str) -> int:
+    text = text.strip()
+    if not text.isdigit() or int(text) >= _MAX_CPU:
+        raise ValueError(f"{text!r} is not a CPU id")
+    return int(text)
+
+
+def format_cpu_spec(cpus: Iterable[int]) -> str:
+    """The shortest spec of ``cpus`` with ranges: ``{0, 1, 2, 5}`` gives
+    ``"0-2,5"``."""
+    ordered = sorted(set(cpus))
+    parts: list[str] = []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        first, last = ordered[i], ordered[j]
+        parts.append(str(first) if first == last else f"{first}-{last}")
+        i = j + 1
+    return ",".join(parts)
