@@ -42,6 +42,10 @@ Each carries its data as attributes (named in its ``template``) and a stable
         ├── UnsplittableOperation         1   autogenerate cannot split an op
         ├── MigrationFailed               1   a revision failed, rolled back
         ├── LockTimeout                   1   DDL never got its lock in time
+        ├── ObjectNotFound                1   an operation names a missing
+        │                                     table or column
+        ├── OperationRefused              1   an online operation cannot
+        │                                     apply here (with the reason)
         ├── PartiallyApplied              1   a revision failed after some DDL
         │                                     committed (no transactional DDL)
         └── PendingMigrations             3   work remains ("not safe yet")
@@ -78,6 +82,8 @@ __all__ = [
     "ObjectDeclarationError",
     "ObjectError",
     "LockTimeout",
+    "ObjectNotFound",
+    "OperationRefused",
     "PartiallyApplied",
     "PendingMigrations",
     "PhaseViolation",
@@ -325,6 +331,14 @@ class LockTimeout(MigrationError):
         "attempts: a long transaction holds it; retry later or raise "
         "lock_timeout / lock_retries"
     )
+
+
+class ObjectNotFound(MigrationError):
+    template = "{kind} {name} does not exist; nothing was changed"
+
+
+class OperationRefused(MigrationError):
+    template = "cannot {operation} {target}: {why}"
 
 
 class PartiallyApplied(MigrationError):

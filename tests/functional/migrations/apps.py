@@ -1,0 +1,81 @@
+"""Two releases of a tiny app writing concurrently, for online operations.
+
+Each :class:`Writer` is one release's code: it inserts rows and updates only
+rows it owns, remembering the last value it wrote to each, so that after
+the upgrade every row can be checked against what its writer last said.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+Write = Callable[[sa.Connection, int | None, str], int]
+
+
+@dataclass
+class Writer(threading.Thread):
+    name_: str
+    engine: sa.Engine
+    write: Write  # (conn, row id or None to insert, value) -> row id
+    owned: dict[int, str] = field(default_factory=dict)
+    errors: list[BaseException] = field(default_factory=list)
+    writes: int = 0
+
+    def __post_init__(self) -> None:
+        threading.Thread.__init__(self, name=self.name_, daemon=True)
+        self._stop = threading.Event()
+        self._random = random.Random(self.name_)
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.step()
+            except BaseException as err:  # recorded, asserted by the test
+                self.errors.append(err)
+                return
+            time.sleep(0.002)
+
+    def step(self) -> None:
+        value = f"{self.name_}-{self.writes}"
+        row = None
+        if self.owned and self._random.random() < 0.6:
+            row = self._random.choice(sorted(self.owned))
+        with self.engine.begin() as conn:
+            row = self.write(conn, row, value)
+        self.owned[row] = value
+        self.writes += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.join(timeout=60)
+        assert not self.is_alive(), f"{self.name_} did not stop"
+
+
+def engine_for(url: str) -> sa.Engine:
+    # Writers wait for DDL on SQLite's whole-file lock instead of failing.
+    args = {"timeout": 60} if url.startswith("sqlite") else {}
+    return sa.create_engine(url, connect_args=args, pool_pre_ping=True)
+
+
+def column_writer(table: str, column: str) -> Write:
+    """A release that knows ``table`` only through ``column``."""
+    meta = sa.MetaData()
+    t = sa.Table(
+        table, meta, sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(column, sa.String(100)),
+    )
+
+    def write(conn: sa.Connection, row: int | None, value: str) -> int:
+        if row is None:
+            result = conn.execute(t.insert().values({column: value}))
+            return int(result.inserted_primary_key[0])
+        conn.execute(t.update().where(t.c.id == row).values({column: value}))
+        return row
+
+    return write

@@ -1,0 +1,64 @@
+"""Online operations, called from revision scripts through ``zop``::
+
+    from zerodown.migrations.operations import zop
+
+    def upgrade() -> None:
+        zop.rename_column("users", "name", "full_name")
+
+The same call stands in the expand revision and in the contract revision;
+each runs its phase's steps.  See :mod:`.base` for the model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import op
+
+# Importing the operation modules registers them.
+from zerodown.migrations.operations import executor as _executor  # noqa: F401
+from zerodown.migrations.operations.base import (
+    Backfill,
+    OnlineOperation,
+    Step,
+    Target,
+)
+from zerodown.migrations.operations.change_column_type import (
+    ChangeColumnType,
+    RenameColumn,
+)
+
+__all__ = [
+    "Backfill",
+    "ChangeColumnType",
+    "OnlineOperation",
+    "RenameColumn",
+    "Step",
+    "Target",
+    "zop",
+]
+
+
+class _OnlineOperations:
+    """``zop.<name>(...)`` builds the operation and hands it to Alembic."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            operation = OnlineOperation.registry[name]
+        except KeyError:
+            raise AttributeError(
+                f"no online operation {name!r}; known: "
+                f"{', '.join(sorted(OnlineOperation.registry))}"
+            ) from None
+
+        def invoke(*args: Any, **kwargs: Any) -> None:
+            op.invoke(operation(*args, **kwargs))
+
+        invoke.__doc__ = operation.__doc__
+        return invoke
+
+    def __dir__(self) -> list[str]:
+        return sorted(OnlineOperation.registry)
+
+
+zop = _OnlineOperations()

@@ -1,0 +1,178 @@
+"""Online operations: one schema change split across the upgrade's phases.
+
+An :class:`OnlineOperation` never touches the database.  It returns its
+work as :class:`Step` data for each phase, and one executor runs them, so
+``--sql`` output, the guard and the journal all see the same plan.  The
+same call stands in the expand revision and in the contract revision; the
+phase of the running revision decides which steps run::
+
+    # versions/expand/..._rename.py and versions/contract/..._rename.py
+    zop.rename_column("users", "name", "full_name")
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from alembic.operations import ops
+
+from zerodown.exceptions import ObjectNotFound, OperationRefused
+
+__all__ = ["Backfill", "OnlineOperation", "Step", "Target"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One action on the database, as data.
+
+    Exactly one of ``sql`` (a statement) or ``operation`` (an Alembic
+    operation, rendered portably per backend) is set.  ``autocommit``
+    steps run outside the revision's transaction (``CONCURRENTLY``).
+    """
+
+    description: str
+    sql: str | None = None
+    operation: ops.MigrateOperation | None = None
+    autocommit: bool = False
+
+
+@dataclass(frozen=True)
+class Backfill:
+    """The data an operation must move between ``expand`` and ``contract``.
+
+    ``assignments`` and ``where`` are SQL over the table's own columns,
+    run in keyset-paginated batches by ``zerodown db migrate``.  It is
+    stored as data when expand runs, so ``migrate`` needs no code of the
+    revision.  ``facts`` keeps what expand saw and contract needs (the old
+    column's NOT NULL, say, where expand had to relax it).
+    """
+
+    name: str
+    table: str
+    assignments: str
+    where: str | None = None
+    facts: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def spec(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> Backfill:
+        return cls(**spec)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an operation plans for: the backend and, online, its schema."""
+
+    dialect: str
+    server_version: tuple[int | str, ...] = ()
+    is_mariadb: bool = False
+    inspector: sa.Inspector | None = None  # None when rendering --sql
+    # What expand recorded for a backfill (by name); None when offline.
+    recall: Callable[[str], dict[str, Any]] | None = None
+
+    def facts(self, backfill: str) -> dict[str, Any]:
+        return self.recall(backfill) if self.recall else {}
+
+    def quote(self, name: str) -> str:
+        return _PREPARERS[self.dialect].quote(name)
+
+    def columns(self, table: str) -> dict[str, dict[str, Any]] | None:
+        if self.inspector is None:
+            return None
+        if not self.inspector.has_table(table):
+            raise ObjectNotFound(kind="table", name=table)
+        return {c["name"]: dict(c) for c in self.inspector.get_columns(table)}
+
+    def column(self, table: str, column: str) -> dict[str, Any] | None:
+        columns = self.columns(table)
+        if columns is None:
+            return None
+        if column not in columns:
+            raise ObjectNotFound(kind="column", name=f"{table}.{column}")
+        return columns[column]
+
+    def absent(self, table: str, column: str) -> None:
+        columns = self.columns(table)
+        if columns is not None and column in columns:
+            raise OperationRefused(
+                operation="add",
+                target=f"{table}.{column}",
+                why="the column already exists",
+            )
+
+    def primary_key(self, table: str) -> tuple[str, ...]:
+        if self.inspector is None:
+            return ("id",)
+        columns = self.inspector.get_pk_constraint(table)[
+            "constrained_columns"
+        ]
+        if not columns:
+            raise OperationRefused(
+                operation="sync",
+                target=table,
+                why="the table has no primary key to address its rows",
+            )
+        return tuple(columns)
+
+
+_PREPARERS = {
+    name: sa.create_mock_engine(
+        f"{name}://", lambda *a, **k: None
+    ).dialect.identifier_preparer
+    for name in ("postgresql", "mysql", "sqlite")
+}
+
+
+class OnlineOperation(ops.MigrateOperation):
+    """Base of every online operation; subclasses are frozen dataclasses.
+
+    Subclasses set ``name`` (the ``zop`` method and registry key) and
+    implement the phases they need; the defaults do nothing.
+    """
+
+    name: ClassVar[str]
+    registry: ClassVar[dict[str, type[OnlineOperation]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            OnlineOperation.registry[cls.name] = cls
+
+    @property
+    def zerodown_kind(self) -> str:
+        return self.name
+
+    @property
+    def target_name(self) -> str:
+        values = [str(v) for v in dataclasses.astuple(self)[:2]]  # type: ignore[call-overload]
+        return ".".join(values)
+
+    def validate(self, target: Target) -> None:
+        """Raise a typed error before any DDL if the change cannot apply."""
+
+    def expand(self, target: Target) -> Sequence[Step]:
+        return ()
+
+    def backfill(self, target: Target) -> Backfill | None:
+        return None
+
+    def contract(self, target: Target) -> Sequence[Step]:
+        return ()
+
+    def rollback(self, target: Target) -> Sequence[Step]:
+        """Undo ``expand`` (legal until contract ran)."""
+        return ()
+
+    def uncontract(self, target: Target) -> Sequence[Step]:
+        """Undo ``contract``; most operations cannot, their data is gone."""
+        raise OperationRefused(
+            operation=f"undo the contract of {self.name}",
+            target=self.target_name,
+            why="contract removed the old shape and its data",
+        )

@@ -1,0 +1,183 @@
+"""Move a column's values into a new column, converting them on the way,
+while the old release still reads and writes the old column.
+
+``rename_column`` is the same operation with no conversion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.operations import ops
+
+from zerodown.migrations.operations.base import (
+    Backfill,
+    OnlineOperation,
+    Step,
+    Target,
+)
+from zerodown.migrations.operations.sync import (
+    ColumnSync,
+    create_steps,
+    drop_steps,
+)
+
+__all__ = ["ChangeColumnType", "RenameColumn"]
+
+
+@dataclass(frozen=True)
+class ChangeColumnType(OnlineOperation):
+    """``table.column`` moves to ``table.new_column_name`` of ``type_``.
+
+    ``up`` converts an old value into the new type and ``down`` back, as
+    SQL with ``{value}`` for the other column (``CAST({value} AS BIGINT)``).
+
+    expand:   add the new column (nullable, no default) and dual-write
+              triggers; ``zerodown db migrate`` converts the old rows.
+    contract: drop the triggers and the old column; the new column takes
+              the old one's NOT NULL and server default.
+    rollback: drop the triggers and the new column.
+    """
+
+    name = "change_column_type"
+
+    table_name: str
+    column_name: str
+    new_column_name: str
+    type_: Any = None  # None: the old column's type
+    up: str = "{value}"
+    down: str = "{value}"
+
+    def validate(self, target: Target) -> None:
+        target.column(self.table_name, self.column_name)
+        target.absent(self.table_name, self.new_column_name)
+
+    def expand(self, target: Target) -> Sequence[Step]:
+        old = self._old(target)
+        new_type = self.type_ if self.type_ is not None else old["type"]
+        column = sa.Column(self.new_column_name, new_type, nullable=True)
+        return [
+            Step(
+                f"add {self.table_name}.{self.new_column_name}",
+                operation=ops.AddColumnOp(self.table_name, column),
+            ),
+            *relax_not_null(self.table_name, self.column_name, old, target),
+            *create_steps(self._sync(target), target),
+        ]
+
+    def backfill(self, target: Target) -> Backfill:
+        q = target.quote
+        old, new = q(self.column_name), q(self.new_column_name)
+        existing = target.column(self.table_name, self.column_name)
+        facts = {}
+        if existing is not None:
+            default = existing.get("default")
+            facts = {
+                "nullable": bool(existing["nullable"]),
+                "default": None if default is None else str(default),
+            }
+        return Backfill(
+            name=f"{self.name}:{self.table_name}.{self.column_name}",
+            table=self.table_name,
+            assignments=f"{new} = {self.up.format(value=old)}",
+            where=f"{new} IS NULL AND {old} IS NOT NULL",
+            facts=facts,
+        )
+
+    def contract(self, target: Target) -> Sequence[Step]:
+        steps = [
+            *drop_steps(self._sync(target), target),
+            Step(
+                f"drop {self.table_name}.{self.column_name}",
+                operation=ops.DropColumnOp(self.table_name, self.column_name),
+            ),
+        ]
+        facts = target.facts(
+            f"{self.name}:{self.table_name}.{self.column_name}"
+        )
+        if facts.get("nullable") is False or facts.get("default"):
+            default = facts.get("default")
+            steps.append(
+                Step(
+                    f"{self.table_name}.{self.new_column_name} takes the old "
+                    "column's NOT NULL and default",
+                    operation=ops.AlterColumnOp(
+                        self.table_name,
+                        self.new_column_name,
+                        existing_type=self._new_type(target),
+                        existing_nullable=True,
+                        modify_nullable=False
+                        if not facts["nullable"]
+                        else None,
+                        modify_server_default=sa.text(default)
+                        if default
+                        else False,
+                    ),
+                )
+            )
+        return steps
+
+    def rollback(self, target: Target) -> Sequence[Step]:
+        return [
+            *drop_steps(self._sync(target), target),
+            Step(
+                f"drop {self.table_name}.{self.new_column_name}",
+                operation=ops.DropColumnOp(
+                    self.table_name, self.new_column_name
+                ),
+            ),
+        ]
+
+    def _sync(self, target: Target) -> ColumnSync:
+        return ColumnSync(
+            self.table_name,
+            self.column_name,
+            self.new_column_name,
+            key=target.primary_key(self.table_name),
+            to_new=self.up,
+            to_old=self.down,
+        )
+
+    def _old(self, target: Target) -> dict[str, Any]:
+        column = target.column(self.table_name, self.column_name)
+        return column or {"type": self.type_ or sa.Text(), "nullable": True}
+
+    def _new_type(self, target: Target) -> Any:
+        column = target.column(self.table_name, self.new_column_name)
+        return column["type"] if column else self.type_
+
+
+@dataclass(frozen=True)
+class RenameColumn(ChangeColumnType):
+    """``table.column`` becomes ``table.new_column_name``, same type.
+
+    The old and the new release both keep working: dual-write triggers
+    copy each write to the other column until contract drops the old one.
+    """
+
+    name = "rename_column"
+
+
+def relax_not_null(
+    table: str, column: str, existing: dict[str, Any], target: Target
+) -> Sequence[Step]:
+    """Let the new release omit a NOT NULL old column where triggers cannot
+    fill it before the constraint is checked (SQLite's run after).
+    """
+    if existing.get("nullable", True) or target.dialect != "sqlite":
+        return ()
+    return [
+        Step(
+            f"let {table}.{column} be NULL while the new release omits it",
+            operation=ops.AlterColumnOp(
+                table,
+                column,
+                existing_type=existing["type"],
+                existing_nullable=False,
+                modify_nullable=True,
+            ),
+        )
+    ]

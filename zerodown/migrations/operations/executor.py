@@ -1,0 +1,146 @@
+"""The one place online operations' steps run.
+
+Alembic dispatches every :class:`OnlineOperation` here (one
+``implementation_for`` on the base class).  The phase and direction of the
+running revision pick the steps; the steps then go back through the
+guarded ``op`` proxy, so they are phase-checked, lock-timed and journaled
+like hand-written operations.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.operations import Operations, ops
+
+from zerodown.exceptions import MigrationError
+from zerodown.migrations.operations import backfills
+from zerodown.migrations.operations.base import (
+    Backfill,
+    OnlineOperation,
+    Step,
+    Target,
+)
+from zerodown.migrations.phases import Phase
+from zerodown.migrations.runtime import RunningStep, current_step
+
+__all__ = ["plan", "run", "target_of"]
+
+LOG = logging.getLogger(__name__)
+
+
+@Operations.implementation_for(OnlineOperation)
+def run(operations: Operations, operation: OnlineOperation) -> None:
+    step = current_step()
+    if step is None or step.phase is None:
+        raise MigrationError(
+            problem=f"online operation {operation.name} must run inside a "
+            "revision of zerodown's expand or contract branch (env.py "
+            "calls zerodown.migrations.env.run_migrations)"
+        )
+    target = _target(operations)
+    if step.direction == "upgrade" and step.phase is Phase.EXPAND:
+        operation.validate(target)
+    # Planned before anything runs: the steps may drop what it inspects.
+    work = operation.backfill(target)
+    for action in plan(operation, step, target):
+        _execute(operations, action)
+    if work is not None:
+        _track_backfill(operations, work, step)
+
+
+def plan(
+    operation: OnlineOperation, step: RunningStep, target: Target
+) -> Sequence[Step]:
+    """The steps ``operation`` takes in the running revision."""
+    if step.direction == "upgrade":
+        if step.phase is Phase.EXPAND:
+            return operation.expand(target)
+        return operation.contract(target)
+    if step.phase is Phase.EXPAND:
+        return operation.rollback(target)
+    return operation.uncontract(target)
+
+
+def _execute(operations: Operations, action: Step) -> None:
+    LOG.info("%s", action.description)
+    if action.autocommit and not operations.migration_context.as_sql:
+        with operations.get_context().autocommit_block():
+            _one(operations, action)
+    else:
+        _one(operations, action)
+
+
+def _one(operations: Operations, action: Step) -> None:
+    operation = action.operation
+    if operation is None:
+        operations.execute(action.sql or "")
+    elif _needs_batch(operations, operation):
+        # SQLite cannot ALTER a column; Alembic's batch mode rebuilds the
+        # table (which also drops its triggers: sync steps are ordered
+        # around that).
+        table = operation.table_name  # type: ignore[attr-defined]
+        with operations.batch_alter_table(table) as batch:
+            batch.invoke(operation)
+    else:
+        operations.invoke(operation)
+
+
+def _needs_batch(operations: Operations, operation: object) -> bool:
+    return (
+        operations.migration_context.dialect.name == "sqlite"
+        and isinstance(operation, ops.AlterColumnOp)
+    )
+
+
+def _track_backfill(
+    operations: Operations, work: Backfill, step: RunningStep
+) -> None:
+    if operations.migration_context.as_sql:
+        if step.direction == "upgrade" and step.phase is Phase.EXPAND:
+            operations.execute(
+                f"-- zerodown: backfill {work.name} for zerodown db migrate: "
+                f"UPDATE {work.table} SET {work.assignments} "
+                f"WHERE {work.where or 'TRUE'}"
+            )
+        return
+    connection = operations.get_bind()
+    if step.phase is Phase.EXPAND and step.direction == "upgrade":
+        backfills.register(connection, work, step.revision)
+    elif step.phase is Phase.EXPAND:
+        backfills.forget(connection, work)
+    elif step.direction == "upgrade":
+        backfills.finish(connection, work)
+
+
+def _target(operations: Operations) -> Target:
+    context = operations.migration_context
+    if context.as_sql:
+        return _describe(context.dialect, None)
+    return target_of(operations.get_bind())
+
+
+def target_of(connection: sa.Connection) -> Target:
+    """What operations plan for on ``connection``."""
+    return _describe(
+        connection.dialect,
+        sa.inspect(connection),
+        lambda name: backfills.facts(connection, name),
+    )
+
+
+def _describe(
+    dialect: sa.Dialect,
+    inspector: sa.Inspector | None,
+    recall: Callable[[str], dict[str, Any]] | None = None,
+) -> Target:
+    return Target(
+        dialect=dialect.name,
+        server_version=tuple(dialect.server_version_info or ()),
+        is_mariadb=bool(getattr(dialect, "is_mariadb", False)),
+        inspector=inspector,
+        recall=recall,
+    )
