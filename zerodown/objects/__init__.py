@@ -13,6 +13,14 @@ needs hypothesis).
 
 from __future__ import annotations
 
+import warnings
+
+with warnings.catch_warnings():
+    # oslo.versionedobjects imports oslo.messaging, whose eventlet backend
+    # warns at import that eventlet is deprecated; zerodown runs neither.
+    warnings.filterwarnings("ignore", message=r"(?s).*eventlet")
+    import oslo_versionedobjects.base  # noqa: F401
+
 from zerodown.objects import fields
 from zerodown.objects.base import ZerodownObject
 from zerodown.objects.history import Change, History, StepContext
