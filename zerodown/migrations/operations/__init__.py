@@ -27,10 +27,12 @@ from zerodown.migrations.operations.change_column_type import (
     ChangeColumnType,
     RenameColumn,
 )
+from zerodown.migrations.operations.move_column import MoveColumn
 
 __all__ = [
     "Backfill",
     "ChangeColumnType",
+    "MoveColumn",
     "OnlineOperation",
     "RenameColumn",
     "Step",
