@@ -67,7 +67,9 @@ def column_writer(table: str, column: str) -> Write:
     """A release that knows ``table`` only through ``column``."""
     meta = sa.MetaData()
     t = sa.Table(
-        table, meta, sa.Column("id", sa.Integer, primary_key=True),
+        table,
+        meta,
+        sa.Column("id", sa.Integer, primary_key=True),
         sa.Column(column, sa.String(100)),
     )
 

@@ -17,6 +17,7 @@ from alembic import op
 
 # Importing the operation modules registers them.
 from zerodown.migrations.operations import executor as _executor  # noqa: F401
+from zerodown.migrations.operations.add_column import AddColumn
 from zerodown.migrations.operations.base import (
     Backfill,
     OnlineOperation,
@@ -30,6 +31,7 @@ from zerodown.migrations.operations.change_column_type import (
 from zerodown.migrations.operations.move_column import MoveColumn
 
 __all__ = [
+    "AddColumn",
     "Backfill",
     "ChangeColumnType",
     "MoveColumn",

@@ -15,13 +15,21 @@ adds the new column without a server default, so "left NULL" really means
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import string
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 from zerodown.migrations.operations.base import Step, Target
 
-__all__ = ["ColumnSync", "create_steps", "drop_steps"]
+__all__ = [
+    "ColumnFill",
+    "ColumnSync",
+    "create_steps",
+    "drop_steps",
+    "fill_steps",
+    "unfill_steps",
+]
 
 
 @dataclass(frozen=True)
@@ -184,3 +192,109 @@ def drop_steps(sync: ColumnSync, target: Target) -> Sequence[Step]:
         Step(f"stop syncing {sync.table}.{sync.old} <-> {sync.new}", sql=sql)
         for sql in dialect.drop(sync)
     ]
+
+
+@dataclass(frozen=True)
+class ColumnFill:
+    """Compute ``table.column`` from the row's other columns whenever a
+    write leaves it NULL (the old release does not know the column).
+
+    ``expression`` is SQL with ``{other_column}`` placeholders.
+    """
+
+    table: str
+    column: str
+    expression: str
+    key: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return f"zd_fill_{self.table}_{self.column}"[:56]
+
+    def render(self, quote: Callable[[str], str], row: str = "") -> str:
+        names = {
+            field: f"{row}.{quote(field)}" if row else quote(field)
+            for _, field, _, _ in string.Formatter().parse(self.expression)
+            if field
+        }
+        return "(" + self.expression.format(**names) + ")"
+
+
+def fill_steps(fill: ColumnFill, target: Target) -> Sequence[Step]:
+    q = target.quote
+    table, column = q(fill.table), q(fill.column)
+    value = fill.render(q, "NEW")
+    statements = _FILLS[target.dialect](fill, table, column, value, q)
+    return [
+        Step(f"fill {fill.table}.{fill.column} on writes", sql=sql)
+        for sql in statements
+    ]
+
+
+def unfill_steps(fill: ColumnFill, target: Target) -> Sequence[Step]:
+    q = target.quote
+    statements = {
+        "postgresql": [
+            f"DROP TRIGGER IF EXISTS {fill.name} ON {q(fill.table)}",
+            f"DROP FUNCTION IF EXISTS {fill.name}()",
+        ],
+        "mysql": [
+            f"DROP TRIGGER IF EXISTS {fill.name}_bi",
+            f"DROP TRIGGER IF EXISTS {fill.name}_bu",
+        ],
+        "sqlite": [
+            f"DROP TRIGGER IF EXISTS {fill.name}_ai",
+            f"DROP TRIGGER IF EXISTS {fill.name}_au",
+        ],
+    }[target.dialect]
+    return [
+        Step(f"stop filling {fill.table}.{fill.column}", sql=sql)
+        for sql in statements
+    ]
+
+
+def _pg_fill(
+    fill: ColumnFill, table: str, column: str, value: str, q: Quote
+) -> list[str]:
+    return [
+        f"CREATE FUNCTION {fill.name}() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$zd$ BEGIN IF NEW.{column} IS NULL THEN NEW.{column} := {value}; "
+        "END IF; RETURN NEW; END $zd$",
+        f"CREATE TRIGGER {fill.name} BEFORE INSERT OR UPDATE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {fill.name}()",
+    ]
+
+
+def _mysql_fill(
+    fill: ColumnFill, table: str, column: str, value: str, q: Quote
+) -> list[str]:
+    body = f"IF NEW.{column} IS NULL THEN SET NEW.{column} = {value}; END IF"
+    return [
+        f"CREATE TRIGGER {fill.name}_{suffix} BEFORE {event} ON {table} "
+        f"FOR EACH ROW BEGIN {body}; END"
+        for suffix, event in (("bi", "INSERT"), ("bu", "UPDATE"))
+    ]
+
+
+def _sqlite_fill(
+    fill: ColumnFill, table: str, column: str, value: str, q: Quote
+) -> list[str]:
+    row = " AND ".join(f"{q(k)} = NEW.{q(k)}" for k in fill.key)
+    update = (
+        f"UPDATE {table} SET {column} = {value} WHERE {row} "
+        f"AND {column} IS NULL;"
+    )
+    return [
+        f"CREATE TRIGGER {fill.name}_ai AFTER INSERT ON {table} "
+        f"WHEN NEW.{column} IS NULL BEGIN {update} END",
+        f"CREATE TRIGGER {fill.name}_au AFTER UPDATE ON {table} "
+        f"WHEN NEW.{column} IS NULL BEGIN {update} END",
+    ]
+
+
+Quote = Callable[[str], str]
+_FILLS: dict[str, Callable[..., list[str]]] = {
+    "postgresql": _pg_fill,
+    "mysql": _mysql_fill,
+    "sqlite": _sqlite_fill,
+}
