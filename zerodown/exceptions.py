@@ -48,6 +48,9 @@ Each carries its data as attributes (named in its ``template``) and a stable
         │                                     apply here (with the reason)
         ├── PartiallyApplied              1   a revision failed after some DDL
         │                                     committed (no transactional DDL)
+        ├── InvalidWaiver                 1   a lint waiver without a reason
+        ├── UnsafeMigration               1   lint found errors no waiver
+        │                                     covers
         └── PendingMigrations             3   work remains ("not safe yet")
 
 Exit codes: 0 ok, 1 error, 2 usage or configuration, 3 not safe yet.
@@ -70,6 +73,7 @@ __all__ = [
     "IncompatibleVersion",
     "InvalidPrimitive",
     "InvalidTargetVersion",
+    "InvalidWaiver",
     "LayoutError",
     "MalformedPayload",
     "ManifestMismatch",
@@ -94,6 +98,7 @@ __all__ = [
     "UnknownObject",
     "UnknownObjectMethod",
     "UnrepresentableValue",
+    "UnsafeMigration",
     "UnsplittableOperation",
     "WrongFieldType",
     "ZerodownError",
@@ -347,6 +352,16 @@ class PartiallyApplied(MigrationError):
         "each DDL statement itself; these steps ran and stay applied: "
         "{applied}; error: {reason}"
     )
+
+
+class InvalidWaiver(MigrationError):
+    template = "waive({rule!r}, {target!r}) {problem}"
+
+
+class UnsafeMigration(MigrationError):
+    """Lint errors that no waiver covers; ``findings`` lists them."""
+
+    template = "lint found {count} error(s): {summary}"
 
 
 class PendingMigrations(MigrationError):
