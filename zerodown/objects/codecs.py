@@ -63,6 +63,8 @@ class Codec:
     many: bool = False
     subclasses: bool = False
     enum: frozenset[str] | None = None
+    #: A type whose exact instances decode to themselves (a fast path).
+    exact: type | None = None
 
 
 def codec_for(field: ovo.Field[Any]) -> Codec:
@@ -118,7 +120,7 @@ def _plain(expected: str, decode: Decoder, **kw: Any) -> Codec:
 
 
 def _integer(ftype: Any) -> Codec:
-    return _plain("an integer", _exact("an integer", int))
+    return _plain("an integer", _exact("an integer", int), exact=int)
 
 
 def _non_negative(ftype: Any) -> Codec:
@@ -152,7 +154,7 @@ def _boolean(ftype: Any) -> Codec:
 
 
 def _string(ftype: Any) -> Codec:
-    return _plain("a string", _exact("a string", str))
+    return _plain("a string", _exact("a string", str), exact=str)
 
 
 def _enum(ftype: ovo.Enum) -> Codec:

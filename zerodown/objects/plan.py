@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from oslo_versionedobjects import fields as ovo
+from oslo_versionedobjects.base import VersionedObject
 
 from zerodown.exceptions import (
     IncompatibleVersion,
@@ -46,6 +47,9 @@ if TYPE_CHECKING:
 __all__ = ["Plan", "Resolver", "VersionPlan", "enum_refusals"]
 
 Manifest = Mapping[str, str]
+#: How a version decodes one field: attribute, decoder (None for child
+#: objects), nullable, codec, and the type that passes unchanged.
+Slot = tuple[str, Decoder | None, bool, Codec, type | None]
 # kinds of an encoded field
 _VALUE, _OBJECT, _OBJECTS = 0, 1, 2
 
@@ -85,8 +89,8 @@ class VersionPlan:
     version: VersionTuple
     text: str
     fields: frozenset[str]
-    wire: Mapping[str, tuple[str, Decoder | None, bool, Codec]]
-    primitive: Mapping[str, tuple[str, Decoder | None, bool, Codec]]
+    wire: Mapping[str, Slot]
+    primitive: Mapping[str, Slot]
 
 
 def enum_refusals(fields: Mapping[str, ovo.Field[Any]]) -> list[Refusal]:
@@ -125,6 +129,8 @@ class Plan:
         self._wire_enc = tuple(self._encoder(e, True) for e in self.entries)
         self._prim_enc = tuple(self._encoder(e, False) for e in self.entries)
         self._at: dict[VersionTuple, VersionPlan] = {}
+        # Hydration may skip __init__ unless a subclass does work in it.
+        self._plain_init = cls.__init__ is VersionedObject.__init__
         self._targets: dict[str, VersionTuple] = {}
         #: Version strings read so far, parsed (bounded: peers send few).
         self.seen: dict[str, VersionTuple] = {}
@@ -177,8 +183,9 @@ class Plan:
             if bad and w is not None and p is not None:
                 many = e.name in self._many_enums
                 w, p = (_restrict(d, bad, many, text) for d in (w, p))
-            wire[e.name] = (e.attr, w, e.nullable, e.codec)
-            prim[e.name] = (e.attr, p, e.nullable, e.codec)
+            exact = None if bad else e.codec.exact
+            wire[e.name] = (e.attr, w, e.nullable, e.codec, exact)
+            prim[e.name] = (e.attr, p, e.nullable, e.codec, exact)
         return VersionPlan(version, text, names, wire, prim)
 
     def target(self, text: str) -> VersionTuple:
@@ -314,8 +321,14 @@ class Plan:
             data = dict(data)
             self.history.upgrade(data, version, self.version)
             plan = self.at(self.version)
-        obj = self.cls(context)
-        od = obj.__dict__
+        if self._plain_init:
+            obj = self.cls.__new__(self.cls)
+            od = obj.__dict__
+            od["_changed_fields"] = set()
+            od["_context"] = context
+        else:
+            obj = self.cls(context)
+            od = obj.__dict__
         table = plan.wire if wire else plan.primitive
         self._fill(od, table, data, plan.text, context, resolver, depth, wire)
         if changes is not None:
@@ -348,7 +361,7 @@ class Plan:
     def _fill(
         self,
         od: dict[str, Any],
-        table: Mapping[str, tuple[str, Decoder | None, bool, Codec]],
+        table: Mapping[str, Slot],
         data: Mapping[str, Any],
         text: str,
         context: Any,
@@ -362,8 +375,10 @@ class Plan:
                 raise UnknownField(
                     object=self.name, version=text, field=key, where=""
                 )
-            attr, dec, nullable, codec = entry
-            if value is None:
+            attr, dec, nullable, codec, exact = entry
+            if type(value) is exact:
+                od[attr] = value
+            elif value is None:
                 if not nullable:
                     raise self._wrong(text, key, codec.expected, value)
                 od[attr] = None
@@ -389,7 +404,7 @@ class Plan:
                 raise UnknownField(
                     object=self.name, version=plan.text, field=key, where=""
                 )
-            _, dec, nullable, codec = entry
+            _, dec, nullable, codec, _ = entry
             if value is None and not nullable:
                 raise self._wrong(plan.text, key, codec.expected, value)
             if value is not None and dec is not None:

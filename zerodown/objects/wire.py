@@ -432,26 +432,22 @@ def _check(value: Any, max_depth: int) -> None:
     pop, push = stack.pop, stack.append
     while stack:
         item, depth = pop()
+        if depth >= max_depth:
+            raise MalformedPayload(reason=f"nesting deeper than {max_depth}")
         kind = type(item)
         if kind is WireObject:
             if item.changes is not None:
                 push((item.changes, depth + 1))
-            item = item.data
-        elif kind is not dict:
-            if depth >= max_depth:
-                raise MalformedPayload(
-                    reason=f"nesting deeper than {max_depth}"
-                )
+            item, kind = item.data, dict
+        if kind is dict:
+            for key, x in item.items():
+                if type(key) not in _KEYS:
+                    raise MalformedPayload(
+                        reason=f"a {type(key).__name__} dict key"
+                    )
+                if type(x) in _NESTED:
+                    push((x, depth + 1))
+        else:
             for x in item:
                 if type(x) in _NESTED:
                     push((x, depth + 1))
-            continue
-        if depth >= max_depth:
-            raise MalformedPayload(reason=f"nesting deeper than {max_depth}")
-        for key, x in item.items():
-            if type(key) not in _KEYS:
-                raise MalformedPayload(
-                    reason=f"a {type(key).__name__} dict key"
-                )
-            if type(x) in _NESTED:
-                push((x, depth + 1))

@@ -1,0 +1,610 @@
+"""Benchmark: zerodown's object path against Nova's, side by side.
+
+    .venv/bin/python bench/objects.py [--rounds N] [--quick]
+
+Nova's path (the baseline) is oslo.versionedobjects' ``obj_to_primitive`` /
+``VersionedObjectSerializer`` and oslo.serialization's ``jsonutils``, with
+the double-encoded oslo.messaging envelope::
+
+    jsonutils.dumps({"oslo.version": "2.0",
+                     "oslo.message": jsonutils.dumps(message)})
+
+The baseline objects are plain o.vo classes generated from the zerodown
+classes with o.vo's own field types (sets as ``Set(Integer())``, enums as
+``Enum``, ...), registered in o.vo's registry under Nova's namespace, and
+filled with the same values, so both sides carry the same data.  Their
+backport pops newer fields and runs the same conversion steps, as Nova's
+hand-written ``obj_make_compatible`` does.
+
+zerodown's path is ``ObjectSerializer`` + the msgpack wire codec; its
+backport sends in the oldest versions of every object (sender side) and is
+read by a registry frozen at those versions, as an old service would.
+
+Timing: ``time.process_time``, rounds interleaved across cases, median and
+range of the per-call time over the rounds.
+"""
+
+# ruff: noqa: E402 - o.vo must be imported after its eventlet warning is
+# silenced (it imports oslo.messaging, which warns at import).
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import statistics
+import sys
+import time
+import timeit
+import uuid
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+warnings.filterwarnings("ignore", message=r"(?s).*eventlet")
+
+import msgpack
+from oslo_serialization import jsonutils
+from oslo_versionedobjects import base as ovo_base
+from oslo_versionedobjects import fields as ovo
+
+from zerodown.compute import objects as zo
+from zerodown.objects import ZerodownObject, wire
+from zerodown.objects import fields as zf
+from zerodown.objects.serializer import ObjectSerializer
+
+MESSAGE_VERSION = "6.0"
+
+
+# -- the objects ------------------------------------------------------------
+
+
+def build_instance() -> zo.Instance:
+    """An Instance with a 4-cell pinned NUMA topology and 4 PCI VFs."""
+    cells = []
+    for i in range(4):
+        cell = zo.InstanceNUMACell(
+            id=i,
+            cpuset=set(),
+            pcpuset={2 * i, 2 * i + 1},
+            memory=2048,
+            pagesize=2048,
+            cpu_policy="dedicated",
+            cpu_thread_policy="prefer",
+            cpu_topology=zo.VirtCPUTopology(sockets=1, cores=2, threads=1),
+        )
+        cell.pin_vcpus((2 * i, 10 + 2 * i), (2 * i + 1, 11 + 2 * i))
+        cells.append(cell)
+    now = datetime.datetime(2026, 5, 4, 12, 30, 15, 123456, datetime.UTC)
+    ids = [str(uuid.UUID(int=n)) for n in range(1, 20)]
+    instance = zo.Instance(
+        id=1,
+        uuid=ids[0],
+        display_name="pinned-vm",
+        hostname="pinned-vm",
+        project_id="a" * 32,
+        user_id="b" * 32,
+        host="compute-1",
+        node="compute-1",
+        compute_id=7,
+        vm_state="building",
+        task_state="spawning",
+        power_state=0,
+        vcpus=8,
+        memory_mb=8192,
+        root_gb=20,
+        ephemeral_gb=0,
+        image_ref=ids[1],
+        availability_zone="nova",
+        flavor=zo.Flavor(
+            id=3,
+            name="m1.pinned",
+            memory_mb=8192,
+            vcpus=8,
+            root_gb=20,
+            ephemeral_gb=0,
+            flavorid="pinned",
+            swap=0,
+            rxtx_factor=1.0,
+            vcpu_weight=None,
+            disabled=False,
+            is_public=True,
+            extra_specs={
+                "hw:cpu_policy": "dedicated",
+                "hw:numa_nodes": "4",
+                "hw:mem_page_size": "2048",
+            },
+            description=None,
+        ),
+        numa_topology=zo.InstanceNUMATopology(
+            id=None,
+            instance_uuid=ids[0],
+            cells=cells,
+            emulator_threads_policy="share",
+        ),
+        pci_devices=[
+            zo.PciDevice(
+                id=i,
+                uuid=ids[2 + i],
+                compute_node_id=7,
+                address=f"0000:81:00.{i + 1}",
+                vendor_id="8086",
+                product_id="154c",
+                dev_type="type-VF",
+                status="allocated",
+                dev_id=f"pci_0000_81_00_{i + 1}",
+                label="label_8086_154c",
+                instance_uuid=ids[0],
+                request_id=ids[6 + i],
+                extra_info={},
+                numa_node=i,
+                parent_addr="0000:81:00.0",
+            )
+            for i in range(4)
+        ],
+        image_props=zo.ImageMetaProps(
+            hw_cpu_policy="dedicated",
+            hw_numa_nodes=4,
+            hw_mem_page_size="2048",
+        ),
+        system_metadata={f"image_key_{i}": f"value {i}" for i in range(7)},
+        metadata={},
+        created_at=now,
+        updated_at=now,
+        launched_at=None,
+        deleted=False,
+    )
+    instance.obj_reset_changes(recursive=True)
+    return instance
+
+
+def build_compute_node() -> zo.ComputeNode:
+    """A host: 4 cells x 16 pCPUs in 8 sibling pairs, 4K and 2M pages."""
+    cells = []
+    for i in range(4):
+        pcpus = set(range(16 * i, 16 * i + 16))
+        cells.append(
+            zo.NUMACell(
+                id=i,
+                cpuset=set(),
+                pcpuset=pcpus,
+                memory=65536,
+                cpu_usage=0,
+                memory_usage=8192,
+                pinned_cpus={16 * i, 16 * i + 1},
+                siblings=[{c, c + 1} for c in sorted(pcpus)[::2]],
+                mempages=[
+                    zo.NUMAPagesTopology(
+                        size_kb=4, total=8388608, used=0, reserved=0
+                    ),
+                    zo.NUMAPagesTopology(
+                        size_kb=2048, total=8192, used=1024, reserved=64
+                    ),
+                ],
+                network_metadata=zo.NetworkMetadata(
+                    physnets={"physnet1"}, tunneled=False
+                ),
+                socket=i // 2,
+            )
+        )
+    node = zo.ComputeNode(
+        id=7,
+        uuid=str(uuid.UUID(int=99)),
+        service_id=3,
+        host="compute-1",
+        hypervisor_hostname="compute-1",
+        hypervisor_type="QEMU",
+        host_ip="192.0.2.10",
+        vcpus=64,
+        memory_mb=262144,
+        local_gb=2000,
+        vcpus_used=8,
+        memory_mb_used=32768,
+        local_gb_used=20,
+        cpu_info='{"arch": "x86_64", "model": "Icelake-Server"}',
+        numa_topology=zo.NUMATopology(cells=cells),
+        pci_device_pools=[
+            zo.PciDevicePool(
+                product_id="154c",
+                vendor_id="8086",
+                numa_node=i,
+                tags={"physical_network": "p1"},
+                count=8,
+            )
+            for i in range(4)
+        ],
+        cpu_allocation_ratio=16.0,
+        ram_allocation_ratio=1.5,
+        disk_allocation_ratio=1.0,
+        created_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        updated_at=datetime.datetime(2026, 5, 4, tzinfo=datetime.UTC),
+    )
+    node.obj_reset_changes(recursive=True)
+    return node
+
+
+# -- the baseline: the same classes as plain oslo.versionedobjects ----------
+
+
+def _ovo_type(ftype: Any) -> Any:
+    if isinstance(ftype, zf.IntSet):
+        return ovo.Set(ovo.Integer())
+    if isinstance(ftype, zf.VersionedEnum):
+        return ovo.Enum(ftype.valid_values)
+    if isinstance(ftype, zf.DateTime):
+        return ovo.DateTime()
+    if isinstance(ftype, zf.UUID):
+        return ovo.UUID()
+    if isinstance(ftype, zf.PCIAddress):
+        return ovo.PCIAddress()
+    if isinstance(ftype, zf.IPAddress):
+        return ovo.IPAddress()
+    if isinstance(ftype, (ovo.List, ovo.Set, ovo.Dict)):
+        element = ftype._element_type
+        inner = _ovo_type(element._type)
+        return type(ftype)(inner, nullable=element.nullable)
+    return ftype
+
+
+def _ovo_field(field: ovo.Field[Any]) -> ovo.Field[Any]:
+    return ovo.Field(
+        _ovo_type(field._type),
+        nullable=field.nullable,
+        default=field.default,
+        read_only=field.read_only,
+    )
+
+
+class NovaObject(ovo_base.VersionedObject):
+    """Nova's base class: its namespaces, as ``nova.objects.base``."""
+
+    OBJ_SERIAL_NAMESPACE = "nova_object"
+    OBJ_PROJECT_NAMESPACE = "nova"
+
+
+class NovaObjectSerializer(ovo_base.VersionedObjectSerializer):
+    OBJ_BASE_CLASS = NovaObject
+
+
+def _ovo_class(cls: type[Any]) -> type[ovo_base.VersionedObject]:
+    history = cls._zd_plan.history
+
+    def obj_make_compatible(
+        self: Any, primitive: dict[str, Any], target_version: str
+    ) -> None:
+        # What a hand-written Nova obj_make_compatible does: convert, pop
+        # the newer fields, then let o.vo backport the children.
+        target = tuple(int(p) for p in target_version.split("."))
+        source = tuple(int(p) for p in self.VERSION.split("."))
+        if target < source:
+            history.backport(primitive, source, target)
+        ovo_base.VersionedObject.obj_make_compatible(
+            self, primitive, target_version
+        )
+
+    namespace = {
+        "VERSION": cls.VERSION,
+        "fields": {n: _ovo_field(f) for n, f in cls.fields.items()},
+        "obj_make_compatible": obj_make_compatible,
+        "__module__": __name__,
+    }
+    return ovo_base.VersionedObjectRegistry.register(
+        type(cls.__name__, (NovaObject,), namespace)
+    )
+
+
+BASELINE = {name: _ovo_class(zo.REGISTRY[name]) for name in zo.REGISTRY}
+
+
+def to_baseline(obj: Any) -> ovo_base.VersionedObject:
+    """The same object as a plain o.vo instance of the baseline class."""
+    copy = BASELINE[obj.obj_name()]()
+    for name in obj.fields:
+        if obj.obj_attr_is_set(name):
+            value = getattr(obj, name)
+            if isinstance(value, ZerodownObject):
+                value = to_baseline(value)
+            elif (
+                isinstance(value, list)
+                and value
+                and isinstance(value[0], ZerodownObject)
+            ):
+                value = [to_baseline(v) for v in value]
+            elif name == "host_ip" and value is not None:
+                value = str(value)
+            setattr(copy, name, value)
+    copy.obj_reset_changes()
+    return copy
+
+
+# -- the paths --------------------------------------------------------------
+
+
+def _message(args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "method": "build_and_run_instance",
+        "args": args,
+        "version": MESSAGE_VERSION,
+    }
+
+
+class NovaPath:
+    """o.vo serializer + jsonutils, double-encoded like oslo.messaging."""
+
+    serializer = NovaObjectSerializer()
+
+    def __init__(self, key: str, obj: Any) -> None:
+        self.key, self.obj = key, obj
+
+    def send(self, primitive: Any = None) -> str:
+        if primitive is None:
+            primitive = self.serializer.serialize_entity(None, self.obj)
+        inner = jsonutils.dumps(_message({self.key: primitive}))
+        return jsonutils.dumps({"oslo.version": "2.0", "oslo.message": inner})
+
+    def receive(self, body: str) -> Any:
+        message = jsonutils.loads(jsonutils.loads(body)["oslo.message"])
+        return self.serializer.deserialize_entity(
+            None, message["args"][self.key]
+        )
+
+    def round_trip(self) -> Any:
+        return self.receive(self.send())
+
+
+class NovaMsgpackPath(NovaPath):
+    """The same o.vo object layer with a single msgpack layer."""
+
+    def send(self, primitive: Any = None) -> bytes:  # type: ignore[override]
+        primitive = self.serializer.serialize_entity(None, self.obj)
+        return msgpack.packb(_message({self.key: primitive}))  # type: ignore[no-any-return]
+
+    def receive(self, body: bytes) -> Any:  # type: ignore[override]
+        message = msgpack.unpackb(body)
+        return self.serializer.deserialize_entity(
+            None, message["args"][self.key]
+        )
+
+
+class ZerodownPath:
+    """ObjectSerializer + the msgpack wire codec."""
+
+    def __init__(
+        self, key: str, obj: Any, peer: dict[str, str] | None = None
+    ) -> None:
+        self.key, self.obj = key, obj
+        self.sender = ObjectSerializer(zo.REGISTRY, peer)
+        reader = zo.REGISTRY.as_of(peer) if peer else zo.REGISTRY
+        self.reader = reader
+
+    def send(self) -> bytes:
+        args = {self.key: self.sender.serialize_entity(None, self.obj)}
+        return wire.encode(_message(args))
+
+    def receive(self, body: bytes) -> Any:
+        message = wire.decode(body)
+        return self.reader.obj_from_wire(message["args"][self.key])
+
+    def round_trip(self) -> Any:
+        return self.receive(self.send())
+
+
+class NovaBackportPath(NovaPath):
+    """Nova's path sending ``obj_to_primitive(target, manifest)``."""
+
+    def __init__(self, key: str, obj: Any, peer: dict[str, str]) -> None:
+        super().__init__(key, obj)
+        self.peer = peer
+
+    def round_trip(self) -> Any:
+        name = self.obj.obj_name()
+        primitive = self.obj.obj_to_primitive(self.peer[name], self.peer)
+        return self.receive(self.send(primitive))
+
+
+# -- what each side must get right before it is timed -----------------------
+
+
+def _strip_changes(primitive: Any) -> Any:
+    if isinstance(primitive, dict):
+        return {
+            k: _strip_changes(v)
+            for k, v in primitive.items()
+            if not k.endswith(".changes")
+        }
+    if isinstance(primitive, list):
+        return [_strip_changes(v) for v in primitive]
+    return primitive
+
+
+def check(key: str, obj: Any, baseline: Any, peers: dict[str, Any]) -> None:
+    """Fail loudly unless every path carries the data it claims to."""
+    same = ZerodownPath(key, obj).round_trip()
+    assert same == obj, "zerodown round trip changed the object"
+    nova = NovaPath(key, baseline).round_trip()
+    assert _strip_changes(nova.obj_to_primitive()) == _strip_changes(
+        baseline.obj_to_primitive()
+    ), "o.vo round trip changed the object"
+    for peer in peers.values():
+        old = ZerodownPath(key, obj, peer).round_trip()
+        name = obj.obj_name()
+        assert peer[name] == old.VERSION, (old.VERSION, peer[name])
+        expected = obj.obj_to_wire(peer[name], peer)
+        assert old.obj_to_wire(peer[name], peer) == expected
+        nova_old = NovaBackportPath(key, baseline, peer).round_trip()
+        assert peer[name] == nova_old.VERSION
+
+
+# -- timing -----------------------------------------------------------------
+
+
+def measure(
+    cases: dict[str, Callable[[], Any]], rounds: int
+) -> dict[str, list[float]]:
+    """Per-call µs of each case, ``rounds`` times, cases interleaved."""
+    numbers = {}
+    for name, fn in cases.items():
+        timer = timeit.Timer(fn, timer=time.process_time)
+        count, spent = timer.autorange()
+        numbers[name] = max(1, int(count * 0.1 / max(spent, 1e-9)))
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for round_ in range(rounds):
+        order = list(cases) if round_ % 2 == 0 else list(reversed(cases))
+        for name in order:
+            timer = timeit.Timer(cases[name], timer=time.process_time)
+            spent = timer.timeit(numbers[name])
+            samples[name].append(spent / numbers[name] * 1e6)
+    return samples
+
+
+def _bind(fn: Callable[[Any], Any], arg: Any) -> Callable[[], Any]:
+    return lambda: fn(arg)
+
+
+def _row(label: str, values: list[float], size: int | None) -> str:
+    median = statistics.median(values)
+    spread = f"{min(values):.0f}-{max(values):.0f}"
+    shown = "" if size is None else f"{size:,}"
+    return f"  {label:<44} {median:>9.1f}  {spread:>13}  {shown:>8}"
+
+
+def scenario(
+    title: str,
+    key: str,
+    obj: Any,
+    peers: dict[str, dict[str, str]],
+    rounds: int,
+) -> list[tuple[str, float, float, bool]]:
+    """Time one object through every path; print its table; return the
+    target checks."""
+    baseline = to_baseline(obj)
+    check(key, obj, baseline, peers)
+    nova, zd = NovaPath(key, baseline), ZerodownPath(key, obj)
+    cases: dict[str, Callable[[], Any]] = {
+        "nova: o.vo + jsonutils, 2 layers (baseline)": nova.round_trip,
+        "o.vo + msgpack, 1 layer": NovaMsgpackPath(key, baseline).round_trip,
+        "zerodown: serializer + wire codec": zd.round_trip,
+        "  zerodown send (serialize + encode)": zd.send,
+        "  zerodown receive (decode + hydrate)": _bind(zd.receive, zd.send()),
+    }
+    sizes = {
+        "nova: o.vo + jsonutils, 2 layers (baseline)": len(nova.send()),
+        "o.vo + msgpack, 1 layer": len(NovaMsgpackPath(key, baseline).send()),
+        "zerodown: serializer + wire codec": len(zd.send()),
+    }
+    for label, peer in peers.items():
+        nova_old = NovaBackportPath(key, baseline, peer)
+        zd_old = ZerodownPath(key, obj, peer)
+        cases[f"nova: backport to {label}"] = nova_old.round_trip
+        cases[f"zerodown: backport to {label}"] = zd_old.round_trip
+        name = obj.obj_name()
+        primitive = baseline.obj_to_primitive(peer[name], peer)
+        sizes[f"nova: backport to {label}"] = len(nova_old.send(primitive))
+        sizes[f"zerodown: backport to {label}"] = len(zd_old.send())
+    samples = measure(cases, rounds)
+    print(f"\n{title}")
+    print(
+        f"  {'path (round trip unless noted)':<44} {'median us':>9}  "
+        f"{'min-max':>13}  {'bytes':>8}"
+    )
+    for label, values in samples.items():
+        print(_row(label, values, sizes.get(label)))
+    med = {k: statistics.median(v) for k, v in samples.items()}
+    base = "nova: o.vo + jsonutils, 2 layers (baseline)"
+    ours = "zerodown: serializer + wire codec"
+    speed = med[base] / med[ours]
+    fewer = 1 - sizes[ours] / sizes[base]
+    results = [
+        (
+            f"round trip {speed:.1f}x faster than the baseline",
+            speed,
+            3.0,
+            speed >= 3.0,
+        ),
+        (
+            f"{fewer:.0%} fewer bytes ({sizes[ours]:,} vs {sizes[base]:,})",
+            fewer,
+            0.30,
+            fewer >= 0.30,
+        ),
+    ]
+    for label in peers:
+        extra = med[f"zerodown: backport to {label}"] / med[ours] - 1
+        nova_extra = med[f"nova: backport to {label}"] / med[base] - 1
+        results.append(
+            (
+                f"backport to {label} adds {extra:+.0%} to the round trip "
+                f"(nova's adds {nova_extra:+.0%})",
+                extra,
+                0.25,
+                extra <= 0.25,
+            )
+        )
+    return results
+
+
+INSTANCE_PEERS = {
+    # What the previous release speaks (the anchor's OLD_MANIFEST shape):
+    # cells before pcpuset, PCI devices before uuid, no compute_id.
+    "the previous release": {
+        **zo.REGISTRY.versions(),
+        "Instance": "2.3",
+        "InstanceNUMACell": "1.4",
+        "PciDevice": "1.5",
+        "Flavor": "1.1",
+        "ImageMetaProps": "1.3",
+    },
+    # Every object at its first version: Instance 2.0 predates the NUMA
+    # topology and PCI devices, so they are dropped and travel no more.
+    "the oldest versions": zo.REGISTRY.oldest_versions(),
+}
+NODE_PEERS = {
+    "the previous release": {
+        **zo.REGISTRY.versions(),
+        "ComputeNode": "1.6",
+        "NUMACell": "1.3",
+        "NUMAPagesTopology": "1.0",
+    },
+    "the oldest versions": zo.REGISTRY.oldest_versions(),
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument(
+        "--quick", action="store_true", help="3 rounds, for a smoke run"
+    )
+    args = parser.parse_args()
+    rounds = 3 if args.quick else args.rounds
+    print(
+        f"python {sys.version.split()[0]}, {rounds} rounds, "
+        "cpu time per call (time.process_time), GC off while timing"
+    )
+    results = scenario(
+        "Instance: 4-cell pinned NUMA topology, 4 PCI VFs, flavor, image "
+        "properties (16 objects)",
+        "instance",
+        build_instance(),
+        INSTANCE_PEERS,
+        rounds,
+    )
+    node_results = scenario(
+        "ComputeNode: 4 cells x 16 pCPUs, 2 page sizes a cell, 4 PCI pools "
+        "(19 objects)",
+        "compute_node",
+        build_compute_node(),
+        NODE_PEERS,
+        rounds,
+    )
+    print("\nTargets (Instance decides; ComputeNode for reference)")
+    for title, rows in (("Instance", results), ("ComputeNode", node_results)):
+        for text, _value, target, ok in rows:
+            print(
+                f"  {title:<12} {'PASS' if ok else 'MISS'}  {text} "
+                f"[target {target:g}]"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
