@@ -1,0 +1,65 @@
+"""What an added column asks of the database: its default, its kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+__all__ = [
+    "default_sql",
+    "is_auto_increment",
+    "is_stored_generated",
+    "type_of",
+]
+
+
+def _dialect(family: str) -> sa.Dialect:
+    return sa.engine.make_url(f"{family}://").get_dialect()()
+
+
+def default_sql(column: sa.Column[Any], family: str) -> str | None:
+    """The SQL of ``column``'s server default, or None if it has none.
+
+    A plain string default is a quoted literal, as Alembic renders it.
+    """
+    default = column.server_default
+    if not isinstance(default, sa.DefaultClause):
+        return None
+    arg = default.arg
+    if isinstance(arg, str):
+        return "'" + arg.replace("'", "''") + "'"
+    if isinstance(arg, sa.TextClause):
+        return arg.text
+    compiled = arg.compile(
+        dialect=_dialect(family), compile_kwargs={"literal_binds": True}
+    )
+    return str(compiled)
+
+
+def is_auto_increment(column: sa.Column[Any]) -> bool:
+    """True when every existing row needs a generated number."""
+    if isinstance(column.server_default, sa.Identity) or isinstance(
+        column.default, sa.Sequence
+    ):
+        return True
+    return bool(
+        column.primary_key
+        and column.autoincrement in (True, "auto")
+        and isinstance(column.type, sa.Integer)
+    )
+
+
+def is_stored_generated(column: sa.Column[Any]) -> bool:
+    """True for a generated column whose values are stored per row."""
+    computed = column.computed
+    return computed is not None and computed.persisted is not False
+
+
+def type_of(value: Any) -> sa.types.TypeEngine[Any] | None:
+    """A SQLAlchemy type instance from a type or type class, else None."""
+    if isinstance(value, type) and issubclass(value, sa.types.TypeEngine):
+        return value()
+    if isinstance(value, sa.types.TypeEngine):
+        return value
+    return None

@@ -1,0 +1,40 @@
+"""A new auto-increment or identity column numbers every existing row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from alembic.operations import ops
+
+from zerodown.migrations.lint.columns import is_auto_increment
+from zerodown.migrations.lint.findings import Severity
+from zerodown.migrations.lint.rules import Context, Hit, rule
+from zerodown.migrations.lint.rules._common import column_target, heavy
+
+
+@rule(
+    "adding-auto-increment-column",
+    severity=Severity.ERROR,
+    why="every existing row gets its number while the table is rewritten "
+    "and locked; statement-based MySQL replicas may number rows "
+    "differently",
+    recipe="create a new table with the key and copy the rows over in "
+    "batches (as for a table rename), or add a nullable column and fill "
+    "it from a sequence with a data migration",
+)
+def check(ctx: Context) -> Iterator[Hit]:
+    operation = ctx.the_call.operation
+    if not isinstance(operation, ops.AddColumnOp):
+        return
+    if not ctx.live(operation.table_name):
+        return
+    if not is_auto_increment(operation.column):
+        return
+    profile = ctx.profile
+    cost = profile.cost("add_column_auto_increment")
+    yield Hit(
+        f"adding the auto-increment column {column_target(operation)}: "
+        f"{profile.describe()} {cost.describe() if cost else 'refuses'}",
+        target=column_target(operation),
+        severity=heavy(profile, cost) or Severity.ERROR,
+    )

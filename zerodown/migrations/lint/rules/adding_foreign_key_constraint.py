@@ -1,0 +1,56 @@
+"""A new foreign key checks every row while both tables are locked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from alembic.operations import ops
+
+from zerodown.migrations.lint.findings import Severity
+from zerodown.migrations.lint.rules import Context, Hit, rule
+from zerodown.migrations.lint.rules._common import heavy, statements_of
+
+_MYSQL_RECIPE = (
+    "zop.add_foreign_key(...) on a small table; for a large one build "
+    "the table anew with gh-ost or pt-online-schema-change (MySQL and "
+    "MariaDB validate a foreign key by copying the table)"
+)
+
+
+@rule(
+    "adding-foreign-key-constraint",
+    severity=Severity.ERROR,
+    why="validating a new foreign key reads every row while writes to "
+    "both tables wait (PostgreSQL SHARE ROW EXCLUSIVE; MySQL/MariaDB "
+    "copy the table)",
+    recipe="zop.add_foreign_key(...): on PostgreSQL ADD CONSTRAINT ... NOT "
+    "VALID (postgresql_not_valid=True), then VALIDATE CONSTRAINT, which "
+    "lets writes go on",
+)
+def check(ctx: Context) -> Iterator[Hit]:
+    call = ctx.the_call
+    operation = call.operation
+    if (
+        isinstance(operation, ops.CreateForeignKeyOp)
+        and ctx.live(operation.source_table)
+        and not operation.kw.get("postgresql_not_valid")
+    ):
+        yield from _hit(ctx, str(operation.constraint_name))
+    for statement in statements_of(call, "add_foreign_key"):
+        if not statement.not_valid and ctx.live(statement.table):
+            yield from _hit(ctx, statement.short)
+
+
+def _hit(ctx: Context, target: str) -> Iterator[Hit]:
+    profile = ctx.profile
+    cost = profile.cost("add_foreign_key")
+    severity = heavy(profile, cost)
+    if cost is None or severity is None:
+        return
+    yield Hit(
+        f"adding foreign key {target} validates every row: "
+        f"{profile.describe()} {cost.describe()}",
+        target=target,
+        severity=severity,
+        recipe=None if profile.not_valid else _MYSQL_RECIPE,
+    )

@@ -1,0 +1,80 @@
+"""Changing a column's type: broken readers, or a locked rewrite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from alembic.operations import ops
+
+from zerodown.migrations.guard import is_narrowing, is_widening
+from zerodown.migrations.lint.columns import type_of
+from zerodown.migrations.lint.findings import Severity
+from zerodown.migrations.lint.rules import Context, Hit, rule
+from zerodown.migrations.lint.rules._common import heavy
+from zerodown.migrations.phases import Phase
+
+
+@rule(
+    "changing-column-type",
+    severity=Severity.ERROR,
+    why="a conversion changes what both releases read and write; most "
+    "type changes also rewrite the table (PostgreSQL under ACCESS "
+    "EXCLUSIVE, MySQL/MariaDB with ALGORITHM=COPY)",
+    recipe="zop.change_column_type(table, column, new_type, up=..., "
+    "down=...): a new column kept in sync by triggers, backfilled in "
+    "batches, swapped in contract",
+)
+def check(ctx: Context) -> Iterator[Hit]:
+    operation = ctx.the_call.operation
+    if not isinstance(operation, ops.AlterColumnOp):
+        return
+    if operation.modify_type is None or not ctx.live(operation.table_name):
+        return
+    target = f"{operation.table_name}.{operation.column_name}"
+    old, new = type_of(operation.existing_type), type_of(operation.modify_type)
+    if old is None or new is None:
+        yield Hit(
+            f"changing the type of {target} without existing_type: lint "
+            "cannot tell whether old values fit (give existing_type=)",
+            target=target,
+        )
+        return
+    change = f"{target} from {_name(old)} to {_name(new)}"
+    yield from _judge(ctx, old, new, change, target)
+
+
+def _judge(
+    ctx: Context, old: Any, new: Any, change: str, target: str
+) -> Iterator[Hit]:
+    widening = is_widening(old, new)
+    if not widening and not is_narrowing(old, new):
+        yield Hit(
+            f"changing {change} converts its values while both releases "
+            "use it",
+            target=target,
+        )
+        return
+    if not widening and ctx.script.phase is Phase.EXPAND:
+        yield Hit(
+            f"narrowing {change} in expand: the old release may still "
+            "write values that no longer fit (narrow in contract)",
+            target=target,
+        )
+        return
+    profile = ctx.profile
+    cost = profile.cost(profile.type_change(old, new, widening))
+    severity = heavy(profile, cost)
+    if cost is not None and severity is not None:
+        yield Hit(
+            f"changing {change}: {profile.describe()} {cost.describe()}",
+            target=target,
+            severity=severity,
+        )
+
+
+def _name(type_: Any) -> str:
+    try:
+        return str(type_)
+    except Exception:  # a dialect-specific type the default cannot print
+        return type(type_).__name__

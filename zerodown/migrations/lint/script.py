@@ -1,0 +1,325 @@
+"""A revision script as lint sees it: its header, waivers and calls.
+
+The script is parsed, never imported.  :func:`read_script` walks
+``upgrade()`` (and the module-level helpers it calls) and records each
+call on Alembic's ``op``, on a ``batch_alter_table`` block's operations,
+and on zerodown's ``zop``, with the Alembic operation it would run when
+its arguments are plain data.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alembic.operations import ops as alembic_ops
+
+from zerodown.exceptions import ScriptError
+from zerodown.migrations import guard
+from zerodown.migrations.lint.capture import Rebuilder, is_operation
+from zerodown.migrations.lint.sql import Statement, statements
+from zerodown.migrations.lint.values import Namespace, evaluate
+from zerodown.migrations.lint.waivers import (
+    Waiver,
+    read_phase_exceptions,
+    read_waivers,
+)
+from zerodown.migrations.phases import Phase
+
+__all__ = ["Call", "RevisionScript", "read_script"]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One operation a revision's ``upgrade()`` calls.
+
+    ``receiver`` is ``op``, ``batch`` (inside ``batch_alter_table``) or
+    ``zop``; ``operation`` is the Alembic operation it would run (None
+    when an argument is not plain data, and for ``zop``); ``statements``
+    holds the parsed SQL of ``op.execute``.
+    """
+
+    receiver: str
+    name: str
+    line: int
+    source: str
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    operation: alembic_ops.MigrateOperation | None = None
+    batch_table: str | None = None
+    autocommit: bool = False
+    statements: tuple[Statement, ...] = ()
+
+    @property
+    def table(self) -> str | None:
+        """The table the call acts on, when lint can tell."""
+        name = getattr(self.operation, "table_name", None) or self.batch_table
+        if name is None and self.args and isinstance(self.args[0], str):
+            name = self.args[0]
+        return str(name) if name is not None else None
+
+    @property
+    def target(self) -> str:
+        """What the call acts on, as the phase guard names it."""
+        if self.operation is not None:
+            return guard.classify(self.operation).target
+        if self.receiver == "zop" and len(self.args) >= 2:
+            return ".".join(str(a) for a in self.args[:2])
+        return self.table or "*"
+
+    def kwarg(self, name: str, default: Any = None) -> Any:
+        return self.kwargs.get(name, default)
+
+
+@dataclass(frozen=True)
+class RevisionScript:
+    """A parsed revision script."""
+
+    path: Path
+    revision: str | None
+    down_revision: tuple[str, ...]
+    branch_labels: tuple[str, ...]
+    depends_on: tuple[str, ...]
+    calls: tuple[Call, ...]
+    waivers: tuple[Waiver, ...]
+    waiver_errors: tuple[tuple[int, str], ...]  # (line, problem)
+    phase_exceptions: tuple[guard.PhaseException, ...]
+    phase: Phase | None = None
+
+    @property
+    def created_tables(self) -> frozenset[str]:
+        """Tables this revision creates: nobody uses them yet."""
+        return frozenset(
+            call.operation.table_name
+            for call in self.calls
+            if isinstance(call.operation, alembic_ops.CreateTableOp)
+        )
+
+    def is_new(self, table: str | None) -> bool:
+        return table is not None and table in self.created_tables
+
+
+def read_script(path: Path) -> RevisionScript:
+    """Parse ``path`` into a :class:`RevisionScript`."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScriptError(path=str(path), reason=str(err)) from err
+    except SyntaxError as err:
+        raise ScriptError(
+            path=f"{path}:{err.lineno}", reason=f"SyntaxError: {err.msg}"
+        ) from err
+    names = Namespace()
+    header: dict[str, Any] = {}
+    functions: dict[str, ast.FunctionDef] = {}
+    for node in tree.body:
+        _learn(node, names, header, functions)
+    waivers, waiver_errors = read_waivers(tree, names)
+    walker = _Walker(names, functions)
+    if "upgrade" in functions:
+        walker.walk(functions["upgrade"].body, None, False)
+    return RevisionScript(
+        path=path,
+        revision=_str(header.get("revision")),
+        down_revision=_strings(header.get("down_revision")),
+        branch_labels=_strings(header.get("branch_labels")),
+        depends_on=_strings(header.get("depends_on")),
+        calls=tuple(walker.calls),
+        waivers=waivers,
+        waiver_errors=waiver_errors,
+        phase_exceptions=read_phase_exceptions(tree, names),
+    )
+
+
+def _learn(
+    node: ast.stmt,
+    names: Namespace,
+    header: dict[str, Any],
+    functions: dict[str, ast.FunctionDef],
+) -> None:
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        names.learn_import(node)
+    elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+        names.learn_constant(node)
+        targets = (
+            node.targets if isinstance(node, ast.Assign) else [node.target]
+        )
+        for target in targets:
+            if isinstance(target, ast.Name) and node.value is not None:
+                header[target.id] = evaluate(node.value, names)
+    elif isinstance(node, ast.FunctionDef):
+        functions[node.name] = node
+
+
+class _Walker:
+    """Collects the calls of ``upgrade()`` in the order they run."""
+
+    def __init__(
+        self, names: Namespace, functions: Mapping[str, ast.FunctionDef]
+    ) -> None:
+        self.names = names
+        self.functions = functions
+        self.calls: list[Call] = []
+        self.entered: set[str] = {"upgrade"}
+        self.rebuilder = Rebuilder()
+
+    def walk(
+        self, body: list[ast.stmt], batch: tuple[str, str] | None, auto: bool
+    ) -> None:
+        for statement in body:
+            if isinstance(statement, (ast.With, ast.AsyncWith)):
+                self._with(statement, batch, auto)
+                continue
+            for node in _calls_in(statement):
+                self._call(node, batch, auto)
+            for child in _blocks(statement):
+                self.walk(child, batch, auto)
+
+    def _with(
+        self,
+        node: ast.With | ast.AsyncWith,
+        batch: tuple[str, str] | None,
+        auto: bool,
+    ) -> None:
+        for item in node.items:
+            expr = item.context_expr
+            if _is_method(expr, "autocommit_block"):
+                auto = True
+            elif self._is_batch(expr) and isinstance(
+                item.optional_vars, ast.Name
+            ):
+                assert isinstance(expr, ast.Call)
+                table = (
+                    evaluate(expr.args[0], self.names) if expr.args else None
+                )
+                batch = (item.optional_vars.id, str(table))
+        self.walk(node.body, batch, auto)
+
+    def _is_batch(self, expr: ast.expr) -> bool:
+        return (
+            _is_method(expr, "batch_alter_table")
+            and isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Attribute)
+            and isinstance(expr.func.value, ast.Name)
+            and self.names.receivers.get(expr.func.value.id) == "op"
+        )
+
+    def _call(
+        self, node: ast.Call, batch: tuple[str, str] | None, auto: bool
+    ) -> None:
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in self.functions:
+            if func.id not in self.entered:  # a helper of upgrade()
+                self.entered.add(func.id)
+                self.walk(self.functions[func.id].body, batch, auto)
+            return
+        if not (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+        ):
+            return
+        owner = func.value.id
+        receiver = self.names.receivers.get(owner)
+        if batch is not None and owner == batch[0]:
+            receiver = "batch"
+        if receiver is None or not is_operation(func.attr):
+            return
+        self.calls.append(self._record(node, receiver, func.attr, batch, auto))
+
+    def _record(
+        self,
+        node: ast.Call,
+        receiver: str,
+        name: str,
+        batch: tuple[str, str] | None,
+        auto: bool,
+    ) -> Call:
+        args = tuple(evaluate(arg, self.names) for arg in node.args)
+        kwargs = {
+            kw.arg: evaluate(kw.value, self.names)
+            for kw in node.keywords
+            if kw.arg
+        }
+        table = batch[1] if receiver == "batch" and batch else None
+        operation = None
+        if receiver != "zop":
+            operation = self.rebuilder.rebuild(name, args, kwargs, table)
+        return Call(
+            receiver=receiver,
+            name=name,
+            line=node.lineno,
+            source=ast.unparse(node),
+            args=args,
+            kwargs=kwargs,
+            operation=operation,
+            batch_table=table,
+            autocommit=auto,
+            statements=_sql_of(name, args, kwargs),
+        )
+
+
+def _calls_in(statement: ast.stmt) -> list[ast.Call]:
+    # Calls in this statement itself, outermost first; nested blocks
+    # (if/for/try bodies) are walked separately to keep their context.
+    found: list[ast.Call] = []
+    todo: list[ast.AST] = [
+        child
+        for name, child in ast.iter_fields(statement)
+        if name not in ("body", "orelse", "finalbody", "handlers")
+        for child in (child if isinstance(child, list) else [child])
+        if isinstance(child, ast.AST)
+    ]
+    while todo:
+        node = todo.pop(0)
+        if isinstance(node, ast.Call):
+            found.append(node)
+        todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
+    blocks: list[list[ast.stmt]] = []
+    for name in ("body", "orelse", "finalbody"):
+        value = getattr(statement, name, None)
+        if isinstance(value, list) and not isinstance(
+            statement, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)
+        ):
+            blocks.append(value)
+    for handler in getattr(statement, "handlers", []) or []:
+        blocks.append(handler.body)
+    return blocks
+
+
+def _is_method(expr: ast.expr, name: str) -> bool:
+    return (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr == name
+    )
+
+
+def _sql_of(
+    name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> tuple[Statement, ...]:
+    if name != "execute":
+        return ()
+    sql = args[0] if args else kwargs.get("sqltext")
+    text = getattr(sql, "text", sql)  # sa.text(...) keeps its string
+    if isinstance(text, str):
+        return tuple(statements(text))
+    return ()
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple)):
+        return tuple(v for v in value if isinstance(v, str))
+    return ()
