@@ -51,7 +51,8 @@ Each carries its data as attributes (named in its ``template``) and a stable
         ├── InvalidWaiver                 1   a lint waiver without a reason
         ├── UnsafeMigration               1   lint found errors no waiver
         │                                     covers
-        └── PendingMigrations             3   work remains ("not safe yet")
+        ├── PendingMigrations             3   work remains ("not safe yet")
+        └── ContractGateClosed            3   contract must wait (reasons)
 
 Exit codes: 0 ok, 1 error, 2 usage or configuration, 3 not safe yet.
 """
@@ -69,6 +70,7 @@ __all__ = [
     "CPUUnpinningInvalid",
     "CPUUnpinningUnknown",
     "ConfigError",
+    "ContractGateClosed",
     "DatabaseUnreachable",
     "IncompatibleVersion",
     "InvalidPrimitive",
@@ -366,4 +368,12 @@ class UnsafeMigration(MigrationError):
 
 class PendingMigrations(MigrationError):
     template = "{count} revision(s) pending on branch {branch!r}"
+    exit_code = EXIT_NOT_SAFE_YET
+
+
+class ContractGateClosed(MigrationError):
+    template = (
+        "contract refused: {reasons}; wait, or run with --force to "
+        "override (recorded)"
+    )
     exit_code = EXIT_NOT_SAFE_YET

@@ -14,7 +14,7 @@ from zerodown.cli import main
 from zerodown.cli.render import console, table
 from zerodown.config import Config, load_config
 from zerodown.exceptions import EXIT_NOT_SAFE_YET
-from zerodown.migrations import api
+from zerodown.migrations import api, gate
 
 
 @main.command()
@@ -109,16 +109,30 @@ def expand(
 
 @db.command()
 @_sql_options
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Run even though the contract gate is closed (warned and "
+    "recorded in zerodown_gate_overrides).",
+)
 @pass_config
 def contract(
-    config: Config, revision: str | None, sql: bool, from_revision: str | None
+    config: Config,
+    revision: str | None,
+    sql: bool,
+    from_revision: str | None,
+    force: bool,
 ) -> None:
     """Run destructive changes, once no old service remains.
 
     Upgrades the contract branch to REVISION (default: its head); the same
-    as ``alembic upgrade contract@head``.
+    as ``alembic upgrade contract@head``, after the contract gate: it
+    refuses (exit 3, with its reasons) while an expand revision it needs
+    is not applied, a data migration still finds rows, a live service is
+    older than the revisions require, or lint finds an error.
     """
-    _report(api.contract(config, revision, sql, from_revision), "contract")
+    result = api.contract(config, revision, sql, from_revision, force)
+    _report(result, "contract")
 
 
 def _report(sql: str | None, phase: str) -> None:
@@ -158,12 +172,32 @@ def status(config: Config, fmt: str) -> None:
         console().print(
             table("branch", "current", "head", "pending", rows=rows)
         )
+        _print_gate(state.gate)
     sys.exit(0 if state.up_to_date else EXIT_NOT_SAFE_YET)
+
+
+def _print_gate(report: gate.GateReport) -> None:
+    if not report.checks:
+        click.echo("contract gate: nothing to contract")
+        return
+    click.echo(f"contract gate: {'open' if report.open else 'closed'}")
+    for check in report.checks:
+        mark = "ok" if check.passed else "WAIT"
+        click.echo(f"  {mark:4} {check.name}")
+        for reason in check.reasons:
+            click.echo(f"       {reason}")
 
 
 def _status_json(state: api.Status) -> dict[str, object]:
     return {
         "up_to_date": state.up_to_date,
+        "gate": {
+            "open": state.gate.open,
+            "checks": {
+                c.name: {"passed": c.passed, "reasons": list(c.reasons)}
+                for c in state.gate.checks
+            },
+        },
         "branches": {
             str(b.phase): {
                 "current": b.current,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,7 +20,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 
 from zerodown.config import Config
-from zerodown.exceptions import ConfigError, MigrationError
+from zerodown.exceptions import (
+    ConfigError,
+    ContractGateClosed,
+    MigrationError,
+)
+from zerodown.migrations import gate
 from zerodown.migrations.database import connect
 from zerodown.migrations.env import (
     CONNECTION_ATTRIBUTE,
@@ -69,6 +74,9 @@ class BranchStatus:
 @dataclass(frozen=True)
 class Status:
     branches: tuple[BranchStatus, ...]
+    gate: gate.GateReport = field(
+        default_factory=lambda: gate.GateReport(checks=())
+    )
 
     @property
     def up_to_date(self) -> bool:
@@ -146,9 +154,14 @@ def contract(
     target: str | None = None,
     sql: bool = False,
     from_revision: str | None = None,
+    force: bool = False,
 ) -> str | None:
-    """Apply contract revisions (``alembic upgrade contract@head``)."""
-    return _upgrade(config, Phase.CONTRACT, target, sql, from_revision)
+    """Apply contract revisions (``alembic upgrade contract@head``).
+
+    The contract gate runs first and refuses with its reasons
+    (:class:`ContractGateClosed`) unless ``force``, which is recorded.
+    """
+    return _upgrade(config, Phase.CONTRACT, target, sql, from_revision, force)
 
 
 def _upgrade(
@@ -157,6 +170,7 @@ def _upgrade(
     target: str | None,
     sql: bool,
     from_revision: str | None,
+    force: bool = False,
 ) -> str | None:
     loaded = check(config)
     destination = _target(loaded, phase, target)
@@ -171,8 +185,12 @@ def _upgrade(
         return buffer.getvalue()
     cfg = alembic_config(config)
     with connect(_url(config)) as connection:
-        pending = _pending_for(loaded, connection, destination)
+        pending, applied = _pending_for(loaded, connection, destination)
         preflight(loaded, pending, connection.dialect.name)
+        if phase is Phase.CONTRACT:
+            _pass_gate(
+                connection, loaded, pending, applied, destination, force
+            )
         cfg.attributes[CONNECTION_ATTRIBUTE] = connection
         _alembic(command.upgrade, cfg, destination)
         if connection.in_transaction():
@@ -180,10 +198,49 @@ def _upgrade(
     return None
 
 
+def _pass_gate(
+    connection: sa.Connection,
+    loaded: Layout,
+    pending: list[str],
+    applied: set[str],
+    destination: str,
+    force: bool,
+) -> None:
+    report = gate.evaluate(_gate_context(connection, loaded, pending, applied))
+    if connection.in_transaction():
+        connection.commit()
+    if report.open:
+        return
+    if not force:
+        raise ContractGateClosed(reasons="; ".join(report.reasons))
+    with connection.begin():
+        gate.record_override(connection, destination, report)
+
+
+def _gate_context(
+    connection: sa.Connection,
+    loaded: Layout,
+    pending: list[str],
+    applied: set[str],
+) -> gate.GateContext:
+    scripts = tuple(
+        loaded.revision(rev)
+        for rev in pending
+        if loaded.phase_of(loaded.revision(rev)) is Phase.CONTRACT
+    )
+    return gate.GateContext(
+        connection=connection,
+        layout=loaded,
+        pending=scripts,
+        applied=frozenset(applied),
+    )
+
+
 def _pending_for(
     loaded: Layout, connection: sa.Connection, destination: str
-) -> list[str]:
-    """Revisions an upgrade to ``destination`` will run, oldest first."""
+) -> tuple[list[str], set[str]]:
+    """Revisions an upgrade to ``destination`` will run, oldest first,
+    and the revisions already applied."""
     current = MigrationContext.configure(connection).get_current_heads()
     if connection.in_transaction():
         connection.commit()
@@ -192,7 +249,7 @@ def _pending_for(
         s.revision for s in loaded.scripts.get_revisions(destination) if s
     )
     ordered = [s.revision for s in reversed(loaded.all_revisions())]
-    return [rev for rev in ordered if rev in wanted - applied]
+    return [rev for rev in ordered if rev in wanted - applied], applied
 
 
 def _target(loaded: Layout, phase: Phase, target: str | None) -> str:
@@ -208,25 +265,30 @@ def _target(loaded: Layout, phase: Phase, target: str | None) -> str:
 
 
 def status(config: Config) -> Status:
-    """Per branch: the database's revision, the head, what is pending."""
+    """Per branch: the database's revision, the head, what is pending;
+    and the contract gate for the pending contract revisions."""
     loaded = check(config)
     with connect(_url(config)) as connection:
-        current = MigrationContext.configure(connection).get_current_heads()
-    applied = loaded.ancestors(current)
+        pending, applied = _pending_for(
+            loaded, connection, f"{Phase.CONTRACT.value}@head"
+        )
+        report = gate.evaluate(
+            _gate_context(connection, loaded, pending, applied)
+        )
     branches = []
     for phase in BRANCH_PHASES:
         members = loaded.branch(phase)
         mine = [s.revision for s in members if s.revision in applied]
-        pending = [s.revision for s in members if s.revision not in applied]
+        waiting = [s.revision for s in members if s.revision not in applied]
         branches.append(
             BranchStatus(
                 phase=phase,
                 current=mine[0] if mine else None,
                 head=loaded.head(phase),
-                pending=tuple(reversed(pending)),
+                pending=tuple(reversed(waiting)),
             )
         )
-    return Status(tuple(branches))
+    return Status(tuple(branches), report)
 
 
 def history(config: Config) -> list[HistoryEntry]:

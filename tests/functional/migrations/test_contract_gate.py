@@ -1,0 +1,82 @@
+"""The contract gate refuses with reasons, and --force is recorded."""
+
+from __future__ import annotations
+
+import json
+
+from zerodown.config import load_config
+from zerodown.migrations import api
+from zerodown.migrations.gate import GateContext, overrides
+
+
+def _pair(project):
+    assert project.zerodown("expand").exit_code == 0
+    assert project.zerodown("contract").exit_code == 0
+    expand, contract = project.revision("pair", "--contract")
+    project.write_upgrade(
+        expand,
+        'op.create_table("t", sa.Column("id", sa.Integer, primary_key=True))',
+    )
+    return expand, contract
+
+
+def test_contract_never_pulls_in_an_unapplied_expand(project):
+    expand, _ = _pair(project)
+    result = project.zerodown("contract")
+    assert result.exit_code == 3
+    expand_id = expand.stem.split("_")[0]
+    assert f"expand-applied: expand revision {expand_id}" in result.output
+    assert "run 'zerodown db expand' first" in result.output
+    assert "t" not in project.tables()
+
+    status = project.zerodown("status")
+    assert status.exit_code == 3
+    assert "contract gate: closed" in status.output
+    assert "WAIT expand-applied" in status.output
+    state = json.loads(project.zerodown("status", "--format", "json").output)
+    assert state["gate"]["open"] is False
+    assert state["gate"]["checks"]["expand-applied"]["passed"] is False
+
+
+def test_gate_opens_once_expand_ran(project):
+    _pair(project)
+    assert project.zerodown("expand").exit_code == 0
+    state = json.loads(project.zerodown("status", "--format", "json").output)
+    assert state["gate"]["open"] is True
+    assert project.zerodown("contract").exit_code == 0
+    assert (
+        "contract gate: nothing to contract"
+        in project.zerodown("status").output
+    )
+
+
+def test_force_runs_and_is_recorded(project, caplog):
+    _pair(project)
+    result = project.zerodown("contract", "--force")
+    assert result.exit_code == 0, result.output
+    assert any("CONTRACT FORCED" in r.getMessage() for r in caplog.records)
+    with project.database.engine.connect() as conn:
+        (record,) = overrides(conn)
+    assert "expand-applied" in record["reasons"]
+    assert "@" in record["operator"]
+    assert "t" in project.tables()  # alembic applied the expand with it
+
+
+def test_minimum_service_versions_are_collected(project):
+    _pair(project)
+    _, contract = project.revision("needs new computes", "--contract")
+    text = contract.read_text().replace(
+        "def upgrade() -> None:",
+        'minimum_service_versions = {"compute": 6}\n\n\ndef upgrade() -> None:',
+    )
+    contract.write_text(text)
+    config = load_config(project.ini, environ={})
+    layout = api.layout(config)
+    with project.database.engine.connect() as conn:
+        context = GateContext(
+            connection=conn,
+            layout=layout,
+            pending=(layout.revision(contract.stem.split("_")[0]),),
+            applied=frozenset(),
+        )
+        assert context.required_service_versions() == {"compute": 6}

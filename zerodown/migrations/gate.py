@@ -1,0 +1,168 @@
+"""The contract gate: may the pending contract revisions run now?
+
+Contract removes what the previous release needs, so it waits until:
+
+* every expand revision it depends on is applied (contract must never
+  pull an expand in with it);
+* no data migration still finds rows to move;
+* no live service is older than the contract revisions require
+  (``minimum_service_versions = {"compute": 6}`` in a contract revision);
+* lint finds no error in the pending revisions.
+
+:func:`evaluate` answers with named checks and their reasons, never a bare
+bool.  Checks register themselves with :func:`gate_check`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import getpass
+import logging
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.script import Script
+
+from zerodown.migrations.layout import Layout
+from zerodown.migrations.phases import Phase
+
+__all__ = [
+    "GateCheck",
+    "GateContext",
+    "GateReport",
+    "evaluate",
+    "gate_check",
+    "overrides",
+    "record_override",
+]
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GateCheck:
+    name: str
+    passed: bool
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GateReport:
+    checks: tuple[GateCheck, ...]
+
+    @property
+    def open(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [
+            f"{check.name}: {reason}"
+            for check in self.checks
+            for reason in check.reasons
+        ]
+
+
+@dataclass(frozen=True)
+class GateContext:
+    """What a check may look at."""
+
+    connection: sa.Connection
+    layout: Layout
+    pending: tuple[Script, ...]  # the contract revisions about to run
+    applied: frozenset[str]
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def required_service_versions(self) -> dict[str, int]:
+        """The highest minimum each service must meet, over ``pending``."""
+        required: dict[str, int] = {}
+        for script in self.pending:
+            declared = getattr(script.module, "minimum_service_versions", {})
+            for service, version in dict(declared).items():
+                required[service] = max(required.get(service, 0), int(version))
+        return required
+
+
+Check = Callable[[GateContext], GateCheck]
+_CHECKS: dict[str, Check] = {}
+
+
+def gate_check(name: str) -> Callable[[Check], Check]:
+    """Register a gate check under ``name``."""
+
+    def register(fn: Check) -> Check:
+        _CHECKS[name] = fn
+        return fn
+
+    return register
+
+
+def evaluate(context: GateContext) -> GateReport:
+    """Run every registered check against ``context``."""
+    if not context.pending:
+        return GateReport(checks=())
+    report = GateReport(tuple(fn(context) for fn in _CHECKS.values()))
+    for reason in report.reasons:
+        LOG.info("contract gate: %s", reason)
+    return report
+
+
+@gate_check("expand-applied")
+def _expand_applied(context: GateContext) -> GateCheck:
+    missing = []
+    for script in context.pending:
+        for needed in context.layout.ancestors([script.revision]):
+            found = context.layout.revision(needed)
+            if (
+                context.layout.phase_of(found) is Phase.EXPAND
+                and needed not in context.applied
+            ):
+                missing.append(
+                    f"expand revision {needed} (needed by {script.revision})"
+                    " is not applied; run 'zerodown db expand' first"
+                )
+    return GateCheck(
+        "expand-applied", not missing, tuple(sorted(set(missing)))
+    )
+
+
+_overrides = sa.Table(
+    "zerodown_gate_overrides",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("target", sa.String(64), nullable=False),
+    sa.Column("reasons", sa.Text, nullable=False),
+    sa.Column("operator", sa.String(255), nullable=False),
+)
+
+
+def record_override(
+    connection: sa.Connection, target: str, report: GateReport
+) -> None:
+    """Keep a trace of a forced contract: when, by whom, over what."""
+    _overrides.create(connection, checkfirst=True)
+    connection.execute(
+        _overrides.insert().values(
+            at=datetime.datetime.now(datetime.timezone.utc),
+            target=target,
+            reasons="\n".join(report.reasons),
+            operator=f"{getpass.getuser()}@{socket.gethostname()}",
+        )
+    )
+    LOG.warning(
+        "CONTRACT FORCED through a closed gate (recorded in %s): %s",
+        _overrides.name,
+        "; ".join(report.reasons),
+    )
+
+
+def overrides(connection: sa.Connection) -> list[dict[str, Any]]:
+    """Every recorded forced contract, oldest first."""
+    if not sa.inspect(connection).has_table(_overrides.name):
+        return []
+    rows = connection.execute(_overrides.select().order_by(_overrides.c.id))
+    return [dict(row._mapping) for row in rows]
