@@ -46,6 +46,8 @@ PINNED = {
         "all_rules",
         "blocking",
         "lint",
+        "pending_errors",
+        "server_of",
         "waive",
     ],
     "zerodown.config": ["Config", "load_config"],

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from zerodown.migrations.lint import profiles as _profiles  # noqa: F401
 from zerodown.migrations.lint.dialects import DialectProfile
-from zerodown.migrations.lint.engine import lint
+from zerodown.migrations.lint.engine import lint, pending_errors, server_of
 from zerodown.migrations.lint.findings import Finding, Severity, blocking
 from zerodown.migrations.lint.rules import LintOptions, Rule, all_rules
 from zerodown.migrations.lint.waivers import Waiver, waive
@@ -29,5 +29,7 @@ __all__ = [
     "all_rules",
     "blocking",
     "lint",
+    "pending_errors",
+    "server_of",
     "waive",
 ]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+
+import sqlalchemy as sa
 
 from zerodown.migrations.lint.dialects import DialectProfile, Version
-from zerodown.migrations.lint.findings import Finding
+from zerodown.migrations.lint.findings import Finding, blocking
 from zerodown.migrations.lint.rules import (
     Context,
     Hit,
@@ -17,7 +19,7 @@ from zerodown.migrations.lint.rules import (
 from zerodown.migrations.lint.script import RevisionScript
 from zerodown.migrations.lint.sources import Source, collect
 
-__all__ = ["lint", "lint_script"]
+__all__ = ["lint", "lint_script", "pending_errors", "server_of"]
 
 LOG = logging.getLogger(__name__)
 
@@ -56,6 +58,38 @@ def lint(
         sum(f.blocking for f in findings),
     )
     return sorted(findings, key=lambda f: (f.path, f.line, f.rule))
+
+
+def pending_errors(
+    source: Source,
+    revisions: Iterable[str],
+    connection: sa.Connection,
+    options: LintOptions | None = None,
+) -> list[Finding]:
+    """The errors no waiver covers in ``revisions``, judged for the
+    backend and server version of ``connection``.
+
+    The contract gate's question: may these revisions run on this server?
+    """
+    dialect, version = server_of(connection)
+    return blocking(
+        lint(
+            source,
+            dialect,
+            version,
+            options=options,
+            revisions=set(revisions),
+        )
+    )
+
+
+def server_of(connection: sa.Connection) -> tuple[str, str | None]:
+    """The lint dialect and server version of a live connection."""
+    dialect = connection.dialect
+    name = "mariadb" if getattr(dialect, "is_mariadb", False) else dialect.name
+    info = dialect.server_version_info or ()
+    numbers = [str(part) for part in info if isinstance(part, int)]
+    return name, ".".join(numbers) or None
 
 
 def lint_script(
