@@ -64,6 +64,9 @@ def run_migrations(
         "process_revision_directives": _compose(
             split_by_phase, configure_kw.get("process_revision_directives")
         ),
+        "include_object": _without_bookkeeping(
+            configure_kw.get("include_object")
+        ),
     }
 
     def transactional() -> bool:
@@ -130,6 +133,20 @@ def _url(context: EnvironmentContext) -> str:
     return url
 
 
+def _without_bookkeeping(
+    user: Callable[..., bool] | None,
+) -> Callable[..., bool]:
+    """Autogenerate ignores zerodown's own tables (``zerodown_*``)."""
+
+    def include(obj: Any, name: str | None, kind: str, *args: Any) -> bool:
+        if kind == "table" and (name or "").startswith(BOOKKEEPING_PREFIX):
+            return False
+        return user(obj, name, kind, *args) if user else True
+
+    return include
+
+
+BOOKKEEPING_PREFIX = "zerodown_"
 Directives = Callable[[MigrationContext, Any, list[Any]], None]
 
 

@@ -80,3 +80,14 @@ def test_minimum_service_versions_are_collected(project):
             applied=frozenset(),
         )
         assert context.required_service_versions() == {"compute": 6}
+
+
+def test_bookkeeping_tables_are_invisible_to_autogenerate(project):
+    _pair(project)
+    assert project.zerodown("contract", "--force").exit_code == 0
+    assert "zerodown_gate_overrides" in project.tables()
+    project.models(
+        '\nt = sa.Table("t", metadata, sa.Column("id", sa.Integer, primary_key=True))\n'
+    )
+    config = load_config(project.ini, environ={})
+    assert api.model_diff(config) == []

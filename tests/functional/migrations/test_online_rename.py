@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import sqlalchemy as sa
-
 from apps import Writer, column_writer, engine_for
 
 ZOP = "from zerodown.migrations.operations import zop\n"
