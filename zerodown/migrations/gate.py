@@ -26,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.script import Script
 
+from zerodown.migrations import lint
 from zerodown.migrations.layout import Layout
 from zerodown.migrations.phases import Phase
 
@@ -166,3 +167,18 @@ def overrides(connection: sa.Connection) -> list[dict[str, Any]]:
         return []
     rows = connection.execute(_overrides.select().order_by(_overrides.c.id))
     return [dict(row._mapping) for row in rows]
+
+
+@gate_check("lint-clean")
+def _lint_clean(context: GateContext) -> GateCheck:
+    errors = lint.pending_errors(
+        context.layout,
+        [script.revision for script in context.pending],
+        context.connection,
+    )
+    reasons = tuple(
+        f"{finding.revision} line {finding.line}: [{finding.rule}] "
+        f"{finding.message}"
+        for finding in errors
+    )
+    return GateCheck("lint-clean", not errors, reasons)
