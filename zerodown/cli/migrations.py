@@ -11,10 +11,12 @@ from typing import Any, TypeVar
 import click
 
 from zerodown.cli import main
+from zerodown.cli.findings import findings_json, print_findings
 from zerodown.cli.render import console, table
 from zerodown.config import Config, load_config
 from zerodown.exceptions import EXIT_NOT_SAFE_YET
 from zerodown.migrations import api, gate
+from zerodown.migrations.lint import Finding
 
 
 @main.command()
@@ -252,10 +254,15 @@ def revision(
     With --autogenerate, additive changes go to the expand script and
     destructive or tightening ones to a contract script that depends on
     it; a rename or type conversion is refused with the online operation
-    that performs it safely.
+    that performs it safely.  The scripts written are linted.
     """
-    for path in api.revision(config, message, autogenerate, with_contract):
+    found: list[Finding] = []
+    for path in api.revision(
+        config, message, autogenerate, with_contract, on_lint=found.extend
+    ):
         click.echo(f"created {path}")
+    if found:
+        print_findings(found)
 
 
 @db.command()
@@ -266,3 +273,52 @@ def check(config: Config) -> None:
     click.echo(
         f"ok: {len(loaded.all_revisions())} revisions in {loaded.location}"
     )
+
+
+@db.command()
+@click.argument(
+    "paths", nargs=-1, type=click.Path(exists=True, path_type=Path)
+)
+@click.option(
+    "--dialect",
+    type=click.Choice(["postgresql", "mysql", "mariadb", "sqlite"]),
+    default=None,
+    help="The backend to judge for; default: the database URL's.",
+)
+@click.option(
+    "--server-version",
+    default=None,
+    help="The server's version (15.4, 8.0.36, 10.11.6-MariaDB); default: "
+    "the oldest release series its vendor still supports.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--show-waived", is_flag=True, help="Also list waived findings.")
+@pass_config
+def lint(
+    config: Config,
+    paths: tuple[Path, ...],
+    dialect: str | None,
+    server_version: str | None,
+    fmt: str,
+    show_waived: bool,
+) -> None:
+    """Find operations that lock, rewrite or break what is running.
+
+    Reads PATHS (revision files or folders; default: the project's
+    revisions) without importing them or touching a database, and reports
+    each operation that takes a blocking lock, rewrites a table, breaks
+    the release still running or sits in the wrong phase, with its safe
+    recipe.  Exits 1 when an error is found that no waiver covers.
+    """
+    findings = api.lint(config, paths, dialect, server_version)
+    if fmt == "json":
+        click.echo(json.dumps(findings_json(findings), indent=2))
+    else:
+        print_findings(findings, show_waived)
+    sys.exit(1 if any(f.blocking for f in findings) else 0)
