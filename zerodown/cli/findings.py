@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 
 from zerodown.cli.render import console, table
 from zerodown.migrations.lint import Finding, Severity
@@ -49,12 +50,14 @@ def _row(finding: Finding) -> tuple[str, str, str, str, str]:
     text = f"{finding.message}\nfix: {finding.recipe}"
     if finding.waived:
         text += f"\nwaived: {finding.waived}"
+    # Recipes quote Python ("[allow(...)]"), which rich would take for
+    # markup.
     return (
         severity,
         finding.rule,
-        f"{_relative(finding.path)}:{finding.line}",
+        escape(f"{_relative(finding.path)}:{finding.line}"),
         str(finding.phase or "-"),
-        text,
+        escape(text),
     )
 
 
