@@ -53,7 +53,7 @@ def _newest(root: Path, branch: str) -> Path:
 
 def test_a_sound_project_passes_every_check(pytester, shop):
     result = _run(pytester, "-v")
-    result.assert_outcomes(passed=6)
+    result.assert_outcomes(passed=7)
     for check in (
         "one_head_per_branch",
         "contract_depends_on_expand",
@@ -61,6 +61,7 @@ def test_a_sound_project_passes_every_check(pytester, shop):
         "upgrade_walk",
         "models_match_schema",
         "expand_downgrade_leaves_no_trace",
+        "lint_clean",
     ):
         result.stdout.fnmatch_lines([f"*test_zerodown_{check}*PASSED*"])
     result.stdout.fnmatch_lines(["zerodown backends: sqlite"])
@@ -163,6 +164,41 @@ def test_a_downgrade_that_forgets_fails_the_trace_check(pytester, shop):
     result = _run(pytester, "-k", "leaves_no_trace")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*ffff00000001 left a trace*"])
+
+
+def test_a_column_rename_fails_the_lint_check(pytester, shop):
+    _add_expand(
+        shop,
+        'op.alter_column("customers", "name", new_column_name="full_name")',
+        'op.alter_column("customers", "full_name", new_column_name="name")',
+    )
+    result = _run(pytester, "-k", "lint_clean")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*UnsafeMigration: lint found 1 error(s):*",
+            "*ffff00000001_bad.py:9: renaming-column: renaming customers.name to full_name*",
+            "*fix: zop.rename_column(*",
+        ]
+    )
+
+
+def test_a_waiver_without_a_reason_fails_the_lint_check(pytester, shop):
+    _add_expand(shop, "pass")
+    bad = shop / "migrations" / "versions" / "expand" / "ffff00000001_bad.py"
+    bad.write_text(
+        bad.read_text().replace(
+            "def upgrade():",
+            "from zerodown.migrations import waive\n"
+            'lint_waivers = [waive("raw-sql", "*", reason="")]\n'
+            "def upgrade():",
+        )
+    )
+    result = _run(pytester, "-k", "lint_clean")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*invalid-waiver: waive('raw-sql', '*') has no reason*"]
+    )
 
 
 def test_an_unreachable_backend_fails_the_run(pytester, shop, monkeypatch):

@@ -26,6 +26,8 @@ PINNED = {
         "history",
         "init",
         "layout",
+        "lint",
+        "lint_errors",
         "model_diff",
         "revision",
         "status",
@@ -54,6 +56,7 @@ PINNED = {
     "zerodown.testing.checks": [
         "test_zerodown_contract_depends_on_expand",
         "test_zerodown_expand_downgrade_leaves_no_trace",
+        "test_zerodown_lint_clean",
         "test_zerodown_models_match_schema",
         "test_zerodown_one_head_per_branch",
         "test_zerodown_phases_hold",

@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 
 from zerodown.config import Config, load_config
+from zerodown.exceptions import UnsafeMigration
 from zerodown.migrations import Phase, api
 from zerodown.migrations.layout import Layout
+from zerodown.migrations.lint import server_of
 from zerodown.migrations.runtime import preflight
 from zerodown.testing.backends import TestDatabase
 from zerodown.testing.schema import snapshot
@@ -25,6 +27,7 @@ from zerodown.testing.schema import snapshot
 __all__ = [
     "test_zerodown_contract_depends_on_expand",
     "test_zerodown_expand_downgrade_leaves_no_trace",
+    "test_zerodown_lint_clean",
     "test_zerodown_models_match_schema",
     "test_zerodown_one_head_per_branch",
     "test_zerodown_phases_hold",
@@ -129,6 +132,32 @@ def test_zerodown_expand_downgrade_leaves_no_trace(
             after = _snapshot(zerodown_db)
             assert after == before, f"{revision} left a trace"
         _apply(config, layout, revision)
+
+
+def test_zerodown_lint_clean(
+    zerodown_alembic_ini: Path, zerodown_db: TestDatabase
+) -> None:
+    """Lint finds no error in any revision, for this backend's version.
+
+    A plain CREATE INDEX, a column rename or a volatile default passes
+    every check above on a small test database, then blocks writers for
+    minutes or breaks the release still running in production.  Each
+    revision is judged for this backend's server version; an operation
+    that is safe all the same is waived in its revision, with the reason.
+    """
+    config = _config(zerodown_alembic_ini)
+    with zerodown_db.engine.connect() as connection:
+        dialect, version = server_of(connection)
+    errors = api.lint_errors(config, dialect=dialect, server_version=version)
+    if errors:
+        raise UnsafeMigration(
+            count=len(errors),
+            findings=errors,
+            summary="".join(
+                f"\n  {e.where}: {e.rule}: {e.message}\n    fix: {e.recipe}"
+                for e in errors
+            ),
+        )
 
 
 def _apply(config: Config, layout: Layout, revision: str) -> None:
