@@ -257,7 +257,7 @@ class Plan:
         text = self._backport(obj, data, target)
         changed = d.get("_changed_fields")
         if changed:
-            return text, data, sorted(c for c in changed if c in data)
+            return text, data, sorted(c for c in changed if c in data) or None
         return text, data, None
 
     def encode_primitive(

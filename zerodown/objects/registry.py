@@ -101,10 +101,13 @@ class _Reader:
         )
 
     def _envelope(
-        self, primitive: Any, where: tuple[str, str, str] | None
+        self,
+        primitive: Any,
+        where: tuple[str, str, str] | None,
+        expected: str = "an object primitive",
     ) -> tuple[str, str, Any, Any]:
         if type(primitive) is not dict:
-            self._not_an_object(primitive, where, "a primitive mapping")
+            self._not_an_object(primitive, where, expected)
         ns = self.serial_namespace + "."
         values: dict[str, Any] = {}
         for key, value in primitive.items():
@@ -181,7 +184,9 @@ class _Reader:
         if wire:
             name, text, data, changes = self._wire_child(value, codec, where)
         else:
-            name, text, data, changes = self._envelope(value, where)
+            name, text, data, changes = self._envelope(
+                value, where, codec.expected
+            )
         plan, version = self._lookup(name, text)
         expected = codec.child
         if name != expected:

@@ -1,0 +1,215 @@
+"""The msgpack wire codec: lossless, deterministic, strict on input."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import os
+import subprocess
+import sys
+import uuid
+import zoneinfo
+
+import msgpack
+import pytest
+
+from zerodown.exceptions import MalformedPayload, UnencodableValue
+from zerodown.objects import Limits, WireObject, wire
+
+UTC = datetime.timezone.utc
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        -(2**63),
+        2**64 - 1,
+        1.5,
+        "text \u00e9",
+        b"\x00bytes",
+        [1, [2, [3]]],
+        {"b": 1, "a": {"c": [None]}},
+        {3: "int keys", 1: "sorted"},
+        datetime.datetime(2026, 3, 4, 5, 6, 7, 891011),
+        datetime.datetime(2026, 3, 4, 5, 6, 7, 1, tzinfo=UTC),
+        datetime.datetime(
+            2026,
+            3,
+            4,
+            5,
+            6,
+            7,
+            tzinfo=datetime.timezone(datetime.timedelta(hours=5, minutes=45)),
+        ),
+        datetime.datetime(
+            2026,
+            3,
+            4,
+            tzinfo=datetime.timezone(-datetime.timedelta(hours=23), "W"),
+        ),
+        datetime.datetime(
+            2026,
+            10,
+            25,
+            2,
+            30,
+            fold=1,
+            tzinfo=zoneinfo.ZoneInfo("Europe/Paris"),
+        ),
+        datetime.datetime(1, 1, 1),
+        datetime.datetime(9999, 12, 31, 23, 59, 59, 999999),
+        uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        ipaddress.ip_address("192.0.2.1"),
+        ipaddress.ip_address("::1"),
+        ipaddress.ip_address("fe80::1%eth0"),
+        {1, 2, 3},
+        frozenset({"a", (1, 2)}),
+        {("x", (1, 2))},
+        WireObject("ns", "Thing", "1.2", {"a": [1]}, ["a"]),
+    ],
+)
+def test_values_round_trip_exactly(value):
+    back = wire.decode(wire.encode(value))
+    assert back == value
+    assert type(back) is type(value)
+    if isinstance(value, datetime.datetime):
+        assert back.tzinfo == value.tzinfo and back.fold == value.fold
+        assert back.utcoffset() == value.utcoffset()
+        assert back.tzname() == value.tzname()
+
+
+def test_tuples_travel_as_lists():
+    assert wire.decode(wire.encode((1, (2, 3)))) == [1, [2, 3]]
+
+
+def test_ipv6_keeps_its_family_for_small_values():
+    # oslo.serialization's msgpackutils turns ::1 into 0.0.0.1.
+    assert wire.decode(wire.encode(ipaddress.ip_address("::1"))).version == 6
+
+
+def test_equal_values_give_equal_bytes():
+    a = {"z": {3, 1, 2}, "a": [{"y": 1, "x": 2}], 5: frozenset("cab")}
+    b = {5: frozenset("abc"), "a": [{"x": 2, "y": 1}], "z": {2, 3, 1}}
+    assert wire.encode(a) == wire.encode(b)
+
+
+def test_bytes_do_not_depend_on_the_hash_seed():
+    code = (
+        "import sys; from zerodown.objects import wire; "
+        "sys.stdout.write(wire.encode({'s': {'pear', 'apple', 'fig', 'kiwi'},"
+        " 'k': frozenset('abcdefgh')}).hex())"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        object(),
+        {(1, 2): "tuple key"},
+        {True: "bool key"},
+        {1.5: "float key"},
+        2**64,
+        datetime.date(2026, 1, 1),
+    ],
+)
+def test_what_the_codec_cannot_carry_is_refused(value):
+    with pytest.raises(UnencodableValue):
+        wire.encode(value)
+
+
+def test_limits_bound_size_and_depth_both_ways():
+    deep: list = []
+    for _ in range(10):
+        deep = [deep]
+    with pytest.raises(UnencodableValue, match="nesting"):
+        wire.encode(deep, limits=Limits(max_depth=5))
+    body = wire.encode(deep)
+    with pytest.raises(MalformedPayload, match="nesting deeper than 5"):
+        wire.decode(body, limits=Limits(max_depth=5))
+    with pytest.raises(MalformedPayload, match="exceed the limit of 10"):
+        wire.decode(wire.encode("x" * 20), limits=Limits(max_size=10))
+    with pytest.raises(UnencodableValue, match="exceed the limit"):
+        wire.encode("x" * 20, limits=Limits(max_size=10))
+
+
+def _ext(code: int, payload: bytes) -> bytes:
+    return msgpack.packb(msgpack.ExtType(code, payload))
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "incomplete"),
+        (wire.encode({"a": [1, 2, 3]})[:-1], "incomplete"),
+        (wire.encode(1) + b"\x01", "extra"),
+        (b"\xc1", ""),
+        (_ext(99, b"x"), "unknown extension type 99"),
+        (_ext(wire.EXT_UUID, b"short"), "bad UUID"),
+        (_ext(wire.EXT_IPV4, b"\x01\x02\x03"), "IPv4"),
+        (_ext(wire.EXT_IPV6, b"\x00" * 16 + b"bad scope!"), "IPv6"),
+        (_ext(wire.EXT_DATETIME, b"\x00"), "datetime"),
+        (
+            _ext(wire.EXT_DATETIME, b"\x7f" * 8 + b"\x00" * 4 + b"\x00"),
+            "datetime",
+        ),
+        (
+            _ext(wire.EXT_DATETIME, b"\x00" * 12 + b"\x02" + b"../../etc"),
+            "datetime",
+        ),
+        (_ext(wire.EXT_SET, msgpack.packb({"a": 1})), "set"),
+        (_ext(wire.EXT_SET, msgpack.packb([{"a": 1}])), "set"),
+        (_ext(wire.EXT_OBJECT, msgpack.packb(["ns", "X", "1.0"])), "object"),
+        (
+            _ext(wire.EXT_OBJECT, msgpack.packb(["ns", "X", 1, {}, None])),
+            "object",
+        ),
+        (msgpack.packb({(1, 2): 1}, use_bin_type=True), ""),
+        (msgpack.packb({1.5: "x"}), "float dict key"),
+        (msgpack.packb({None: "x"}), "NoneType dict key"),
+        (b"\x91" * 2000 + b"\xc0", ""),
+        (b"\xdd\xff\xff\xff\xff", "max_array_len"),
+        (b"\xa3\xff\xfe\xfd", "utf-8"),
+        ("not bytes", "not bytes"),
+    ],
+)
+def test_malformed_input_raises_one_typed_error(body, reason):
+    with pytest.raises(MalformedPayload) as err:
+        wire.decode(body)
+    assert reason.lower() in str(err.value).lower()
+
+
+def test_nested_objects_are_bounded_too():
+    inner = wire.encode(WireObject("ns", "X", "1.0", {}, None))
+    payload = msgpack.unpackb(inner, ext_hook=lambda c, d: d)
+    body = payload
+    for _ in range(70):
+        body = msgpack.packb(
+            [
+                "ns",
+                "X",
+                "1.0",
+                {"c": msgpack.ExtType(wire.EXT_OBJECT, body)},
+                None,
+            ]
+        )
+    with pytest.raises(MalformedPayload, match="nesting"):
+        wire.decode(_ext(wire.EXT_OBJECT, body))
+
+
+def test_msgpack_timestamps_decode_to_plain_datetimes():
+    stamp = msgpack.Timestamp(1_700_000_000, 5000)
+    back = wire.decode(msgpack.packb(stamp))
+    assert back == datetime.datetime(2023, 11, 14, 22, 13, 20, 5, tzinfo=UTC)
