@@ -11,11 +11,13 @@ and has no lock queue to jump; statements run as they are.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -24,7 +26,11 @@ from alembic.runtime.migration import MigrationContext
 from zerodown.exceptions import LockTimeout
 from zerodown.migrations.settings import MigrationSettings
 
-__all__ = ["is_lock_timeout", "run_with_lock_timeout"]
+__all__ = [
+    "cleanup_between_attempts",
+    "is_lock_timeout",
+    "run_with_lock_timeout",
+]
 
 LOG = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,6 +40,24 @@ _MYSQL_LOCK_WAIT = {
 }  # ER_LOCK_WAIT_TIMEOUT, also raised for metadata locks
 _PG_LOCK_NOT_AVAILABLE = "55P03"
 _MAX_DELAY = 30.0
+_CLEANUP: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "zerodown_lock_cleanup", default=None
+)
+
+
+@contextlib.contextmanager
+def cleanup_between_attempts(sql: str | None) -> Iterator[None]:
+    """Run ``sql`` before each retry of the statements in this block.
+
+    A concurrent index build that times out waiting for old transactions
+    leaves an invalid index behind, and a plain retry would fail on its
+    name; the cleanup drops it first, under the same lock timeout.
+    """
+    token = _CLEANUP.set(sql)
+    try:
+        yield
+    finally:
+        _CLEANUP.reset(token)
 
 
 def is_lock_timeout(err: BaseException) -> bool:
@@ -59,9 +83,12 @@ def run_with_lock_timeout(
     if runner is None:
         return statement()
     delay = settings.lock_retry_delay
+    connection = context.connection
     for attempt in range(settings.lock_retries + 1):
         try:
-            result: T = runner(context.connection, settings, statement)
+            result: T = runner(
+                connection, settings, _attempt(connection, statement, attempt)
+            )
             return result
         except sa.exc.DBAPIError as err:
             if not is_lock_timeout(err) or attempt == settings.lock_retries:
@@ -86,13 +113,28 @@ def run_with_lock_timeout(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _attempt(
+    connection: sa.Connection, statement: Callable[[], T], attempt: int
+) -> Callable[[], T]:
+    cleanup = _CLEANUP.get()
+    if not attempt or cleanup is None:
+        return statement
+
+    def cleaned() -> T:
+        LOG.info("before the retry: %s", cleanup)
+        connection.exec_driver_sql(cleanup)
+        return statement()
+
+    return cleaned
+
+
 def _postgresql(
     connection: sa.Connection,
     settings: MigrationSettings,
     statement: Callable[[], T],
 ) -> T:
     milliseconds = int(settings.lock_timeout * 1000)
-    if not connection.in_transaction():  # autocommit block (CONCURRENTLY)
+    if _autocommit(connection):  # autocommit block (CONCURRENTLY)
         connection.exec_driver_sql(f"SET lock_timeout = {milliseconds}")
         try:
             return statement()
@@ -108,6 +150,13 @@ def _postgresql(
         raise
     connection.exec_driver_sql(f"RELEASE SAVEPOINT {savepoint}")
     return result
+
+
+def _autocommit(connection: sa.Connection) -> bool:
+    # Alembic's autocommit block opens a transaction that is only
+    # SQLAlchemy's bookkeeping; the isolation level tells the truth.
+    level = connection.get_execution_options().get("isolation_level")
+    return level == "AUTOCOMMIT" or not connection.in_transaction()
 
 
 def _mysql(
