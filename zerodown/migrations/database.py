@@ -72,7 +72,11 @@ def _transactional_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front, waiting for it under
+        # the busy timeout; a deferred BEGIN that has read and then writes
+        # fails at once with "database is locked" while an application
+        # writes (SQLite will not wait where it could deadlock).
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _first_line(err: BaseException) -> str:
