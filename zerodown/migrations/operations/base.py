@@ -22,22 +22,46 @@ from alembic.operations import ops
 
 from zerodown.exceptions import ObjectNotFound, OperationRefused
 
-__all__ = ["Backfill", "OnlineOperation", "Step", "Target"]
+__all__ = ["Backfill", "Check", "OnlineOperation", "Step", "Target"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A query that must find no row for the revision to go on.
+
+    A row found stops the revision with :class:`OperationRefused` built
+    from ``operation``, ``target`` and ``why`` (``{row}`` in ``why`` is
+    the row found).
+    """
+
+    query: str
+    operation: str
+    target: str
+    why: str
 
 
 @dataclass(frozen=True)
 class Step:
     """One action on the database, as data.
 
-    Exactly one of ``sql`` (a statement) or ``operation`` (an Alembic
-    operation, rendered portably per backend) is set.  ``autocommit``
-    steps run outside the revision's transaction (``CONCURRENTLY``).
+    Exactly one of ``sql`` (a statement), ``operation`` (an Alembic
+    operation, rendered portably per backend) or ``check`` is set.
+    ``autocommit`` steps run outside the revision's transaction
+    (``CONCURRENTLY``, or a scan that must not keep the revision's locks).
+    ``cleanup`` is SQL that removes what a failed attempt left behind (the
+    invalid index of an interrupted concurrent build): it runs before a
+    lock-timeout retry and after the step finally fails.  ``waiver`` says
+    why the step is safe in its phase although the phase guard would
+    refuse its kind (a drop of that leftover during expand, say).
     """
 
     description: str
     sql: str | None = None
     operation: ops.MigrateOperation | None = None
     autocommit: bool = False
+    check: Check | None = None
+    cleanup: str | None = None
+    waiver: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +129,14 @@ class Target:
                 target=f"{table}.{column}",
                 why="the column already exists",
             )
+
+    def select(self, sql: str, **params: Any) -> list[sa.Row[Any]] | None:
+        """Rows of a catalog query; None when rendering ``--sql``."""
+        if self.inspector is None:
+            return None
+        connection = self.inspector.bind
+        assert isinstance(connection, sa.Connection)
+        return list(connection.execute(sa.text(sql), params))
 
     def primary_key(self, table: str) -> tuple[str, ...]:
         if self.inspector is None:

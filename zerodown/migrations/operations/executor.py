@@ -9,17 +9,21 @@ like hand-written operations.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from alembic.operations import Operations, ops
 
-from zerodown.exceptions import MigrationError
+from zerodown.exceptions import MigrationError, OperationRefused
+from zerodown.migrations import guard
+from zerodown.migrations.locking import cleanup_between_attempts
 from zerodown.migrations.operations import backfills
 from zerodown.migrations.operations.base import (
     Backfill,
+    Check,
     OnlineOperation,
     Step,
     Target,
@@ -67,32 +71,98 @@ def plan(
 
 def _execute(operations: Operations, action: Step) -> None:
     LOG.info("%s", action.description)
-    if action.autocommit and not operations.migration_context.as_sql:
-        with operations.get_context().autocommit_block():
-            _one(operations, action)
-    else:
+    with _waived(action):
+        if action.autocommit:
+            # Offline, the block renders COMMIT before and BEGIN after.
+            with operations.get_context().autocommit_block():
+                _cleaned(operations, action)
+        else:
+            _cleaned(operations, action)
+
+
+@contextlib.contextmanager
+def _waived(action: Step) -> Iterator[None]:
+    """Let the guard pass the one step whose waiver says why it is safe."""
+    step = current_step()
+    if action.waiver is None or step is None:
+        yield
+        return
+    operation = action.operation or ops.ExecuteSQLOp(action.sql or "")
+    kind = guard.classify(operation).kind
+    saved = step.exceptions
+    step.exceptions = (*saved, guard.allow(kind, "*", reason=action.waiver))
+    try:
+        yield
+    finally:
+        step.exceptions = saved
+
+
+def _cleaned(operations: Operations, action: Step) -> None:
+    if action.cleanup is None or operations.migration_context.as_sql:
         _one(operations, action)
+        return
+    with cleanup_between_attempts(action.cleanup):
+        try:
+            _one(operations, action)
+        except Exception:
+            _clean_up(operations, action.cleanup)
+            raise
+
+
+def _clean_up(operations: Operations, sql: str) -> None:
+    # Best effort: what it leaves, the operation's next run repairs.
+    LOG.warning("the step failed; cleaning up: %s", sql)
+    try:
+        operations.migration_context.impl._exec(sa.text(sql))
+    except Exception as err:  # logged; the original error is what counts
+        LOG.warning("cleanup failed, the next run repairs: %s", err)
 
 
 def _one(operations: Operations, action: Step) -> None:
     operation = action.operation
-    if operation is None:
+    if action.check is not None:
+        _check(operations, action.check)
+    elif operation is None:
         operations.execute(action.sql or "")
     elif _needs_batch(operations, operation):
         # SQLite cannot ALTER a column; Alembic's batch mode rebuilds the
         # table (which also drops its triggers: sync steps are ordered
         # around that).
-        table = operation.table_name  # type: ignore[attr-defined]
+        table = _table_of(operation)
         with operations.batch_alter_table(table) as batch:
             batch.invoke(operation)
     else:
         operations.invoke(operation)
 
 
+def _check(operations: Operations, check: Check) -> None:
+    if operations.migration_context.as_sql:
+        operations.execute(
+            f"-- zerodown check, must return no row: {check.query}"
+        )
+        return
+    row = operations.get_bind().execute(sa.text(check.query)).first()
+    if row is not None:
+        raise OperationRefused(
+            operation=check.operation,
+            target=check.target,
+            why=check.why.format(row=tuple(row)),
+        )
+
+
+def _table_of(operation: ops.MigrateOperation) -> str:
+    if isinstance(operation, ops.CreateForeignKeyOp):
+        return operation.source_table
+    return str(operation.table_name)  # type: ignore[attr-defined]
+
+
 def _needs_batch(operations: Operations, operation: object) -> bool:
-    return (
-        operations.migration_context.dialect.name == "sqlite"
-        and isinstance(operation, ops.AlterColumnOp)
+    # SQLite cannot ALTER a column or a constraint in place.
+    return operations.migration_context.dialect.name == "sqlite" and (
+        isinstance(
+            operation,
+            (ops.AlterColumnOp, ops.AddConstraintOp, ops.DropConstraintOp),
+        )
     )
 
 
