@@ -18,8 +18,11 @@ from alembic import op
 # Importing the operation modules registers them.
 from zerodown.migrations.operations import executor as _executor  # noqa: F401
 from zerodown.migrations.operations.add_column import AddColumn
+from zerodown.migrations.operations.add_foreign_key import AddForeignKey
+from zerodown.migrations.operations.add_unique import AddUnique
 from zerodown.migrations.operations.base import (
     Backfill,
+    Check,
     OnlineOperation,
     Step,
     Target,
@@ -28,15 +31,30 @@ from zerodown.migrations.operations.change_column_type import (
     ChangeColumnType,
     RenameColumn,
 )
+from zerodown.migrations.operations.create_index import CreateIndex
+from zerodown.migrations.operations.drop_column import DropColumn
+from zerodown.migrations.operations.drop_index import DropIndex
+from zerodown.migrations.operations.drop_table import DropTable
 from zerodown.migrations.operations.move_column import MoveColumn
+from zerodown.migrations.operations.rename_table import RenameTable
+from zerodown.migrations.operations.set_not_null import SetNotNull
 
 __all__ = [
     "AddColumn",
+    "AddForeignKey",
+    "AddUnique",
     "Backfill",
     "ChangeColumnType",
+    "Check",
+    "CreateIndex",
+    "DropColumn",
+    "DropIndex",
+    "DropTable",
     "MoveColumn",
     "OnlineOperation",
     "RenameColumn",
+    "RenameTable",
+    "SetNotNull",
     "Step",
     "Target",
     "zop",

@@ -1,0 +1,179 @@
+"""Helpers for the online-operation tests: a table, the same ``zop`` call
+in an expand and a contract revision, the schema as comparable data."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from typing import Any
+
+import apps
+import sqlalchemy as sa
+from alembic.config import main as alembic_main
+
+ZOP = "from zerodown.migrations.operations import zop\n"
+FAST_LOCKS = {
+    "ZERODOWN_LOCK_TIMEOUT": "0.3",
+    "ZERODOWN_LOCK_RETRIES": "20",
+    "ZERODOWN_LOCK_RETRY_DELAY": "0.1",
+}
+
+
+class Writer(threading.Thread):
+    """One release's code writing in a loop (apps.Writer's contract: it
+    inserts, updates rows it owns and remembers what it wrote last)."""
+
+    def __init__(self, name: str, engine: sa.Engine, write: apps.Write):
+        super().__init__(name=name, daemon=True)
+        self.engine, self.write = engine, write
+        self.owned: dict[int, str] = {}
+        self.errors: list[BaseException] = []
+        self.writes = 0
+        self._halt = threading.Event()
+        self._random = random.Random(name)
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            try:
+                self.step()
+            except BaseException as err:  # asserted by the test
+                self.errors.append(err)
+                return
+            time.sleep(0.002)
+
+    def step(self) -> None:
+        value = f"{self.name}-{self.writes}"
+        row = None
+        if self.owned and self._random.random() < 0.6:
+            row = self._random.choice(sorted(self.owned))
+        with self.engine.begin() as conn:
+            row = self.write(conn, row, value)
+        self.owned[row] = value
+        self.writes += 1
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(timeout=60)
+        assert not self.is_alive(), f"{self.name} did not stop"
+
+
+def base_schema(project, body: str) -> None:
+    """Run an expand revision with ``body`` (plain Alembic ops)."""
+    assert project.zerodown("expand").exit_code == 0
+    assert project.zerodown("contract").exit_code == 0
+    (script,) = project.revision("base schema")
+    project.write_upgrade(script, body)
+    result = project.zerodown("expand")
+    assert result.exit_code == 0, result.output
+
+
+def online(project, call: str, message: str = "online"):
+    """The expand and the contract revision, each calling ``call`` in
+    upgrade() and downgrade()."""
+    expand, contract = project.revision(message, "--contract")
+    for script in (expand, contract):
+        project.write_upgrade(script, call, header=ZOP)
+        text = script.read_text().replace(
+            "def downgrade() -> None:\n    pass",
+            f"def downgrade() -> None:\n    {call}",
+        )
+        script.write_text(text)
+    return expand, contract
+
+
+def ok(result) -> None:
+    assert result.exit_code == 0, result.output
+
+
+def downgrade(project, target: str) -> None:
+    """``alembic downgrade target`` (``expand@-1``, ``contract@-1``)."""
+    alembic_main(["-c", str(project.ini), "downgrade", target])
+
+
+def schema(engine: sa.Engine) -> dict[str, Any]:
+    """Everything an operation could leave behind, comparable with ==."""
+    with engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        tables = sorted(inspector.get_table_names())
+        found: dict[str, Any] = {
+            "views": sorted(inspector.get_view_names()),
+            "triggers": triggers(conn),
+        }
+        for table in tables:
+            found[table] = _table(conn, inspector, table)
+        if conn.dialect.name == "postgresql":
+            found["functions"] = _rows(
+                conn,
+                "SELECT proname FROM pg_proc WHERE pronamespace = "
+                "current_schema()::regnamespace ORDER BY 1",
+            )
+            found["indexes"] = _rows(
+                conn,
+                "SELECT c.relname, i.indisvalid FROM pg_index i JOIN "
+                "pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace = "
+                "current_schema()::regnamespace ORDER BY 1",
+            )
+    return found
+
+
+def _table(conn, inspector, table: str) -> dict[str, Any]:
+    described: dict[str, Any] = {
+        "columns": [
+            (c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
+            for c in inspector.get_columns(table)
+        ],
+        "indexes": sorted(
+            (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+            for i in inspector.get_indexes(table)
+        ),
+        "uniques": sorted(
+            (u["name"], tuple(u["column_names"]))
+            for u in inspector.get_unique_constraints(table)
+        ),
+        "fks": sorted(
+            (f["name"], tuple(f["constrained_columns"]), f["referred_table"])
+            for f in inspector.get_foreign_keys(table)
+        ),
+    }
+    if conn.dialect.name == "postgresql":
+        described["checks"] = sorted(
+            c["name"] for c in inspector.get_check_constraints(table)
+        )
+    return described
+
+
+def triggers(conn) -> list[str]:
+    queries = {
+        "postgresql": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
+        "ORDER BY 1",
+        "mysql": "SELECT trigger_name FROM information_schema.triggers "
+        "WHERE trigger_schema = DATABASE() ORDER BY 1",
+        "sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+        "ORDER BY 1",
+    }
+    return [r[0] for r in conn.execute(sa.text(queries[conn.dialect.name]))]
+
+
+def _rows(conn, sql: str) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in conn.execute(sa.text(sql))]
+
+
+def pg_index_valid(engine: sa.Engine, name: str) -> bool | None:
+    rows = _rows_of(
+        engine,
+        "SELECT i.indisvalid FROM pg_index i JOIN pg_class c "
+        "ON c.oid = i.indexrelid WHERE c.relname = :n",
+        n=name,
+    )
+    return rows[0][0] if rows else None
+
+
+def _rows_of(engine: sa.Engine, sql: str, **params: Any) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.text(sql), params))
+
+
+def index_names(engine: sa.Engine, table: str) -> set[str]:
+    with engine.connect() as conn:
+        return {i["name"] for i in sa.inspect(conn).get_indexes(table)}

@@ -1,0 +1,214 @@
+"""create_index / drop_index: built and dropped while a writer inserts;
+an invalid index left by a failed concurrent build is repaired."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+from apps import column_writer, engine_for
+from online import (
+    FAST_LOCKS,
+    Writer,
+    base_schema,
+    downgrade,
+    index_names,
+    ok,
+    online,
+    pg_index_valid,
+    schema,
+)
+
+ITEMS = """
+op.create_table(
+    "items",
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sku", sa.String(100)),
+)
+"""
+CREATE = 'zop.create_index("ix_items_sku", "items", ["sku"])'
+UNIQUE = 'zop.create_index("ix_items_sku", "items", ["sku"], unique=True)'
+DROP = 'zop.drop_index("ix_items_sku", "items", columns=["sku"])'
+
+
+def _seed(engine, values):
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO items (sku) VALUES (:v)"),
+            [{"v": v} for v in values],
+        )
+
+
+@pytest.fixture
+def items(project):
+    base_schema(project, ITEMS)
+    engine = engine_for(project.database.url)
+    _seed(engine, [f"seed-{i}" for i in range(2000)])
+    yield project, engine
+    engine.dispose()
+
+
+def test_built_while_a_writer_inserts_then_rolled_back(items):
+    project, engine = items
+    before = schema(engine)
+    online(project, CREATE)
+    writer = Writer("app", engine, column_writer("items", "sku"))
+    writer.start()
+    time.sleep(0.2)
+    ok(project.zerodown("expand"))
+    time.sleep(0.2)
+    writer.stop()
+    assert writer.errors == [] and writer.writes > 0
+    assert "ix_items_sku" in index_names(engine, "items")
+    if project.database.backend == "postgresql":
+        assert pg_index_valid(engine, "ix_items_sku") is True
+    downgrade(project, "expand@-1")
+    assert schema(engine) == before
+
+
+def test_contract_keeps_it_and_drop_index_removes_it(items):
+    project, engine = items
+    online(project, CREATE, "index")
+    ok(project.zerodown("expand"))
+    ok(project.zerodown("contract"))
+    assert "ix_items_sku" in index_names(engine, "items")
+    kept = schema(engine)
+    online(project, DROP, "drop index")
+    ok(project.zerodown("expand"))
+    assert schema(engine) == kept  # expand leaves it to the old release
+    writer = Writer("app", engine, column_writer("items", "sku"))
+    writer.start()
+    ok(project.zerodown("contract"))
+    writer.stop()
+    assert writer.errors == []
+    assert "ix_items_sku" not in index_names(engine, "items")
+    downgrade(project, "contract@-1")  # drop_index knew its columns
+    assert schema(engine) == kept
+
+
+def test_sql_rendering(items):
+    project, _ = items
+    online(project, CREATE)
+    result = project.zerodown("expand", "--sql")
+    ok(result)
+    expected = {
+        "postgresql": "CREATE INDEX CONCURRENTLY ix_items_sku ON items (sku)",
+        "mysql": "CREATE INDEX ix_items_sku ON items (sku) "
+        "ALGORITHM=INPLACE LOCK=NONE",
+        "sqlite": "CREATE INDEX ix_items_sku ON items (sku)",
+    }[project.database.backend]
+    assert expected in result.output
+    if project.database.backend == "postgresql":
+        # Outside the revision's transaction, as the server requires.
+        before = result.output.split(expected)[0].rstrip()
+        assert before.endswith("COMMIT;")
+
+
+def test_missing_column_refused_before_ddl(items):
+    project, engine = items
+    before = schema(engine)
+    online(project, 'zop.create_index("ix_x", "items", ["sku", "nope"])')
+    result = project.zerodown("expand")
+    assert result.exit_code == 1
+    assert "column items.nope does not exist" in result.output
+    assert schema(engine) == before
+
+
+def test_taken_name_refused_before_ddl(items):
+    project, engine = items
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE INDEX ix_items_sku ON items (id)"))
+    before = schema(engine)
+    online(project, CREATE)
+    result = project.zerodown("expand")
+    assert result.exit_code == 1
+    assert "another index of that name exists" in result.output
+    assert schema(engine) == before
+
+
+@pytest.fixture
+def postgresql_items(items):
+    project, _ = items
+    if project.database.backend != "postgresql":
+        pytest.skip("capability: concurrent index builds (PostgreSQL)")
+    return items
+
+
+def test_duplicates_refused_before_a_unique_build(items):
+    project, engine = items
+    _seed(engine, ["dup", "dup"])
+    before = schema(engine)
+    online(project, UNIQUE)
+    result = project.zerodown("expand")
+    assert result.exit_code == 1
+    assert "holds duplicates of (sku), e.g. ('dup',)" in result.output
+    assert schema(engine) == before
+
+
+def test_invalid_index_from_a_killed_build_is_repaired(postgresql_items):
+    project, engine = postgresql_items
+    _seed(engine, ["dup", "dup"])
+    # An earlier run killed mid-build leaves what a failed build leaves.
+    with engine.connect().execution_options(
+        isolation_level="AUTOCOMMIT"
+    ) as conn:
+        with pytest.raises(sa.exc.IntegrityError):
+            conn.execute(
+                sa.text(
+                    "CREATE UNIQUE INDEX CONCURRENTLY ix_items_sku "
+                    "ON items (sku)"
+                )
+            )
+    assert pg_index_valid(engine, "ix_items_sku") is False
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM items WHERE sku = 'dup'"))
+    online(project, UNIQUE)
+    ok(project.zerodown("expand"))
+    assert pg_index_valid(engine, "ix_items_sku") is True
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        _seed(engine, ["again", "again"])
+
+
+@pytest.fixture
+def holder(postgresql_items):
+    """An open writing transaction: a concurrent build waits for it and
+    times out after it created its (still invalid) index."""
+    _, engine = postgresql_items
+    connection = engine.connect()
+    connection.begin()
+    connection.execute(sa.text("UPDATE items SET sku = 'held' WHERE id = 1"))
+    yield connection
+    connection.close()
+
+
+def test_build_blocked_by_a_long_transaction_retries(postgresql_items, holder):
+    project, engine = postgresql_items
+    online(project, CREATE)
+    release = threading.Timer(2.0, holder.rollback)
+    release.start()
+    try:
+        result = project.zerodown("expand", env=FAST_LOCKS)
+    finally:
+        release.join()
+    # Each retry dropped the invalid index of the attempt before.
+    ok(result)
+    assert pg_index_valid(engine, "ix_items_sku") is True
+
+
+def test_build_that_never_gets_its_locks_is_repaired_next_run(
+    postgresql_items, holder
+):
+    project, engine = postgresql_items
+    online(project, CREATE)
+    result = project.zerodown(
+        "expand", env={**FAST_LOCKS, "ZERODOWN_LOCK_RETRIES": "2"}
+    )
+    assert result.exit_code == 1
+    assert "could not get its lock" in result.output
+    # Dropping the leftover waits for the same transaction, so it stays.
+    assert pg_index_valid(engine, "ix_items_sku") is False
+    holder.rollback()
+    ok(project.zerodown("expand", env=FAST_LOCKS))
+    assert pg_index_valid(engine, "ix_items_sku") is True
