@@ -19,8 +19,10 @@ from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 
 from zerodown.exceptions import UnsplittableOperation
+from zerodown.migrations import operations as online
 from zerodown.migrations.guard import is_narrowing, is_widening
 from zerodown.migrations.layout import load_layout
+from zerodown.migrations.operations import OnlineOperation
 from zerodown.migrations.phases import Phase
 
 __all__ = ["split_by_phase", "split_ops"]
@@ -109,7 +111,6 @@ def place(operation: ops.MigrateOperation) -> Placed:
 
 _EXPAND = (
     ops.CreateTableOp,
-    ops.CreateIndexOp,
     ops.AddConstraintOp,
     ops.CreateTableCommentOp,
     ops.DropTableCommentOp,
@@ -117,7 +118,6 @@ _EXPAND = (
 _CONTRACT = (
     ops.DropTableOp,
     ops.DropColumnOp,
-    ops.DropIndexOp,
     ops.DropConstraintOp,
 )
 
@@ -141,13 +141,96 @@ for _phase, _classes in (
 def _modify_table(operation: ops.ModifyTableOps) -> Placed:
     by_phase = split_ops(operation.ops)
     for phase, members in by_phase.items():
-        if members:
+        plain = [m for m in members if not isinstance(m, OnlineOperation)]
+        if plain:
             yield (
                 phase,
                 ops.ModifyTableOps(
-                    operation.table_name, members, schema=operation.schema
+                    operation.table_name, plain, schema=operation.schema
                 ),
             )
+        # Online operations run at once, not queued like a batch's
+        # operations, so they follow the table's batch at the top level.
+        for member in members:
+            if isinstance(member, OnlineOperation):
+                yield phase, member
+
+
+@place.register
+def _create_index(operation: ops.CreateIndexOp) -> Placed:
+    columns = _names(operation.columns)
+    if columns is None or operation.kw:
+        yield Phase.EXPAND, operation  # expressions or dialect options
+        return
+    yield (
+        Phase.EXPAND,
+        online.CreateIndex(
+            operation.index_name or "",
+            operation.table_name,
+            columns,
+            unique=bool(operation.unique),
+        ),
+    )
+
+
+@place.register
+def _drop_index(operation: ops.DropIndexOp) -> Placed:
+    created = operation._reverse
+    columns = _names(created.columns) if created is not None else None
+    yield (
+        Phase.CONTRACT,
+        online.DropIndex(
+            operation.index_name,
+            operation.table_name or "",
+            columns=columns or (),
+            unique=bool(created.unique) if created is not None else False,
+        ),
+    )
+
+
+@place.register
+def _add_unique(operation: ops.CreateUniqueConstraintOp) -> Placed:
+    if not operation.constraint_name:
+        yield Phase.EXPAND, operation
+        return
+    yield (
+        Phase.EXPAND,
+        online.AddUnique(
+            str(operation.constraint_name),
+            operation.table_name,
+            list(operation.columns),
+        ),
+    )
+
+
+@place.register
+def _add_foreign_key(operation: ops.CreateForeignKeyOp) -> Placed:
+    if not operation.constraint_name:
+        yield Phase.EXPAND, operation
+        return
+    yield (
+        Phase.EXPAND,
+        online.AddForeignKey(
+            str(operation.constraint_name),
+            operation.source_table,
+            operation.referent_table,
+            list(operation.local_cols),
+            list(operation.remote_cols),
+            ondelete=operation.kw.get("ondelete"),
+        ),
+    )
+
+
+def _names(columns: Iterable[Any]) -> list[str] | None:
+    names = []
+    for column in columns:
+        if isinstance(column, str):
+            names.append(column)
+        elif isinstance(getattr(column, "name", None), str):
+            names.append(column.name)
+        else:
+            return None
+    return names
 
 
 @place.register
@@ -164,12 +247,7 @@ def _add_column(operation: ops.AddColumnOp) -> Placed:
         Phase.EXPAND,
         ops.AddColumnOp(operation.table_name, loose, schema=operation.schema),
     )
-    yield (
-        Phase.CONTRACT,
-        _alter(
-            operation, column.name, column.type, True, modify_nullable=False
-        ),
-    )
+    yield Phase.CONTRACT, online.SetNotNull(operation.table_name, column.name)
 
 
 def _alter(
@@ -234,9 +312,15 @@ def _type_change(operation: ops.AlterColumnOp, target: str) -> Placed:
 def _nullability(operation: ops.AlterColumnOp) -> Placed:
     if operation.modify_nullable is None:
         return
-    phase = Phase.EXPAND if operation.modify_nullable else Phase.CONTRACT
+    if operation.modify_nullable is False:
+        # Once the old release is gone; online: no scan under a lock.
+        yield (
+            Phase.CONTRACT,
+            online.SetNotNull(operation.table_name, operation.column_name),
+        )
+        return
     yield (
-        phase,
+        Phase.EXPAND,
         _alter(
             operation,
             operation.column_name,

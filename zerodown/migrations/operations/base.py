@@ -201,6 +201,10 @@ class OnlineOperation(ops.MigrateOperation):
         """Undo ``expand`` (legal until contract ran)."""
         return ()
 
+    def reverse(self) -> OnlineOperation:
+        """The same call: in a downgrade it rolls back (see the executor)."""
+        return self
+
     def uncontract(self, target: Target) -> Sequence[Step]:
         """Undo ``contract``; most operations cannot, their data is gone."""
         raise OperationRefused(
