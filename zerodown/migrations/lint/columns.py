@@ -50,10 +50,18 @@ def is_auto_increment(column: sa.Column[Any]) -> bool:
     )
 
 
-def is_stored_generated(column: sa.Column[Any]) -> bool:
-    """True for a generated column whose values are stored per row."""
+def is_stored_generated(column: sa.Column[Any], family: str) -> bool:
+    """True for a generated column whose values are stored per row.
+
+    Without ``persisted``, PostgreSQL stores (it has nothing else) and
+    MySQL, MariaDB and SQLite compute on read (VIRTUAL).
+    """
     computed = column.computed
-    return computed is not None and computed.persisted is not False
+    if computed is None:
+        return False
+    if computed.persisted is None:
+        return family == "postgresql"
+    return bool(computed.persisted)
 
 
 def type_of(value: Any) -> sa.types.TypeEngine[Any] | None:

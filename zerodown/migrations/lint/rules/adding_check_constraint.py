@@ -33,12 +33,19 @@ def check(ctx: Context) -> Iterator[Hit]:
     if (
         isinstance(operation, ops.CreateCheckConstraintOp)
         and ctx.live(operation.table_name)
-        and not operation.kw.get("postgresql_not_valid")
+        and not _not_valid(ctx, operation.kw)
     ):
         yield from _hit(ctx, str(operation.constraint_name))
     for statement in statements_of(call, "add_check"):
-        if not statement.not_valid and ctx.live(statement.table):
+        if not (statement.not_valid and ctx.profile.not_valid) and ctx.live(
+            statement.table
+        ):
             yield from _hit(ctx, statement.short)
+
+
+def _not_valid(ctx: Context, kw: dict[str, object]) -> bool:
+    # Only PostgreSQL knows NOT VALID; elsewhere the option is ignored.
+    return ctx.profile.not_valid and bool(kw.get("postgresql_not_valid"))
 
 
 def _hit(ctx: Context, target: str) -> Iterator[Hit]:

@@ -27,7 +27,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         return
     if not ctx.live(operation.table_name):
         return
-    if not is_stored_generated(operation.column):
+    if not is_stored_generated(operation.column, ctx.profile.family):
         return
     profile = ctx.profile
     cost = profile.cost("add_column_stored_generated")
