@@ -23,8 +23,9 @@ def parse_cpu_spec(spec: str) -> set[int]:
         target = included
         if part.startswith("^"):
             target, part = excluded, part[1:]
-        start, _, end = part.partition("-")
-        first, last = _cpu(start), _cpu(end) if end else _cpu(start)
+        start, dash, end = part.partition("-")
+        first = _cpu(start)
+        last = _cpu(end) if dash else first
         if last < first:
             raise ValueError(f"range {part!r} runs backwards")
         target.update(range(first, last + 1))
