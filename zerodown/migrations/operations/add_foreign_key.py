@@ -100,6 +100,9 @@ class AddForeignKey(OnlineOperation):
         q = target.quote
         table, name = q(self.source_table), q(self.constraint_name)
         if target.dialect == "sqlite":
+            catalog.rebuild_needs_live_schema(
+                target, self.source_table, "a foreign key's removal"
+            )
             return [
                 Step(
                     f"drop foreign key {self.constraint_name}",
@@ -265,6 +268,7 @@ def _mysql(fk: AddForeignKey, target: Target) -> Sequence[Step]:
 
 
 def _sqlite(fk: AddForeignKey, target: Target) -> Sequence[Step]:
+    catalog.rebuild_needs_live_schema(target, fk.source_table, "a foreign key")
     if fk._exists(target):
         return [fk.orphan_check(target, "the key exists from an earlier run")]
     return [

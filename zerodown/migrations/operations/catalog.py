@@ -17,12 +17,16 @@ from zerodown.exceptions import ObjectNotFound, OperationRefused
 from zerodown.migrations.operations.base import Target
 
 __all__ = [
+    "ExistingIndex",
     "IndexState",
     "constraint_validated",
     "existing_index",
     "index_state",
+    "rebuild_needs_live_schema",
     "rebuild_refusal",
     "relation_kind",
+    "require_columns",
+    "require_table",
 ]
 
 
@@ -152,6 +156,19 @@ def rebuild_refusal(
             why="SQLite does this by rebuilding the table, which would drop "
             f"its triggers ({', '.join(foreign)}) of an operation still in "
             "flight; contract that operation first",
+        )
+
+
+def rebuild_needs_live_schema(
+    target: Target, table: str, operation: str
+) -> None:
+    """Refuse to render (``--sql``) a SQLite table rebuild."""
+    if target.dialect == "sqlite" and target.inspector is None:
+        raise OperationRefused(
+            operation=f"render {operation}",
+            target=table,
+            why="SQLite rebuilds the table for it, which needs the live "
+            "schema; run it against the database instead of --sql",
         )
 
 

@@ -260,6 +260,7 @@ class SetNotNull(OnlineOperation):
         )
 
     def _sqlite_alter(self, target: Target, nullable: bool = False) -> Step:
+        catalog.rebuild_needs_live_schema(target, self.table_name, "NOT NULL")
         column = self._existing(target)
         return Step(
             f"rebuild {self.table_name} with {self.column_name} "
