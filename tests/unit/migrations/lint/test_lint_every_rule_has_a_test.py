@@ -45,3 +45,9 @@ def test_the_rule_is_described(rule_id):
     assert rule.module.replace("_", "-") == rule_id, (
         "one rule per module, named after its id"
     )
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_the_rule_is_in_the_docs_table(rule_id):
+    docs = HERE.parents[3] / "docs" / "migrations.md"
+    assert f"| `{rule_id}` |" in docs.read_text()
