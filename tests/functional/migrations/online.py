@@ -86,6 +86,12 @@ def ok(result) -> None:
     assert result.exit_code == 0, result.output
 
 
+def in_order(output: str, expected: list[str]) -> bool:
+    """Whether ``expected`` lines appear in ``output`` in that order."""
+    lines = iter(line for line in output.splitlines() if line)
+    return all(any(line == wanted for line in lines) for wanted in expected)
+
+
 def downgrade(project, target: str) -> None:
     """``alembic downgrade target`` (``expand@-1``, ``contract@-1``)."""
     alembic_main(["-c", str(project.ini), "downgrade", target])
