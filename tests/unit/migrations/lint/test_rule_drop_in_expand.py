@@ -12,6 +12,7 @@ DROPS = {
     "constraint": 'op.drop_constraint("uq_t_c", "t")',
     "raw-sql": 'op.execute("DROP TABLE t")',
     "batch": 'with op.batch_alter_table("t") as batch_op:\n    batch_op.drop_column("c")',
+    "opaque-name": "for name in legacy_tables():\n    op.drop_table(name)",
 }
 SAFE = {
     "online-operation": 'zop.drop_column("t", "c")',

@@ -15,11 +15,26 @@ from zerodown.migrations.lint.sql import Statement
 __all__ = ["column_target", "heavy", "statements_of", "verdict"]
 
 
+# When a call's arguments are not plain data (a loop variable, a helper's
+# result), its method name is all lint knows; these names say enough.
+_BY_NAME = {
+    "drop_table": guard.Effect.BREAKS,
+    "drop_column": guard.Effect.BREAKS,
+    "drop_index": guard.Effect.BREAKS,
+    "drop_constraint": guard.Effect.BREAKS,
+    "create_table": guard.Effect.CREATES,
+    "create_index": guard.Effect.CREATES,
+}
+
+
 def verdict(call: Call) -> guard.Verdict | None:
     """The phase guard's classification of the call's operation."""
-    if call.operation is None:
+    if call.operation is not None:
+        return guard.classify(call.operation)
+    effect = _BY_NAME.get(call.name)
+    if effect is None or call.receiver == "zop":
         return None
-    return guard.classify(call.operation)
+    return guard.Verdict(call.name, call.target, effect)
 
 
 def statements_of(call: Call, *kinds: str) -> Iterator[Statement]:
