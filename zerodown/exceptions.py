@@ -51,6 +51,12 @@ Each carries its data as attributes (named in its ``template``) and a stable
         ├── InvalidWaiver                 1   a lint waiver without a reason
         ├── UnsafeMigration               1   lint found errors no waiver
         │                                     covers
+        ├── InvalidDataMigration          1   a data migration that cannot be
+        │                                     loaded or run as declared
+        ├── DataMigrationError            1   a data migration failed (the
+        │   │                                 runner records it, goes on)
+        │   └── DataMigrationBusy             the database stayed busy
+        │                                     (lock waits, deadlocks)
         ├── PendingMigrations             3   work remains ("not safe yet")
         └── ContractGateClosed            3   contract must wait (reasons)
 
@@ -71,12 +77,16 @@ __all__ = [
     "CPUUnpinningUnknown",
     "ConfigError",
     "ContractGateClosed",
+    "DataMigrationBusy",
+    "DataMigrationError",
     "DatabaseUnreachable",
     "IncompatibleVersion",
+    "InvalidDataMigration",
     "InvalidPrimitive",
     "InvalidTargetVersion",
     "InvalidWaiver",
     "LayoutError",
+    "LockTimeout",
     "MalformedPayload",
     "ManifestMismatch",
     "MigrationError",
@@ -87,7 +97,6 @@ __all__ = [
     "MultipleHeads",
     "ObjectDeclarationError",
     "ObjectError",
-    "LockTimeout",
     "ObjectNotFound",
     "OperationRefused",
     "PartiallyApplied",
@@ -364,6 +373,22 @@ class UnsafeMigration(MigrationError):
     """Lint errors that no waiver covers; ``findings`` lists them."""
 
     template = "lint found {count} error(s): {summary}"
+
+
+class InvalidDataMigration(MigrationError):
+    template = "data migration {source}: {problem}"
+
+
+class DataMigrationError(MigrationError):
+    template = "data migration {name} failed: {reason}"
+
+
+class DataMigrationBusy(DataMigrationError):
+    template = (
+        "data migration {name} failed: the database stayed busy through "
+        "{attempts} attempts ({reason}); run again later, or raise "
+        "migrate_retries / migrate_lock_timeout"
+    )
 
 
 class PendingMigrations(MigrationError):
