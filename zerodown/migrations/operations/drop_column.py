@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from alembic.operations import ops
 
 from zerodown.exceptions import OperationRefused
-from zerodown.migrations.operations import catalog
 from zerodown.migrations.operations.base import OnlineOperation, Step, Target
 
 __all__ = ["DropColumn"]
@@ -22,9 +21,8 @@ class DropColumn(OnlineOperation):
                 release must stop using it; a NOT NULL column without a
                 server default needs one, or the new release's inserts
                 fail, and the check below refuses that).
-    contract:   drop it (SQLite rebuilds the table where it cannot drop
-                in place; refused while another operation's triggers are
-                on it).
+    contract:   drop it (in place on SQLite 3.35 and later, which refuses
+                a column that an index, a key or a trigger uses).
     uncontract: refused: the column's data is gone.
     """
 
@@ -55,7 +53,6 @@ class DropColumn(OnlineOperation):
 
     def contract(self, target: Target) -> Sequence[Step]:
         target.column(self.table_name, self.column_name)
-        catalog.rebuild_refusal(target, self.table_name, "drop a column of")
         return [
             Step(
                 f"drop {self.target_name}",
