@@ -34,24 +34,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import ipaddress
-import re
 import struct
-import uuid
-import zoneinfo
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import msgpack
 
 from zerodown.exceptions import MalformedPayload, UnencodableValue
+from zerodown.objects import wiretypes
 
 __all__ = ["DEFAULT_LIMITS", "Limits", "WireObject", "decode", "encode"]
 
-EXT_DATETIME = 1
-EXT_UUID = 2
-EXT_IPV4 = 3
-EXT_IPV6 = 4
+EXT_DATETIME = wiretypes.EXT_DATETIME
+EXT_UUID = wiretypes.EXT_UUID
+EXT_IPV4 = wiretypes.EXT_IPV4
+EXT_IPV6 = wiretypes.EXT_IPV6
 EXT_SET = 5
 EXT_FROZENSET = 6
 EXT_OBJECT = 16
@@ -85,13 +82,6 @@ DEFAULT_LIMITS = Limits()
 
 _SCALARS = frozenset({str, int, float, bool, bytes, type(None)})
 _KEYS = frozenset({str, int, bytes})
-_EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
-_EPOCH = datetime.datetime(1970, 1, 1)
-_DT_HEAD = struct.Struct(">qIB")
-_OFFSET = struct.Struct(">q")
-_ZONE_KEY = re.compile(r"[A-Za-z0-9_+-]{1,30}(?:/[A-Za-z0-9_+-]{1,30}){0,3}")
-_SCOPE = re.compile(r"[A-Za-z0-9_.-]{1,32}")
-_NAIVE, _FIXED, _ZONE = 0, 1, 2
 
 
 # -- encoding ---------------------------------------------------------------
@@ -179,31 +169,6 @@ def _object_ext(obj: WireObject) -> msgpack.ExtType:
     return msgpack.ExtType(EXT_OBJECT, _pack(fields))
 
 
-def _datetime_ext(value: datetime.datetime) -> msgpack.ExtType:
-    wall = (value.toordinal() - _EPOCH_ORDINAL) * 86400 + (
-        value.hour * 3600 + value.minute * 60 + value.second
-    )
-    tz = value.tzinfo
-    if tz is None:
-        kind, rest = _NAIVE, b""
-    elif isinstance(tz, zoneinfo.ZoneInfo) and tz.key:
-        kind, rest = _ZONE, tz.key.encode()
-    else:
-        offset = value.utcoffset() or datetime.timedelta(0)
-        name = tz.tzname(value) if isinstance(tz, datetime.timezone) else None
-        default_name = datetime.timezone(offset).tzname(None)
-        label = b"" if name in (None, default_name) else str(name).encode()
-        micros = offset // datetime.timedelta(microseconds=1)
-        kind, rest = _FIXED, _OFFSET.pack(micros) + label
-    head = _DT_HEAD.pack(wall, value.microsecond, kind | (value.fold << 7))
-    return msgpack.ExtType(EXT_DATETIME, head + rest)
-
-
-def _ipv6_ext(value: ipaddress.IPv6Address) -> msgpack.ExtType:
-    scope = (value.scope_id or "").encode()
-    return msgpack.ExtType(EXT_IPV6, value.packed + scope)
-
-
 def _set_ext(code: int) -> Callable[[Any], msgpack.ExtType]:
     def encode_set(value: set[Any] | frozenset[Any]) -> msgpack.ExtType:
         items = sorted(_pack(item) for item in value)
@@ -222,12 +187,16 @@ def _array_header(count: int) -> bytes:
     return b"\xdd" + count.to_bytes(4, "big")
 
 
+def _scalar_ext(code: int, encode: Callable[[Any], bytes]) -> Any:
+    return lambda value: msgpack.ExtType(code, encode(value))
+
+
 _ENCODERS: dict[type, Callable[[Any], Any]] = {
+    **{
+        kind: _scalar_ext(code, encode)
+        for kind, (code, encode) in wiretypes.ENCODERS.items()
+    },
     WireObject: _object_ext,
-    datetime.datetime: _datetime_ext,
-    uuid.UUID: lambda v: msgpack.ExtType(EXT_UUID, v.bytes),
-    ipaddress.IPv4Address: lambda v: msgpack.ExtType(EXT_IPV4, v.packed),
-    ipaddress.IPv6Address: _ipv6_ext,
     set: _set_ext(EXT_SET),
     frozenset: _set_ext(EXT_FROZENSET),
     tuple: list,
@@ -245,7 +214,7 @@ _SUBCLASSES: tuple[tuple[type, Callable[[Any], Any]], ...] = (
     (dict, lambda d: {k: d[k] for k in _sorted_keys(d)}),
     (set, _set_ext(EXT_SET)),
     (frozenset, _set_ext(EXT_FROZENSET)),
-    (datetime.datetime, _datetime_ext),
+    (datetime.datetime, _scalar_ext(EXT_DATETIME, wiretypes.encode_datetime)),
 )
 
 
@@ -317,63 +286,6 @@ def _bad(what: str) -> MalformedPayload:
     return MalformedPayload(reason=f"bad {what} extension payload")
 
 
-def _decode_datetime(hook: _ExtHook, payload: bytes) -> datetime.datetime:
-    if len(payload) < _DT_HEAD.size:
-        raise _bad("datetime")
-    wall, micros, kind = _DT_HEAD.unpack_from(payload)
-    rest = payload[_DT_HEAD.size :]
-    fold, kind = kind >> 7, kind & 0x7F
-    if micros >= 1_000_000:
-        raise _bad("datetime")
-    try:
-        value = _EPOCH + datetime.timedelta(seconds=wall, microseconds=micros)
-        tz = _decode_tz(kind, rest)
-    except (OverflowError, ValueError, KeyError, struct.error):
-        raise _bad("datetime") from None
-    return value.replace(tzinfo=tz, fold=fold)
-
-
-def _decode_tz(kind: int, rest: bytes) -> datetime.tzinfo | None:
-    if kind == _NAIVE and not rest:
-        return None
-    if kind == _FIXED and len(rest) >= _OFFSET.size:
-        (micros,) = _OFFSET.unpack_from(rest)
-        offset = datetime.timedelta(microseconds=micros)
-        label = rest[_OFFSET.size :].decode()
-        if label:
-            return datetime.timezone(offset, label)
-        return datetime.timezone(offset)
-    if kind == _ZONE:
-        key = rest.decode()
-        if _ZONE_KEY.fullmatch(key):
-            return zoneinfo.ZoneInfo(key)
-    raise ValueError("bad time zone")
-
-
-def _decode_uuid(hook: _ExtHook, payload: bytes) -> uuid.UUID:
-    if len(payload) != 16:
-        raise _bad("UUID")
-    return uuid.UUID(bytes=bytes(payload))
-
-
-def _decode_ipv4(hook: _ExtHook, payload: bytes) -> ipaddress.IPv4Address:
-    if len(payload) != 4:
-        raise _bad("IPv4 address")
-    return ipaddress.IPv4Address(bytes(payload))
-
-
-def _decode_ipv6(hook: _ExtHook, payload: bytes) -> ipaddress.IPv6Address:
-    if len(payload) < 16:
-        raise _bad("IPv6 address")
-    address = ipaddress.IPv6Address(bytes(payload[:16]))
-    scope = payload[16:].decode()
-    if not scope:
-        return address
-    if not _SCOPE.fullmatch(scope):
-        raise _bad("IPv6 address")
-    return ipaddress.IPv6Address(f"{address}%{scope}")
-
-
 def _decode_set(kind: type) -> Callable[[_ExtHook, bytes], Any]:
     def decode_set(hook: _ExtHook, payload: bytes) -> Any:
         items = hook.unpack(payload)
@@ -410,11 +322,21 @@ def _decode_object(hook: _ExtHook, payload: bytes) -> WireObject:
     raise _bad("object")
 
 
+def _scalar(name: str, decode: Callable[[bytes], Any]) -> Any:
+    def decode_scalar(hook: _ExtHook, payload: bytes) -> Any:
+        try:
+            return decode(payload)
+        except (ValueError, OverflowError, struct.error):
+            raise _bad(name) from None
+
+    return decode_scalar
+
+
 _DECODERS: dict[int, Callable[[_ExtHook, bytes], Any]] = {
-    EXT_DATETIME: _decode_datetime,
-    EXT_UUID: _decode_uuid,
-    EXT_IPV4: _decode_ipv4,
-    EXT_IPV6: _decode_ipv6,
+    **{
+        code: _scalar(name, decode)
+        for code, (name, decode) in wiretypes.DECODERS.items()
+    },
     EXT_SET: _decode_set(set),
     EXT_FROZENSET: _decode_set(frozenset),
     EXT_OBJECT: _decode_object,
