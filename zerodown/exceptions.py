@@ -30,6 +30,30 @@ Each carries its data as attributes (named in its ``template``) and a stable
     │   ├── CPUPinningInvalid                 CPUs already pinned
     │   ├── CPUUnpinningUnknown               CPUs not dedicated in the cell
     │   └── CPUUnpinningInvalid               CPUs not pinned
+    ├── RPCError                          1   versioned RPC (zerodown.rpc)
+    │   ├── MessagingTimeout              1   no reply in time
+    │   ├── TransportUnreachable          1   the broker stayed unreachable
+    │   ├── RPCVersionCapError            1   a message above the version
+    │   │                                     cap (nothing was sent)
+    │   ├── InvalidVersionCap             2   a cap that is neither a
+    │   │                                     version nor a release
+    │   ├── RPCDeclarationError           1   an API class contradicts its
+    │   │                                     version history
+    │   ├── UndispatchableMessage         1   the server cannot run it (a
+    │   │   │                                 cast goes to the dead letters)
+    │   │   ├── UnsupportedVersion            no endpoint serves the version
+    │   │   ├── NoSuchMethod                  a served version lacks it
+    │   │   ├── InvalidArguments              arguments the method cannot
+    │   │   │                                 take
+    │   │   ├── MalformedMessage              bytes that are not a message
+    │   │   ├── MessageTooLarge               over the size limit
+    │   │   └── BadSignature                  missing or wrong HMAC
+    │   └── RemoteError                   1   the remote method raised
+    ├── ServiceError                      1   service versions
+    │   │                                     (zerodown.services)
+    │   ├── ServiceTooOld                 1   a service the deployment no
+    │   │                                     longer supports may not start
+    │   └── UnknownServiceVersion         1   a version outside the history
     └── MigrationError                    1
         ├── ScriptError                   1   a revision script does not load
         ├── LayoutError                   1   expand/contract layout broken
@@ -70,6 +94,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "BackportVerificationFailed",
+    "BadSignature",
     "CPUPinningError",
     "CPUPinningInvalid",
     "CPUPinningUnknown",
@@ -81,20 +106,26 @@ __all__ = [
     "DataMigrationError",
     "DatabaseUnreachable",
     "IncompatibleVersion",
+    "InvalidArguments",
     "InvalidDataMigration",
     "InvalidPrimitive",
     "InvalidTargetVersion",
+    "InvalidVersionCap",
     "InvalidWaiver",
     "LayoutError",
     "LockTimeout",
+    "MalformedMessage",
     "MalformedPayload",
     "ManifestMismatch",
+    "MessageTooLarge",
+    "MessagingTimeout",
     "MigrationError",
     "MigrationFailed",
     "MissingBranch",
     "MissingDependency",
     "MissingField",
     "MultipleHeads",
+    "NoSuchMethod",
     "ObjectDeclarationError",
     "ObjectError",
     "ObjectNotFound",
@@ -102,15 +133,25 @@ __all__ = [
     "PartiallyApplied",
     "PendingMigrations",
     "PhaseViolation",
+    "RPCDeclarationError",
+    "RPCError",
+    "RPCVersionCapError",
+    "RemoteError",
     "RevisionNotFound",
     "ScriptError",
+    "ServiceError",
+    "ServiceTooOld",
+    "TransportUnreachable",
+    "UndispatchableMessage",
     "UnencodableValue",
     "UnknownField",
     "UnknownObject",
     "UnknownObjectMethod",
+    "UnknownServiceVersion",
     "UnrepresentableValue",
     "UnsafeMigration",
     "UnsplittableOperation",
+    "UnsupportedVersion",
     "WrongFieldType",
     "ZerodownError",
 ]
@@ -277,6 +318,110 @@ class CPUUnpinningInvalid(CPUPinningError):
     template = (
         "cannot unpin CPUs {requested} on NUMA cell {cell}: only {pinned} "
         "are pinned"
+    )
+
+
+# --- rpc: zerodown.rpc ------------------------------------------------------
+
+
+class RPCError(ZerodownError):
+    template = "rpc error: {problem}"
+
+
+class MessagingTimeout(RPCError):
+    """No reply arrived in time; the call may or may not have run."""
+
+    template = "no reply to {method!r} from {destination} within {timeout}s"
+
+
+class TransportUnreachable(RPCError):
+    template = (
+        "cannot reach the message broker at {url} ({attempts} attempts "
+        "in {elapsed:.1f}s): {reason}"
+    )
+
+
+class RPCVersionCapError(RPCError):
+    """Raised by the client before anything is sent."""
+
+    template = (
+        "{method!r} needs {api} version {version}, above the version cap "
+        "{cap}; nothing was sent"
+    )
+
+
+class InvalidVersionCap(RPCError):
+    template = (
+        "version cap {value!r} for {api} is neither an X.Y version nor a "
+        "known release ({known})"
+    )
+    exit_code = EXIT_USAGE
+
+
+class RPCDeclarationError(RPCError):
+    template = "{api}: {problem}"
+
+
+class UndispatchableMessage(RPCError):
+    """A message the server cannot run: a call gets this error as its
+    answer, a cast goes to the dead-letter queue."""
+
+    template = "cannot dispatch {method!r} {version}: {reason}"
+
+
+class UnsupportedVersion(UndispatchableMessage):
+    template = (
+        "no endpoint serves version {version} of {method!r} "
+        "(this server serves {served})"
+    )
+
+
+class NoSuchMethod(UndispatchableMessage):
+    template = "no method {method!r} at version {version} (served: {served})"
+
+
+class InvalidArguments(UndispatchableMessage):
+    template = "{method!r} {version} cannot take these arguments: {reason}"
+
+
+class MalformedMessage(UndispatchableMessage):
+    template = "malformed message {message_id}: {reason}"
+
+
+class MessageTooLarge(UndispatchableMessage):
+    template = (
+        "message {message_id} of {size} bytes exceeds the limit of {limit}"
+    )
+
+
+class BadSignature(UndispatchableMessage):
+    template = "message {message_id} rejected: {reason}"
+
+
+class RemoteError(RPCError):
+    """The remote method raised an error outside zerodown's tree."""
+
+    template = "{method!r} on {destination} raised {exc_type}: {value}"
+
+
+# --- services: zerodown.services --------------------------------------------
+
+
+class ServiceError(ZerodownError):
+    template = "service error: {problem}"
+
+
+class ServiceTooOld(ServiceError):
+    template = (
+        "{binary} on {host} (service version {version}) may not start: "
+        "{reason}"
+    )
+
+
+class UnknownServiceVersion(ServiceError):
+    template = (
+        "service version {version} is not in the history of {project} "
+        "(it knows {first} to {last})"
     )
 
 
