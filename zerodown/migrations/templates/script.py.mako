@@ -19,6 +19,9 @@ depends_on: str | Sequence[str] | None = ${repr(depends_on)}
 # Reasoned exceptions to the phase guard, for example:
 #     from zerodown.migrations import allow
 #     phase_exceptions = [allow("drop_index", "ix_old", reason="...")]
+# and reasoned waivers of lint findings ('zerodown db lint'):
+#     from zerodown.migrations import waive
+#     lint_waivers = [waive("raw-sql", "UPDATE plans*", reason="...")]
 
 
 def upgrade() -> None:
