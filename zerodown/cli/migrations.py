@@ -289,7 +289,8 @@ def check(config: Config) -> None:
     "--server-version",
     default=None,
     help="The server's version (15.4, 8.0.36, 10.11.6-MariaDB); default: "
-    "the oldest release series its vendor still supports.",
+    "an old release still in wide use (PostgreSQL 13, MySQL 8.0, "
+    "MariaDB 10.6).",
 )
 @click.option(
     "--format",

@@ -437,9 +437,9 @@ def lint(
     Reads revision scripts without importing them or touching a
     database: ``paths``, or else the project's revisions (alembic.ini's
     version locations).  ``dialect`` defaults to the configured database
-    URL's; ``server_version`` to the oldest release series its vendor
-    still supports.  Waived findings are included
-    (:attr:`~zerodown.migrations.lint.Finding.waived`).
+    URL's; ``server_version`` to an old release still in wide use
+    (PostgreSQL 13, MySQL 8.0, MariaDB 10.6).  Waived findings are
+    included (:attr:`~zerodown.migrations.lint.Finding.waived`).
     """
     cfg = alembic_config(config)
     return lint_scripts(

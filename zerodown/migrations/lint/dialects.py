@@ -71,8 +71,8 @@ class DialectProfile:
 
     Subclasses set ``dialect`` (their registry key), ``family`` (the
     SQLAlchemy dialect they belong to), ``assumed_version`` (used when no
-    server version is given: the oldest release series its vendor still
-    supports, at its latest patch level) and ``costs``.
+    server version is given: an old release still in wide use, so that
+    lint errs towards reporting too much) and ``costs``.
     """
 
     dialect: ClassVar[str]

@@ -38,8 +38,8 @@ def lint(
         revision files and directories of them.
     :param dialect: ``postgresql``, ``mysql``, ``mariadb`` or ``sqlite``.
     :param server_version: the server's version (``"15.4"``,
-        ``"10.11.6-MariaDB"``); default: the oldest release series the
-        vendor still supports.
+        ``"10.11.6-MariaDB"``); default: the profile's
+        ``assumed_version``, an old release still in wide use.
     :param revisions: only these revision ids (phases still come from
         every script of ``source``).
     :returns: every finding, waived ones included (see
