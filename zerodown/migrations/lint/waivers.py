@@ -84,14 +84,11 @@ def read_waivers(
 
 def _waiver(node: ast.expr, names: Namespace) -> Waiver | str:
     text = ast.unparse(node)
-    if not (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id in names.waive_names
-    ):
+    call = _call_of(node, names.waive_names)
+    if call is None:
         return f"{text} is not a waive(...) call"
-    args = [evaluate(arg, names) for arg in node.args]
-    keywords = {kw.arg: evaluate(kw.value, names) for kw in node.keywords}
+    args = [evaluate(arg, names) for arg in call.args]
+    keywords = {kw.arg: evaluate(kw.value, names) for kw in call.keywords}
     rule = args[0] if args else keywords.get("rule")
     target = args[1] if len(args) > 1 else keywords.get("target")
     reason = keywords.get("reason", args[2] if len(args) > 2 else "")
@@ -107,14 +104,11 @@ def read_phase_exceptions(
     """The ``phase_exceptions = [allow(...)]`` a script declares."""
     found: list[guard.PhaseException] = []
     for item in _items(tree, "phase_exceptions"):
-        if not (
-            isinstance(item, ast.Call)
-            and isinstance(item.func, ast.Name)
-            and item.func.id in names.allow_names
-        ):
+        call = _call_of(item, names.allow_names)
+        if call is None:
             continue
-        args = [evaluate(arg, names) for arg in item.args]
-        keywords = {kw.arg: evaluate(kw.value, names) for kw in item.keywords}
+        args = [evaluate(arg, names) for arg in call.args]
+        keywords = {kw.arg: evaluate(kw.value, names) for kw in call.keywords}
         kind = args[0] if args else keywords.get("kind")
         target = args[1] if len(args) > 1 else keywords.get("target", "*")
         reason = keywords.get("reason")
@@ -123,6 +117,18 @@ def read_phase_exceptions(
                 guard.PhaseException(str(kind), str(target), str(reason))
             )
     return tuple(found)
+
+
+def _call_of(node: ast.expr, names: set[str]) -> ast.Call | None:
+    """``node`` if it calls one of ``names`` (bare or as an attribute)."""
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr in names:
+        return node
+    if isinstance(func, ast.Name) and func.id in names:
+        return node
+    return None
 
 
 def _items(tree: ast.Module, name: str) -> list[ast.expr]:
