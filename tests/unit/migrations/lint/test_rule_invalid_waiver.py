@@ -25,6 +25,11 @@ CASES = [
         '[waive("raw-sql", "*", reason=REASON)]', OK, id="constant-reason"
     ),
     pytest.param(
+        '[zerodown.migrations.waive("raw-sql", "*", reason="r")]',
+        OK,
+        id="module-attribute",
+    ),
+    pytest.param(
         '[waive("raw-sql", "*", reason=make())]', E, id="computed-reason"
     ),
     pytest.param('["raw-sql"]', E, id="not-a-waive-call"),
