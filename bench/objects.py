@@ -204,6 +204,10 @@ def _row(label: str, values: list[float], size: int | None) -> str:
     return f"  {label:<44} {median:>9.1f}  {spread:>13}  {shown:>8}"
 
 
+BASE = "nova: o.vo + jsonutils, 2 layers (baseline)"
+OURS = "zerodown: serializer + wire codec"
+
+
 def scenario(
     title: str,
     key: str,
@@ -216,40 +220,37 @@ def scenario(
     baseline = to_baseline(obj)
     check(key, obj, baseline, peers)
     nova, zd = NovaPath(key, baseline), ZerodownPath(key, obj)
+    packed = NovaMsgpackPath(key, baseline)
     cases: dict[str, Callable[[], Any]] = {
-        "nova: o.vo + jsonutils, 2 layers (baseline)": nova.round_trip,
-        "o.vo + msgpack, 1 layer": NovaMsgpackPath(key, baseline).round_trip,
-        "zerodown: serializer + wire codec": zd.round_trip,
-        "  zerodown send (serialize + encode)": zd.send,
-        "  zerodown receive (decode + hydrate)": _bind(zd.receive, zd.send()),
+        "o.vo + msgpack, 1 layer": packed.round_trip
     }
-    sizes = {
-        "nova: o.vo + jsonutils, 2 layers (baseline)": len(nova.send()),
-        "o.vo + msgpack, 1 layer": len(NovaMsgpackPath(key, baseline).send()),
-        "zerodown: serializer + wire codec": len(zd.send()),
-    }
+    sizes = {"o.vo + msgpack, 1 layer": len(packed.send())}
+    # Each comparison's two sides are timed next to each other in a round.
     for label, peer in peers.items():
         nova_old = NovaBackportPath(key, baseline, peer)
-        zd_old = ZerodownPath(key, obj, peer)
         cases[f"nova: backport to {label}"] = nova_old.round_trip
-        cases[f"zerodown: backport to {label}"] = zd_old.round_trip
-        name = obj.obj_name()
-        primitive = baseline.obj_to_primitive(peer[name], peer)
+        primitive = baseline.obj_to_primitive(peer[obj.obj_name()], peer)
         sizes[f"nova: backport to {label}"] = len(nova_old.send(primitive))
+    cases[BASE], sizes[BASE] = nova.round_trip, len(nova.send())
+    cases[OURS], sizes[OURS] = zd.round_trip, len(zd.send())
+    for label, peer in peers.items():
+        zd_old = ZerodownPath(key, obj, peer)
+        cases[f"zerodown: backport to {label}"] = zd_old.round_trip
         sizes[f"zerodown: backport to {label}"] = len(zd_old.send())
+    cases["  zerodown send (serialize + encode)"] = zd.send
+    cases["  zerodown receive (decode + hydrate)"] = _bind(
+        zd.receive, zd.send()
+    )
     samples = measure(cases, rounds)
     print(f"\n{title}")
     print(
         f"  {'path (round trip unless noted)':<44} {'median us':>9}  "
         f"{'min-max':>13}  {'bytes':>8}"
     )
-    for label, values in samples.items():
-        print(_row(label, values, sizes.get(label)))
-    med = {k: statistics.median(v) for k, v in samples.items()}
-    base = "nova: o.vo + jsonutils, 2 layers (baseline)"
-    ours = "zerodown: serializer + wire codec"
-    speed = med[base] / med[ours]
-    fewer = 1 - sizes[ours] / sizes[base]
+    for label in sorted(samples, key=_order):
+        print(_row(label, samples[label], sizes.get(label)))
+    speed = _paired(samples[BASE], samples[OURS])
+    fewer = 1 - sizes[OURS] / sizes[BASE]
     results = [
         (
             f"round trip {speed:.1f}x faster than the baseline",
@@ -258,15 +259,20 @@ def scenario(
             speed >= 3.0,
         ),
         (
-            f"{fewer:.0%} fewer bytes ({sizes[ours]:,} vs {sizes[base]:,})",
+            f"{fewer:.0%} fewer bytes ({sizes[OURS]:,} vs {sizes[BASE]:,})",
             fewer,
             0.30,
             fewer >= 0.30,
         ),
     ]
     for label in peers:
-        extra = med[f"zerodown: backport to {label}"] / med[ours] - 1
-        nova_extra = med[f"nova: backport to {label}"] / med[base] - 1
+        extra = (
+            _paired(samples[f"zerodown: backport to {label}"], samples[OURS])
+            - 1
+        )
+        nova_extra = (
+            _paired(samples[f"nova: backport to {label}"], samples[BASE]) - 1
+        )
         results.append(
             (
                 f"backport to {label} adds {extra:+.0%} to the round trip "
@@ -277,6 +283,18 @@ def scenario(
             )
         )
     return results
+
+
+def _order(label: str) -> tuple[int, int, str]:
+    side = 1 if "zerodown" in label else 0
+    detail = 2 if "backport" in label else 1 if label.startswith(" ") else 0
+    return side, detail, label
+
+
+def _paired(top: list[float], bottom: list[float]) -> float:
+    """Median of the per-round ratios: both sides of a round ran back to
+    back, so load on the machine hits them alike."""
+    return statistics.median(a / b for a, b in zip(top, bottom, strict=True))
 
 
 INSTANCE_PEERS = {
@@ -307,7 +325,7 @@ NODE_PEERS = {
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument(
         "--quick", action="store_true", help="3 rounds, for a smoke run"
     )
@@ -333,7 +351,10 @@ def main() -> int:
         NODE_PEERS,
         rounds,
     )
-    print("\nTargets (Instance decides; ComputeNode for reference)")
+    print(
+        "\nTargets (Instance decides; ComputeNode for reference); ratios "
+        "are medians of per-round ratios"
+    )
     for title, rows in (("Instance", results), ("ComputeNode", node_results)):
         for text, _value, target, ok in rows:
             print(
