@@ -6,6 +6,7 @@ none of them prints.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 from collections.abc import Callable, Iterable, Sequence
@@ -26,7 +27,8 @@ from zerodown.exceptions import (
     ContractGateClosed,
     MigrationError,
 )
-from zerodown.migrations import gate
+from zerodown.migrations import data, gate
+from zerodown.migrations.data import DataMigrationSettings
 from zerodown.migrations.database import connect
 from zerodown.migrations.env import (
     CONNECTION_ATTRIBUTE,
@@ -48,11 +50,13 @@ from zerodown.migrations.settings import MigrationSettings
 
 __all__ = [
     "BranchStatus",
+    "DataMigrationSettings",
     "HistoryEntry",
     "MigrationSettings",
     "Status",
     "check",
     "contract",
+    "data_remaining",
     "downgrade",
     "expand",
     "history",
@@ -60,6 +64,7 @@ __all__ = [
     "layout",
     "lint",
     "lint_errors",
+    "migrate",
     "model_diff",
     "revision",
     "status",
@@ -500,3 +505,82 @@ def _tuple(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(value)
+
+
+def migrate(
+    config: Config,
+    max_count: int | None = None,
+    batch_size: int | None = None,
+    sleep: float | None = None,
+    max_duration: float | None = None,
+    on_event: Callable[[data.Event], None] | None = None,
+    estimate: bool = False,
+    resolver: data.Resolver | None = None,
+) -> data.RunResult:
+    """Run the data migrations in batches until none finds rows.
+
+    Runs the backfills of the online operations that expand registered,
+    the ``data_migrations`` of the applied revisions and those of the
+    modules the ``data_migrations`` setting names; one transaction a
+    batch, resumable after a kill, a failing migration isolated.  The
+    arguments override the ``migrate_*`` settings
+    (:class:`DataMigrationSettings`); ``max_count`` caps the rows
+    migrated by this run.  ``on_event`` receives progress events; the
+    result's ``exit_code`` has Nova's meaning (0, 1, 2).
+    """
+    settings = _data_settings(config, batch_size, sleep, max_duration)
+    loaded = layout(config)
+    with connect(_url(config)) as connection:
+        migrations = data.project_migrations(
+            connection, loaded, settings, resolver or _online_resolver()
+        )
+        return data.run(
+            connection,
+            migrations,
+            settings,
+            max_count=max_count,
+            on_event=on_event,
+            estimate=estimate,
+        )
+
+
+def data_remaining(
+    config: Config, resolver: data.Resolver | None = None
+) -> list[data.Remaining]:
+    """The data migrations that still find rows (what keeps contract
+    waiting), each asked in a transaction that is rolled back."""
+    settings = config.settings(DataMigrationSettings)
+    loaded = layout(config)
+    with connect(_url(config)) as connection:
+        migrations = data.project_migrations(
+            connection, loaded, settings, resolver or _online_resolver()
+        )
+        return data.remaining(connection, migrations)
+
+
+def _data_settings(
+    config: Config,
+    batch_size: int | None,
+    sleep: float | None,
+    max_duration: float | None,
+) -> DataMigrationSettings:
+    base = config.settings(DataMigrationSettings)
+    return dataclasses.replace(
+        base,
+        migrate_batch_size=_given(batch_size, base.migrate_batch_size),
+        migrate_sleep=_given(sleep, base.migrate_sleep),
+        migrate_max_duration=_given(max_duration, base.migrate_max_duration),
+    )
+
+
+def _given(flag: T | None, setting: T) -> T:
+    return setting if flag is None else flag
+
+
+def _online_resolver() -> data.Resolver:
+    # The online operations build their own backfills from what expand
+    # stored; imported late, as they import this package's data module.
+    from zerodown.migrations.operations import backfills
+
+    resolve: data.Resolver = backfills.resolve
+    return resolve

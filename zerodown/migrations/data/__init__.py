@@ -14,6 +14,7 @@ which still find rows.  ``zerodown db migrate`` drives it all through
 from zerodown.migrations.data.discovery import Discovered, Resolver, discover
 from zerodown.migrations.data.keyset import KeysetBackfill
 from zerodown.migrations.data.probe import Remaining, remaining
+from zerodown.migrations.data.project import project_migrations
 from zerodown.migrations.data.protocol import (
     DataContext,
     DataMigration,
@@ -71,6 +72,7 @@ __all__ = [
     "forget_online",
     "online_spec",
     "pending",
+    "project_migrations",
     "register_online",
     "remaining",
     "run",

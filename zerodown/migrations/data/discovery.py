@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -39,7 +39,7 @@ __all__ = ["Discovered", "Resolver", "discover"]
 
 LOG = logging.getLogger(__name__)
 
-Resolver = Callable[[Mapping[str, Any], sa.Connection], DataMigration]
+Resolver = Callable[[dict[str, Any], sa.Connection], DataMigration]
 """Builds the migration of an online operation's stored backfill spec."""
 
 
@@ -85,8 +85,6 @@ def discover(
             for m in _declared(_import(path), f"module {path}")
         ]
     _unique(found)
-    if connection.in_transaction():
-        connection.commit()
     return found
 
 
