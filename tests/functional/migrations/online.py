@@ -68,18 +68,19 @@ def base_schema(project, body: str) -> None:
     assert result.exit_code == 0, result.output
 
 
-def online(project, call: str, message: str = "online"):
+def online(project, call: str, message: str = "online", expand=True):
     """The expand and the contract revision, each calling ``call`` in
-    upgrade() and downgrade()."""
-    expand, contract = project.revision(message, "--contract")
-    for script in (expand, contract):
+    upgrade() and downgrade() (only the contract one if not ``expand``)."""
+    expand_script, contract = project.revision(message, "--contract")
+    scripts = (expand_script, contract) if expand else (contract,)
+    for script in scripts:
         project.write_upgrade(script, call, header=ZOP)
         text = script.read_text().replace(
             "def downgrade() -> None:\n    pass",
             f"def downgrade() -> None:\n    {call}",
         )
         script.write_text(text)
-    return expand, contract
+    return expand_script, contract
 
 
 def ok(result) -> None:

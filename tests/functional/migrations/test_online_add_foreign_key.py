@@ -128,6 +128,23 @@ def test_contract_validates_while_a_writer_inserts(posts):
         assert _validated(engine) is True
 
 
+def test_called_in_contract_only(posts):
+    project, engine = posts
+    online(project, ADD, expand=False)
+    ok(project.zerodown("expand"))
+    assert schema(engine)["posts"]["fks"] == []
+    writer = Writer("app", engine, poster)
+    writer.start()
+    time.sleep(0.1)
+    ok(project.zerodown("contract"))
+    writer.stop()
+    assert writer.errors == []
+    fks = schema(engine)["posts"]["fks"]
+    assert fks == [("fk_posts_user", ("user_id",), "users")]
+    if project.database.backend == "postgresql":
+        assert _validated(engine) is True
+
+
 def test_orphans_are_named(posts):
     project, engine = posts
     _exec(engine, "INSERT INTO posts (user_id, title) VALUES (404, 'lost')")

@@ -78,6 +78,21 @@ def test_tightened_while_a_writer_writes(users):
     assert schema(engine) == expanded
 
 
+def test_called_in_contract_only(users):
+    project, engine = users
+    online(project, 'zop.set_not_null("users", "name")', expand=False)
+    ok(project.zerodown("expand"))
+    writer = Writer("app", engine, column_writer("users", "name"))
+    writer.start()
+    time.sleep(0.1)
+    ok(project.zerodown("contract"))
+    writer.stop()
+    assert writer.errors == []
+    assert _nullable(engine) is False
+    if project.database.backend == "postgresql":
+        assert schema(engine)["users"]["checks"] == []
+
+
 def test_rollback_after_expand_leaves_no_trace(users):
     project, engine = users
     before = schema(engine)

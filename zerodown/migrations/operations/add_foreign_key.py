@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,11 @@ from zerodown.migrations.operations.base import (
 )
 
 __all__ = ["AddForeignKey"]
+
+_LATE = (
+    "the old release is gone; a key added in contract only tightens what "
+    "the new release already respects"
+)
 
 LOG = logging.getLogger(__name__)
 
@@ -47,6 +53,9 @@ class AddForeignKey(OnlineOperation):
                 database's one write lock while it copies).  Refused while
                 another operation's triggers are on the table.
     rollback: drop the key (on MySQL, also the index it created).
+
+    Where the call stands in contract only, contract adds the key as
+    expand would (and validates it, on PostgreSQL).
     """
 
     name = "add_foreign_key"
@@ -79,21 +88,30 @@ class AddForeignKey(OnlineOperation):
         return _EXPAND[target.dialect](self, target)
 
     def contract(self, target: Target) -> Sequence[Step]:
+        steps: list[Step] = []
+        late = target.inspector is not None and not self._exists(target)
+        if late:  # the call stands in contract only: add the key here
+            self.validate(target)
+            steps += [
+                dataclasses.replace(step, waiver=_LATE)
+                for step in self.expand(target)
+            ]
         if target.dialect != "postgresql":
-            return ()
-        if catalog.constraint_validated(
+            return steps
+        if not late and catalog.constraint_validated(
             target, self.source_table, self.constraint_name
         ):
-            return ()
+            return steps
         q = target.quote
         return [
+            *steps,
             Step(
                 f"validate {self.constraint_name} in its own transaction, "
                 "writers going on",
                 sql=f"ALTER TABLE {q(self.source_table)} VALIDATE "
                 f"CONSTRAINT {q(self.constraint_name)}",
                 autocommit=True,
-            )
+            ),
         ]
 
     def rollback(self, target: Target) -> Sequence[Step]:

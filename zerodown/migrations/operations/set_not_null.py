@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,11 @@ from zerodown.migrations.operations.sync import (
 
 __all__ = ["SetNotNull"]
 
+_WAIVER = (
+    "a check that this contract validates and drops at once; it only "
+    "spares SET NOT NULL its scan under ACCESS EXCLUSIVE"
+)
+
 
 @dataclass(frozen=True)
 class SetNotNull(OnlineOperation):
@@ -41,7 +47,9 @@ class SetNotNull(OnlineOperation):
                 checked at once, old rows are not scanned.
       contract: ``VALIDATE`` the check in its own transaction (a scan that
                 lets writers go on), then ``SET NOT NULL``, which trusts the
-                valid check instead of scanning, then drop the check.
+                valid check instead of scanning, then drop the check.  Where
+                the call stands in contract only, contract adds the check
+                first.
     MySQL/MariaDB (no NOT VALID constraints)
       expand:   only the fill trigger, if any.
       contract: refuse if a NULL remains, then ``MODIFY ... NOT NULL`` with
@@ -185,9 +193,16 @@ class SetNotNull(OnlineOperation):
         q = target.quote
         table = q(self.table_name)
         steps = []
-        if not catalog.constraint_validated(
+        state = catalog.constraint_validated(
             target, self.table_name, self.check_name
-        ):
+        )
+        if state is None and target.inspector is not None:
+            # The call stands in contract only: the check that lets SET
+            # NOT NULL skip its scan is made here, and dropped below.
+            steps.append(
+                dataclasses.replace(self._add_check(target), waiver=_WAIVER)
+            )
+        if not state:
             steps.append(
                 Step(
                     f"validate {self.check_name} in its own transaction, "
