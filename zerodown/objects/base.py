@@ -36,7 +36,7 @@ from zerodown.exceptions import (
     InvalidPrimitive,
     MalformedPayload,
 )
-from zerodown.objects.plan import child_primitive
+from zerodown.objects.plan import child_primitive, plan_of
 from zerodown.objects.wire import WireObject
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class ZerodownObject(VersionedObject):
         :raises UnrepresentableValue: if a value cannot be carried.
         :raises InvalidTargetVersion: if the target is newer.
         """
-        return self._zd_plan.encode_primitive(
+        return plan_of(self).encode_primitive(
             self, target_version, version_manifest
         )
 
@@ -123,7 +123,7 @@ class ZerodownObject(VersionedObject):
     ) -> WireObject:
         """The object in the compact form :mod:`~zerodown.objects.wire`
         encodes; arguments as for :meth:`obj_to_primitive`."""
-        plan = self._zd_plan
+        plan = plan_of(self)
         text, data, changes = plan.encode_wire(
             self, target_version, version_manifest
         )

@@ -44,7 +44,7 @@ from zerodown.objects.versions import (
 if TYPE_CHECKING:
     from zerodown.objects.base import ZerodownObject
 
-__all__ = ["Plan", "Resolver", "VersionPlan", "enum_refusals"]
+__all__ = ["Plan", "Resolver", "VersionPlan", "enum_refusals", "plan_of"]
 
 Manifest = Mapping[str, str]
 #: How a version decodes one field: attribute, decoder (None for child
@@ -462,20 +462,24 @@ def _restrict(
     return decode
 
 
-def _plan_of(child: Any) -> Plan:
-    plan = getattr(type(child), "_zd_plan", None)
-    if plan is None or plan.cls is not type(child):
+def plan_of(obj: Any) -> Plan:
+    """The plan of ``obj``'s own class (not one inherited from a parent).
+
+    :raises UnencodableValue: if that class is not registered.
+    """
+    plan = getattr(type(obj), "_zd_plan", None)
+    if plan is None or plan.cls is not type(obj):
         raise UnencodableValue(
-            value_type=type(child).__name__,
-            path="an object field",
-            reason="not a registered zerodown object",
+            value_type=type(obj).__name__,
+            path="an object",
+            reason="its class is not registered in an ObjectRegistry",
         )
     return plan  # type: ignore[no-any-return]
 
 
 def child_wire(child: Any, manifest: Manifest | None) -> list[Any]:
     """A child object in wire form: ``[name, version, data(, changes)]``."""
-    plan = _plan_of(child)
+    plan = plan_of(child)
     target = manifest.get(plan.name) if manifest else None
     text, data, changes = plan.encode_wire(child, target, manifest)
     if changes:
@@ -485,6 +489,6 @@ def child_wire(child: Any, manifest: Manifest | None) -> list[Any]:
 
 def child_primitive(child: Any, manifest: Manifest | None) -> dict[str, Any]:
     """A child object as an oslo.versionedobjects primitive."""
-    plan = _plan_of(child)
+    plan = plan_of(child)
     target = manifest.get(plan.name) if manifest else None
     return plan.encode_primitive(child, target, manifest)

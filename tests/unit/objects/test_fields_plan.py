@@ -197,3 +197,17 @@ def test_obj_attr_is_set_keeps_ovo_semantics(registry):
     assert obj.obj_attr_is_set("name") and not obj.obj_attr_is_set("size")
     with pytest.raises(AttributeError):
         obj.obj_attr_is_set("nope")
+
+
+def test_an_unregistered_subclass_is_not_sent_as_its_parent(registry):
+    from zerodown.exceptions import UnencodableValue
+
+    class Unregistered(registry["Part"]):
+        pass
+
+    with pytest.raises(UnencodableValue, match="not registered"):
+        Unregistered(name="x", size=1).obj_to_wire()
+    with pytest.raises(UnencodableValue):
+        gadget(
+            registry, main=Unregistered(name="x", size=1)
+        ).obj_to_primitive()
