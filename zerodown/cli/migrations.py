@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable
@@ -10,11 +11,11 @@ from typing import Any, TypeVar
 
 import click
 
-from zerodown.cli import main
+from zerodown.cli import main, progress
 from zerodown.cli.findings import findings_json, print_findings
 from zerodown.cli.render import console, table
 from zerodown.config import Config, load_config
-from zerodown.exceptions import EXIT_NOT_SAFE_YET
+from zerodown.exceptions import EXIT_NOT_SAFE_YET, ConfigError, ZerodownError
 from zerodown.migrations import api, gate
 from zerodown.migrations.lint import Finding
 
@@ -323,3 +324,106 @@ def lint(
     else:
         print_findings(findings, show_waived)
     sys.exit(1 if any(f.blocking for f in findings) else 0)
+
+
+# Nova's online_data_migrations exit codes, which scripts loop on.
+EXIT_MORE_REMAINS = 1
+EXIT_MIGRATION_FAILED = 2
+EXIT_BAD_INPUT = 127
+
+
+class _BadInput(click.UsageError):
+    exit_code = EXIT_BAD_INPUT
+
+
+class _NovaUsage(click.Command):
+    """A command whose usage errors exit 127, as nova-manage's do."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as err:
+            raise _BadInput(err.message, err.ctx) from err
+
+
+@db.command(cls=_NovaUsage)
+@click.option(
+    "--max-count",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Migrate at most N rows in this run (default: until done).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Rows per batch, fixed (default: adapts to migrate_batch_time).",
+)
+@click.option(
+    "--sleep",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Seconds to pause after each batch (default: migrate_sleep).",
+)
+@click.option(
+    "--max-duration",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Start no batch after this many seconds.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="json: one JSON line per batch (and per event) on stdout.",
+)
+@pass_config
+def migrate(
+    config: Config,
+    max_count: int | None,
+    batch_size: int | None,
+    sleep: float | None,
+    max_duration: float | None,
+    fmt: str,
+) -> None:
+    """Run the data migrations in small batches, resumably.
+
+    Runs the backfills of online operations, the data_migrations of the
+    applied revisions and of the modules the data_migrations setting
+    names; one transaction per batch, the batch size adapted to a target
+    time per batch, backing off while the database is busy.  A killed run
+    resumes where it stopped.  Exit codes (Nova's): 0 nothing left to do,
+    1 progress made and more remains (run again), 2 a migration failed,
+    127 bad arguments or settings.
+    """
+    run = functools.partial(
+        api.migrate,
+        config,
+        max_count=max_count,
+        batch_size=batch_size,
+        sleep=sleep,
+        max_duration=max_duration,
+    )
+    try:
+        if fmt == "json":
+            result = run(on_event=progress.json_lines)
+            click.echo(json.dumps(result.json()))
+        else:
+            with progress.progress_bars() as bars:
+                result = run(on_event=bars, estimate=bars is not None)
+            progress.summary(result)
+    except ConfigError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except ZerodownError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_MIGRATION_FAILED)
+    sys.exit(result.exit_code)
