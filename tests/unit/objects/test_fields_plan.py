@@ -207,7 +207,3 @@ def test_an_unregistered_subclass_is_not_sent_as_its_parent(registry):
 
     with pytest.raises(UnencodableValue, match="not registered"):
         Unregistered(name="x", size=1).obj_to_wire()
-    with pytest.raises(UnencodableValue):
-        gadget(
-            registry, main=Unregistered(name="x", size=1)
-        ).obj_to_primitive()
