@@ -504,9 +504,8 @@ class OperationRefused(MigrationError):
 
 class PartiallyApplied(MigrationError):
     template = (
-        "revision {revision} failed at {step} on {dialect}, which commits "
-        "each DDL statement itself; these steps ran and stay applied: "
-        "{applied}; error: {reason}"
+        "revision {revision} failed at {step} on {dialect}, {why}; these "
+        "steps ran and stay applied: {applied}; error: {reason}"
     )
 
 

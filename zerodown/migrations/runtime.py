@@ -63,6 +63,9 @@ class RunningStep:
     direction: str  # "upgrade" or "downgrade"
     exceptions: tuple[guard.PhaseException, ...] = ()
     journal: list[str] = field(default_factory=list)
+    # How many journal entries a step outside the revision's transaction
+    # (CONCURRENTLY) made permanent on a transactional backend.
+    committed: int = 0
 
 
 def current_step() -> RunningStep | None:
@@ -115,12 +118,16 @@ def _failure(
     step: RunningStep, err: Exception, transactional: bool
 ) -> Exception:
     failed_at = _failed_at(step, err)
-    if step.journal and not transactional:
+    applied = step.journal[: step.committed] if transactional else step.journal
+    if applied:
         return PartiallyApplied(
             revision=step.revision,
             step=failed_at,
             dialect=_DIALECT.get(),
-            applied="; ".join(step.journal),
+            why="where steps outside the revision's transaction committed"
+            if transactional
+            else "which commits each DDL statement itself",
+            applied="; ".join(applied),
             reason=_reason(err),
         )
     if isinstance(err, ZerodownError):

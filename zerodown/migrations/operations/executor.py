@@ -75,9 +75,17 @@ def _execute(operations: Operations, action: Step) -> None:
         if action.autocommit:
             # Offline, the block renders COMMIT before and BEGIN after.
             with operations.get_context().autocommit_block():
+                _committed()  # the block committed what ran before it
                 _cleaned(operations, action)
+            _committed()
         else:
             _cleaned(operations, action)
+
+
+def _committed() -> None:
+    step = current_step()
+    if step is not None:
+        step.committed = len(step.journal)
 
 
 @contextlib.contextmanager
