@@ -192,3 +192,32 @@ def test_build_that_never_gets_its_locks_is_repaired_next_run(
     holder.rollback()
     ok(project.zerodown("expand", env=FAST_LOCKS))
     assert pg_index_valid(engine, "ix_items_sku") is True
+
+
+def test_failure_after_the_build_says_what_stays_and_reruns(items):
+    project, engine = items
+    expand, _ = online(project, CREATE)
+    text = expand.read_text()
+    expand.write_text(
+        text.replace(
+            f"    {CREATE}\n",
+            f"    {CREATE}\n"
+            '    op.add_column("no_such_table", sa.Column("x", sa.Integer))\n',
+            1,
+        )
+    )
+    result = project.zerodown("expand")
+    assert result.exit_code == 1
+    assert "failed at add_column no_such_table.x" in result.output
+    if project.database.backend == "sqlite":
+        assert "nothing of it is applied" in result.output
+        assert "ix_items_sku" not in index_names(engine, "items")
+    else:
+        # CONCURRENTLY committed on its own; MySQL commits every DDL.
+        assert "these steps ran and stay applied: execute CREATE INDEX" in (
+            result.output
+        )
+        assert "ix_items_sku" in index_names(engine, "items")
+    expand.write_text(text)
+    ok(project.zerodown("expand"))  # the same index, built: left alone
+    assert "ix_items_sku" in index_names(engine, "items")
