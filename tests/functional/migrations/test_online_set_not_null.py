@@ -93,6 +93,54 @@ def test_called_in_contract_only(users):
         assert schema(engine)["users"]["checks"] == []
 
 
+def test_backfill_fills_old_rows_and_the_old_release_writes(project):
+    base_schema(
+        project,
+        """
+        op.create_table(
+            "people",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("name", sa.String(100)),
+            sa.Column("email", sa.String(100)),
+        )
+        """,
+    )
+    engine = engine_for(project.database.url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO people (name, email) VALUES (:n, :e)"),
+            [
+                {"n": None if i % 3 else f"n{i}", "e": f"P{i}@X.ORG"}
+                for i in range(600)
+            ],
+        )
+    online(
+        project,
+        'zop.set_not_null("people", "name", backfill_sql="lower({email})")',
+    )
+    # The old release knows no name: it writes email only.
+    old = Writer("old", engine, column_writer("people", "email"))
+    old.start()
+    time.sleep(0.1)
+    ok(project.zerodown("expand"))
+    time.sleep(0.2)
+    ok(project.zerodown("migrate"))
+    old.stop()
+    assert old.errors == [] and old.writes > 0
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, name FROM people")).all()
+    assert rows and all(name is not None for _, name in rows)
+    ok(project.zerodown("contract"))
+    with engine.connect() as conn:
+        columns = sa.inspect(conn).get_columns("people")
+        filled = conn.execute(
+            sa.text("SELECT name FROM people WHERE id = 2")
+        ).scalar_one()
+    assert {c["name"]: c["nullable"] for c in columns}["name"] is False
+    assert filled == "p1@x.org"
+    engine.dispose()
+
+
 def test_rollback_after_expand_leaves_no_trace(users):
     project, engine = users
     before = schema(engine)
