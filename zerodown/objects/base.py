@@ -136,23 +136,25 @@ class ZerodownObject(VersionedObject):
     ) -> None:
         """o.vo API: turn primitive *data* of this object into data of
         ``target_version``, children through the stashed manifest."""
-        plan = self._zd_plan
+        plan = plan_of(self)
+        source = plan.source(self)[0]
+        target = plan.target(target_version)
+        absent = plan.at(target).absent_children
         manifest = getattr(self, "_obj_version_manifest", None)
         if manifest:
             for entry in plan.entries:
-                if entry.codec.child is None or entry.name not in primitive:
+                name = entry.name
+                if entry.codec.child is None or name not in primitive:
                     continue
                 value = self.__dict__.get(entry.attr)
-                if value is None:
+                if value is None or name in absent:
                     continue
                 if entry.codec.many:
-                    primitive[entry.name] = [
+                    primitive[name] = [
                         child_primitive(v, manifest) for v in value
                     ]
                 else:
-                    primitive[entry.name] = child_primitive(value, manifest)
-        source = plan.source(self)[0]
-        target = plan.target(target_version)
+                    primitive[name] = child_primitive(value, manifest)
         if target != source:
             plan.history.backport(primitive, source, target)
 

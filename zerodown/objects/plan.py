@@ -91,6 +91,8 @@ class VersionPlan:
     fields: frozenset[str]
     wire: Mapping[str, Slot]
     primitive: Mapping[str, Slot]
+    #: Child-object fields the version does not have.
+    absent_children: frozenset[str] = frozenset()
 
 
 def enum_refusals(fields: Mapping[str, ovo.Field[Any]]) -> list[Refusal]:
@@ -186,7 +188,12 @@ class Plan:
             exact = None if bad else e.codec.exact
             wire[e.name] = (e.attr, w, e.nullable, e.codec, exact)
             prim[e.name] = (e.attr, p, e.nullable, e.codec, exact)
-        return VersionPlan(version, text, names, wire, prim)
+        absent = frozenset(
+            e.name
+            for e in self.entries
+            if e.codec.child is not None and e.name not in names
+        )
+        return VersionPlan(version, text, names, wire, prim, absent)
 
     def target(self, text: str) -> VersionTuple:
         """Parse a target version (cached: targets come from manifests)."""
@@ -209,18 +216,16 @@ class Plan:
             return self.version, self.text
         return parse_version(text), text
 
-    def _backport(
-        self,
-        obj: ZerodownObject,
-        data: dict[str, Any],
-        target: str | None,
-    ) -> str:
+    def _target(
+        self, obj: ZerodownObject, target: str | None
+    ) -> tuple[VersionTuple, VersionTuple | None, str]:
+        """``(source, older target or None, version text to send)``."""
         version, text = self.source(obj)
         if target is None or target == text:
-            return text
+            return version, None, text
         wanted = self.target(target)
         if wanted == version:
-            return text
+            return version, None, text
         if wanted[0] != version[0]:
             raise IncompatibleVersion(
                 object=self.name, version=target, supported=text
@@ -229,8 +234,15 @@ class Plan:
             raise InvalidTargetVersion(
                 object=self.name, version=target, current=text
             )
-        self.history.backport(data, version, wanted)
-        return format_version(wanted)
+        return version, wanted, format_version(wanted)
+
+    def _absent(self, wanted: VersionTuple | None) -> frozenset[str]:
+        # Child objects the target version has no field for are not
+        # encoded at all: no work, and no refusal of a value that would
+        # be dropped anyway.  (Steps never look into child objects.)
+        if wanted is None:
+            return frozenset()
+        return self.at(wanted).absent_children
 
     # -- encoding -----------------------------------------------------------
 
@@ -241,6 +253,8 @@ class Plan:
         manifest: Manifest | None,
     ) -> tuple[str, dict[str, Any], list[str] | None]:
         """``(version, data, changes)`` of ``obj`` in wire form."""
+        source, wanted, text = self._target(obj, target)
+        absent = self._absent(wanted)
         d = obj.__dict__
         data: dict[str, Any] = {}
         for name, attr, enc, kind in self._wire_enc:
@@ -250,11 +264,14 @@ class Plan:
                     data[name] = value
                 elif kind == _VALUE:
                     data[name] = enc(value)
+                elif name in absent:
+                    continue
                 elif kind == _OBJECT:
                     data[name] = child_wire(value, manifest)
                 else:
                     data[name] = [child_wire(v, manifest) for v in value]
-        text = self._backport(obj, data, target)
+        if wanted is not None:
+            self.history.backport(data, source, wanted)
         changed = d.get("_changed_fields")
         if changed:
             return text, data, sorted(c for c in changed if c in data) or None
@@ -267,6 +284,8 @@ class Plan:
         manifest: Manifest | None,
     ) -> dict[str, Any]:
         """The oslo.versionedobjects primitive of ``obj``."""
+        source, wanted, text = self._target(obj, target)
+        absent = self._absent(wanted)
         d = obj.__dict__
         data: dict[str, Any] = {}
         for name, attr, enc, kind in self._prim_enc:
@@ -276,11 +295,14 @@ class Plan:
                     data[name] = value
                 elif kind == _VALUE:
                     data[name] = enc(value)
+                elif name in absent:
+                    continue
                 elif kind == _OBJECT:
                     data[name] = child_primitive(value, manifest)
                 else:
                     data[name] = [child_primitive(v, manifest) for v in value]
-        text = self._backport(obj, data, target)
+        if wanted is not None:
+            self.history.backport(data, source, wanted)
         ns = obj.OBJ_SERIAL_NAMESPACE
         primitive = {
             ns + ".name": self.name,

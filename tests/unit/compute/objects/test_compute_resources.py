@@ -161,3 +161,19 @@ def test_an_instance_to_its_oldest_version_drops_the_later_children():
     assert [c[2]["cpuset"] for c in cells] == [[0, 1], [2, 3]]
     assert all("uuid" not in d[2] for d in previous.data["pci_devices"])
     assert "compute_id" not in previous.data
+
+
+def test_a_child_the_target_drops_cannot_make_the_backport_refuse():
+    instance = example("Instance")
+    instance.numa_topology.cells[0].cpu_policy = "mixed"
+    oldest = REGISTRY.oldest_versions()
+    sent = instance.obj_to_wire("2.0", oldest)
+    assert "numa_topology" not in sent.data
+    data = instance.obj_to_primitive("2.0", oldest)[NS + "data"]
+    assert "numa_topology" not in data
+    with pytest.raises(UnrepresentableValue) as err:
+        instance.obj_to_wire("2.1", oldest)
+    assert (err.value.object, err.value.field) == (
+        "InstanceNUMACell",
+        "cpu_policy",
+    )
