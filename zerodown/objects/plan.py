@@ -231,6 +231,11 @@ class Plan:
                 object=self.name, version=target, supported=text
             )
         if wanted > version:
+            if wanted <= self.version:
+                # Data read at an older version, asked for a newer one the
+                # class knows: send it as it is; the reader upgrades it
+                # (the case of Nova's bug 1596119).
+                return version, None, text
             raise InvalidTargetVersion(
                 object=self.name, version=target, current=text
             )

@@ -207,3 +207,14 @@ def test_an_unregistered_subclass_is_not_sent_as_its_parent(registry):
 
     with pytest.raises(UnencodableValue, match="not registered"):
         Unregistered(name="x", size=1).obj_to_wire()
+
+
+def test_old_data_asked_for_a_newer_version_is_sent_as_it_is(registry):
+    old = gadget(registry).obj_to_wire("1.1", {"Part": "1.0"})
+    read = registry.as_of({"Gadget": "1.1", "Part": "1.0"}).obj_from_wire(old)
+    assert read.VERSION == "1.1"
+    again = read.obj_to_wire("1.3", registry.versions())
+    assert again.version == "1.1" and again.data == old.data
+    assert registry.obj_from_wire(again).VERSION == "1.3"
+    with pytest.raises(InvalidTargetVersion):
+        read.obj_to_wire("1.4")
