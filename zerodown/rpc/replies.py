@@ -1,0 +1,93 @@
+"""Waiting for replies: one private reply queue a client, many callers.
+
+Callers on any thread register the correlation id of their call, publish,
+and wait on their own slot; one subscriber thread takes replies off the
+client's exclusive queue and wakes the caller whose id matches.  A reply
+that comes after its caller gave up (or for an unknown id) is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+
+from zerodown.rpc.transport.base import (
+    Address,
+    Delivery,
+    Message,
+    Subscriber,
+    Subscription,
+    Transport,
+)
+
+__all__ = ["ReplyWaiter"]
+
+LOG = logging.getLogger(__name__)
+
+
+class _Slot:
+    __slots__ = ("event", "message")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.message: Message | None = None
+
+
+class ReplyWaiter:
+    """The reply queue of one client and the callers waiting on it."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self.queue = f"reply_{uuid.uuid4().hex}"
+        self._slots: dict[str, _Slot] = {}
+        self._lock = threading.Lock()
+        self._subscriber: Subscriber | None = None
+
+    def ready(self, timeout: float) -> bool:
+        """Start the reply consumer if needed; whether it consumes."""
+        with self._lock:
+            if self._subscriber is None:
+                self._subscriber = self.transport.subscribe(
+                    [Subscription(Address(self.queue), exclusive=True)],
+                    self._on_reply,
+                    name=f"rpc-replies-{self.queue[6:14]}",
+                )
+        return self._subscriber.wait_ready(timeout)
+
+    def expect(self, correlation_id: str) -> None:
+        """Register a call before its request is published."""
+        with self._lock:
+            self._slots[correlation_id] = _Slot()
+
+    def wait(self, correlation_id: str, timeout: float) -> Message | None:
+        """The reply, or ``None`` after ``timeout`` seconds."""
+        slot = self._slots.get(correlation_id)
+        if slot is None:
+            return None
+        try:
+            slot.event.wait(max(0.0, timeout))
+            return slot.message
+        finally:
+            with self._lock:
+                self._slots.pop(correlation_id, None)
+
+    def forget(self, correlation_id: str) -> None:
+        with self._lock:
+            self._slots.pop(correlation_id, None)
+
+    def _on_reply(self, delivery: Delivery) -> None:
+        delivery.ack()
+        message = delivery.message
+        with self._lock:
+            slot = self._slots.get(message.correlation_id or "")
+        if slot is None:
+            LOG.debug("reply %s has no caller", message.correlation_id)
+            return
+        slot.message = message
+        slot.event.set()
+
+    def close(self) -> None:
+        subscriber, self._subscriber = self._subscriber, None
+        if subscriber is not None:
+            subscriber.stop(timeout=1.0)

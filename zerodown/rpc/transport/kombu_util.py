@@ -1,0 +1,161 @@
+"""Queue and exchange declarations and message conversion for kombu.
+
+Both sides of a queue declare it with the same arguments (a mismatch is a
+broker error), so every declaration is made here.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, TypeAlias
+
+import amqp.exceptions  # type: ignore[import-untyped]
+from kombu.connection import Connection as _KombuConnection
+
+from zerodown.rpc.transport.base import Address, Message, Subscription
+
+__all__ = [
+    "CONTENT_TYPE",
+    "REFUSALS",
+    "KombuConnection",
+    "close_quietly",
+    "declare",
+    "declare_exchange",
+    "declare_queue",
+    "masked",
+    "new_connection",
+    "properties",
+    "queue_exists",
+    "text",
+    "to_message",
+]
+
+LOG = logging.getLogger(__name__)
+#: kombu ships no type information for its connections.
+KombuConnection: TypeAlias = Any
+CONTENT_TYPE = "application/x-zerodown"
+# The broker refused on purpose: retrying cannot help.
+REFUSALS = (
+    amqp.exceptions.AccessRefused,
+    amqp.exceptions.PreconditionFailed,
+    amqp.exceptions.NotAllowed,
+)
+
+
+def declare(
+    channel: Any, conn: KombuConnection, sub: Subscription, name: str
+) -> None:
+    """Declare the queue ``name`` for ``sub`` (and bind it to a fanout)."""
+    address = sub.address
+    if address.fanout:
+        declare_exchange(channel, address.name)
+        channel.queue_declare(
+            queue=name, durable=False, exclusive=True, auto_delete=True
+        )
+        channel.queue_bind(queue=name, exchange=address.name, routing_key="")
+    elif sub.exclusive:
+        channel.queue_declare(
+            queue=name, durable=False, exclusive=True, auto_delete=True
+        )
+    else:
+        declare_queue(channel, conn, address)
+
+
+def declare_queue(
+    channel: Any, conn: KombuConnection, address: Address
+) -> None:
+    arguments: dict[str, Any] = {}
+    if address.durable and quorum(conn):
+        arguments["x-queue-type"] = "quorum"
+    if address.max_length:
+        arguments["x-max-length"] = address.max_length
+    channel.queue_declare(
+        queue=address.name,
+        durable=address.durable,
+        exclusive=False,
+        auto_delete=False,
+        arguments=arguments or None,
+    )
+
+
+def declare_exchange(channel: Any, name: str) -> None:
+    channel.exchange_declare(
+        exchange=name, type="fanout", durable=False, auto_delete=False
+    )
+
+
+def quorum(conn: KombuConnection) -> bool:
+    properties = getattr(conn.connection, "server_properties", None) or {}
+    product = text(properties.get("product"))
+    version = text(properties.get("version"))
+    if product != "RabbitMQ" or not version:
+        return False
+    parts = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
+    return parts >= (3, 8)
+
+
+def text(value: object) -> str:
+    """``value`` as text (AMQP tables carry bytes, numbers, strings)."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    return str(value)
+
+
+def queue_exists(
+    channel: Any, name: str, errors: tuple[type[BaseException], ...]
+) -> bool:
+    try:
+        channel.queue_declare(queue=name, passive=True)
+    except errors:
+        return False
+    return True
+
+
+def to_message(raw: Any) -> Message:
+    properties = raw.properties or {}
+    return Message(
+        body=bytes(raw.body or b""),
+        message_id=text(properties.get("message_id")),
+        headers={str(k): text(v) for k, v in (raw.headers or {}).items()},
+        reply_to=properties.get("reply_to") or None,
+        correlation_id=properties.get("correlation_id") or None,
+    )
+
+
+def properties(address: Address, message: Message) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "message_id": message.message_id,
+        "delivery_mode": 2 if address.durable else 1,
+    }
+    if message.reply_to:
+        properties["reply_to"] = message.reply_to
+    if message.correlation_id:
+        properties["correlation_id"] = message.correlation_id
+    if message.ttl:
+        properties["expiration"] = str(max(1, int(message.ttl * 1000)))
+    return properties
+
+
+def masked(url: str) -> str:
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
+
+
+def close_quietly(conn: KombuConnection | None) -> None:
+    if conn is None:
+        return
+    try:
+        conn.release()
+    except Exception:  # a dead connection may fail to close; drop it
+        LOG.debug("closing a broken connection failed", exc_info=True)
+
+
+def new_connection(url: str, **options: Any) -> KombuConnection:
+    """A kombu connection (not yet connected)."""
+    return _KombuConnection(url, **options)  # type: ignore[no-untyped-call]

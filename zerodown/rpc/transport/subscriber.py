@@ -1,0 +1,225 @@
+"""The consuming side of the kombu transport: a thread per subscriber.
+
+A subscriber whose connection drops reconnects with backoff, redeclares
+its queues and consumes again until it is stopped; the broker puts back
+what was not acknowledged, marked ``redelivered``.  Acknowledgements made on
+other threads are queued and sent by the consuming thread, which owns the
+channel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from zerodown.rpc.transport.base import (
+    Delivery,
+    Handler,
+    Message,
+    Subscriber,
+    Subscription,
+)
+from zerodown.rpc.transport.kombu_util import (
+    REFUSALS,
+    KombuConnection,
+    close_quietly,
+    declare,
+    to_message,
+)
+
+if TYPE_CHECKING:
+    from zerodown.rpc.transport.broker import KombuTransport
+
+__all__ = ["KombuSubscriber"]
+
+LOG = logging.getLogger(__name__)
+_DRAIN_WAIT = 0.05
+
+
+class _KombuDelivery(Delivery):
+    __slots__ = (
+        "acked",
+        "generation",
+        "message",
+        "owner",
+        "queue",
+        "redelivered",
+        "tag",
+    )
+
+    def __init__(
+        self,
+        owner: KombuSubscriber,
+        generation: int,
+        tag: Any,
+        queue: str,
+        message: Message,
+        redelivered: bool,
+    ) -> None:
+        self.owner, self.generation, self.tag = owner, generation, tag
+        self.queue, self.message = queue, message
+        self.redelivered = redelivered
+        self.acked = False
+
+    def ack(self) -> None:
+        if not self.acked:
+            self.acked = True
+            self.owner.acks.put((self.generation, self.tag))
+
+
+class KombuSubscriber(Subscriber):
+    """A consumer thread that reconnects until stopped.
+
+    Stopping cancels the consumers first and keeps the connection open
+    until every delivered message is acknowledged (or the stop times out),
+    so work in progress is not handed to another consumer as well.
+    """
+
+    def __init__(
+        self,
+        transport: KombuTransport,
+        subscriptions: list[Subscription],
+        handler: Handler,
+        prefetch: int,
+        name: str,
+    ) -> None:
+        self.transport, self.handler = transport, handler
+        self.prefetch = prefetch
+        self.queues = [(self._queue_name(sub), sub) for sub in subscriptions]
+        self.acks: queue.SimpleQueue[tuple[int, Any]] = queue.SimpleQueue()
+        self.generation = 0
+        self.outstanding = 0
+        self.tags: list[str] = []
+        self.drain_timeout = 5.0
+        self.ready = threading.Event()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=name)
+        self.thread.daemon = True
+
+    @staticmethod
+    def _queue_name(sub: Subscription) -> str:
+        if sub.address.fanout:
+            return f"{sub.address.name}.{uuid.uuid4().hex[:12]}"
+        return sub.address.name
+
+    @property
+    def name(self) -> str:
+        return self.thread.name
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def wait_ready(self, timeout: float) -> bool:
+        return self.ready.wait(timeout)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.drain_timeout = timeout
+        self.stopping.set()
+        if self.thread is not threading.current_thread():
+            self.thread.join(timeout + 2.0)
+        if self in self.transport._subscribers:
+            self.transport._subscribers.remove(self)
+
+    def _run(self) -> None:
+        delays = self.transport.backoff.delays()
+        while not self.stopping.is_set():
+            conn = None
+            try:
+                conn = self.transport.connect(self.transport.heartbeat)
+                channel = self._consume(conn)
+                self.ready.set()
+                delays = self.transport.backoff.delays()
+                self._loop(conn, channel)
+            except self.transport.retry_errors as err:
+                self.ready.clear()
+                if isinstance(err, REFUSALS):
+                    LOG.error("subscriber %s refused: %s", self.name, err)
+                delay = next(delays)
+                LOG.warning(
+                    "subscriber %s lost the broker (%s); reconnecting in "
+                    "%.2fs",
+                    self.name,
+                    err or type(err).__name__,
+                    delay,
+                )
+                self.stopping.wait(delay)
+            finally:
+                close_quietly(conn)
+
+    def _consume(self, conn: KombuConnection) -> Any:
+        self.generation += 1
+        self.outstanding = 0
+        self.tags = []
+        channel = conn.channel()
+        if self.prefetch:
+            channel.basic_qos(0, self.prefetch, False)
+        for name, sub in self.queues:
+            declare(channel, conn, sub, name)
+            tag = f"{name}.{uuid.uuid4().hex[:8]}"
+            channel.basic_consume(
+                queue=name,
+                no_ack=False,
+                callback=self._callback(channel, name, self.generation),
+                consumer_tag=tag,
+            )
+            self.tags.append(tag)
+        return channel
+
+    def _callback(
+        self, channel: Any, name: str, generation: int
+    ) -> Callable[[Any], None]:
+        def on_message(raw: Any) -> None:
+            message = channel.message_to_python(raw)
+            info = message.delivery_info or {}
+            delivery = _KombuDelivery(
+                self,
+                generation,
+                message.delivery_tag,
+                name,
+                to_message(message),
+                bool(info.get("redelivered")),
+            )
+            self.outstanding += 1
+            try:
+                self.handler(delivery)
+            except Exception:
+                LOG.exception("handler failed on %s", name)
+
+        return on_message
+
+    def _loop(self, conn: KombuConnection, channel: Any) -> None:
+        beat = time.monotonic()
+        drain_until = None
+        while True:
+            self._flush_acks(channel)
+            now = time.monotonic()
+            if self.stopping.is_set():
+                if drain_until is None:
+                    drain_until = now + self.drain_timeout
+                    for tag in self.tags:
+                        channel.basic_cancel(tag)
+                if self.outstanding <= 0 or now >= drain_until:
+                    return
+            with contextlib.suppress(TimeoutError):
+                conn.drain_events(timeout=_DRAIN_WAIT)
+            if now - beat >= 1.0:
+                conn.heartbeat_check()
+                beat = now
+
+    def _flush_acks(self, channel: Any) -> None:
+        while True:
+            try:
+                generation, tag = self.acks.get_nowait()
+            except queue.Empty:
+                return
+            # A tag of an older connection means nothing on this one; the
+            # broker has put that message back already.
+            if generation == self.generation:
+                channel.basic_ack(tag)
+                self.outstanding -= 1
