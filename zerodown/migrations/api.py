@@ -531,6 +531,13 @@ def migrate(
     settings = _data_settings(config, batch_size, sleep, max_duration)
     loaded = layout(config)
     with connect(_url(config)) as connection:
+        if connection.dialect.name == "mysql":
+            # Under REPEATABLE READ InnoDB share-locks the rows a batch's
+            # subqueries read (a move's source rows), in the opposite order
+            # to the application's writes: deadlocks that cancel the
+            # application's transactions.  READ COMMITTED reads them
+            # without locks; the triggers keep later writes in step.
+            connection.execution_options(isolation_level="READ COMMITTED")
         migrations = data.project_migrations(
             connection, loaded, settings, resolver or _online_resolver()
         )

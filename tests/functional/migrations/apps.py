@@ -18,7 +18,7 @@ import sqlalchemy as sa
 Write = Callable[[sa.Connection, int | None, str], int]
 
 
-@dataclass
+@dataclass(eq=False)
 class Writer(threading.Thread):
     name_: str
     engine: sa.Engine
@@ -29,11 +29,11 @@ class Writer(threading.Thread):
 
     def __post_init__(self) -> None:
         threading.Thread.__init__(self, name=self.name_, daemon=True)
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self._random = random.Random(self.name_)
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 self.step()
             except BaseException as err:  # recorded, asserted by the test
@@ -52,7 +52,7 @@ class Writer(threading.Thread):
         self.writes += 1
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join(timeout=60)
         assert not self.is_alive(), f"{self.name_} did not stop"
 

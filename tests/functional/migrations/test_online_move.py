@@ -86,12 +86,17 @@ def new_release(conn, row, value):
             {"u": uuid, "v": value},
         )
         return _id(conn, uuid)
+    # By uuid, as Nova does: on MySQL a statement that reads instances
+    # while writing instance_extra cannot be synced back (error 1442).
+    uuid = conn.execute(
+        sa.text("SELECT uuid FROM instances WHERE id = :id"), {"id": row}
+    ).scalar_one()
     conn.execute(
         sa.text(
-            "UPDATE instance_extra SET numa_topology = :v WHERE instance_uuid = "
-            "(SELECT uuid FROM instances WHERE id = :id)"
+            "UPDATE instance_extra SET numa_topology = :v "
+            "WHERE instance_uuid = :u"
         ),
-        {"v": value, "id": row},
+        {"v": value, "u": uuid},
     )
     return row
 

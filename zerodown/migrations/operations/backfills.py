@@ -9,51 +9,76 @@ forgets it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
+from zerodown.migrations import data
 from zerodown.migrations.operations.base import Backfill
+from zerodown.migrations.operations.cross_sync import QUIET_SQL
 
 __all__ = ["facts", "finish", "forget", "register", "resolve"]
 
 
 def register(connection: sa.Connection, work: Backfill, revision: str) -> None:
-    from zerodown.migrations import data  # TEMP until data lands
-
     data.register_online(connection, work.name, work.spec(), revision)
 
 
 def forget(connection: sa.Connection, work: Backfill) -> None:
-    from zerodown.migrations import data  # TEMP until data lands
-
     data.forget_online(connection, work.name)
 
 
 def finish(connection: sa.Connection, work: Backfill) -> None:
-    from zerodown.migrations import data  # TEMP until data lands
-
     data.finish_online(connection, work.name)
 
 
 def facts(connection: sa.Connection, name: str) -> dict[str, Any]:
     """What expand recorded about the backfill called ``name``."""
-    from zerodown.migrations import data  # TEMP until data lands
-
     spec = data.online_spec(connection, name)
     return dict(spec.get("facts", {})) if spec else {}
 
 
-def resolve(spec: dict[str, Any], connection: sa.Connection) -> Any:
+def resolve(
+    spec: dict[str, Any], connection: sa.Connection
+) -> data.DataMigration:
     """The data migration that performs a recorded backfill."""
-    from zerodown.migrations import data  # TEMP until data lands
-
     work = Backfill.from_spec(spec)
     key = sa.inspect(connection).get_pk_constraint(work.table)
-    return data.KeysetBackfill(
-        name=work.name,
-        table=work.table,
-        key=tuple(key["constrained_columns"]),
-        assignments=work.assignments,
-        where=work.where,
+    return Quiet(
+        data.KeysetBackfill(
+            name=work.name,
+            table=work.table,
+            key=tuple(key["constrained_columns"]),
+            assignments=work.assignments,
+            where=work.where,
+        )
     )
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """A backfill whose writes the dual-write triggers do not echo."""
+
+    migration: data.KeysetBackfill
+
+    @property
+    def name(self) -> str:
+        return self.migration.name
+
+    def __call__(
+        self, ctx: data.DataContext, max_count: int
+    ) -> tuple[int, int]:
+        on, off = QUIET_SQL.get(ctx.dialect, (None, None))
+        if on:
+            ctx.connection.exec_driver_sql(on)
+        try:
+            return self.migration(ctx, max_count)
+        finally:
+            if off:
+                ctx.connection.exec_driver_sql(off)
+
+    def estimate(
+        self, connection: sa.Connection, cursor: dict[str, Any]
+    ) -> int | None:
+        return self.migration.estimate(connection, cursor)

@@ -164,10 +164,12 @@ class RenameColumn(ChangeColumnType):
 def relax_not_null(
     table: str, column: str, existing: dict[str, Any], target: Target
 ) -> Sequence[Step]:
-    """Let the new release omit a NOT NULL old column where triggers cannot
-    fill it before the constraint is checked (SQLite's run after).
+    """Let the new release omit a NOT NULL old column where the triggers
+    cannot cover it: SQLite's run after the constraint is checked, and on
+    MySQL/MariaDB contract drops the triggers and the column in two
+    statements that each commit, with inserts landing in between.
     """
-    if existing.get("nullable", True) or target.dialect != "sqlite":
+    if existing.get("nullable", True) or target.dialect == "postgresql":
         return ()
     return [
         Step(

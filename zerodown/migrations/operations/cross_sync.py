@@ -20,7 +20,18 @@ from typing import ClassVar
 
 from zerodown.migrations.operations.base import Step, Target
 
-__all__ = ["TableSync", "create_steps", "drop_steps"]
+__all__ = ["QUIET_SQL", "TableSync", "create_steps", "drop_steps"]
+
+# A backfill copies source to target; echoing its writes back to the
+# source would lock source rows after target rows, the reverse of the
+# application's order, and deadlock it.  The backfill's transaction turns
+# the triggers' copies off with these (MySQL's session flag is the one the
+# triggers already use against error 1442).
+QUIET_SETTING = "zerodown.quiet"
+QUIET_SQL = {
+    "postgresql": (f"SET LOCAL {QUIET_SETTING} = 'on'", None),
+    "mysql": ("SET @zd_sync = 1", "SET @zd_sync = NULL"),
+}
 
 
 @dataclass(frozen=True)
@@ -124,9 +135,11 @@ class PostgreSQLCross(CrossDialect):
 
 
 def _function(name: str, body: str) -> str:
+    # A backfill's own writes are not echoed back (see QUIET_SQL).
     return (
         f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
-        f"$zd$ BEGIN {body} END $zd$"
+        f"$zd$ BEGIN IF current_setting('{QUIET_SETTING}', true) = 'on' "
+        f"THEN RETURN NEW; END IF; {body} END $zd$"
     )
 
 
@@ -136,53 +149,63 @@ class MySQLCross(CrossDialect):
     def create(self, sync: TableSync) -> list[str]:
         q, n = self.q, sync.name
         src_col, tgt_col = q(sync.column), q(sync.target_column)
-        to_target = (
-            f"UPDATE {q(sync.target)} SET {tgt_col} = NEW.{src_col} WHERE "
+        to_target = _copy(
+            q(sync.target),
+            tgt_col,
+            f"NEW.{src_col}",
             f"{self.match_target(sync, 'NEW')} AND NOT ({tgt_col} <=> "
-            f"NEW.{src_col})"
+            f"NEW.{src_col})",
         )
-        to_source = (
-            f"UPDATE {q(sync.source)} SET {src_col} = NEW.{tgt_col} WHERE "
+        to_source = _copy(
+            q(sync.source),
+            src_col,
+            f"NEW.{tgt_col}",
             f"{self.match_source(sync, 'NEW')} AND NOT ({src_col} <=> "
-            f"NEW.{tgt_col})"
+            f"NEW.{tgt_col})",
         )
         changed_src = f"NOT (NEW.{src_col} <=> OLD.{src_col})"
         changed_tgt = f"NOT (NEW.{tgt_col} <=> OLD.{tgt_col})"
+        source, target = q(sync.source), q(sync.target)
         return [
+            # No AFTER INSERT copy on the source: looking for a target
+            # row that a brand-new source row could have takes InnoDB gap
+            # locks on the target key, and two writers inserting (source
+            # then target) deadlock on them.  A target row inserted after
+            # its source row (parent then child, as Nova writes instances
+            # and instance_extra) takes the value from the fill trigger.
             _guarded(
-                f"{n}_si", "AFTER INSERT", q(sync.source), "TRUE", to_target
+                f"{n}_su", "AFTER UPDATE", source, changed_src, to_target
             ),
-            _guarded(
-                f"{n}_su",
-                "AFTER UPDATE",
-                q(sync.source),
-                changed_src,
-                to_target,
-            ),
-            f"CREATE TRIGGER {n}_f BEFORE INSERT ON {q(sync.target)} FOR "
+            f"CREATE TRIGGER {n}_f BEFORE INSERT ON {target} FOR "
             f"EACH ROW BEGIN IF NEW.{tgt_col} IS NULL THEN SET NEW.{tgt_col}"
             f" = {self.lookup(sync, 'NEW')}; END IF; END",
             _guarded(
                 f"{n}_ti",
                 "AFTER INSERT",
-                q(sync.target),
+                target,
                 f"NEW.{tgt_col} IS NOT NULL",
                 to_source,
             ),
             _guarded(
-                f"{n}_tu",
-                "AFTER UPDATE",
-                q(sync.target),
-                changed_tgt,
-                to_source,
+                f"{n}_tu", "AFTER UPDATE", target, changed_tgt, to_source
             ),
         ]
 
     def drop(self, sync: TableSync) -> list[str]:
         return [
             f"DROP TRIGGER IF EXISTS {sync.name}_{suffix}"
-            for suffix in ("si", "su", "f", "ti", "tu")
+            for suffix in ("su", "f", "ti", "tu")
         ]
+
+
+def _copy(table: str, column: str, value: str, where: str) -> str:
+    # MySQL raises error 1442 for an UPDATE of the table whose statement
+    # fired the trigger, even one matching no row; a backfill's UPDATE of
+    # the target reads the source.  Only run the UPDATE when a row differs.
+    return (
+        f"IF EXISTS (SELECT 1 FROM {table} WHERE {where}) THEN "
+        f"UPDATE {table} SET {column} = {value} WHERE {where}; END IF"
+    )
 
 
 def _guarded(

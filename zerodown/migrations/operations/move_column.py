@@ -86,11 +86,31 @@ class MoveColumn(OnlineOperation):
             tuple(self.on.items()),
         )
 
+    def _lock_in_order(self, target: Target) -> Sequence[Step]:
+        """PostgreSQL: take both tables' locks in the order writers do.
+
+        The revision's transaction holds each lock it takes until commit;
+        locking the target first (ADD COLUMN) while a writer holds the
+        source and waits for the target is a deadlock, and PostgreSQL may
+        cancel the writer.
+        """
+        if target.dialect != "postgresql":
+            return ()
+        q = target.quote
+        return [
+            Step(
+                f"lock {self.table_name}, then {self.target_table}",
+                sql=f"LOCK TABLE {q(self.table_name)}, "
+                f"{q(self.target_table)} IN SHARE ROW EXCLUSIVE MODE",
+            )
+        ]
+
     def expand(self, target: Target) -> Sequence[Step]:
         source = target.column(self.table_name, self.column_name)
         kind: Any = source["type"] if source else sa.Text()
         column = sa.Column(self.target_column, kind, nullable=True)
         return [
+            *self._lock_in_order(target),
             Step(
                 f"add {self.target_table}.{self.target_column}",
                 operation=ops.AddColumnOp(self.target_table, column),
@@ -122,6 +142,7 @@ class MoveColumn(OnlineOperation):
 
     def contract(self, target: Target) -> Sequence[Step]:
         return [
+            *self._lock_in_order(target),
             *drop_steps(self._sync(), target),
             Step(
                 f"drop {self.table_name}.{self.column_name}",
@@ -131,6 +152,7 @@ class MoveColumn(OnlineOperation):
 
     def rollback(self, target: Target) -> Sequence[Step]:
         return [
+            *self._lock_in_order(target),
             *drop_steps(self._sync(), target),
             Step(
                 f"drop {self.target_table}.{self.target_column}",
