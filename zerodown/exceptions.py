@@ -30,6 +30,19 @@ Each carries its data as attributes (named in its ``template``) and a stable
     │   ├── CPUPinningInvalid                 CPUs already pinned
     │   ├── CPUUnpinningUnknown               CPUs not dedicated in the cell
     │   └── CPUUnpinningInvalid               CPUs not pinned
+    ├── ComputeError                      1   the compute stack
+    │   │                                     (zerodown.compute)
+    │   └── PlacementRequestInvalid       1   a flavor and image ask for a
+    │       │                                 placement that cannot exist
+    │       ├── InvalidExtraSpec              a value that does not parse
+    │       ├── ImagePropertyConflict         the image contradicts or
+    │       │                                 overrides the flavor
+    │       ├── CPUPolicyConflict             CPU settings that do not go
+    │       │                                 together
+    │       ├── VCPUTopologyInvalid           sockets, cores and threads
+    │       │                                 out of range or impossible
+    │       └── GuestNUMATopologyInvalid      NUMA nodes whose CPUs and
+    │                                         memory do not add up
     ├── RPCError                          1   versioned RPC (zerodown.rpc)
     │   ├── MessagingTimeout              1   no reply in time
     │   ├── TransportUnreachable          1   the broker stayed unreachable
@@ -98,16 +111,21 @@ __all__ = [
     "CPUPinningError",
     "CPUPinningInvalid",
     "CPUPinningUnknown",
+    "CPUPolicyConflict",
     "CPUUnpinningInvalid",
     "CPUUnpinningUnknown",
+    "ComputeError",
     "ConfigError",
     "ContractGateClosed",
     "DataMigrationBusy",
     "DataMigrationError",
     "DatabaseUnreachable",
+    "GuestNUMATopologyInvalid",
+    "ImagePropertyConflict",
     "IncompatibleVersion",
     "InvalidArguments",
     "InvalidDataMigration",
+    "InvalidExtraSpec",
     "InvalidPrimitive",
     "InvalidTargetVersion",
     "InvalidVersionCap",
@@ -133,6 +151,7 @@ __all__ = [
     "PartiallyApplied",
     "PendingMigrations",
     "PhaseViolation",
+    "PlacementRequestInvalid",
     "RPCDeclarationError",
     "RPCError",
     "RPCVersionCapError",
@@ -152,6 +171,7 @@ __all__ = [
     "UnsafeMigration",
     "UnsplittableOperation",
     "UnsupportedVersion",
+    "VCPUTopologyInvalid",
     "WrongFieldType",
     "ZerodownError",
 ]
@@ -319,6 +339,43 @@ class CPUUnpinningInvalid(CPUPinningError):
         "cannot unpin CPUs {requested} on NUMA cell {cell}: only {pinned} "
         "are pinned"
     )
+
+
+# --- compute: zerodown.compute ----------------------------------------------
+
+
+class ComputeError(ZerodownError):
+    template = "compute error: {problem}"
+
+
+class PlacementRequestInvalid(ComputeError):
+    """A flavor and image whose ``hw:`` settings cannot be placed: the API
+    answers 400 with the message."""
+
+    template = "invalid placement request: {problem}"
+
+
+class InvalidExtraSpec(PlacementRequestInvalid):
+    template = "{source} {key}={value!r} is invalid: {reason}"
+
+
+class ImagePropertyConflict(PlacementRequestInvalid):
+    template = (
+        "image property {prop}={value!r} is not allowed with this "
+        "flavor: {reason}"
+    )
+
+
+class CPUPolicyConflict(PlacementRequestInvalid):
+    template = "{setting} {problem} (CPU policy: {cpu_policy})"
+
+
+class VCPUTopologyInvalid(PlacementRequestInvalid):
+    template = "no vCPU topology for {vcpus} vCPU(s): {problem}"
+
+
+class GuestNUMATopologyInvalid(PlacementRequestInvalid):
+    template = "guest NUMA topology of {nodes} node(s) is invalid: {problem}"
 
 
 # --- rpc: zerodown.rpc ------------------------------------------------------
