@@ -60,6 +60,8 @@ class _Bars:
         self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, event: data.Event) -> None:
+        if isinstance(event, data.BusyRetry) and event.name not in self.tasks:
+            return  # busy before any migration started (state table)
         if isinstance(event, data.MigrationStarted):
             self.tasks[event.name] = self.progress.add_task(
                 event.name, total=event.estimate, note=""

@@ -16,13 +16,23 @@ import logging
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-__all__ = ["Backoff", "apply_lock_timeout", "is_busy", "lock_timeout"]
+from zerodown.exceptions import DataMigrationBusy
+
+__all__ = [
+    "Backoff",
+    "apply_lock_timeout",
+    "describe",
+    "is_busy",
+    "lock_timeout",
+    "retrying",
+]
 
 LOG = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # PostgreSQL SQLSTATEs: deadlock_detected, lock_not_available (lock_timeout),
 # serialization_failure, query_canceled (statement_timeout).
@@ -70,6 +80,37 @@ class Backoff:
         return float(base * (0.5 + self.jitter()))
 
 
+def retrying(
+    name: str,
+    action: Callable[[], T],
+    retries: int,
+    backoff: Backoff,
+    on_busy: Callable[[int, float, BaseException], None],
+    sleep: Callable[[float], None],
+) -> tuple[T, int]:
+    """Run ``action`` until it is not busy; return it and the attempts.
+
+    Before each retry ``on_busy(attempt, delay, error)`` is told (it may
+    shrink what ``action`` asks for), then the delay is slept.  After
+    ``retries`` retries the error becomes :class:`DataMigrationBusy`.
+    """
+    attempt = 1
+    while True:
+        try:
+            return action(), attempt
+        except Exception as err:
+            if not is_busy(err):
+                raise
+            if attempt > retries:
+                raise DataMigrationBusy(
+                    name=name, attempts=attempt, reason=describe(err)
+                ) from err
+            delay = backoff.delay(attempt)
+            on_busy(attempt, delay, err)
+            sleep(delay)
+            attempt += 1
+
+
 def apply_lock_timeout(connection: sa.Connection, seconds: float) -> None:
     """Bound lock waits of the transaction that ``connection`` is in."""
     name = connection.dialect.name
@@ -93,14 +134,12 @@ def lock_timeout(connection: sa.Connection, seconds: float) -> Iterator[None]:
     ``innodb_lock_wait_timeout`` is restored to what it was.
     """
     name = connection.dialect.name
-    restore: str | None = None
     if name == "sqlite":
-        before = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
-        connection.exec_driver_sql(
-            f"PRAGMA busy_timeout = {max(1, int(seconds * 1000))}"
-        )
-        restore = f"PRAGMA busy_timeout = {int(before or 0)}"
-    elif name == "mysql":
+        with _sqlite_busy_timeout(connection, seconds):
+            yield
+        return
+    restore: str | None = None
+    if name == "mysql":
         before = connection.exec_driver_sql(
             "SELECT @@SESSION.innodb_lock_wait_timeout"
         ).scalar()
@@ -114,6 +153,22 @@ def lock_timeout(connection: sa.Connection, seconds: float) -> Iterator[None]:
                 _settle(connection)
                 connection.exec_driver_sql(restore)
                 _settle(connection)
+
+
+@contextlib.contextmanager
+def _sqlite_busy_timeout(
+    connection: sa.Connection, seconds: float
+) -> Iterator[None]:
+    # Straight on the driver's connection: through SQLAlchemy the pragma
+    # would open a transaction, and zerodown's SQLite transactions begin
+    # IMMEDIATE, which waits for the very lock we are timing.
+    raw: Any = connection.connection.driver_connection
+    before = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+    raw.execute(f"PRAGMA busy_timeout = {max(1, int(seconds * 1000))}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(before)}")
 
 
 def _settle(connection: sa.Connection) -> None:

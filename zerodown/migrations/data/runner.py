@@ -1,23 +1,17 @@
 """Running data migrations in batches, one transaction each.
 
-For every batch the runner opens a transaction, locks the migration's row
-of the state table and reads its cursor, calls the migration, and stores
-the new cursor and the counts in that same transaction before it commits.
-Killed at any moment, a run leaves either the whole batch and its cursor
-or neither, so the next run resumes exactly where the last commit left
-off.
-
-The batch size adapts to a target time per batch (:mod:`.sizing`); a
-batch that waits too long for a lock, deadlocks or hits a serialization
-failure is rolled back and retried after a backoff, smaller (:mod:`.busy`);
-a migration that fails is recorded as failed and the run goes on with the
-others.
+Each batch commits its data change together with the cursor where it
+stopped (:mod:`.batch`), so a run killed at any moment resumes exactly
+where the last commit left off.  The batch size adapts to a target time
+per batch (:mod:`.sizing`); a batch that waits too long for a lock,
+deadlocks or meets a serialization failure is rolled back and retried
+after a backoff, smaller (:mod:`.busy`); a migration that fails is
+recorded as failed and the run goes on with the others.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
 import logging
 import random
@@ -27,14 +21,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from zerodown.exceptions import DataMigrationBusy, InvalidDataMigration
+from zerodown.exceptions import DataMigrationBusy
 from zerodown.migrations.data import busy, state
+from zerodown.migrations.data.batch import Batch, run_batch
 from zerodown.migrations.data.discovery import Discovered
-from zerodown.migrations.data.protocol import (
-    DataContext,
-    DataMigration,
-    Estimating,
-)
+from zerodown.migrations.data.protocol import DataMigration, Estimating
 from zerodown.migrations.data.report import (
     BatchDone,
     BusyRetry,
@@ -76,33 +67,23 @@ def run(
     """
     if max_count is not None and max_count < 1:
         raise ValueError(f"max_count must be >= 1, got {max_count}")
-    items = [_discovered(m) for m in migrations]
+    chosen = settings or DataMigrationSettings()
     runner = _Runner(
         connection,
-        settings or DataMigrationSettings(),
+        chosen,
         max_count,
         on_event or (lambda event: None),
         estimate,
         _Clock(sleep, clock),
-        busy.Backoff(jitter=jitter),
+        busy.Backoff(first=chosen.migrate_retry_delay, jitter=jitter),
     )
-    return runner.run_all(items)
+    return runner.run_all([_discovered(m) for m in migrations])
 
 
 @dataclass(frozen=True)
 class _Clock:
     sleep: Callable[[float], None]
     now: Callable[[], float]
-
-
-@dataclass(frozen=True)
-class _Batch:
-    found: int
-    done: int
-    complete: bool
-    stalled: bool
-    seconds: float
-    attempts: int = 1
 
 
 class _Runner:
@@ -123,7 +104,6 @@ class _Runner:
         self.estimate = estimate
         self.clock = clock
         self.backoff = backoff
-        backoff.first = settings.migrate_retry_delay
         self.batches = 0
         self.deadline: float | None = None
 
@@ -131,39 +111,27 @@ class _Runner:
         start = self.clock.now()
         if self.settings.migrate_max_duration is not None:
             self.deadline = start + self.settings.migrate_max_duration
-        states = self._prepare(items)
         outcomes: list[Outcome] = []
         stopped = Stop.DONE
         with self._session():
+            states = self._prepare(items)
             for item in items:
                 known = states.get(item.name)
                 if known is not None and known.complete:
-                    outcomes.append(
-                        Outcome(item.name, item.kind, Status.COMPLETE)
-                    )
+                    status = Status.COMPLETE
+                elif stopped is not Stop.DONE:
+                    status = Status.PENDING
+                else:
+                    outcome, stop = self._one(item, known)
+                    outcomes.append(outcome)
+                    stopped = stop or stopped
                     continue
-                if stopped is not Stop.DONE:
-                    outcomes.append(
-                        Outcome(item.name, item.kind, Status.PENDING)
-                    )
-                    continue
-                outcome, stop = self._one(item, known)
-                outcomes.append(outcome)
-                stopped = stop or stopped
+                outcomes.append(Outcome(item.name, item.kind, status))
         return RunResult(tuple(outcomes), stopped, self.clock.now() - start)
-
-    def _prepare(
-        self, items: list[Discovered]
-    ) -> dict[str, state.MigrationState]:
-        _settle(self.connection)
-        code = [(i.name, i.revision) for i in items if i.kind == state.CODE]
-        state.ensure_rows(self.connection, code)
-        loaded = state.load(self.connection)
-        _settle(self.connection)
-        return loaded
 
     @contextlib.contextmanager
     def _session(self) -> Iterator[None]:
+        _settle(self.connection)
         with (
             busy.lock_timeout(
                 self.connection, self.settings.migrate_lock_timeout
@@ -172,40 +140,48 @@ class _Runner:
         ):
             yield
 
+    def _prepare(
+        self, items: list[Discovered]
+    ) -> dict[str, state.MigrationState]:
+        code = [(i.name, i.revision) for i in items if i.kind == state.CODE]
+
+        def prepare() -> dict[str, state.MigrationState]:
+            with self.connection.begin():
+                busy.apply_lock_timeout(
+                    self.connection, self.settings.migrate_lock_timeout
+                )
+                state.ensure_rows(self.connection, code)
+                return state.load(self.connection)
+
+        def on_busy(attempt: int, delay: float, err: BaseException) -> None:
+            reason = busy.describe(err)
+            self.emit(BusyRetry(state.TABLE.name, attempt, delay, reason, 0))
+
+        loaded, _ = self._retrying(state.TABLE.name, prepare, on_busy)
+        return loaded
+
     def _one(
         self, item: Discovered, known: state.MigrationState | None
     ) -> tuple[Outcome, Stop | None]:
-        self.emit(
-            MigrationStarted(item.name, item.kind, self._estimate(item, known))
-        )
+        estimate = self._estimate(item, known)
+        self.emit(MigrationStarted(item.name, item.kind, estimate))
         LOG.info("data migration %s: starting", item.name)
         sizer = self._sizer()
         totals = _Totals()
-        stop: Stop | None = None
-        status = Status.PENDING
-        error: str | None = None
-        while True:
-            stop = self._should_stop()
-            if stop is not None:
-                break
-            size = sizer.size
-            if self.budget is not None:
-                size = min(size, self.budget)
+        status, error, stop = Status.PENDING, None, self._should_stop()
+        while stop is None:
             try:
-                batch = self._retrying(item, size, sizer)
+                batch = self._batch(item, sizer)
             except Exception as err:
                 status, error = Status.FAILED, self._failed(item, err)
                 break
-            totals.add(batch)
-            self.batches += 1
-            if self.budget is not None:
-                self.budget -= batch.done
-            self.emit(totals.event(item.name, batch, size))
+            self._account(item, batch, totals)
             if batch.complete or batch.stalled:
                 status = Status.COMPLETE if batch.complete else Status.STALLED
                 break
             sizer.observe(max(batch.found, batch.done), batch.seconds)
-            if self.settings.migrate_sleep:
+            stop = self._should_stop()
+            if stop is None and self.settings.migrate_sleep:
                 self.clock.sleep(self.settings.migrate_sleep)
         outcome = totals.outcome(item, status, error)
         LOG.info(
@@ -218,6 +194,67 @@ class _Runner:
         )
         self.emit(MigrationFinished(outcome))
         return outcome, stop
+
+    def _batch(self, item: Discovered, sizer: BatchSizer) -> Batch:
+        def attempt() -> Batch:
+            return run_batch(
+                self.connection,
+                item.migration,
+                self._size(sizer),
+                self.settings.migrate_lock_timeout,
+                self.clock.now,
+            )
+
+        def on_busy(attempt: int, delay: float, err: BaseException) -> None:
+            sizer.busy()
+            reason = busy.describe(err)
+            self.emit(
+                BusyRetry(item.name, attempt, delay, reason, self._size(sizer))
+            )
+
+        batch, attempts = self._retrying(item.name, attempt, on_busy)
+        return dataclasses.replace(batch, attempts=attempts)
+
+    def _retrying(
+        self,
+        name: str,
+        action: Callable[[], busy.T],
+        on_busy: Callable[[int, float, BaseException], None] | None = None,
+    ) -> tuple[busy.T, int]:
+        def told(attempt: int, delay: float, err: BaseException) -> None:
+            LOG.warning(
+                "%s: database busy (%s); retry %d/%d in %.2fs",
+                name,
+                busy.describe(err),
+                attempt,
+                self.settings.migrate_retries,
+                delay,
+            )
+            if on_busy is not None:
+                on_busy(attempt, delay, err)
+
+        return busy.retrying(
+            name,
+            action,
+            self.settings.migrate_retries,
+            self.backoff,
+            told,
+            self.clock.sleep,
+        )
+
+    def _account(
+        self, item: Discovered, batch: Batch, totals: _Totals
+    ) -> None:
+        totals.add(batch)
+        self.batches += 1
+        if self.budget is not None:
+            self.budget -= batch.done
+        self.emit(totals.event(item.name, batch))
+
+    def _size(self, sizer: BatchSizer) -> int:
+        if self.budget is None:
+            return sizer.size
+        return max(1, min(sizer.size, self.budget))
 
     def _should_stop(self) -> Stop | None:
         if self.budget is not None and self.budget <= 0:
@@ -233,13 +270,12 @@ class _Runner:
 
     def _sizer(self) -> BatchSizer:
         s = self.settings
-        fixed = s.migrate_batch_size is not None
         return BatchSizer(
             target=s.migrate_batch_time,
             initial=s.migrate_batch_size or s.migrate_initial_batch_size,
             minimum=s.migrate_min_batch_size,
             maximum=max(s.migrate_max_batch_size, s.migrate_batch_size or 1),
-            fixed=fixed,
+            fixed=s.migrate_batch_size is not None,
         )
 
     def _estimate(
@@ -257,82 +293,15 @@ class _Runner:
         finally:
             _rollback(self.connection)
 
-    def _retrying(
-        self, item: Discovered, size: int, sizer: BatchSizer
-    ) -> _Batch:
-        attempt = 1
-        while True:
-            try:
-                batch = self._batch(item, size)
-            except Exception as err:
-                if not busy.is_busy(err):
-                    raise
-                if attempt > self.settings.migrate_retries:
-                    raise DataMigrationBusy(
-                        name=item.name,
-                        attempts=attempt,
-                        reason=busy.describe(err),
-                    ) from err
-                size = self._backoff(item, attempt, err, sizer)
-                attempt += 1
-                continue
-            if attempt == 1:
-                return batch
-            return dataclasses.replace(batch, attempts=attempt)
-
-    def _backoff(
-        self, item: Discovered, attempt: int, err: Exception, sizer: BatchSizer
-    ) -> int:
-        delay = self.backoff.delay(attempt)
-        size = sizer.busy()
-        if self.budget is not None:
-            size = min(size, self.budget)
-        reason = busy.describe(err)
-        LOG.warning(
-            "data migration %s: database busy (%s); retry %d/%d in %.2fs",
-            item.name,
-            reason,
-            attempt,
-            self.settings.migrate_retries,
-            delay,
-        )
-        self.emit(BusyRetry(item.name, attempt, delay, reason, size))
-        self.clock.sleep(delay)
-        return size
-
-    def _batch(self, item: Discovered, size: int) -> _Batch:
-        connection = self.connection
-        started = self.clock.now()
-        with connection.begin():
-            busy.apply_lock_timeout(
-                connection, self.settings.migrate_lock_timeout
-            )
-            row = state.claim(connection, item.name)
-            if row.complete:  # another runner finished it meanwhile
-                return _Batch(0, 0, True, False, 0.0)
-            before = state.dumps_cursor(row.cursor, item.name)
-            ctx = DataContext(connection, copy.deepcopy(row.cursor), item.name)
-            found, done = _counts(item.name, item.migration(ctx, size))
-            after = state.dumps_cursor(ctx.cursor, item.name)
-            complete = found == 0
-            state.record_batch(
-                connection, item.name, after, found, done, complete
-            )
-        stalled = bool(found) and not done and after == before
-        return _Batch(
-            found, done, complete, stalled, self.clock.now() - started
-        )
-
     def _failed(self, item: Discovered, err: Exception) -> str:
         reason = str(err) if isinstance(err, DataMigrationBusy) else None
         reason = reason or busy.describe(err)
+        expected = isinstance(err, (DataMigrationBusy, sa.exc.DBAPIError))
         LOG.error(
             "data migration %s failed: %s",
             item.name,
             reason,
-            exc_info=not isinstance(
-                err, (DataMigrationBusy, sa.exc.DBAPIError)
-            ),
+            exc_info=not expected,
         )
         _rollback(self.connection)
         state.record_failure(self.connection, item.name, reason)
@@ -346,20 +315,20 @@ class _Totals:
     batches: int = 0
     seconds: float = 0.0
 
-    def add(self, batch: _Batch) -> None:
+    def add(self, batch: Batch) -> None:
         self.found += batch.found
         self.done += batch.done
         self.batches += 1
         self.seconds += batch.seconds
 
-    def event(self, name: str, batch: _Batch, size: int) -> BatchDone:
+    def event(self, name: str, batch: Batch) -> BatchDone:
         return BatchDone(
             name=name,
             found=batch.found,
             done=batch.done,
             total_found=self.found,
             total_done=self.done,
-            batch_size=size,
+            batch_size=batch.size,
             seconds=batch.seconds,
             attempts=batch.attempts,
             complete=batch.complete,
@@ -380,20 +349,6 @@ class _Totals:
         )
 
 
-def _counts(name: str, result: object) -> tuple[int, int]:
-    if (
-        isinstance(result, tuple)
-        and len(result) == 2
-        and all(isinstance(n, int) and n >= 0 for n in result)
-    ):
-        return int(result[0]), int(result[1])
-    raise InvalidDataMigration(
-        source=name,
-        problem=f"returned {result!r}; a data migration returns (found, "
-        "done), two integers >= 0",
-    )
-
-
 def _discovered(migration: Discovered | DataMigration) -> Discovered:
     if isinstance(migration, Discovered):
         return migration
@@ -408,7 +363,6 @@ def _read_committed(connection: sa.Connection) -> Iterator[None]:
     if connection.dialect.name != "mysql":
         yield
         return
-    _settle(connection)
     before = connection.get_isolation_level()
     _settle(connection)
     connection.execution_options(isolation_level="READ COMMITTED")
