@@ -205,7 +205,13 @@ def _upgrade(
         preflight(loaded, pending, connection.dialect.name)
         if phase is Phase.CONTRACT:
             _pass_gate(
-                connection, loaded, pending, applied, destination, force
+                config,
+                connection,
+                loaded,
+                pending,
+                applied,
+                destination,
+                force,
             )
         cfg.attributes[CONNECTION_ATTRIBUTE] = connection
         _alembic(command.upgrade, cfg, destination)
@@ -215,6 +221,7 @@ def _upgrade(
 
 
 def _pass_gate(
+    config: Config,
     connection: sa.Connection,
     loaded: Layout,
     pending: list[str],
@@ -222,7 +229,9 @@ def _pass_gate(
     destination: str,
     force: bool,
 ) -> None:
-    report = gate.evaluate(_gate_context(connection, loaded, pending, applied))
+    report = gate.evaluate(
+        _gate_context(config, connection, loaded, pending, applied)
+    )
     if connection.in_transaction():
         connection.commit()
     if report.open:
@@ -234,6 +243,7 @@ def _pass_gate(
 
 
 def _gate_context(
+    config: Config,
     connection: sa.Connection,
     loaded: Layout,
     pending: list[str],
@@ -249,6 +259,10 @@ def _gate_context(
         layout=loaded,
         pending=scripts,
         applied=frozenset(applied),
+        options={
+            "data_settings": config.settings(DataMigrationSettings),
+            "resolver": _online_resolver(),
+        },
     )
 
 
@@ -289,7 +303,7 @@ def status(config: Config) -> Status:
             loaded, connection, f"{Phase.CONTRACT.value}@head"
         )
         report = gate.evaluate(
-            _gate_context(connection, loaded, pending, applied)
+            _gate_context(config, connection, loaded, pending, applied)
         )
     branches = []
     for phase in BRANCH_PHASES:

@@ -26,7 +26,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.script import Script
 
-from zerodown.migrations import lint
+from zerodown.migrations import data, lint
+from zerodown.migrations.data import DataMigrationSettings
 from zerodown.migrations.layout import Layout
 from zerodown.migrations.phases import Phase
 
@@ -182,3 +183,16 @@ def _lint_clean(context: GateContext) -> GateCheck:
         for finding in errors
     )
     return GateCheck("lint-clean", not errors, reasons)
+
+
+@gate_check("data-migrated")
+def _data_migrated(context: GateContext) -> GateCheck:
+    settings = context.options.get("data_settings", DataMigrationSettings())
+    migrations = data.project_migrations(
+        context.connection,
+        context.layout,
+        settings,
+        context.options.get("resolver"),
+    )
+    left = data.remaining(context.connection, migrations)
+    return GateCheck("data-migrated", not left, tuple(str(r) for r in left))

@@ -72,3 +72,24 @@ def test_rename_while_both_releases_write(project):
     assert "name" not in columns
     assert columns["full_name"]["nullable"] is False
     engine.dispose()
+
+
+def test_contract_waits_for_the_backfill(project):
+    _users(project)
+    engine = engine_for(project.database.url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO users (name) VALUES ('before')"))
+    assert project.zerodown("expand").exit_code == 0
+    refused = project.zerodown("contract")
+    assert refused.exit_code == 3
+    assert (
+        "data-migrated: data migration rename_column:users.name"
+        in refused.output
+    )
+    assert "run 'zerodown db migrate'" in refused.output
+    status = project.zerodown("status")
+    assert "WAIT data-migrated" in status.output
+    assert project.zerodown("migrate").exit_code == 0
+    assert project.zerodown("contract").exit_code == 0
+    assert _rows(engine, "full_name") == {1: ("before",)}
+    engine.dispose()
