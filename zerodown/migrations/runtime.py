@@ -171,7 +171,10 @@ def guarded_operations(
         queued: list[str] = []
         described = f"batch_alter_table {table_name}"
         try:
-            with original_batch(table_name, **kwargs) as batch:
+            with (
+                _legacy_rename(context),
+                original_batch(table_name, **kwargs) as batch,
+            ):
                 _guard_instance(batch, queued.append)
                 yield batch
         except Exception as err:
@@ -225,6 +228,25 @@ def _statement(construct: Any) -> str:
     if hasattr(construct, "text"):
         text = str(construct.text)
     return " ".join(str(text).split())[:80]
+
+
+@contextlib.contextmanager
+def _legacy_rename(context: MigrationContext) -> Iterator[None]:
+    """SQLite rebuilds a table as copy, drop, rename.  Since 3.26 the
+    rename re-parses every trigger and view of the schema, and one that
+    names the table (another table's dual-write trigger, say) fails while
+    the table is missing; the legacy rename leaves them alone, and they
+    name the rebuilt table again once it has its name back."""
+    if context.as_sql or context.dialect.name != "sqlite":
+        yield
+        return
+    connection = context.connection
+    assert connection is not None
+    connection.exec_driver_sql("PRAGMA legacy_alter_table = ON")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql("PRAGMA legacy_alter_table = OFF")
 
 
 def _journal(described: str) -> None:

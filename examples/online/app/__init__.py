@@ -1,0 +1,1 @@
+"""Two releases of a tiny compute database, for the online walkthrough."""
