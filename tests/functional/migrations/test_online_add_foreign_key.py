@@ -208,3 +208,22 @@ def test_missing_column_refused_before_ddl(posts):
     assert result.exit_code == 1
     assert "column users.uid does not exist" in result.output
     assert schema(engine) == before
+
+
+def test_name_taken_by_another_key_refused_before_ddl(posts):
+    project, engine = posts
+    if project.database.backend == "sqlite":
+        pytest.skip("capability: ALTER TABLE ... ADD CONSTRAINT")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "ALTER TABLE posts ADD CONSTRAINT fk_posts_user "
+                "FOREIGN KEY (user_id) REFERENCES posts (id)"
+            )
+        )
+    before = schema(engine)
+    online(project, ADD)
+    result = project.zerodown("expand")
+    assert result.exit_code == 1
+    assert "a different foreign key of that name exists" in result.output
+    assert schema(engine) == before

@@ -131,3 +131,15 @@ def test_postgresql_repairs_the_invalid_index_of_a_killed_run(users):
     ok(project.zerodown("expand"))
     assert pg_index_valid(engine, "uq_users_email") is True
     assert ("uq_users_email", ("email",)) in schema(engine)["users"]["uniques"]
+
+
+def test_name_taken_by_another_index_refused_before_ddl(users):
+    project, engine = users
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE INDEX uq_users_email ON users (id)"))
+    before = schema(engine)
+    online(project, ADD)
+    result = project.zerodown("expand")
+    assert result.exit_code == 1
+    assert "cannot add unique constraint uq_users_email" in result.output
+    assert schema(engine) == before

@@ -178,3 +178,13 @@ def test_sqlite_refuses_with_its_reason(users):
     assert "cannot rename table users.accounts" in result.output
     assert "report no row id" in result.output
     assert schema(engine) == before
+
+
+def test_missing_table_refused(renameable):
+    project, engine = renameable
+    before = schema(engine)
+    online(project, 'zop.rename_table("people", "persons")')
+    result = project.zerodown("expand")
+    assert result.exit_code == 1
+    assert "table people does not exist" in result.output
+    assert schema(engine) == before
