@@ -4,7 +4,7 @@ constraint added NOT VALID was validated, which triggers a SQLite table
 rebuild would lose.
 
 Every question returns ``None`` offline (``--sql``): the plan then assumes
-a clean slate and says so in a comment.
+a clean slate (no leftover of an earlier, failed run).
 """
 
 from __future__ import annotations
