@@ -9,6 +9,13 @@ from alembic.operations import ops
 from zerodown.exceptions import UnsplittableOperation
 from zerodown.migrations import Phase
 from zerodown.migrations.autogen import split_ops
+from zerodown.migrations.operations import (
+    AddForeignKey,
+    AddUnique,
+    CreateIndex,
+    DropIndex,
+    SetNotNull,
+)
 
 EXPAND, CONTRACT = Phase.EXPAND, Phase.CONTRACT
 
@@ -26,8 +33,6 @@ def _names(operations):
             ),
             EXPAND,
         ),
-        (ops.CreateIndexOp("ix", "t", ["c"]), EXPAND),
-        (ops.CreateForeignKeyOp("fk", "t", "u", ["u_id"], ["id"]), EXPAND),
         (
             ops.AddColumnOp("t", sa.Column("c", sa.Integer, nullable=True)),
             EXPAND,
@@ -41,7 +46,6 @@ def _names(operations):
         ),
         (ops.DropTableOp("t"), CONTRACT),
         (ops.DropColumnOp("t", "c"), CONTRACT),
-        (ops.DropIndexOp("ix", "t"), CONTRACT),
         (ops.DropConstraintOp("fk", "t"), CONTRACT),
     ],
 )
@@ -51,22 +55,52 @@ def test_whole_operations(op, phase):
     assert result[CONTRACT if phase is EXPAND else EXPAND] == []
 
 
+@pytest.mark.parametrize(
+    "op, phase, online",
+    [
+        (
+            ops.CreateIndexOp("ix", "t", ["c"], unique=True),
+            EXPAND,
+            CreateIndex("ix", "t", ["c"], unique=True),
+        ),
+        (
+            ops.CreateForeignKeyOp("fk", "t", "u", ["u_id"], ["id"]),
+            EXPAND,
+            AddForeignKey("fk", "t", "u", ["u_id"], ["id"]),
+        ),
+        (
+            ops.CreateUniqueConstraintOp("uq", "t", ["a", "b"]),
+            EXPAND,
+            AddUnique("uq", "t", ["a", "b"]),
+        ),
+        (ops.DropIndexOp("ix", "t"), CONTRACT, DropIndex("ix", "t")),
+    ],
+)
+def test_operations_with_an_online_twin_are_written_online(op, phase, online):
+    result = split_ops([op])
+    assert result[phase] == [online]
+    assert result[CONTRACT if phase is EXPAND else EXPAND] == []
+
+
+def test_unnamed_or_expression_indexes_stay_plain():
+    op = ops.CreateIndexOp("ix", "t", [sa.text("lower(c)")])
+    assert split_ops([op])[EXPAND] == [op]
+
+
 def test_not_null_column_is_added_loose_and_tightened_later():
     column = sa.Column("c", sa.String(10), nullable=False)
     result = split_ops([ops.AddColumnOp("t", column)])
     (added,) = result[EXPAND]
     assert isinstance(added, ops.AddColumnOp) and added.column.nullable is True
     assert column.nullable is False  # the model's column is not mutated
-    (tighten,) = result[CONTRACT]
-    assert isinstance(tighten, ops.AlterColumnOp)
-    assert (
-        tighten.modify_nullable is False and tighten.existing_nullable is True
-    )
-    assert isinstance(tighten.existing_type, sa.String)
-    # Each half can be reversed for its downgrade.
-    assert isinstance(
-        ops.UpgradeOps(result[CONTRACT]).reverse().ops[0], ops.AlterColumnOp
-    )
+    # Tightened online once the old release is gone (no scan under a
+    # lock on PostgreSQL).
+    assert result[CONTRACT] == [SetNotNull("t", "c")]
+    # Each half can be reversed for its downgrade: an online operation's
+    # downgrade is the same call (it rolls back).
+    assert ops.UpgradeOps(result[CONTRACT]).reverse().ops == [
+        SetNotNull("t", "c")
+    ]
 
 
 def test_alter_column_is_split_by_component():
@@ -83,12 +117,7 @@ def test_alter_column_is_split_by_component():
     assert [
         (o.modify_type is not None, o.modify_comment) for o in result[EXPAND]
     ] == [(True, False), (False, "documented")]
-    (tighten,) = result[CONTRACT]
-    assert tighten.modify_nullable is False
-    assert (
-        isinstance(tighten.existing_type, sa.String)
-        and tighten.existing_type.length == 50
-    )
+    assert result[CONTRACT] == [SetNotNull("t", "c")]
 
 
 def test_narrowing_waits_for_contract_and_dropping_a_default_too():
