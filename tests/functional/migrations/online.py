@@ -30,6 +30,7 @@ class Writer(threading.Thread):
         self.owned: dict[int, str] = {}
         self.errors: list[BaseException] = []
         self.writes = 0
+        self.slowest = 0.0  # seconds, the longest write transaction
         self._halt = threading.Event()
         self._random = random.Random(name)
 
@@ -47,8 +48,10 @@ class Writer(threading.Thread):
         row = None
         if self.owned and self._random.random() < 0.6:
             row = self._random.choice(sorted(self.owned))
+        started = time.monotonic()
         with self.engine.begin() as conn:
             row = self.write(conn, row, value)
+        self.slowest = max(self.slowest, time.monotonic() - started)
         self.owned[row] = value
         self.writes += 1
 

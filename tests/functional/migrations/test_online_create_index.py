@@ -177,6 +177,28 @@ def test_build_blocked_by_a_long_transaction_retries(postgresql_items, holder):
     assert pg_index_valid(engine, "ix_items_sku") is True
 
 
+def test_writers_do_not_queue_behind_a_waiting_build(postgresql_items, holder):
+    # A plain CREATE INDEX waiting for the holder would queue every writer
+    # behind its SHARE lock for the whole wait; the concurrent build's
+    # lock lets them pass.
+    project, engine = postgresql_items
+    online(project, CREATE)
+    writer = Writer("app", engine, column_writer("items", "sku"))
+    writer.start()
+    release = threading.Timer(2.0, holder.rollback)
+    release.start()
+    try:
+        result = project.zerodown(
+            "expand", env={**FAST_LOCKS, "ZERODOWN_LOCK_TIMEOUT": "10"}
+        )
+    finally:
+        release.join()
+        writer.stop()
+    ok(result)
+    assert writer.errors == [] and writer.writes > 20
+    assert writer.slowest < 1.0, writer.slowest
+
+
 def test_build_that_never_gets_its_locks_is_repaired_next_run(
     postgresql_items, holder
 ):
