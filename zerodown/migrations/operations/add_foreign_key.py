@@ -206,6 +206,7 @@ class AddForeignKey(OnlineOperation):
         under the name."""
         if target.inspector is None:
             return False
+        catalog.require_table(target, self.source_table)
         for fk in target.inspector.get_foreign_keys(self.source_table):
             if fk["name"] != self.constraint_name:
                 continue
