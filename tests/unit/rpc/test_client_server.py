@@ -1,0 +1,263 @@
+"""Calls, casts, fanout and errors end to end over the memory transport."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import pytest
+
+from zerodown.exceptions import (
+    CPUPinningInvalid,
+    InvalidArguments,
+    MessagingTimeout,
+    NoSuchMethod,
+    RemoteError,
+    RPCVersionCapError,
+    UnsupportedVersion,
+)
+from zerodown.rpc import (
+    ContextFilter,
+    RequestContext,
+    RPCClient,
+    RPCServer,
+    Target,
+    current_context,
+    list_dead_letters,
+)
+from zerodown.rpc.protocol import Request
+from zerodown.rpc.transport import Address, Message
+
+
+class V1Endpoint:
+    """The 1.x API: kept beside 2.x for old clients."""
+
+    target = Target(version="1.3")
+
+    def __init__(self) -> None:
+        self.casts: list[object] = []
+        self.done = threading.Event()
+
+    def echo(self, context, value):
+        return {"major": 1, "value": value}
+
+    def note(self, context, value):
+        self.casts.append(value)
+        self.done.set()
+
+    def fail(self, context):
+        raise KeyError("boom")
+
+    def pin(self, context):
+        raise CPUPinningInvalid(cell=0, requested=[1], pinned=[1])
+
+    def whoami(self, context):
+        assert current_context() is context
+        return [context.request_id, context.user_id, list(context.roles)]
+
+    def _private(self, context):
+        return "never"
+
+
+class V2Endpoint:
+    target = Target(version="2.1")
+
+    def echo(self, context, value, loud=False):
+        return {"major": 2, "value": value.upper() if loud else value}
+
+
+@pytest.fixture
+def endpoints():
+    return V1Endpoint(), V2Endpoint()
+
+
+@pytest.fixture
+def server(transport, endpoints):
+    server = RPCServer(transport, Target(topic="t", server="h1"), endpoints)
+    with server:
+        yield server
+
+
+def client(transport, version="1.0", **kwargs):
+    return RPCClient(
+        transport, Target(topic="t", version=version), timeout=2, **kwargs
+    )
+
+
+def test_a_server_serves_two_majors_at_once(transport, server):
+    c = client(transport)
+    assert c.call(None, "echo", value="x") == {"major": 1, "value": "x"}
+    v2 = c.prepare(version="2.1")
+    assert v2.call(None, "echo", value="x", loud=True) == {
+        "major": 2,
+        "value": "X",
+    }
+
+
+@pytest.mark.parametrize(
+    ("version", "method", "error"),
+    [
+        ("1.4", "echo", UnsupportedVersion),
+        ("3.0", "echo", UnsupportedVersion),
+        ("1.0", "nosuch", NoSuchMethod),
+        ("1.0", "_private", NoSuchMethod),
+        ("1.0", "target", NoSuchMethod),
+    ],
+)
+def test_undispatchable_calls_are_answered_with_typed_errors(
+    transport, server, version, method, error
+):
+    with pytest.raises(error) as caught:
+        client(transport, version).call(None, method, value=1)
+    assert "1.3, 2.1" in str(caught.value)
+
+
+def test_wrong_arguments_are_a_typed_error(transport, server):
+    with pytest.raises(InvalidArguments, match="unexpected keyword"):
+        client(transport).call(None, "echo", value=1, extra=2)
+    with pytest.raises(InvalidArguments, match="missing"):
+        client(transport).call(None, "echo")
+
+
+def test_endpoint_errors_come_back(transport, server):
+    with pytest.raises(RemoteError, match="KeyError"):
+        client(transport).call(None, "fail")
+    with pytest.raises(CPUPinningInvalid):
+        client(transport).call(None, "pin")
+
+
+def test_the_cap_refuses_before_anything_is_sent(transport, server):
+    c = client(transport, version="1.0", version_cap="1.2")
+    sent = transport.published
+    with pytest.raises(RPCVersionCapError, match="above the version cap"):
+        c.prepare(version="1.3").cast(None, "note", value=1)
+    with pytest.raises(RPCVersionCapError):
+        c.prepare(version="2.0").call(None, "echo", value=1)
+    assert transport.published == sent
+    assert c.can_send_version("1.2") and not c.can_send_version("1.3")
+    assert c.call(None, "echo", value=1)["major"] == 1
+
+
+def test_a_call_nobody_answers_times_out(transport):
+    c = RPCClient(
+        transport, Target(topic="nobody", version="1.0"), timeout=0.3
+    )
+    started = time.monotonic()
+    with pytest.raises(MessagingTimeout):
+        c.call(None, "echo", value=1)
+    assert time.monotonic() - started < 2
+
+
+def test_casts_to_topic_server_and_fanout(transport, endpoints, server):
+    v1 = endpoints[0]
+    c = client(transport)
+    c.cast(None, "note", value="topic")
+    c.prepare(server="h1").cast(None, "note", value="direct")
+    c.prepare(fanout=True).cast(None, "note", value="everyone")
+    _wait(lambda: len(v1.casts) == 3)
+    assert sorted(v1.casts) == ["direct", "everyone", "topic"]
+
+
+def test_fanout_reaches_every_server(transport):
+    first, second = V1Endpoint(), V1Endpoint()
+    with (
+        RPCServer(transport, Target(topic="f", server="a"), [first]),
+        RPCServer(transport, Target(topic="f", server="b"), [second]),
+    ):
+        c = RPCClient(transport, Target(topic="f", version="1.0"))
+        c.prepare(fanout=True).cast(None, "note", value="all")
+        _wait(lambda: first.casts and second.casts)
+    assert first.casts == second.casts == ["all"]
+
+
+def test_undispatchable_casts_go_to_the_dead_letters(transport, server):
+    c = client(transport)
+    c.prepare(version="3.0").cast(
+        RequestContext(request_id="req-dead"), "note", value=1
+    )
+    c.cast(None, "nosuch")
+    c.cast(None, "note", wrong=1)
+    _wait(lambda: len(list_dead_letters(transport)) == 3)
+    # Workers run concurrently: the order of the entries may vary.
+    letters = sorted(list_dead_letters(transport), key=lambda d: d.reason)
+    assert [(d.reason, d.method, d.version) for d in letters] == [
+        ("InvalidArguments", "note", "1.0"),
+        ("NoSuchMethod", "nosuch", "1.0"),
+        ("UnsupportedVersion", "note", "3.0"),
+    ]
+    assert letters[2].request_id == "req-dead"
+    assert letters[2].topic == "t" and letters[2].server == "h1"
+    # The server keeps serving.
+    assert client(transport).call(None, "echo", value=2)["value"] == 2
+
+
+def test_context_travels_and_is_current_in_the_endpoint(transport, server):
+    context = RequestContext(
+        request_id="req-42", user_id="alice", roles=("admin", "member")
+    )
+    assert client(transport).call(context, "whoami") == [
+        "req-42",
+        "alice",
+        ["admin", "member"],
+    ]
+    assert current_context() is None
+
+
+def test_the_log_filter_adds_request_ids(transport, endpoints, caplog):
+    seen = []
+
+    class Logging(V1Endpoint):
+        def echo(self, context, value):
+            logging.getLogger("app").warning("echo")
+            return value
+
+    handler = logging.Handler()
+    handler.addFilter(ContextFilter())
+    handler.emit = seen.append  # type: ignore[method-assign]
+    logging.getLogger("app").addHandler(handler)
+    try:
+        with RPCServer(transport, Target(topic="l"), [Logging()]):
+            c = RPCClient(transport, Target(topic="l", version="1.0"))
+            c.call(RequestContext(request_id="req-log"), "echo", value=1)
+    finally:
+        logging.getLogger("app").removeHandler(handler)
+    assert [r.request_id for r in seen] == ["req-log"]
+
+
+def test_a_redelivered_duplicate_is_not_run_twice(transport, endpoints):
+    v1 = endpoints[0]
+    server = RPCServer(
+        transport, Target(topic="d"), endpoints, workers=0
+    ).start()
+    try:
+        message = server.protocol.request(
+            Request("note", "1.0", {"value": "once"}, {})
+        )
+        for _ in range(2):
+            transport.publish(Address("d"), message)
+        _wait(lambda: transport.queue_size("d") == 0)
+        time.sleep(0.05)
+    finally:
+        server.stop()
+    assert v1.casts == ["once"]
+
+
+def test_garbage_is_dead_lettered_and_the_server_keeps_serving(
+    transport, server
+):
+    transport.publish(Address("t"), Message(b"\xc1\xc1", "junk-1"))
+    transport.publish(
+        Address("t"), Message(b"\x93\x01\x02\x03", "junk-2", reply_to="nope")
+    )
+    _wait(lambda: len(list_dead_letters(transport)) == 1)
+    assert list_dead_letters(transport)[0].reason == "MalformedMessage"
+    assert client(transport).call(None, "echo", value=3)["value"] == 3
+
+
+def _wait(condition, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.01)
