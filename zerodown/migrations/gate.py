@@ -15,6 +15,7 @@ bool.  Checks register themselves with :func:`gate_check`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import getpass
 import logging
@@ -26,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.script import Script
 
+from zerodown import services
 from zerodown.migrations import data, lint
 from zerodown.migrations.data import DataMigrationSettings
 from zerodown.migrations.layout import Layout
@@ -196,3 +198,36 @@ def _data_migrated(context: GateContext) -> GateCheck:
     )
     left = data.remaining(context.connection, migrations)
     return GateCheck("data-migrated", not left, tuple(str(r) for r in left))
+
+
+@gate_check("services-new-enough")
+def _services_new_enough(context: GateContext) -> GateCheck:
+    required = context.required_service_versions()
+    if not required or not sa.inspect(context.connection).has_table(
+        services.SERVICES.name
+    ):
+        return GateCheck("services-new-enough", True)
+    now = services.utcnow()
+    down_after = float(context.options.get("service_down_after", 60.0))
+    rows = context.connection.execute(
+        sa.select(services.SERVICES).where(
+            services.SERVICES.c.binary.in_(sorted(required))
+        )
+    )
+    reasons = []
+    for row in rows:
+        record = _service(row._mapping)
+        needed = required[record.binary]
+        if record.is_up(now, down_after) and record.version < needed:
+            reasons.append(
+                f"{record.name} runs service version {record.version}; the "
+                f"contract needs {needed} or newer: upgrade or stop it"
+            )
+    return GateCheck("services-new-enough", not reasons, tuple(reasons))
+
+
+def _service(row: sa.RowMapping) -> services.ServiceRecord:
+    names = {
+        field.name for field in dataclasses.fields(services.ServiceRecord)
+    }
+    return services.ServiceRecord(**{k: row[k] for k in names})

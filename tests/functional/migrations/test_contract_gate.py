@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 
 from zerodown.config import load_config
@@ -91,3 +92,50 @@ def test_bookkeeping_tables_are_invisible_to_autogenerate(project):
     )
     config = load_config(project.ini, environ={})
     assert api.model_diff(config) == []
+
+
+def _service(conn, host, version, seen_ago, **extra):
+    from zerodown.services import SERVICES
+
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    conn.execute(
+        SERVICES.insert().values(
+            host=host,
+            binary="compute",
+            version=version,
+            supports_from=1,
+            last_seen_up=now - datetime.timedelta(seconds=seen_ago),
+            created_at=now,
+            updated_at=now,
+            **extra,
+        )
+    )
+
+
+def test_contract_waits_for_old_live_services(project):
+    from zerodown.services import SERVICES
+
+    _pair(project)
+    _, contract = project.revision("needs new computes", "--contract")
+    contract.write_text(
+        contract.read_text().replace(
+            "def upgrade() -> None:",
+            'minimum_service_versions = {"compute": 6}\n\n\ndef upgrade() -> None:',
+        )
+    )
+    assert project.zerodown("expand").exit_code == 0
+    with project.database.engine.begin() as conn:
+        SERVICES.create(conn, checkfirst=True)
+        _service(conn, "old-live", 5, seen_ago=5)
+        _service(conn, "old-dead", 4, seen_ago=3600)  # stopped heartbeating
+        _service(conn, "new-live", 6, seen_ago=5)
+    refused = project.zerodown("contract")
+    assert refused.exit_code == 3
+    assert (
+        "services-new-enough: compute on old-live runs service version 5; "
+        "the contract needs 6 or newer" in refused.output
+    )
+    assert "old-dead" not in refused.output
+    with project.database.engine.begin() as conn:
+        conn.execute(SERVICES.delete().where(SERVICES.c.host == "old-live"))
+    assert project.zerodown("contract").exit_code == 0

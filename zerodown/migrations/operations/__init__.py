@@ -17,6 +17,7 @@ from alembic import op
 
 # Importing the operation modules registers them.
 from zerodown.migrations.operations import executor as _executor  # noqa: F401
+from zerodown.migrations.operations import render as _render  # noqa: F401
 from zerodown.migrations.operations.add_column import AddColumn
 from zerodown.migrations.operations.add_foreign_key import AddForeignKey
 from zerodown.migrations.operations.add_unique import AddUnique
