@@ -52,8 +52,11 @@ def main(verbose: int) -> None:
 def _register() -> None:
     # Subcommand modules register themselves on import; listing them here
     # keeps the command tree in one visible place.
-    from zerodown.cli import migrations  # noqa: F401
-    from zerodown.cli import objects  # noqa: F401
+    from zerodown.cli import (
+        migrations,  # noqa: F401
+        objects,  # noqa: F401
+        rpc,  # noqa: F401
+    )
 
 
 _register()

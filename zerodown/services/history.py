@@ -145,6 +145,10 @@ class ServiceHistory:
         found = self._objects[self.resolve(version) - self.first]
         return dict(found) if found is not None else None
 
+    def apis(self) -> list[str]:
+        """The RPC APIs the history names, sorted."""
+        return sorted({api for entry in self.entries for api in entry.rpc})
+
     def api_versions(self, api: str) -> list[tuple[int, str]]:
         """``(service version, RPC version)`` where ``api`` changed."""
         return [
