@@ -1,0 +1,173 @@
+"""The concurrent writers: OLTP transactions measured while data moves.
+
+Two processes, one connection each, closed loops with no think time (as in
+the reference measurements): *update* sets ``updated_at`` and ``host`` of
+a random row by primary key, *insert* adds a row with ``extra`` already
+filled (as a dual-writing release would).  Every transaction's start and
+latency, and whether it failed, go to a file the parent reads back.
+"""
+
+from __future__ import annotations
+
+import array
+import multiprocessing as mp
+import os
+import random
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+KINDS = ("update", "insert")
+
+
+def _connect(backend: str, dsn: dict[str, Any]) -> Any:
+    if backend == "postgresql":
+        import psycopg
+
+        return psycopg.connect(
+            host=dsn["host"],
+            port=dsn["port"] or 5432,
+            user=dsn["user"],
+            password=dsn["password"],
+            dbname=dsn["database"],
+        )
+    import pymysql
+
+    return pymysql.connect(
+        host=dsn["host"],
+        port=dsn["port"] or 3306,
+        user=dsn["user"],
+        password=dsn["password"],
+        database=dsn["database"],
+        autocommit=False,
+    )
+
+
+def _statement(backend: str, kind: str) -> str:
+    mark = "%s"
+    if kind == "update":
+        now = "now()" if backend == "postgresql" else "NOW()"
+        return (
+            f"UPDATE instances SET updated_at = {now}, host = {mark} "
+            f"WHERE id = {mark}"
+        )
+    uuid = "gen_random_uuid()::text" if backend == "postgresql" else "UUID()"
+    return (
+        "INSERT INTO instances (uuid, host, vcpus, memory_mb, "
+        "numa_topology, extra, updated_at) VALUES "
+        f"({uuid}, {mark}, 2, 2048, '{{}}', '{{\"numa\":{{}}}}', "
+        f"{'now()' if backend == 'postgresql' else 'NOW()'})"
+    )
+
+
+def _loop(
+    backend: str,
+    dsn: dict[str, Any],
+    kind: str,
+    rows: int,
+    stop: Any,
+    path: str,
+) -> None:
+    conn = _connect(backend, dsn)
+    sql = _statement(backend, kind)
+    rng = random.Random(os.getpid())
+    log = array.array("d")
+    while not stop.is_set():
+        args: tuple[Any, ...] = (f"host-{rng.randrange(100)}",)
+        if kind == "update":
+            args += (rng.randint(1, rows),)
+        started = time.monotonic()
+        failed = 0.0
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(sql, args)
+            conn.commit()
+        except Exception:
+            failed = 1.0
+            try:
+                conn.rollback()
+            except Exception:
+                conn = _connect(backend, dsn)
+        log.extend((started, time.monotonic() - started, failed))
+    conn.close()
+    with open(path, "wb") as out:
+        log.tofile(out)
+
+
+class Writers:
+    """Start both writer processes; :meth:`stop` collects their logs."""
+
+    def __init__(self, backend: str, dsn: dict[str, Any], rows: int) -> None:
+        context = mp.get_context("fork")
+        self._stop = context.Event()
+        self._dir = tempfile.mkdtemp(prefix="zd_bench_")
+        self._procs = {
+            kind: context.Process(
+                target=_loop,
+                args=(backend, dsn, kind, rows, self._stop, self._path(kind)),
+                daemon=True,
+            )
+            for kind in KINDS
+        }
+        for proc in self._procs.values():
+            proc.start()
+
+    def _path(self, kind: str) -> str:
+        return str(Path(self._dir) / f"{kind}.bin")
+
+    def stop(self) -> dict[str, array.array[float]]:
+        self._stop.set()
+        logs = {}
+        for kind, proc in self._procs.items():
+            proc.join(timeout=120)
+            log = array.array("d")
+            with open(self._path(kind), "rb") as data:
+                log.frombytes(data.read())
+            logs[kind] = log
+            os.unlink(self._path(kind))
+        os.rmdir(self._dir)
+        return logs
+
+
+@dataclass(frozen=True)
+class WriterStats:
+    """One writer's transactions that started inside a window."""
+
+    count: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    over_250ms: int
+    errors: int
+
+    @property
+    def tps(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+
+def window_stats(
+    log: array.array[float], start: float, end: float
+) -> WriterStats:
+    """Stats of transactions started in ``[start, end]`` (a blocked one
+    counts with its full latency, even if it ended later)."""
+    latencies, errors = [], 0
+    for i in range(0, len(log), 3):
+        if start <= log[i] <= end:
+            latencies.append(log[i + 1] * 1000)
+            errors += int(log[i + 2])
+    if not latencies:
+        return WriterStats(0, end - start, 0.0, 0.0, 0.0, 0, errors)
+    latencies.sort()
+    return WriterStats(
+        count=len(latencies),
+        seconds=end - start,
+        p50_ms=statistics.median(latencies),
+        p99_ms=latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        max_ms=latencies[-1],
+        over_250ms=sum(1 for ms in latencies if ms > 250),
+        errors=errors,
+    )
