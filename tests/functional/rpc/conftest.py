@@ -49,6 +49,14 @@ def topic(request, broker_url) -> Iterator[str]:
 
 
 @pytest.fixture
+def rabbit_topic(amqp_url) -> Iterator[str]:
+    """A topic of its own, for tests that run on RabbitMQ only."""
+    name = f"zdt-{uuid.uuid4().hex[:10]}"
+    yield name
+    delete_queues(amqp_url, name)
+
+
+@pytest.fixture
 def transport(broker_url) -> Iterator[Transport]:
     made = get_transport(broker_url)
     yield made

@@ -1,0 +1,152 @@
+"""RabbitMQ restarts while a client streams calls and casts.
+
+The server and the client reconnect by themselves; every call returns or
+raises MessagingTimeout (none hangs, none fails otherwise), and every
+cast the client sent is handled exactly once.  RabbitMQ is started again
+whatever happens.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+
+import pytest
+
+from zerodown.exceptions import MessagingTimeout
+from zerodown.rpc import RPCClient, RPCServer, Target, get_transport
+
+pytestmark = pytest.mark.slow
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(
+        ["rabbitmqctl", *args], check=True, capture_output=True, timeout=120
+    )
+
+
+class Endpoint:
+    target = Target(version="1.0")
+
+    def __init__(self) -> None:
+        self.notes: list[int] = []
+        self.lock = threading.Lock()
+
+    def echo(self, context, value):
+        return value
+
+    def note(self, context, value):
+        with self.lock:
+            self.notes.append(value)
+
+
+class Stream:
+    """Callers and a caster running until told to stop."""
+
+    def __init__(self, client: RPCClient) -> None:
+        self.client = client
+        self.stop = threading.Event()
+        self.returned = self.timeouts = 0
+        self.returned_after: float | None = None
+        self.failures: list[BaseException] = []
+        self.casts: list[int] = []
+        self.lock = threading.Lock()
+        self.threads = [
+            threading.Thread(target=self._call, args=(n,)) for n in range(2)
+        ] + [threading.Thread(target=self._cast)]
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def join(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(60)
+            assert not thread.is_alive(), "a caller hangs"
+
+    def _call(self, n: int) -> None:
+        i = 0
+        while not self.stop.is_set():
+            i += 1
+            try:
+                assert self.client.call(None, "echo", value=(n, i)) == [n, i]
+            except MessagingTimeout:
+                with self.lock:
+                    self.timeouts += 1
+            except BaseException as err:  # anything else is a failure
+                self.failures.append(err)
+                return
+            else:
+                with self.lock:
+                    self.returned += 1
+                    self.returned_after = time.monotonic()
+            time.sleep(0.01)
+
+    def _cast(self) -> None:
+        i = 0
+        while not self.stop.is_set():
+            try:
+                self.client.cast(None, "note", value=i)
+            except BaseException as err:
+                self.failures.append(err)
+                return
+            self.casts.append(i)
+            i += 1
+            time.sleep(0.005)
+
+
+def test_restart_loses_no_cast_and_hangs_no_call(amqp_url, rabbit_topic):
+    topic = rabbit_topic
+    server_side, client_side = get_transport(amqp_url), get_transport(amqp_url)
+    endpoint = Endpoint()
+    server = RPCServer(
+        server_side,
+        Target(topic=topic, server="s1", durable=True),
+        [endpoint],
+    ).start()
+    client = RPCClient(
+        client_side,
+        Target(topic=topic, version="1.0", durable=True),
+        timeout=3,
+        cast_timeout=120,
+    )
+    stream = Stream(client)
+    try:
+        stream.start()
+        time.sleep(1.5)
+        before = stream.returned
+        _rabbitmqctl("stop_app")
+        time.sleep(1.0)
+        _rabbitmqctl("start_app")
+        _rabbitmqctl("await_startup")
+        restarted = time.monotonic()
+        deadline = restarted + 30
+        while (stream.returned_after or 0) < restarted + 1.0:
+            assert time.monotonic() < deadline, "calls did not resume"
+            time.sleep(0.1)
+        stream.join()
+        sent = list(stream.casts)
+        deadline = time.monotonic() + 30
+        while len(endpoint.notes) < len(sent):
+            assert time.monotonic() < deadline, (
+                len(endpoint.notes),
+                len(sent),
+            )
+            time.sleep(0.1)
+        time.sleep(0.5)  # a duplicate would arrive now
+    finally:
+        stream.stop.set()
+        _rabbitmqctl("start_app")
+        server.stop()
+        client.close()
+        server_side.close()
+        client_side.close()
+    assert stream.failures == []
+    assert before > 0 and stream.returned > before
+    assert sorted(endpoint.notes) == sorted(sent)  # none lost, none twice
+    print(
+        f"calls returned {stream.returned}, timed out {stream.timeouts}; "
+        f"casts {len(sent)}"
+    )
