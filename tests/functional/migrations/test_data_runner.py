@@ -305,3 +305,24 @@ def test_the_state_table_exists_on_every_backend(conn):
         "last_error",
         "updated_at",
     } <= columns
+
+
+@pytest.mark.parametrize("durable", [False, True])
+def test_batches_commit_without_waiting_for_the_wal_unless_asked(
+    conn, zerodown_db, durable
+):
+    if zerodown_db.backend != "postgresql":
+        pytest.skip("synchronous_commit is a PostgreSQL setting")
+    seen = []
+
+    @data_migration(name="look")
+    def look(ctx, max_count):
+        seen.append(
+            ctx.connection.exec_driver_sql("SHOW synchronous_commit").scalar()
+        )
+        return 0, 0
+
+    settings = DataMigrationSettings(migrate_synchronous_commit=durable)
+    data.run(conn, [look], settings)
+    assert seen == ["on" if durable else "off"]
+    assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"

@@ -41,12 +41,22 @@ def run_batch(
     size: int,
     lock_timeout: float,
     now: Callable[[], float],
+    synchronous_commit: bool = False,
 ) -> Batch:
-    """Run one batch of ``migration`` asking for ``size`` rows."""
+    """Run one batch of ``migration`` asking for ``size`` rows.
+
+    Without ``synchronous_commit``, PostgreSQL does not wait for the
+    batch's WAL to reach the disk before it answers the commit.  A server
+    crash may then lose the last batches, but it loses their cursor with
+    them (one transaction), so the next run redoes exactly those: nothing
+    is lost or applied twice, and the backfill spends no fsync a batch.
+    """
     name = migration.name
     started = now()
     with connection.begin():
         busy.apply_lock_timeout(connection, lock_timeout)
+        if not synchronous_commit and connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
         row = state.claim(connection, name)
         if row.complete:  # another runner finished it meanwhile
             return Batch(size, 0, 0, True, False, now() - started)

@@ -203,6 +203,7 @@ class _Runner:
                 self._size(sizer),
                 self.settings.migrate_lock_timeout,
                 self.clock.now,
+                self.settings.migrate_synchronous_commit,
             )
 
         def on_busy(attempt: int, delay: float, err: BaseException) -> None:

@@ -41,6 +41,10 @@ class DataMigrationSettings:
         deadlock) before the migration is marked failed.
     :param migrate_retry_delay: first wait before a retry, in seconds; it
         doubles each time (up to 10 s), with random jitter.
+    :param migrate_synchronous_commit: PostgreSQL: make each batch's
+        commit wait for its WAL flush.  Off by default: a batch and its
+        cursor commit together, so a server crash that loses the last
+        batches loses their cursor too and the next run redoes them.
     """
 
     data_migrations: tuple[str, ...] = ()
@@ -54,6 +58,7 @@ class DataMigrationSettings:
     migrate_lock_timeout: float = 1.0
     migrate_retries: int = 10
     migrate_retry_delay: float = 0.1
+    migrate_synchronous_commit: bool = False
 
     def __post_init__(self) -> None:
         problems = [
