@@ -122,5 +122,6 @@ def summary(result: data.RunResult) -> None:
     )
     out.print(
         f"{result.done} row(s) migrated in {result.seconds:.1f}s; "
-        f"stopped: {result.stopped}"
+        f"stopped: {result.stopped}",
+        highlight=False,
     )
