@@ -16,7 +16,7 @@ all a scheduler filter needs.  Inputs are never modified.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from zerodown.compute.hardware.affinity import SetChecks
@@ -186,7 +186,7 @@ class _Fit:
         known: dict[tuple[object, ...], tuple[int, list[str]]] = {}
         for index, cell in enumerate(self.guest_cells):
             reserve = self._reserve(index)
-            key = (*cell.shape(), reserve)
+            key = (*cell.shape, reserve)
             if key not in known:
                 known[key] = self._fits(cell, reserve)
             mask, reasons = known[key]
@@ -293,14 +293,20 @@ def _order(
     return cells
 
 
-def _classes(masks: Sequence[int], checks: SetChecks) -> list[Hashable]:
-    return [
-        (
-            tuple(mask >> position & 1 for mask in masks),
-            checks.cell_class(position),
-        )
-        for position in range(len(checks.cells))
-    ]
+def _classes(
+    masks: Sequence[int], checks: SetChecks
+) -> Callable[[int], Hashable]:
+    """The symmetry class of a host position: the guest cells it fits
+    and its role in the set checks (worked out when first asked)."""
+    known: dict[int, Hashable] = {}
+
+    def class_of(position: int) -> Hashable:
+        if position not in known:
+            fits = tuple(mask >> position & 1 for mask in masks)
+            known[position] = (fits, checks.cell_class(position))
+        return known[position]
+
+    return class_of
 
 
 def _why_not(
@@ -316,25 +322,44 @@ def _why_not(
             f"the {len(masks)} guest cells need as many distinct host "
             f"cells; at most {matched} can take them at once"
         )
-    everything = (1 << len(checks.cells)) - 1
-    return checks.explain(everything)
+    reach = 0
+    for mask in masks:
+        reach |= mask
+    return checks.explain(reach)
 
 
 def _fitted_cell(
     cell: InstanceNUMACell, placement: CellPlacement
 ) -> InstanceNUMACell:
+    """A copy of ``cell`` placed on its host cell.
+
+    Values are stored where o.vo keeps them (``_obj_<name>``, marked
+    changed as a constructor marks them) without a second coercion: those
+    copied from ``cell`` were coerced when ``cell`` got them (the wire
+    decoder relies on the same), and the placement's are built here with
+    the fields' types - ``id`` and ``pagesize`` integers,
+    ``cpu_pinning_raw`` a ``{str: int}`` dict, ``cpuset_reserved`` a set of
+    integers or ``None``.  Sets are copied.
+    """
+    fitted = InstanceNUMACell()
+    source = vars(cell)
     values = {
-        name: getattr(cell, name)
-        for name in cell.fields
-        if name != "cpu_pinning_raw" and cell.obj_attr_is_set(name)
+        key: set(source[key]) if isinstance(source[key], set) else source[key]
+        for key in _CELL_KEYS
+        if key in source
     }
-    values["id"] = placement.host_cell
+    values["_obj_id"] = placement.host_cell
     if placement.pagesize is not None:
-        values["pagesize"] = placement.pagesize
-    fitted = InstanceNUMACell(**values)
+        values["_obj_pagesize"] = placement.pagesize
     if placement.pinning is not None:
-        fitted.cpu_pinning = placement.pinning
-        fitted.cpuset_reserved = placement.reserved
-    elif cell.obj_attr_is_set("cpu_pinning_raw"):
-        fitted.cpu_pinning_raw = cell.cpu_pinning_raw
+        values["_obj_cpu_pinning_raw"] = {
+            str(vcpu): pcpu for vcpu, pcpu in placement.pinning.items()
+        }
+        values["_obj_cpuset_reserved"] = placement.reserved
+    vars(fitted).update(values)
+    fitted._changed_fields.update(key[5:] for key in values)
     return fitted
+
+
+# A pinned cell's pinning is replaced, an unpinned cell keeps its own.
+_CELL_KEYS = tuple("_obj_" + name for name in InstanceNUMACell.fields)

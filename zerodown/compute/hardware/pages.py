@@ -9,6 +9,8 @@ never overcommitted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from zerodown.compute.hardware.specs import (
     MEMPAGES_ANY,
     MEMPAGES_LARGE,
@@ -19,16 +21,16 @@ from zerodown.compute.hardware.views import HostCell
 __all__ = ["fit_page_size", "page_candidates", "smallest_page_size"]
 
 
-def page_candidates(host: HostCell, request: int) -> list[int]:
+def page_candidates(host: HostCell, request: int) -> Sequence[int]:
     """The sizes to try for ``request``, preferred first."""
-    sizes = sorted((p.size_kb for p in host.pages), reverse=True)
+    sizes = host.page_sizes
     if request == MEMPAGES_SMALL:
         return sizes[-1:]
     if request == MEMPAGES_LARGE:
         return sizes[:-1]
     if request == MEMPAGES_ANY:
         return sizes
-    return [request]
+    return (request,)
 
 
 def fit_page_size(host: HostCell, request: int, memory_mb: int) -> int | None:
@@ -45,4 +47,4 @@ def fit_page_size(host: HostCell, request: int, memory_mb: int) -> int | None:
 
 def smallest_page_size(host: HostCell) -> int | None:
     """The host cell's smallest page size, ``None`` if it reports none."""
-    return min((p.size_kb for p in host.pages), default=None)
+    return host.page_sizes[-1] if host.page_sizes else None

@@ -177,10 +177,27 @@ class PciStats:
     def could_support(
         self, request: PciRequest, numa_cells: Collection[int]
     ) -> bool:
-        """Whether ``request`` alone can be met with the guest on
-        ``numa_cells``: a bound that only grows with more cells."""
-        counts = [pool.count for pool in self.pools]
-        return self._filter(counts, request, numa_cells) is not None
+        """Whether ``request`` alone could be met with the guest on some
+        of ``numa_cells``: a bound that never shrinks as cells are added
+        (the affinity filter itself does not have that property - with
+        more cells it may settle for local devices a later filter drops).
+        """
+        policy = request.numa_policy or "legacy"
+        nodes: set[int | None] | None = set(numa_cells)
+        if policy == "legacy":
+            nodes = {*numa_cells, None}
+        elif policy == "socket":
+            nodes = {*numa_cells, *self._socket_nodes(numa_cells)}
+        elif policy == "preferred":
+            nodes = None
+        usable = sum(
+            pool.count
+            for pool in self.pools
+            if (nodes is None or pool.numa_node in nodes)
+            and pool.matches(request.spec)
+            and self._allowed(pool, request)
+        )
+        return usable >= request.count
 
     def _filter(
         self,

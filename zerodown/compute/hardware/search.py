@@ -31,14 +31,14 @@ SetCheck = Callable[[int], bool]
 
 def find_assignment(
     masks: Sequence[int],
-    classes: Sequence[Hashable],
+    classes: Callable[[int], Hashable],
     accept: SetCheck | None = None,
     possible: SetCheck | None = None,
 ) -> list[int] | None:
     """The first assignment in permutation order, as host positions.
 
     :param masks: per guest cell, a bit mask of the host positions it fits.
-    :param classes: per host position, its symmetry class.
+    :param classes: the symmetry class of a host position.
     :param accept: checks the set of chosen positions (a bit mask).
     :param possible: a monotone necessary condition for ``accept``.
     """
@@ -53,7 +53,7 @@ class _Search:
     def __init__(
         self,
         masks: Sequence[int],
-        classes: Sequence[Hashable],
+        classes: Callable[[int], Hashable],
         accept: SetCheck | None,
         possible: SetCheck | None,
     ) -> None:
@@ -72,15 +72,14 @@ class _Search:
             bit = options & -options
             options ^= bit
             position = bit.bit_length() - 1
-            kind = self.classes[position]
-            if kind in failed:
+            if failed and self.classes(position) in failed:
                 continue
             if self.feasible(index + 1, used | bit):
                 chosen.append(position)
                 if self.walk(index + 1, used | bit, chosen):
                     return True
                 chosen.pop()
-            failed.add(kind)
+            failed.add(self.classes(position))
         return False
 
     def feasible(self, index: int, used: int) -> bool:
@@ -89,7 +88,7 @@ class _Search:
         known = self.seen.get(key)
         if known is None:
             rest = self.masks[index:]
-            known = max_matching(rest, ~used) == len(rest)
+            known = _matchable(rest, ~used)
             if known and self.possible is not None:
                 reach = 0
                 for mask in rest:
@@ -97,6 +96,14 @@ class _Search:
                 known = self.possible(used | (reach & ~used))
             self.seen[key] = known
         return known
+
+
+def _matchable(masks: Sequence[int], free: int) -> bool:
+    # Enough options each settles it without a matching: any k of the
+    # masks then cover at least len(masks) >= k bits (Hall's condition).
+    if all((m & free).bit_count() >= len(masks) for m in masks):
+        return True
+    return max_matching(masks, free) == len(masks)
 
 
 def max_matching(masks: Sequence[int], free: int = -1) -> int:

@@ -47,19 +47,23 @@ class HostCell:
 
     ``free_siblings`` are the free dedicated CPUs of each core (sorted,
     empty cores left out), in the order the host reported its cores;
-    ``cores_with[t]`` counts the cores with at least ``t`` free threads.
-    A cell that reports no siblings is taken as one thread per core.
+    :meth:`cores` counts the cores with at least some free threads.  A
+    cell that reports no siblings is taken as one thread per core.  Those
+    two are worked out on first use, from the sibling sets (a hardware
+    layout, which never changes); the rest is read when the view is built.
     """
 
     __slots__ = (
-        "cores_with",
+        "_cores_with",
+        "_free_siblings",
+        "_siblings",
         "cpu_usage",
         "cpuset",
         "free_pcpus",
-        "free_siblings",
         "id",
         "memory",
         "memory_usage",
+        "page_sizes",
         "pages",
         "pcpuset",
         "physnets",
@@ -70,43 +74,64 @@ class HostCell:
     )
 
     def __init__(self, cell: NUMACell) -> None:
-        self.id = int(cell.id)
-        self.cpuset = frozenset(cell.cpuset)
-        self.pcpuset = frozenset(cell.pcpuset)
-        self.free_pcpus = self.pcpuset - frozenset(cell.pinned_cpus)
-        self.memory = int(cell.memory)
-        self.memory_usage = int(cell.memory_usage)
-        self.cpu_usage = int(cell.cpu_usage)
-        self.socket: int | None = _optional(cell, "socket")
-        self.pages = tuple(
-            Pages(p.size_kb, p.total, p.used, p.reserved)
-            for p in _optional(cell, "mempages") or ()
+        d = vars(cell)
+        self.id = int(_required(cell, d, "id"))
+        self.cpuset = frozenset(d.get("_obj_cpuset") or ())
+        self.pcpuset = frozenset(d.get("_obj_pcpuset") or ())
+        self.free_pcpus = self.pcpuset.difference(
+            d.get("_obj_pinned_cpus") or ()
         )
-        self._read_siblings(_optional(cell, "siblings") or [])
-        self._read_network(cell)
+        self.memory = int(_required(cell, d, "memory"))
+        self.memory_usage = int(d.get("_obj_memory_usage") or 0)
+        self.cpu_usage = int(d.get("_obj_cpu_usage") or 0)
+        self.socket: int | None = d.get("_obj_socket")
+        self.pages = tuple(_pages(p) for p in d.get("_obj_mempages") or ())
+        #: The page sizes, largest first.
+        self.page_sizes = tuple(
+            sorted((p.size_kb for p in self.pages), reverse=True)
+        )
+        siblings = d.get("_obj_siblings") or [
+            {cpu} for cpu in sorted(self.pcpuset)
+        ]
+        self._siblings: Sequence[set[int]] = siblings
+        self.threads_per_core = max(map(len, siblings)) or 1
+        self.sibling_free_count = len(
+            self.free_pcpus.intersection(set().union(*siblings))
+        )
+        self._free_siblings: tuple[tuple[int, ...], ...] | None = None
+        self._cores_with: tuple[int, ...] | None = None
+        self._read_network(d.get("_obj_network_metadata"))
 
-    def _read_siblings(self, siblings: Sequence[set[int]]) -> None:
-        if not siblings:
-            siblings = [{cpu} for cpu in sorted(self.pcpuset)]
-        self.threads_per_core = max(len(core) for core in siblings) or 1
-        free = self.free_pcpus
-        self.free_siblings = tuple(
-            tuple(sorted(core & free)) for core in siblings if core & free
-        )
-        self.sibling_free_count = sum(len(c) for c in self.free_siblings)
-        most = max((len(c) for c in self.free_siblings), default=0)
-        self.cores_with = tuple(
-            sum(1 for c in self.free_siblings if len(c) >= t)
-            for t in range(most + 1)
-        )
+    @property
+    def free_siblings(self) -> tuple[tuple[int, ...], ...]:
+        if self._free_siblings is None:
+            free = self.free_pcpus
+            cores = (free.intersection(core) for core in self._siblings)
+            self._free_siblings = tuple(
+                tuple(sorted(core)) for core in cores if core
+            )
+        return self._free_siblings
 
-    def _read_network(self, cell: NUMACell) -> None:
-        meta = _optional(cell, "network_metadata")
+    @property
+    def cores_with(self) -> tuple[int, ...]:
+        """``cores_with[t]``: cores with at least ``t`` free threads."""
+        if self._cores_with is None:
+            cores = self.free_siblings
+            counts = [0] * (max(map(len, cores), default=0) + 1)
+            for core in cores:
+                counts[len(core)] += 1
+            for threads in range(len(counts) - 2, -1, -1):
+                counts[threads] += counts[threads + 1]
+            self._cores_with = tuple(counts)
+        return self._cores_with
+
+    def _read_network(self, meta: Any) -> None:
         self.physnets: frozenset[str] | None = None
         self.tunneled = False
         if meta is not None:
-            self.physnets = frozenset(_optional(meta, "physnets") or ())
-            self.tunneled = bool(_optional(meta, "tunneled"))
+            d = vars(meta)
+            self.physnets = frozenset(d.get("_obj_physnets") or ())
+            self.tunneled = bool(d.get("_obj_tunneled"))
 
     @property
     def avail_memory(self) -> int:
@@ -114,15 +139,24 @@ class HostCell:
 
     def cores(self, threads: int) -> int:
         """How many cores have at least ``threads`` free threads."""
-        return (
-            self.cores_with[threads] if threads < len(self.cores_with) else 0
-        )
+        counts = self.cores_with
+        return counts[threads] if threads < len(counts) else 0
 
     def page(self, size_kb: int) -> Pages | None:
         for pages in self.pages:
             if pages.size_kb == size_kb:
                 return pages
         return None
+
+
+def _pages(pages: Any) -> Pages:
+    d = vars(pages)
+    return Pages(
+        _required(pages, d, "size_kb"),
+        _required(pages, d, "total"),
+        d.get("_obj_used") or 0,
+        d.get("_obj_reserved") or 0,
+    )
 
 
 class HostView:
@@ -149,24 +183,24 @@ class GuestCell:
         "pagesize",
         "pcpus",
         "pinned",
+        "shape",
         "shared",
         "thread_policy",
     )
 
     def __init__(self, cell: InstanceNUMACell) -> None:
+        d = vars(cell)
         self.cell = cell
-        self.id = int(cell.id)
-        self.shared = len(cell.cpuset)
-        self.pcpus = tuple(sorted(cell.pcpuset))
-        self.memory = int(cell.memory)
-        self.pagesize: int | None = _optional(cell, "pagesize")
-        self.cpu_policy: str | None = _optional(cell, "cpu_policy")
-        self.thread_policy: str | None = _optional(cell, "cpu_thread_policy")
+        self.id = int(_required(cell, d, "id"))
+        self.shared = len(d.get("_obj_cpuset") or ())
+        self.pcpus = tuple(sorted(d.get("_obj_pcpuset") or ()))
+        self.memory = int(_required(cell, d, "memory"))
+        self.pagesize: int | None = d.get("_obj_pagesize")
+        self.cpu_policy: str | None = d.get("_obj_cpu_policy")
+        self.thread_policy: str | None = d.get("_obj_cpu_thread_policy")
         self.pinned = self.cpu_policy in ("dedicated", "mixed")
-
-    def shape(self) -> tuple[object, ...]:
-        """What fitting depends on: cells of one shape fit alike."""
-        return (
+        #: What fitting depends on: cells of one shape fit alike.
+        self.shape = (
             self.shared,
             len(self.pcpus),
             self.memory,
@@ -197,8 +231,19 @@ class GuestView:
 
 
 def _optional(obj: object, name: str) -> Any:
-    # An unset o.vo field reads as None here rather than raising.
-    is_set = getattr(obj, "obj_attr_is_set", None)
-    if is_set is not None and not is_set(name):
-        return None
-    return getattr(obj, name, None)
+    """Field ``name`` of an o.vo object, ``None`` when unset.
+
+    Views read fields from where o.vo stores them (``_obj_<name>``, as
+    ``ZerodownObject.obj_attr_is_set`` and the wire decoder also do): the
+    field property costs several times more, and a view reads every
+    field of every cell.
+    """
+    return vars(obj).get("_obj_" + name)
+
+
+def _required(obj: object, d: dict[str, Any], name: str) -> Any:
+    value = d.get("_obj_" + name)
+    if value is None:
+        # Let o.vo raise its own error for the unset field.
+        return getattr(obj, name)
+    return value
