@@ -106,7 +106,7 @@ def _single(backend: Backend, rows: int) -> Any:
     return work
 
 
-def _zerodown(backend: Backend, project: Path) -> Any:
+def _zerodown(backend: Backend, project: Path, extra: list[str]) -> Any:
     def work() -> tuple[float, float, dict]:
         env = {
             **os.environ,
@@ -121,6 +121,7 @@ def _zerodown(backend: Backend, project: Path) -> Any:
             "migrate",
             "--format",
             "json",
+            *extra,
         ]
         launched = time.monotonic()
         proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE)
@@ -199,7 +200,10 @@ def _project(backend: Backend, where: Path) -> Path:
 def run_backend(backend: Backend, args: Any) -> dict:
     print(f"== {backend.label}: {args.rows:,} rows", file=sys.stderr)
     backend.create_database()
-    result: dict[str, Any] = {"backend": backend.label}
+    result: dict[str, Any] = {
+        "backend": backend.label,
+        "migrate_args": args.migrate_args,
+    }
     try:
         fill = backend.populate(args.rows)
         print(f"   filled in {fill:.1f}s; baseline", file=sys.stderr)
@@ -213,7 +217,10 @@ def run_backend(backend: Backend, args: Any) -> dict:
         with tempfile.TemporaryDirectory(prefix="zd_bench_") as tmp:
             project = _project(backend, Path(tmp))
             result["zerodown"] = _phase(
-                backend, args.rows, args, _zerodown(backend, project)
+                backend,
+                args.rows,
+                args,
+                _zerodown(backend, project, args.migrate_args.split()),
             )
     finally:
         if not args.keep:
@@ -268,6 +275,12 @@ def _parser() -> argparse.ArgumentParser:
         "--database",
         default=DATABASE,
         help="the benchmark's own database (dropped and created)",
+    )
+    parser.add_argument(
+        "--migrate-args",
+        default="",
+        help="extra flags for zerodown db migrate (default: none, i.e. "
+        "its default settings), e.g. '--sleep 0.05'",
     )
     parser.add_argument("--json", help="also write raw results here")
     parser.add_argument("--keep", action="store_true", help="keep the db")

@@ -23,6 +23,8 @@ def report(results: list[dict[str, Any]]) -> str:
         )
         parts += [
             f"\n## {result['backend']}\n",
+            "zerodown db migrate "
+            f"{result.get('migrate_args') or '(default settings)'}\n",
             f"host cores busy, all processes (of {_cores()}): {busy}\n",
             _throughput(result),
             _writers(result),
