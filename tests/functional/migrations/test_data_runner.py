@@ -326,3 +326,28 @@ def test_batches_commit_without_waiting_for_the_wal_unless_asked(
     data.run(conn, [look], settings)
     assert seen == ["on" if durable else "off"]
     assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+
+
+def test_two_runners_at_once_share_the_work_without_overlap(zerodown_db):
+    import threading
+
+    eng = engine(zerodown_db.url)
+    with eng.connect() as conn:
+        make_items(conn, 600)
+        data.run(conn, [bump()], FIXED, max_count=1)  # the state row
+    results = []
+
+    def runner():
+        with eng.connect() as conn:
+            results.append(data.run(conn, [bump()], FIXED))
+
+    threads = [threading.Thread(target=runner) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with eng.connect() as conn:
+        assert {r[1] for r in rows(conn)} == {1}
+    eng.dispose()
+    assert sum(r.done for r in results) == 599
+    assert [r.exit_code for r in results] == [0, 0]
