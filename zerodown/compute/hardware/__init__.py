@@ -12,10 +12,10 @@ differ); each module holds one concept:
 * :mod:`.policies` - CPU, thread, emulator and PCI affinity policies;
 * :mod:`.numa_request` - the guest NUMA topology a flavor asks for;
 * :mod:`.views` - plain read-only views of host and guest cells;
-* :mod:`.pages`, :mod:`.pinning`, :mod:`.cell_fit` - one guest cell on one
-  host cell;
-* :mod:`.pci`, :mod:`.network`, :mod:`.affinity` - device and network
-  affinity of the chosen cells;
+* :mod:`.pinning`, :mod:`.cell_fit` - one guest cell on one host cell
+  (pinning; pages, CPUs and limits);
+* :mod:`.pci`, :mod:`.affinity` - device and network affinity of the
+  chosen cells;
 * :mod:`.search` - choosing distinct host cells without permutations;
 * :mod:`.numa_fit` - the fit of an instance onto a host;
 * :mod:`.usage` - the host's usage after a claim or a release.

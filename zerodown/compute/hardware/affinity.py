@@ -5,20 +5,22 @@ Unlike memory and CPUs, these depend on which cells are chosen together,
 not on one pair of cells.  :class:`SetChecks` answers them for a set of
 host positions given as a bit mask, remembers its answers, and offers
 the monotone bound :meth:`SetChecks.possible` the search prunes with.
+
+A host may declare that a physical network, or its tunnel endpoint, is
+local to some of its NUMA cells (``NUMACell.network_metadata``).  A guest
+whose ports use such networks (``NUMATopologyLimits.network_metadata``)
+must then be on at least one of those cells; a network local to no cell
+puts no constraint (:func:`networks_supported`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 
-from zerodown.compute.hardware.network import (
-    NetworkRequest,
-    networks_supported,
-)
 from zerodown.compute.hardware.pci import PciRequest, PciStats
 from zerodown.compute.hardware.views import HostCell
 
-__all__ = ["SetChecks"]
+__all__ = ["NetworkRequest", "SetChecks", "networks_supported"]
 
 
 class SetChecks:
@@ -115,3 +117,35 @@ class SetChecks:
             return True
         chosen = [c for i, c in enumerate(self.cells) if mask >> i & 1]
         return networks_supported(self.network, self.cells, chosen)
+
+
+class NetworkRequest:
+    """The physnets and whether a tunnel the guest's ports need."""
+
+    __slots__ = ("physnets", "tunneled")
+
+    def __init__(self, physnets: Iterable[str], tunneled: bool) -> None:
+        self.physnets = frozenset(physnets)
+        self.tunneled = tunneled
+
+
+def networks_supported(
+    request: NetworkRequest,
+    cells: Iterable[HostCell],
+    chosen: Iterable[HostCell],
+) -> bool:
+    """Whether a guest on ``chosen`` has every network that is NUMA-local
+    somewhere on the host (``cells``) local to one of its cells.
+
+    Adding cells to ``chosen`` never turns the answer to ``False``.
+    """
+    chosen = [cell for cell in chosen if cell.physnets is not None]
+    declared = [cell for cell in cells if cell.physnets is not None]
+    missing = set(request.physnets)
+    for cell in chosen:
+        missing -= cell.physnets or frozenset()
+    if any(missing & (cell.physnets or frozenset()) for cell in declared):
+        return False
+    if not request.tunneled or any(cell.tunneled for cell in chosen):
+        return True
+    return not any(cell.tunneled for cell in declared)

@@ -2,7 +2,10 @@
 
 The checks are Nova's ``_numa_fit_instance_cell``, in its order:
 
-1. memory - whole free pages of the requested size; without a request,
+1. memory - whole free pages of the requested size (``small`` the
+   smallest size, ``large`` the largest other than the smallest that
+   fits, ``any`` the largest that fits, or exactly the size asked for -
+   huge pages are locked, so never overcommitted); without a request,
    the smallest page size (free pages for pinned guests, total pages
    otherwise), or plain memory on a host that reports no pages (free for
    pinned guests, total otherwise: a guest never overcommits against
@@ -20,13 +23,26 @@ known to fit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
-from zerodown.compute.hardware.pages import fit_page_size, smallest_page_size
 from zerodown.compute.hardware.pinning import can_pack, pack
+from zerodown.compute.hardware.specs import (
+    MEMPAGES_ANY,
+    MEMPAGES_LARGE,
+    MEMPAGES_SMALL,
+)
 from zerodown.compute.hardware.views import GuestCell, HostCell
 
-__all__ = ["CellLimits", "CellPlacement", "cell_misfit", "place_cell"]
+__all__ = [
+    "CellLimits",
+    "CellPlacement",
+    "cell_misfit",
+    "fit_page_size",
+    "page_candidates",
+    "place_cell",
+    "smallest_page_size",
+]
 
 
 class CellLimits(NamedTuple):
@@ -132,3 +148,32 @@ def place_cell(
     if packing is None:
         raise AssertionError(f"guest cell {guest.id} does not fit {host.id}")
     return CellPlacement(host.id, pagesize, *packing)
+
+
+def page_candidates(host: HostCell, request: int) -> Sequence[int]:
+    """The sizes to try for ``request``, preferred first."""
+    sizes = host.page_sizes
+    if request == MEMPAGES_SMALL:
+        return sizes[-1:]
+    if request == MEMPAGES_LARGE:
+        return sizes[:-1]
+    if request == MEMPAGES_ANY:
+        return sizes
+    return (request,)
+
+
+def fit_page_size(host: HostCell, request: int, memory_mb: int) -> int | None:
+    """The page size ``memory_mb`` gets on ``host`` for ``request``, or
+    ``None`` when no candidate size has enough free pages (or the host
+    lacks the exact size asked for)."""
+    memory_kb = memory_mb * 1024
+    for size in page_candidates(host, request):
+        pages = host.page(size)
+        if pages is not None and pages.can_fit(memory_kb):
+            return size
+    return None
+
+
+def smallest_page_size(host: HostCell) -> int | None:
+    """The host cell's smallest page size, ``None`` if it reports none."""
+    return host.page_sizes[-1] if host.page_sizes else None

@@ -19,14 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
-from zerodown.compute.hardware.affinity import SetChecks
+from zerodown.compute.hardware.affinity import NetworkRequest, SetChecks
 from zerodown.compute.hardware.cell_fit import (
     CellLimits,
     CellPlacement,
     cell_misfit,
     place_cell,
 )
-from zerodown.compute.hardware.network import NetworkRequest
 from zerodown.compute.hardware.pci import PciRequest, PciStats
 from zerodown.compute.hardware.search import find_assignment, max_matching
 from zerodown.compute.hardware.views import (

@@ -90,8 +90,9 @@ def get_cpu_thread_policy_constraint(
 ) -> str | None:
     """``prefer``, ``isolate``, ``require`` or ``None``.
 
-    The image may choose when the flavor says nothing or ``prefer``;
-    otherwise it must agree with the flavor.
+    The image chooses when the flavor says nothing; a flavor's ``prefer``
+    stands whatever the image says (Nova's rule); otherwise the image must
+    agree with the flavor.
 
     :raises InvalidExtraSpec: for an unknown policy.
     :raises ImagePropertyConflict: for an image that disagrees.

@@ -37,8 +37,9 @@ _PAGE_KEYWORDS = {
     "large": MEMPAGES_LARGE,
     "any": MEMPAGES_ANY,
 }
-# 2048, 2048K, 2M, 2MB, 2MiB, 1G, 1GiB: a size in KiB by default.
-_PAGE_SIZE = re.compile(r"^(\d+)\s*(?:([KMGT])(?:i?B)?)?$", re.IGNORECASE)
+# 2048, 2048K, 2M, 2MB, 2MiB, 1G, 1GiB: KiB without a unit; the unit's
+# letter in either case, but a lower-case b would mean bits.
+_PAGE_SIZE = re.compile(r"^(\d+)\s*(?:([KkMmGgTt])(?:i?B)?)?$")
 _UNIT_KIB = {"K": 1, "M": 1024, "G": 1024**2, "T": 1024**3}
 
 FLAVOR = "flavor extra spec"

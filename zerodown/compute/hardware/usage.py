@@ -11,6 +11,8 @@ passed in is not modified.
 
 from __future__ import annotations
 
+from typing import Any
+
 from zerodown.compute.objects import (
     InstanceNUMACell,
     InstanceNUMATopology,
@@ -56,13 +58,22 @@ def _copy(cell: NUMACell) -> NUMACell:
             values[name] = getattr(cell, name)
     values["mempages"] = [
         NUMAPagesTopology(
-            size_kb=p.size_kb, total=p.total, used=p.used, reserved=p.reserved
+            size_kb=p.size_kb,
+            total=p.total,
+            used=_get(p, "used"),
+            reserved=_get(p, "reserved"),
         )
-        for p in (cell.mempages if cell.obj_attr_is_set("mempages") else [])
+        for p in _get(cell, "mempages", [])
     ]
     return NUMACell(
-        cpu_usage=cell.cpu_usage, memory_usage=cell.memory_usage, **values
+        cpu_usage=_get(cell, "cpu_usage"),
+        memory_usage=_get(cell, "memory_usage"),
+        **values,
     )
+
+
+def _get(obj: Any, name: str, default: Any = 0) -> Any:
+    return getattr(obj, name) if obj.obj_attr_is_set(name) else default
 
 
 def _account(cell: NUMACell, guest: InstanceNUMACell, sign: int) -> None:
