@@ -17,6 +17,8 @@ from hardware_cells import guest, guest_cell, host, host_cell, placed
 from zerodown.compute import objects as o
 from zerodown.compute.hardware import (
     MEMPAGES_LARGE,
+    GuestView,
+    HostView,
     PciPool,
     PciRequest,
     PciStats,
@@ -436,3 +438,16 @@ def test_no_permutation_blow_up(cells, nodes):
         f"the {nodes} guest cells need as many distinct host cells; at most "
         f"{nodes - 1} can take them at once"
     )
+
+
+def test_views_kept_between_requests_give_the_same_answers():
+    """A scheduler may keep a host's view between requests (and a
+    request's view between hosts): same answers as the objects."""
+    for _, topology, instance, expected in CASES:
+        host_view, guest_view = HostView(topology), GuestView(instance)
+        for _ in range(2):
+            got = numa_fit_instance_to_host(host_view, guest_view)
+            assert placed(got) == expected
+            assert (check_fit(host_view, guest_view) is None) is (
+                expected is not None
+            )
