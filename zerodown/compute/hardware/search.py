@@ -16,8 +16,11 @@ anywhere:
   its twins are skipped there.
 
 Each cut removes only branches that hold no answer, so the first answer
-found is Nova's first; a guest that cannot fit is usually refused at the
-root, and at worst after a search bounded by the distinct cell classes.
+found is Nova's first.  A guest that cannot fit for want of capacity, or
+of a device or network its cells can reach, is refused at the root; what
+remains exponential is a device check that fails only for cells chosen
+together, and then the twins rule keeps the branching to the distinct
+kinds of host cell, and each set is checked once.
 """
 
 from __future__ import annotations
