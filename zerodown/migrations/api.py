@@ -35,7 +35,7 @@ from zerodown.migrations.env import (
     SETTINGS_ATTRIBUTE,
     URL_ATTRIBUTE,
 )
-from zerodown.migrations.layout import Layout, load_layout
+from zerodown.migrations.layout import Layout, as_tuple, load_layout
 from zerodown.migrations.lint.engine import lint as lint_scripts
 from zerodown.migrations.lint.findings import Finding, blocking
 from zerodown.migrations.lint.project import (
@@ -331,8 +331,8 @@ def _entry(loaded: Layout, script: Script) -> HistoryEntry:
     return HistoryEntry(
         phase=loaded.phase_of(script),
         revision=script.revision,
-        down_revision=_tuple(script.down_revision),
-        depends_on=_tuple(script.dependencies),
+        down_revision=as_tuple(script.down_revision),
+        depends_on=as_tuple(script.dependencies),
         message=(script.doc or "").strip(),
         is_head=script.is_head,
     )
@@ -511,14 +511,6 @@ def _alembic(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 def _url(config: Config) -> str | None:
     return config.settings(MigrationSettings).database_url
-
-
-def _tuple(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    return tuple(value)
 
 
 def migrate(

@@ -25,7 +25,7 @@ from zerodown.exceptions import (
 )
 from zerodown.migrations.phases import BRANCH_PHASES, Phase
 
-__all__ = ["Layout", "load_layout"]
+__all__ = ["Layout", "as_tuple", "load_layout"]
 
 
 @dataclass(frozen=True)
@@ -102,8 +102,8 @@ class Layout:
             if script.revision in seen:
                 continue
             seen.add(script.revision)
-            todo.extend(_as_tuple(script.down_revision))
-            todo.extend(_as_tuple(script.dependencies))
+            todo.extend(as_tuple(script.down_revision))
+            todo.extend(as_tuple(script.dependencies))
         return seen
 
     def validate(self) -> None:
@@ -112,7 +112,7 @@ class Layout:
             self.head(phase)
         expand_ids = {s.revision for s in self.branch(Phase.EXPAND)}
         for script in self.branch(Phase.CONTRACT):
-            depends = set(_as_tuple(script.dependencies))
+            depends = set(as_tuple(script.dependencies))
             resolved = {self.revision(dep).revision for dep in depends}
             if not resolved & expand_ids:
                 raise MissingDependency(
@@ -144,7 +144,8 @@ def _failing_script(err: BaseException, directory: str) -> str:
     return str(directory)
 
 
-def _as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
+def as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Alembic's "one id or several" as a tuple."""
     if value is None:
         return ()
     if isinstance(value, str):
