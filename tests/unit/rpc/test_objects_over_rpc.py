@@ -154,3 +154,18 @@ def _wait(condition, timeout=5.0):
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.01)
+
+
+def test_only_registered_objects_are_built(transport, new, old):
+    from zerodown.exceptions import UnknownObject
+    from zerodown.objects.wire import WireObject
+
+    server, inspector = _old_server(transport, old)
+    forged = WireObject("test.rpc.widgets", "Os.System", "1.0", {"cmd": "x"})
+    other = WireObject("another.project", "Widget", "1.0", {})
+    with server:
+        client = RPCClient(transport, Target(topic="shop", version="1.0"))
+        for wire_object in (forged, other):
+            with pytest.raises(UnknownObject):
+                client.call(None, "inspect", widget=wire_object)
+    assert inspector.seen == []

@@ -1,0 +1,107 @@
+"""The compute stack's errors, all under :class:`ComputeError`.
+
+They belong to zerodown's one tree, so an error raised by a remote
+service comes back over RPC as its own class, and the HTTP API maps each
+family to one status code (``http_status``)::
+
+    ComputeError
+    ├── PlacementRequestInvalid   400  (zerodown.exceptions)
+    ├── NotFound                  404
+    │   ├── FlavorNotFound
+    │   ├── InstanceNotFound
+    │   └── ComputeHostNotFound
+    ├── Conflict                  409
+    │   ├── FlavorExists
+    │   └── InstanceInvalidState
+    ├── NoValidHost               -    the scheduler found no host
+    ├── ClaimFailed               -    a compute's claim lost a race
+    └── VirtError                 -    the hypervisor driver
+        ├── InstanceNotRunning
+        ├── HostFitError          the guest does not fit this host
+        └── DomainNotFound
+"""
+
+from __future__ import annotations
+
+from zerodown.exceptions import ComputeError
+
+__all__ = [
+    "ClaimFailed",
+    "ComputeHostNotFound",
+    "Conflict",
+    "DomainNotFound",
+    "FlavorExists",
+    "FlavorNotFound",
+    "HostFitError",
+    "InstanceInvalidState",
+    "InstanceNotFound",
+    "InstanceNotRunning",
+    "NoValidHost",
+    "NotFound",
+    "VirtError",
+]
+
+
+class NotFound(ComputeError):
+    http_status = 404
+    template = "{kind} {ident} not found"
+
+
+class FlavorNotFound(NotFound):
+    template = "flavor {ident} not found"
+
+
+class InstanceNotFound(NotFound):
+    template = "instance {ident} not found"
+
+
+class ComputeHostNotFound(NotFound):
+    template = "compute host {ident} not found"
+
+
+class Conflict(ComputeError):
+    http_status = 409
+    template = "conflict: {problem}"
+
+
+class FlavorExists(Conflict):
+    template = "flavor {ident} already exists"
+
+
+class InstanceInvalidState(Conflict):
+    template = (
+        "cannot {action} instance {uuid} while it is {state}: {reason}"
+    )
+
+
+class NoValidHost(ComputeError):
+    """The scheduler found no host; ``reason`` says which filter removed
+    the last candidates, and why."""
+
+    template = "no valid host was found: {reason}"
+
+
+class ClaimFailed(ComputeError):
+    """The chosen host could not claim the resources (another build took
+    them first); the conductor retries on another host."""
+
+    template = "claim on {host} failed: {reason}"
+
+
+class VirtError(ComputeError):
+    template = "hypervisor error on {host}: {problem}"
+
+
+class InstanceNotRunning(VirtError):
+    template = "instance {uuid} is not running on {host}"
+
+
+class HostFitError(VirtError):
+    """The driver refuses a guest whose CPUs, cells or page sizes this
+    host does not have (libvirt's test driver would accept it)."""
+
+    template = "instance {uuid} does not fit host {host}: {problem}"
+
+
+class DomainNotFound(VirtError):
+    template = "no domain for instance {uuid} on {host}"
