@@ -27,7 +27,8 @@ class ConductorAPI(RPCAPI):
 
     * 1.0 - Initial version: build_instances, reschedule_instance,
       compute_node_update, instance_update, instances_on_host,
-      set_instance_error, instance_destroy.
+      set_instance_error, instance_destroy, service_register,
+      service_heartbeat, service_stop.
     """
 
     TOPIC = "conductor"
@@ -98,6 +99,37 @@ class ConductorAPI(RPCAPI):
     def instance_destroy(self, ctx: Ctx, instance: Instance) -> None:
         """The compute has destroyed the guest: delete the record."""
         self.client.call(ctx, "instance_destroy", instance=instance)
+
+    # Computes have no database: they join the deployment through the
+    # conductor (ConductorServiceRegistry), as Nova's do.
+
+    def service_register(
+        self,
+        ctx: Ctx,
+        host: str,
+        binary: str,
+        version: int,
+        supports_from: int,
+        check: bool,
+    ) -> None:
+        self.client.call(
+            ctx,
+            "service_register",
+            host=host,
+            binary=binary,
+            version=version,
+            supports_from=supports_from,
+            check=check,
+        )
+
+    def service_heartbeat(self, ctx: Ctx, host: str, binary: str) -> bool:
+        result: bool = self.client.call(
+            ctx, "service_heartbeat", host=host, binary=binary
+        )
+        return result
+
+    def service_stop(self, ctx: Ctx, host: str, binary: str) -> None:
+        self.client.call(ctx, "service_stop", host=host, binary=binary)
 
 
 class SchedulerAPI(RPCAPI):

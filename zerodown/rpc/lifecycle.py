@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from zerodown.rpc.autocap import announce
 from zerodown.rpc.server import RPCServer
 from zerodown.rpc.transport.base import Transport
-from zerodown.services import Heartbeat, ServiceDirectory
+from zerodown.services import Heartbeat, ServiceRegistry
 
 __all__ = ["ServiceLifecycle"]
 
@@ -31,7 +31,7 @@ class ServiceLifecycle:
 
     def __init__(
         self,
-        directory: ServiceDirectory,
+        directory: ServiceRegistry,
         transport: Transport,
         host: str,
         binary: str,

@@ -16,6 +16,7 @@ from zerodown.services.directory import (
 )
 from zerodown.services.heartbeat import Heartbeat
 from zerodown.services.history import ServiceHistory, ServiceVersion
+from zerodown.services.registry import ServiceRegistry
 from zerodown.services.schema import SERVICES, create_schema
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "ServiceDirectory",
     "ServiceHistory",
     "ServiceRecord",
+    "ServiceRegistry",
     "ServiceVersion",
     "create_schema",
     "utcnow",

@@ -91,16 +91,22 @@ class ServiceDirectory:
         version: int | None = None,
         *,
         check: bool = True,
+        supports_from: int | None = None,
     ) -> ServiceRecord:
         """Record ``binary`` on ``host`` as started at ``version``
         (default: the history's current one).
+
+        ``supports_from`` is the oldest version the service's release
+        still talks to (default: this history's); a service registering
+        through another one passes its own.
 
         :raises ServiceTooOld: with ``check``, if a live service is older
             than this release supports, or this service is older than a
             live one supports.
         """
         version = self.history.current if version is None else version
-        supports_from = self.history.oldest_supported
+        if supports_from is None:
+            supports_from = self.history.oldest_supported
         now = self.clock()
         with self._begin() as conn:
             if check:

@@ -8,7 +8,7 @@ import threading
 from sqlalchemy.exc import SQLAlchemyError
 
 from zerodown.exceptions import ZerodownError
-from zerodown.services.directory import ServiceDirectory
+from zerodown.services.registry import ServiceRegistry
 
 __all__ = ["Heartbeat"]
 
@@ -25,7 +25,7 @@ class Heartbeat:
 
     def __init__(
         self,
-        directory: ServiceDirectory,
+        directory: ServiceRegistry,
         host: str,
         binary: str,
         interval: float = 10.0,

@@ -1,0 +1,215 @@
+"""The compute stack's configuration: one TOML file for every service.
+
+::
+
+    host = "node-1"                      # default: the machine's name
+    database_url = "sqlite:////var/lib/zerodown/compute.db"
+    transport_url = "embedded:////var/lib/zerodown/broker.db"
+
+    [service]
+    heartbeat_interval = 10.0            # seconds between heartbeats
+    down_after = 60.0                    # Nova's service_down_time
+    report_interval = 10.0               # a compute's resource report
+
+    [api]
+    listen = "127.0.0.1:8774"
+    threads = 8
+
+    [scheduler]
+    max_attempts = 3                     # hosts tried per build
+
+    [compute]
+    driver = "fake"                      # or "libvirt"
+    cpu_allocation_ratio = 16.0
+    ram_allocation_ratio = 1.5
+    disk_allocation_ratio = 1.0
+
+    [compute.driver_options]             # passed to the driver
+    uri = "test:///default"
+
+    [[pci.alias]]
+    name = "nic"
+    vendor_id = "8086"
+    product_id = "154d"
+
+``ZERODOWN_DATABASE_URL`` and ``ZERODOWN_TRANSPORT_URL`` override the
+file, and so do the command's ``--database-url`` / ``--transport-url``.
+An unknown key or a value of the wrong type is a :class:`ConfigError`
+naming it: a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from zerodown.exceptions import ConfigError
+
+__all__ = [
+    "ApiConfig",
+    "ComputeConfig",
+    "ComputeDriverConfig",
+    "SchedulerConfig",
+    "ServiceConfig",
+    "load",
+    "parse",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceConfig:
+    heartbeat_interval: float = 10.0
+    down_after: float = 60.0
+    report_interval: float = 10.0
+    #: How long an instance may stay in BUILD on a host that is down
+    #: before the conductor puts it in ERROR.
+    build_timeout: float = 120.0
+
+
+@dataclasses.dataclass(frozen=True)
+class ApiConfig:
+    listen: str = "127.0.0.1:8774"
+    threads: int = 8
+
+
+@dataclasses.dataclass(frozen=True)
+class SchedulerConfig:
+    max_attempts: int = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class ComputeDriverConfig:
+    driver: str = "fake"
+    cpu_allocation_ratio: float = 16.0
+    ram_allocation_ratio: float = 1.5
+    disk_allocation_ratio: float = 1.0
+    driver_options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class ComputeConfig:
+    """Everything a compute-stack service reads from its file."""
+
+    host: str = dataclasses.field(default_factory=socket.gethostname)
+    database_url: str | None = None
+    transport_url: str = "memory://"
+    service: ServiceConfig = ServiceConfig()
+    api: ApiConfig = ApiConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
+    compute: ComputeDriverConfig = ComputeDriverConfig()
+    pci_aliases: tuple[Mapping[str, Any], ...] = ()
+
+    def require_database(self) -> str:
+        """The database URL, for the services that have one."""
+        if not self.database_url:
+            raise ConfigError(
+                problem="database_url is not set (in the file, "
+                "ZERODOWN_DATABASE_URL or --database-url)"
+            )
+        return self.database_url
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    "service": ServiceConfig,
+    "api": ApiConfig,
+    "scheduler": SchedulerConfig,
+    "compute": ComputeDriverConfig,
+}
+
+
+def load(
+    path: str | Path | None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> ComputeConfig:
+    """Read ``path`` (none: defaults only), then the environment, then
+    ``overrides`` that are not ``None``."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            with open(path, "rb") as stream:
+                data = tomllib.load(stream)
+        except OSError as err:
+            raise ConfigError(
+                problem=f"cannot read {path}: {err.strerror}"
+            ) from err
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(problem=f"{path} is not TOML: {err}") from err
+    env = os.environ if environ is None else environ
+    for key in ("database_url", "transport_url", "host"):
+        value = env.get(f"ZERODOWN_{key.upper()}")
+        if value:
+            data[key] = value
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return parse(data, source=str(path or "defaults"))
+
+
+def parse(data: Mapping[str, Any], source: str = "config") -> ComputeConfig:
+    """A :class:`ComputeConfig` from parsed TOML."""
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _SECTIONS:
+            values[key] = _section(_SECTIONS[key], value, f"{source}: [{key}]")
+        elif key == "pci":
+            values["pci_aliases"] = _aliases(value, source)
+        elif key in ("host", "database_url", "transport_url"):
+            values[key] = _typed(key, value, str, source)
+        else:
+            raise ConfigError(problem=f"{source}: unknown setting {key!r}")
+    return ComputeConfig(**values)
+
+
+def _section(cls: type[Any], value: Any, where: str) -> Any:
+    if not isinstance(value, Mapping):
+        raise ConfigError(problem=f"{where} must be a table")
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {}
+    for key, item in value.items():
+        if key not in known:
+            raise ConfigError(problem=f"{where}: unknown setting {key!r}")
+        default = getattr(cls(), key)
+        if isinstance(default, Mapping):
+            if not isinstance(item, Mapping):
+                raise ConfigError(problem=f"{where}: {key} must be a table")
+            values[key] = dict(item)
+        else:
+            values[key] = _typed(key, item, type(default), where)
+    return cls(**values)
+
+
+def _typed(key: str, value: Any, kind: type[Any], where: str) -> Any:
+    if (
+        kind is float
+        and isinstance(value, int)
+        and not isinstance(value, bool)
+    ):
+        value = float(value)
+    if not isinstance(value, kind) or (
+        kind is not bool and isinstance(value, bool)
+    ):
+        raise ConfigError(
+            problem=f"{where}: {key} must be {kind.__name__}, "
+            f"not {type(value).__name__}"
+        )
+    if kind in (int, float) and value < 0:
+        raise ConfigError(problem=f"{where}: {key} must not be negative")
+    return value
+
+
+def _aliases(value: Any, source: str) -> tuple[Mapping[str, Any], ...]:
+    if not isinstance(value, Mapping) or set(value) - {"alias"}:
+        raise ConfigError(problem=f"{source}: [pci] takes only 'alias'")
+    aliases = value.get("alias", [])
+    if not isinstance(aliases, list) or not all(
+        isinstance(a, Mapping) for a in aliases
+    ):
+        raise ConfigError(
+            problem=f"{source}: pci.alias must be an array of tables"
+        )
+    return tuple(dict(a) for a in aliases)
