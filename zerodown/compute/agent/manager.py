@@ -1,0 +1,211 @@
+"""The compute service's endpoints (``ComputeAPI`` 1.0) and its start-up.
+
+Every state change is saved through the conductor with the task state it
+expects, so an operation that lost a race (the instance was deleted
+while it ran) stops instead of overwriting the newer state.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from zerodown.compute import states
+from zerodown.compute.agent.resource_tracker import ResourceTracker
+from zerodown.compute.exceptions import (
+    ClaimFailed,
+    InstanceInvalidState,
+    InstanceNotFound,
+)
+from zerodown.compute.objects import Instance
+from zerodown.compute.rpcapi import ConductorAPI
+from zerodown.compute.virt.driver import LifecycleEvent, VirtDriver
+from zerodown.exceptions import ZerodownError
+from zerodown.rpc import RequestContext, Target
+from zerodown.services import utcnow
+
+__all__ = ["ComputeManager"]
+
+LOG = logging.getLogger(__name__)
+
+
+class ComputeManager:
+    target = Target(version="1.0")
+
+    def __init__(
+        self,
+        host: str,
+        driver: VirtDriver,
+        conductor: ConductorAPI,
+        tracker: ResourceTracker,
+    ) -> None:
+        self.host, self.driver = host, driver
+        self.conductor, self.tracker = conductor, tracker
+        self._nodename: str | None = None
+
+    @property
+    def nodename(self) -> str:
+        if self._nodename is None:
+            res = self.driver.get_available_resource()
+            self._nodename = res.hypervisor_hostname
+        return self._nodename
+
+    # -- start-up -----------------------------------------------------------
+
+    def init_host(self) -> None:
+        """Bring the host in line with the database before serving.
+
+        A build this host was running when it stopped is failed (its
+        claim goes with it); instances that should run but have no guest
+        (the driver lost them with the process) are started again, as
+        Nova does with ``resume_guests_state_on_host_boot``.
+        """
+        ctx = RequestContext()
+        self.driver.init_host(self.host)
+        self.driver.register_event_listener(self._on_event)
+        known = set(self.driver.list_instance_uuids())
+        for instance in self.conductor.instances_on_host(ctx, self.host):
+            if instance.vm_state == states.BUILDING:
+                self._destroy_quietly(instance)
+                self._fail(
+                    ctx,
+                    instance,
+                    f"compute {self.host} restarted during the build",
+                )
+            elif instance.uuid not in known and instance.vm_state in (
+                states.ACTIVE,
+                states.PAUSED,
+            ):
+                self._restore(ctx, instance)
+        self.tracker.update_available_resource(ctx)
+
+    def _restore(self, ctx: RequestContext, instance: Instance) -> None:
+        try:
+            self.driver.spawn(instance)
+            if instance.vm_state == states.PAUSED:
+                self.driver.pause(instance)
+        except ZerodownError as err:
+            LOG.error("cannot restore %s: %s", instance.uuid, err)
+            self._fail(ctx, instance, f"cannot restore the guest: {err}")
+            return
+        LOG.info("restored guest of %s", instance.uuid)
+
+    # -- building -----------------------------------------------------------
+
+    def build_and_run_instance(
+        self,
+        ctx: RequestContext,
+        instance: Instance,
+        tried_hosts: list[str],
+    ) -> None:
+        try:
+            instance = self.tracker.instance_claim(
+                ctx, instance, self.nodename
+            )
+        except ClaimFailed as err:
+            LOG.info("claim of %s failed: %s", instance.uuid, err)
+            self.conductor.reschedule_instance(
+                ctx, instance, tried_hosts, str(err)
+            )
+            return
+        except (InstanceInvalidState, InstanceNotFound):
+            LOG.info("instance %s went away before its claim", instance.uuid)
+            return
+        try:
+            self.driver.spawn(instance)
+        except ZerodownError as err:
+            LOG.error("spawn of %s failed: %s", instance.uuid, err)
+            self._destroy_quietly(instance)
+            self._fail(ctx, instance, f"spawn failed on {self.host}: {err}")
+            return
+        instance.vm_state = states.ACTIVE
+        instance.power_state = self.driver.get_power_state(instance)
+        instance.task_state = None
+        instance.launched_at = utcnow()
+        self._save(ctx, instance, states.SPAWNING)
+
+    # -- actions ------------------------------------------------------------
+
+    def pause_instance(self, ctx: RequestContext, instance: Instance) -> None:
+        self._act(ctx, instance, states.PAUSING, states.PAUSED, "pause")
+
+    def unpause_instance(
+        self, ctx: RequestContext, instance: Instance
+    ) -> None:
+        self._act(ctx, instance, states.UNPAUSING, states.ACTIVE, "unpause")
+
+    def reboot_instance(
+        self, ctx: RequestContext, instance: Instance, reboot_type: str
+    ) -> None:
+        hard = reboot_type.upper() == "HARD"
+        expected = states.REBOOTING_HARD if hard else states.REBOOTING
+        self._act(ctx, instance, expected, states.ACTIVE, "reboot", hard)
+
+    def terminate_instance(
+        self, ctx: RequestContext, instance: Instance
+    ) -> None:
+        self._destroy_quietly(instance)
+        self.conductor.instance_destroy(ctx, instance)
+        self.tracker.update_available_resource(ctx)
+
+    def _act(
+        self,
+        ctx: RequestContext,
+        instance: Instance,
+        expected: str,
+        vm_state: str,
+        action: str,
+        *args: bool,
+    ) -> None:
+        try:
+            getattr(self.driver, action)(instance, *args)
+        except ZerodownError as err:
+            LOG.error("%s of %s failed: %s", action, instance.uuid, err)
+            instance.task_state = None
+            self._save(ctx, instance, expected)
+            return
+        instance.vm_state = vm_state
+        instance.power_state = self.driver.get_power_state(instance)
+        instance.task_state = None
+        self._save(ctx, instance, expected)
+
+    # -- helpers -----------------------------------------------------------
+
+    def _save(
+        self, ctx: RequestContext, instance: Instance, expected: str
+    ) -> None:
+        try:
+            self.conductor.instance_update(
+                ctx, instance, expected_task_state=expected
+            )
+        except (InstanceInvalidState, InstanceNotFound) as err:
+            # Deleted meanwhile: its terminate is on its way.
+            LOG.info("not saving %s: %s", instance.uuid, err)
+
+    def _fail(
+        self, ctx: RequestContext, instance: Instance, reason: str
+    ) -> None:
+        try:
+            self.conductor.set_instance_error(ctx, instance, reason)
+        except (InstanceInvalidState, InstanceNotFound):
+            LOG.info("instance %s is gone", instance.uuid)
+        self.tracker.update_available_resource(ctx)
+
+    def _destroy_quietly(self, instance: Instance) -> None:
+        try:
+            self.driver.destroy(instance)
+        except ZerodownError as err:
+            LOG.warning("destroy of %s: %s", instance.uuid, err)
+
+    def _on_event(self, event: LifecycleEvent) -> None:
+        LOG.info("lifecycle event: %s %s", event.uuid, event.transition)
+
+    # -- periodic ----------------------------------------------------------
+
+    def run_periodic(self, stop: threading.Event, interval: float) -> None:
+        """Report resources every ``interval`` seconds until ``stop``."""
+        while not stop.wait(interval):
+            try:
+                self.tracker.update_available_resource(RequestContext())
+            except ZerodownError as err:
+                LOG.warning("resource report failed: %s", err)

@@ -1,0 +1,53 @@
+"""A compute joins the deployment through the conductor.
+
+Computes have no database credentials (Nova's rule), so their service row
+is written by the conductor: :class:`ConductorServiceRegistry` has the
+shape of :class:`zerodown.services.ServiceRegistry` and forwards each call.
+The compute's own history says which versions it still supports.
+"""
+
+from __future__ import annotations
+
+from zerodown.compute.rpcapi import ConductorAPI
+from zerodown.rpc import RequestContext
+from zerodown.services import ServiceHistory
+
+__all__ = ["ConductorServiceRegistry"]
+
+
+class ConductorServiceRegistry:
+    def __init__(self, conductor: ConductorAPI, history: ServiceHistory):
+        self.conductor = conductor
+        self._history = history
+
+    @property
+    def history(self) -> ServiceHistory:
+        return self._history
+
+    def register(
+        self,
+        host: str,
+        binary: str,
+        version: int | None = None,
+        *,
+        check: bool = True,
+        supports_from: int | None = None,
+    ) -> None:
+        self.conductor.service_register(
+            RequestContext(),
+            host,
+            binary,
+            self._history.current if version is None else version,
+            (
+                self._history.oldest_supported
+                if supports_from is None
+                else supports_from
+            ),
+            check,
+        )
+
+    def heartbeat(self, host: str, binary: str) -> bool:
+        return self.conductor.service_heartbeat(RequestContext(), host, binary)
+
+    def stop(self, host: str, binary: str) -> None:
+        self.conductor.service_stop(RequestContext(), host, binary)

@@ -1,0 +1,2 @@
+"""The conductor service: database access for the computes, the build
+flow and object backports for older services."""

@@ -1,0 +1,335 @@
+"""Run one service of the compute stack as a process.
+
+``zerodown compute run api|conductor|scheduler|compute --config FILE``
+builds the service from its configuration, joins the deployment (the
+services table, directly or through the conductor for computes), serves
+until SIGTERM or SIGINT, then leaves it cleanly: it stops consuming,
+records its stop and announces it so the others' version caps move at
+once.  It prints ``READY <binary> <host>`` on stdout once it serves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import sqlalchemy as sa
+
+from zerodown.compute.conf import ComputeConfig
+import zerodown.compute.exceptions  # noqa: F401 - remote errors by class
+from zerodown.compute.objects import REGISTRY
+from zerodown.compute.pci_alias import PciAlias, parse_aliases
+from zerodown.compute.rpcapi import ComputeAPI, ConductorAPI, SchedulerAPI
+from zerodown.compute.version import HISTORY
+from zerodown.exceptions import ConfigError, MessagingTimeout
+from zerodown.objects.serializer import ObjectSerializer
+from zerodown.rpc import (
+    RequestContext,
+    RPCServer,
+    ServiceLifecycle,
+    Target,
+    Transport,
+    get_transport,
+)
+from zerodown.rpc.indirection import (
+    ObjectIndirectionAPI,
+    ObjectIndirectionEndpoint,
+)
+from zerodown.services import ServiceDirectory
+
+__all__ = ["BINARIES", "run"]
+
+LOG = logging.getLogger(__name__)
+
+BINARIES = ("api", "conductor", "scheduler", "compute")
+
+
+class _Parts:
+    """What every service builds from its configuration."""
+
+    def __init__(self, config: ComputeConfig) -> None:
+        self.config = config
+        self.transport: Transport = get_transport(config.transport_url)
+        self.serializer = ObjectSerializer(REGISTRY)
+        self.aliases: dict[str, PciAlias] = parse_aliases(
+            list(config.pci_aliases)
+        )
+        self._engine: sa.Engine | None = None
+
+    @property
+    def engine(self) -> sa.Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.config.require_database())
+        return self._engine
+
+    def db(self) -> Any:
+        from zerodown.compute.db.api import ComputeDB
+
+        return ComputeDB(self.engine)
+
+    def directory(self) -> ServiceDirectory:
+        return ServiceDirectory(
+            self.engine, HISTORY, down_after=self.config.service.down_after
+        )
+
+    def client(self, api: type[Any], directory: Any = None) -> Any:
+        """An RPC client capped at the oldest live peer (with a
+        directory), or uncapped (computes, which have none)."""
+        return api(
+            self.transport,
+            version_cap="auto" if directory is not None else None,
+            services=directory,
+            serializer=self.serializer,
+        )
+
+    def server(self, topic: str, endpoints: list[Any]) -> RPCServer:
+        return RPCServer(
+            self.transport,
+            Target(topic=topic, server=self.config.host),
+            endpoints,
+            serializer=self.serializer,
+        )
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+        self.transport.close()
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An engine for a service; several processes share a SQLite file,
+    so it waits for the file's lock instead of failing at once, and
+    uses WAL so readers never block the writer."""
+    engine = sa.create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA busy_timeout = 30000")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.close()
+
+    return engine
+
+
+def run(
+    binary: str,
+    config: ComputeConfig,
+    *,
+    stop: threading.Event | None = None,
+    ready: Callable[[str], None] | None = None,
+) -> int:
+    """Serve ``binary`` until ``stop`` is set (or a signal arrives)."""
+    if binary not in BINARIES:
+        raise ConfigError(
+            problem=f"unknown service {binary!r}; one of {', '.join(BINARIES)}"
+        )
+    stop = stop or threading.Event()
+    _on_signals(stop)
+    parts = _Parts(config)
+    try:
+        with _SERVICES[binary](parts) as detail:
+            message = f"READY {binary} {config.host}{detail}"
+            (ready or _print)(message)
+            stop.wait()
+            LOG.info("%s on %s stopping", binary, config.host)
+    finally:
+        parts.close()
+    return 0
+
+
+def _print(message: str) -> None:
+    print(message, flush=True)
+
+
+def _on_signals(stop: threading.Event) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+
+
+@contextlib.contextmanager
+def _periodic(
+    name: str, interval: float, task: Callable[[], object]
+) -> Iterator[None]:
+    """Run ``task`` every ``interval`` seconds while the block runs."""
+    done = threading.Event()
+
+    def loop() -> None:
+        while not done.wait(interval):
+            try:
+                task()
+            except Exception:  # a periodic task must not die
+                LOG.exception("periodic task %s failed", name)
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(interval + 5)
+
+
+@contextlib.contextmanager
+def _conductor(parts: _Parts) -> Iterator[str]:
+    from zerodown.compute.conductor.manager import ConductorManager
+
+    directory = parts.directory()
+    scheduler = parts.client(SchedulerAPI, directory)
+    compute = parts.client(ComputeAPI, directory)
+    manager = ConductorManager(
+        parts.db(),
+        directory,
+        scheduler,
+        compute,
+        max_attempts=parts.config.scheduler.max_attempts,
+    )
+    server = parts.server(
+        "conductor", [manager, ObjectIndirectionEndpoint(REGISTRY)]
+    )
+    service = parts.config.service
+    with (
+        _lifecycle(parts, directory, "conductor", server),
+        _periodic(
+            "expire-stuck-builds",
+            service.report_interval,
+            lambda: manager.expire_stuck_builds(service.build_timeout),
+        ),
+    ):
+        yield ""
+    scheduler.close()
+    compute.close()
+
+
+@contextlib.contextmanager
+def _scheduler(parts: _Parts) -> Iterator[str]:
+    from zerodown.compute.scheduler.manager import SchedulerManager
+
+    directory = parts.directory()
+    manager = SchedulerManager(parts.db(), directory, parts.aliases)
+    server = parts.server("scheduler", [manager])
+    with _lifecycle(parts, directory, "scheduler", server):
+        yield ""
+
+
+@contextlib.contextmanager
+def _compute(parts: _Parts) -> Iterator[str]:
+    from zerodown.compute.agent.manager import ComputeManager
+    from zerodown.compute.agent.registry import ConductorServiceRegistry
+    from zerodown.compute.agent.resource_tracker import ResourceTracker
+    from zerodown.compute.virt import load_driver
+
+    config = parts.config
+    conductor = parts.client(ConductorAPI)
+    # Objects too new for this release are backported by the conductor.
+    REGISTRY.indirection_api = ObjectIndirectionAPI(
+        parts.transport, topic="conductor", serializer=parts.serializer
+    )
+    driver = load_driver(config.compute.driver, config.compute.driver_options)
+    tracker = ResourceTracker(
+        config.host, driver, conductor, config.compute, parts.aliases
+    )
+    manager = ComputeManager(config.host, driver, conductor, tracker)
+    _wait_for_conductor(conductor, config.host)
+    manager.init_host()
+    server = parts.server("compute", [manager])
+    registry = ConductorServiceRegistry(conductor, HISTORY)
+    try:
+        with (
+            _lifecycle(parts, registry, "compute", server),
+            _periodic(
+                "resource-report",
+                config.service.report_interval,
+                lambda: tracker.update_available_resource(RequestContext()),
+            ),
+        ):
+            yield ""
+    finally:
+        driver.cleanup_host()
+        conductor.close()
+
+
+def _wait_for_conductor(
+    conductor: ConductorAPI, host: str, timeout: float = 120.0
+) -> None:
+    """Computes start before or after the conductor; wait for it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conductor.instances_on_host(RequestContext(), host)
+            return
+        except MessagingTimeout:
+            if time.monotonic() > deadline:
+                raise
+            LOG.warning("waiting for the conductor")
+
+
+@contextlib.contextmanager
+def _api(parts: _Parts) -> Iterator[str]:
+    from zerodown.compute.api import make_app, make_server
+
+    directory = parts.directory()
+    conductor = parts.client(ConductorAPI, directory)
+    compute = parts.client(ComputeAPI, directory)
+    app = make_app(
+        db=parts.db(),
+        conductor=conductor,
+        compute=compute,
+        services=directory,
+        pci_aliases=parts.aliases,
+    )
+    server = make_server(
+        app, parts.config.api.listen, threads=parts.config.api.threads
+    )
+    thread = threading.Thread(target=server.run, name="api", daemon=True)
+    with _lifecycle(parts, directory, "api"):
+        thread.start()
+        try:
+            yield f" http://{_address(parts.config.api.listen, server)}"
+        finally:
+            server.close()
+            thread.join(10)
+    conductor.close()
+    compute.close()
+
+
+def _address(listen: str, server: Any) -> str:
+    host = listen.rpartition(":")[0] or "127.0.0.1"
+    return f"{host}:{server.port}"
+
+
+@contextlib.contextmanager
+def _lifecycle(
+    parts: _Parts, registry: Any, binary: str, *servers: RPCServer
+) -> Iterator[None]:
+    lifecycle = ServiceLifecycle(
+        registry,
+        parts.transport,
+        parts.config.host,
+        binary,
+        servers=servers,
+        heartbeat_interval=parts.config.service.heartbeat_interval,
+    )
+    with lifecycle:
+        yield
+
+
+_SERVICES: dict[str, Callable[[_Parts], Any]] = {
+    "api": _api,
+    "conductor": _conductor,
+    "scheduler": _scheduler,
+    "compute": _compute,
+}
+
+
+if __name__ == "__main__":  # pragma: no cover - for debugging
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
