@@ -21,8 +21,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from zerodown.compute.conf import ComputeConfig
 import zerodown.compute.exceptions  # noqa: F401 - remote errors by class
+from zerodown.compute.conf import ComputeConfig
 from zerodown.compute.objects import REGISTRY
 from zerodown.compute.pci_alias import PciAlias, parse_aliases
 from zerodown.compute.rpcapi import ComputeAPI, ConductorAPI, SchedulerAPI
