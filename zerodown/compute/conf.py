@@ -43,10 +43,15 @@ from __future__ import annotations
 import dataclasses
 import os
 import socket
-import tomllib
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
 
 from zerodown.exceptions import ConfigError
 

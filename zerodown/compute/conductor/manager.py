@@ -225,4 +225,4 @@ def _states(value: Any) -> Any:
 def _naive(value: datetime.datetime) -> datetime.datetime:
     if value.tzinfo is None:
         return value
-    return value.astimezone(datetime.UTC).replace(tzinfo=None)
+    return value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
