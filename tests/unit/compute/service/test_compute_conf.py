@@ -1,0 +1,84 @@
+"""The compute stack's configuration file."""
+
+from __future__ import annotations
+
+import pytest
+
+from zerodown.compute import conf
+from zerodown.compute.launcher import write_config
+from zerodown.exceptions import ConfigError
+
+
+def test_a_written_file_reads_back(tmp_path):
+    path = write_config(
+        tmp_path / "c.toml",
+        {
+            "host": "node-1",
+            "database_url": "sqlite:////tmp/x.db",
+            "transport_url": "embedded:////tmp/b.db",
+            "service": {"heartbeat_interval": 1, "down_after": 5.0},
+            "api": {"listen": "127.0.0.1:0", "threads": 4},
+            "compute": {
+                "driver": "fake",
+                "cpu_allocation_ratio": 2.0,
+                "driver_options": {"cpu_dedicated_set": "2-7"},
+            },
+            "pci": {"alias": [{"name": "nic", "vendor_id": "8086"}]},
+        },
+    )
+    config = conf.load(path, environ={})
+    assert config.host == "node-1"
+    assert config.service.heartbeat_interval == 1.0
+    assert config.service.down_after == 5.0
+    assert config.api.threads == 4
+    assert config.compute.cpu_allocation_ratio == 2.0
+    assert config.compute.driver_options == {"cpu_dedicated_set": "2-7"}
+    assert config.pci_aliases == ({"name": "nic", "vendor_id": "8086"},)
+    assert config.require_database() == "sqlite:////tmp/x.db"
+
+
+def test_environment_then_flags_override_the_file(tmp_path):
+    path = write_config(tmp_path / "c.toml", {"database_url": "sqlite://"})
+    config = conf.load(
+        path,
+        environ={"ZERODOWN_DATABASE_URL": "postgresql://db/x"},
+        transport_url="amqp://rabbit//",
+        host=None,
+    )
+    assert config.database_url == "postgresql://db/x"
+    assert config.transport_url == "amqp://rabbit//"
+    flagged = conf.load(path, environ={}, database_url="mysql://db/y")
+    assert flagged.database_url == "mysql://db/y"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"databse_url": "x"}, "unknown setting 'databse_url'"),
+        ({"service": {"heartbeat": 1}}, "unknown setting 'heartbeat'"),
+        ({"service": {"down_after": "soon"}}, "down_after must be float"),
+        ({"api": {"threads": True}}, "threads must be int"),
+        ({"api": {"threads": -1}}, "must not be negative"),
+        ({"service": 3}, "must be a table"),
+        ({"pci": {"alias": "nic"}}, "array of tables"),
+        ({"pci": {"whitelist": []}}, "takes only 'alias'"),
+        ({"compute": {"driver_options": 1}}, "must be a table"),
+    ],
+)
+def test_mistakes_name_the_setting(data, message):
+    with pytest.raises(ConfigError, match=message):
+        conf.parse(data)
+
+
+def test_unreadable_and_broken_files(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read"):
+        conf.load(tmp_path / "missing.toml", environ={})
+    broken = tmp_path / "broken.toml"
+    broken.write_text("host = \n")
+    with pytest.raises(ConfigError, match="is not TOML"):
+        conf.load(broken, environ={})
+
+
+def test_services_with_a_database_need_its_url():
+    with pytest.raises(ConfigError, match="database_url is not set"):
+        conf.ComputeConfig().require_database()
