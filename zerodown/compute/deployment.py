@@ -1,0 +1,140 @@
+"""A whole compute stack on one machine: its files, schema and processes.
+
+:class:`Deployment` writes one TOML file per service under a work
+directory, deploys the schema, starts the conductor, the scheduler, the
+computes and the API as separate processes, and stops them in reverse
+order.  ``zerodown demo`` and the multi-process tests use it; each
+service's log is ``<workdir>/logs/<name>.log``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from zerodown.compute.client import ComputeClient
+from zerodown.compute.deploy import deploy_schema
+from zerodown.compute.launcher import ServiceProcess, write_config
+
+__all__ = ["ComputeHost", "Deployment"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ComputeHost:
+    """One compute service: its name, driver and driver options."""
+
+    host: str
+    driver: str = "fake"
+    options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    cpu_allocation_ratio: float = 16.0
+    ram_allocation_ratio: float = 1.0
+
+
+@dataclasses.dataclass
+class Deployment:
+    workdir: Path
+    database_url: str
+    transport_url: str
+    computes: tuple[ComputeHost, ...]
+    pci_aliases: tuple[Mapping[str, Any], ...] = ()
+    heartbeat_interval: float = 1.0
+    down_after: float = 6.0
+    report_interval: float = 2.0
+    build_timeout: float = 30.0
+    processes: dict[str, ServiceProcess] = dataclasses.field(
+        default_factory=dict
+    )
+
+    @property
+    def api(self) -> ComputeClient:
+        return ComputeClient(self.processes["api"].url)
+
+    def config_for(self, name: str, extra: Mapping[str, Any]) -> Path:
+        values: dict[str, Any] = {
+            "host": name,
+            "transport_url": self.transport_url,
+            "service": {
+                "heartbeat_interval": self.heartbeat_interval,
+                "down_after": self.down_after,
+                "report_interval": self.report_interval,
+                "build_timeout": self.build_timeout,
+            },
+            **extra,
+        }
+        if self.pci_aliases:
+            values["pci"] = {"alias": [dict(a) for a in self.pci_aliases]}
+        return write_config(self.workdir / "etc" / f"{name}.toml", values)
+
+    def _process(self, name: str, binary: str, config: Path) -> ServiceProcess:
+        process = ServiceProcess(
+            name, binary, config, self.workdir / "logs" / f"{name}.log"
+        )
+        self.processes[name] = process
+        return process
+
+    def start_control_plane(self) -> None:
+        db = {"database_url": self.database_url}
+        for binary in ("conductor", "scheduler"):
+            config = self.config_for(binary, db)
+            self._process(binary, binary, config).start()
+
+    def start_compute(self, compute: ComputeHost) -> ServiceProcess:
+        config = self.config_for(
+            compute.host,
+            {
+                "compute": {
+                    "driver": compute.driver,
+                    "cpu_allocation_ratio": compute.cpu_allocation_ratio,
+                    "ram_allocation_ratio": compute.ram_allocation_ratio,
+                    "driver_options": dict(compute.options),
+                }
+            },
+        )
+        return self._process(compute.host, "compute", config).start()
+
+    def start_api(self) -> ServiceProcess:
+        config = self.config_for(
+            "api",
+            {
+                "database_url": self.database_url,
+                "api": {"listen": "127.0.0.1:0", "threads": 8},
+            },
+        )
+        return self._process("api", "api", config).start()
+
+    def start(self) -> Deployment:
+        """Schema, then every service; on failure stop what started."""
+        deploy_schema(self.workdir / "etc", self.database_url)
+        try:
+            self.start_control_plane()
+            for compute in self.computes:
+                self.start_compute(compute)
+            self.start_api()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> dict[str, int | None]:
+        """SIGTERM every service, newest first; their exit codes."""
+        codes = {}
+        for name in reversed(list(self.processes)):
+            codes[name] = self.processes[name].stop()
+        return codes
+
+    def logs(self, lines: int = 20) -> str:
+        return "\n".join(
+            f"--- {name} ---\n{proc.tail(lines)}"
+            for name, proc in self.processes.items()
+        )
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[Deployment]:
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()
