@@ -5,6 +5,7 @@
     host = "node-1"                      # default: the machine's name
     database_url = "sqlite:////var/lib/zerodown/compute.db"
     transport_url = "embedded:////var/lib/zerodown/broker.db"
+    topic_prefix = ""                    # deployments sharing a broker
 
     [service]
     heartbeat_interval = 10.0            # seconds between heartbeats
@@ -103,6 +104,8 @@ class ComputeConfig:
     host: str = dataclasses.field(default_factory=socket.gethostname)
     database_url: str | None = None
     transport_url: str = "memory://"
+    #: Prefixed to every RPC topic, so deployments can share a broker.
+    topic_prefix: str = ""
     service: ServiceConfig = ServiceConfig()
     api: ApiConfig = ApiConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
@@ -163,7 +166,7 @@ def parse(data: Mapping[str, Any], source: str = "config") -> ComputeConfig:
             values[key] = _section(_SECTIONS[key], value, f"{source}: [{key}]")
         elif key == "pci":
             values["pci_aliases"] = _aliases(value, source)
-        elif key in ("host", "database_url", "transport_url"):
+        elif key in ("host", "database_url", "transport_url", "topic_prefix"):
             values[key] = _typed(key, value, str, source)
         else:
             raise ConfigError(problem=f"{source}: unknown setting {key!r}")

@@ -44,6 +44,7 @@ class Deployment:
     down_after: float = 6.0
     report_interval: float = 2.0
     build_timeout: float = 30.0
+    topic_prefix: str = ""
     processes: dict[str, ServiceProcess] = dataclasses.field(
         default_factory=dict
     )
@@ -56,6 +57,7 @@ class Deployment:
         values: dict[str, Any] = {
             "host": name,
             "transport_url": self.transport_url,
+            "topic_prefix": self.topic_prefix,
             "service": {
                 "heartbeat_interval": self.heartbeat_interval,
                 "down_after": self.down_after,

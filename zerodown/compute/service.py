@@ -86,12 +86,16 @@ class _Parts:
             version_cap="auto" if directory is not None else None,
             services=directory,
             serializer=self.serializer,
+            topic=self.topic(api.TOPIC),
         )
+
+    def topic(self, name: str) -> str:
+        return self.config.topic_prefix + name
 
     def server(self, topic: str, endpoints: list[Any]) -> RPCServer:
         return RPCServer(
             self.transport,
-            Target(topic=topic, server=self.config.host),
+            Target(topic=self.topic(topic), server=self.config.host),
             endpoints,
             serializer=self.serializer,
         )
@@ -232,7 +236,9 @@ def _compute(parts: _Parts) -> Iterator[str]:
     conductor = parts.client(ConductorAPI)
     # Objects too new for this release are backported by the conductor.
     REGISTRY.indirection_api = ObjectIndirectionAPI(
-        parts.transport, topic="conductor", serializer=parts.serializer
+        parts.transport,
+        topic=parts.topic("conductor"),
+        serializer=parts.serializer,
     )
     driver = load_driver(config.compute.driver, config.compute.driver_options)
     tracker = ResourceTracker(
