@@ -156,8 +156,7 @@ class ComputeClient:
         return self.wait_for_server(
             uuid,
             lambda s: (
-                (s["status"] in statuses
-                and s.get("task_state") is None)
+                (s["status"] in statuses and s.get("task_state") is None)
                 or s["status"] == "ERROR"
             ),
             timeout,

@@ -20,7 +20,7 @@ from typing import Any
 from zerodown.compute.client import ApiError, ComputeClient
 from zerodown.compute.deployment import ComputeHost, Deployment
 
-__all__ = ["DemoResult", "FLAVORS", "run_demo"]
+__all__ = ["FLAVORS", "DemoResult", "run_demo"]
 
 #: name -> (vcpus, ram MiB, extra specs)
 FLAVORS: dict[str, tuple[int, int, dict[str, str]]] = {

@@ -69,9 +69,7 @@ class FlavorExists(Conflict):
 
 
 class InstanceInvalidState(Conflict):
-    template = (
-        "cannot {action} instance {uuid} while it is {state}: {reason}"
-    )
+    template = "cannot {action} instance {uuid} while it is {state}: {reason}"
 
 
 class NoValidHost(ComputeError):
