@@ -15,6 +15,7 @@ family to one status code (``http_status``)::
     │   └── InstanceInvalidState
     ├── NoValidHost               -    the scheduler found no host
     ├── ClaimFailed               -    a compute's claim lost a race
+    ├── StoredDataInvalid         -    a stored blob cannot be read
     └── VirtError                 -    the hypervisor driver
         ├── InstanceNotRunning
         ├── HostFitError          the guest does not fit this host
@@ -38,6 +39,7 @@ __all__ = [
     "InstanceNotRunning",
     "NoValidHost",
     "NotFound",
+    "StoredDataInvalid",
     "VirtError",
 ]
 
@@ -103,3 +105,9 @@ class HostFitError(VirtError):
 
 class DomainNotFound(VirtError):
     template = "no domain for instance {uuid} on {host}"
+
+
+class StoredDataInvalid(ComputeError):
+    """A stored blob no release can read (corrupt, or from the future)."""
+
+    template = "{table} row {row}, column {column}: unreadable: {problem}"

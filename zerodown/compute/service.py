@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 import zerodown.compute.exceptions  # noqa: F401 - remote errors by class
 from zerodown.compute.conf import ComputeConfig
+from zerodown.compute.db.engine import make_engine
 from zerodown.compute.objects import REGISTRY
 from zerodown.compute.pci_alias import PciAlias, parse_aliases
 from zerodown.compute.rpcapi import ComputeAPI, ConductorAPI, SchedulerAPI
@@ -104,23 +105,6 @@ class _Parts:
         if self._engine is not None:
             self._engine.dispose()
         self.transport.close()
-
-
-def make_engine(url: str) -> sa.Engine:
-    """An engine for a service; several processes share a SQLite file,
-    so it waits for the file's lock instead of failing at once, and
-    uses WAL so readers never block the writer."""
-    engine = sa.create_engine(url, pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
-
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, record: Any) -> None:
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA busy_timeout = 30000")
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.close()
-
-    return engine
 
 
 def run(

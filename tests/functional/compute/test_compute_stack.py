@@ -182,7 +182,7 @@ def test_bad_requests_get_clear_4xx_answers(api):
     with pytest.raises(ApiError) as caught:
         api.create_flavor("bad", 1, 512, 1, {"hw:cpu_policy": "pinned"})
     assert caught.value.status == 400
-    status, body, _ = api.request("POST", "/servers", None)
+    status, _body, _ = api.request("POST", "/servers", None)
     assert status == 400
     with pytest.raises(ApiError) as caught:
         api.create_server("conflict", "pinned", {"hw_cpu_policy": "shared"})
