@@ -12,12 +12,11 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from zerodown.compute.objects import Instance
 from zerodown.compute.pci_alias import PciAlias
 from zerodown.compute.scheduler.host_state import HostState
 from zerodown.compute.scheduler.request import RequestSpec
 from zerodown.compute.scheduler.selector import select_hosts
-
-from zerodown.compute.objects import Instance
 from zerodown.rpc import RequestContext, Target
 from zerodown.services import ServiceDirectory, utcnow
 

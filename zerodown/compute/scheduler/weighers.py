@@ -1,0 +1,45 @@
+"""Weighers: spread by free RAM and free vCPUs (Nova's defaults).
+
+Each weigher's raw values are normalised to 0..1 over the candidates,
+multiplied by its multiplier, and summed, as Nova's weight handler does;
+a negative multiplier packs instead of spreading.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+
+from zerodown.compute.scheduler.host_state import HostState
+
+__all__ = ["DEFAULT_WEIGHERS", "Weigher", "weigh"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Weigher:
+    name: str
+    raw: Callable[[HostState], float]
+    multiplier: float = 1.0
+
+
+DEFAULT_WEIGHERS = (
+    Weigher("RAMWeigher", lambda h: h.free_ram_mb),
+    Weigher("CPUWeigher", lambda h: h.free_vcpus),
+)
+
+
+def weigh(
+    hosts: Sequence[HostState],
+    weighers: Sequence[Weigher] = DEFAULT_WEIGHERS,
+) -> list[HostState]:
+    """``hosts`` best first (ties keep their order)."""
+    totals = [0.0] * len(hosts)
+    for weigher in weighers:
+        raw = [weigher.raw(h) for h in hosts]
+        low, high = (min(raw), max(raw)) if raw else (0.0, 0.0)
+        span = high - low
+        for i, value in enumerate(raw):
+            norm = (value - low) / span if span else 0.0
+            totals[i] += weigher.multiplier * norm
+    order = sorted(range(len(hosts)), key=lambda i: -totals[i])
+    return [hosts[i] for i in order]
