@@ -1,8 +1,8 @@
 """Host filters: each says why a host cannot take the request.
 
 These cheap ones run on every host; the expensive NUMA fit (which also
-checks PCI affinity) runs best-first in :mod:`.selector`.  A filter returns ``None`` for a
-pass, or the reason.
+checks PCI affinity) runs best-first in :mod:`.selector`.  A filter
+returns ``None`` for a pass, or the reason.
 """
 
 from __future__ import annotations
