@@ -88,7 +88,7 @@ class ConductorManager:
                 ctx, instance, tried
             )
         except NoValidHost as err:
-            reason = err.reason
+            reason = str(getattr(err, "reason", err))
             if last_failure:
                 reason += f" (after {', '.join(tried)}: {last_failure})"
             self._error(ctx, instance, str(NoValidHost(reason=reason)))

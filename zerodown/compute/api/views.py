@@ -1,0 +1,154 @@
+"""JSON views of the API's resources (Nova's shapes plus ``zerodown:``
+extensions for placement)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from zerodown.compute import states
+from zerodown.compute.objects import ComputeNode, Flavor, Instance
+from zerodown.services import ServiceRecord
+
+__all__ = ["flavor", "hypervisor", "server", "service"]
+
+
+def flavor(obj: Flavor) -> dict[str, Any]:
+    return {
+        "id": obj.flavorid,
+        "name": obj.name,
+        "vcpus": obj.vcpus,
+        "ram": obj.memory_mb,
+        "disk": obj.root_gb,
+        "description": obj.description,
+        "extra_specs": dict(obj.extra_specs),
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def server(obj: Instance, fault: Mapping[str, Any] | None) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": obj.uuid,
+        "name": obj.display_name,
+        "status": states.api_status(obj.vm_state, obj.task_state),
+        "vm_state": obj.vm_state,
+        "task_state": obj.task_state,
+        "power_state": obj.power_state,
+        "host": obj.host,
+        "OS-EXT-SRV-ATTR:host": obj.host,
+        "OS-EXT-SRV-ATTR:hypervisor_hostname": obj.node,
+        "flavor": {
+            "original_name": obj.flavor.name,
+            "vcpus": obj.flavor.vcpus,
+            "ram": obj.flavor.memory_mb,
+            "disk": obj.flavor.root_gb,
+            "extra_specs": dict(obj.flavor.extra_specs),
+        },
+        "created": _iso(obj.created_at),
+        "updated": _iso(obj.updated_at),
+        "launched_at": _iso(obj.launched_at),
+        "zerodown:numa": _numa(obj) if obj.host else None,
+        "zerodown:pci_devices": [str(d.address) for d in obj.pci_devices],
+    }
+    if fault is not None and obj.vm_state == states.ERROR:
+        view["fault"] = {
+            "code": fault["code"],
+            "message": fault["message"],
+            "created": fault["created"],
+        }
+    return view
+
+
+def _numa(obj: Instance) -> dict[str, Any] | None:
+    topology = obj.numa_topology
+    if topology is None:
+        return None
+    cells = []
+    emulator: set[int] = set()
+    for cell in topology.cells:
+        pinning = dict(cell.cpu_pinning or {})
+        cells.append(
+            {
+                "host_cell": cell.id,
+                "vcpus": sorted(cell.cpuset | cell.pcpuset),
+                "memory": cell.memory,
+                "pinning": {str(v): p for v, p in sorted(pinning.items())},
+                "pagesize": cell.pagesize,
+                "cpu_policy": cell.cpu_policy,
+            }
+        )
+        emulator |= set(cell.cpuset_reserved or ())
+    return {
+        "cells": cells,
+        "emulator_cpus": sorted(emulator),
+        "emulator_threads_policy": topology.emulator_threads_policy,
+    }
+
+
+def service(record: ServiceRecord, up: bool) -> dict[str, Any]:
+    return {
+        "binary": record.binary,
+        "host": record.host,
+        "status": "enabled",
+        "state": "up" if up else "down",
+        "forced_down": record.forced_down,
+        "version": record.version,
+        "updated_at": _iso(record.last_seen_up),
+    }
+
+
+def hypervisor(
+    node: ComputeNode, up: bool | None, detail: bool = True
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": node.id,
+        "hypervisor_hostname": node.hypervisor_hostname,
+        "state": "up" if up else "down",
+        "status": "enabled",
+    }
+    if not detail:
+        return view
+    view.update(
+        hypervisor_type=node.hypervisor_type,
+        vcpus=node.vcpus,
+        vcpus_used=node.vcpus_used,
+        memory_mb=node.memory_mb,
+        memory_mb_used=node.memory_mb_used,
+        local_gb=node.local_gb,
+        local_gb_used=node.local_gb_used,
+        service={"host": node.host},
+        cpu_allocation_ratio=node.cpu_allocation_ratio,
+        ram_allocation_ratio=node.ram_allocation_ratio,
+        numa_cells=[
+            {
+                "id": cell.id,
+                "socket": cell.socket,
+                "cpus": sorted(cell.cpuset),
+                "pcpus": sorted(cell.pcpuset),
+                "pinned": sorted(cell.pinned_cpus),
+                "cpu_usage": cell.cpu_usage,
+                "memory": cell.memory,
+                "memory_used": cell.memory_usage,
+                "pages": [
+                    {"size_kb": p.size_kb, "total": p.total, "used": p.used}
+                    for p in cell.mempages
+                ],
+            }
+            for cell in (
+                node.numa_topology.cells if node.numa_topology else []
+            )
+        ],
+        pci_pools=[
+            {
+                "vendor_id": p.vendor_id,
+                "product_id": p.product_id,
+                "numa_node": p.numa_node,
+                "count": p.count,
+            }
+            for p in node.pci_device_pools
+        ],
+    )
+    return view
