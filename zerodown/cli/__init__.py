@@ -53,6 +53,7 @@ def _register() -> None:
     # Subcommand modules register themselves on import; listing them here
     # keeps the command tree in one visible place.
     from zerodown.cli import (
+        compute,  # noqa: F401
         demo,  # noqa: F401
         migrations,  # noqa: F401
         objects,  # noqa: F401
