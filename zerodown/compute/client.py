@@ -21,7 +21,7 @@ __all__ = ["ApiError", "ApiUnreachable", "ComputeClient"]
 
 
 class ApiError(ZerodownError):
-    template = "{method} {path}: {status} {message}"
+    template = "{method} {path}: {status} {detail}"
 
 
 class ApiUnreachable(ZerodownError):
@@ -70,7 +70,7 @@ class ComputeClient:
                 method=method,
                 path=path,
                 status=status,
-                message=_message(data),
+                detail=_message(data),
             )
         return data
 
@@ -95,11 +95,16 @@ class ComputeClient:
             flavor["id"] = flavorid
         created = self._call("POST", "/flavors", {"flavor": flavor})["flavor"]
         if extra_specs:
-            self._call(
-                "POST",
-                f"/flavors/{created['id']}/os-extra_specs",
-                {"extra_specs": dict(extra_specs)},
-            )
+            try:
+                self._call(
+                    "POST",
+                    f"/flavors/{_q(created['id'])}/os-extra_specs",
+                    {"extra_specs": dict(extra_specs)},
+                )
+            except ApiError:
+                # Refused specs: leave no half-made flavor behind.
+                self.request("DELETE", f"/flavors/{_q(created['id'])}")
+                raise
             created = self.get_flavor(created["id"])
         return created  # type: ignore[no-any-return]
 

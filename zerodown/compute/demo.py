@@ -167,7 +167,7 @@ def _refusals(api: ComputeClient) -> list[tuple[str, str]]:
     try:
         api.create_flavor("bad", 2, 512, 1, {"hw:cpu_policy": "pinned"})
     except ApiError as err:
-        found.append(("flavor hw:cpu_policy=pinned", str(err.message)))
+        found.append(("flavor hw:cpu_policy=pinned", str(err.detail)))
     huge = api.create_flavor(
         "numa.1g", 2, 2048, 1, {"hw:mem_page_size": "1GB"}, flavorid="numa.1g"
     )

@@ -184,8 +184,14 @@ def test_bad_requests_get_clear_4xx_answers(api):
     assert caught.value.status == 400
     status, _body, _ = api.request("POST", "/servers", None)
     assert status == 400
+    # An image may not pin what the flavor keeps shared.
+    api.create_flavor(
+        "floating", 1, 512, 1, {"hw:cpu_policy": "shared"}, "floating"
+    )
     with pytest.raises(ApiError) as caught:
-        api.create_server("conflict", "pinned", {"hw_cpu_policy": "shared"})
+        api.create_server(
+            "conflict", "floating", {"hw_cpu_policy": "dedicated"}
+        )
     assert caught.value.status == 400, caught.value
     with pytest.raises(ApiError) as caught:
         api.create_server("nope", "no-such-flavor")
