@@ -1,0 +1,2 @@
+"""The libvirt driver: capabilities in, domain XML out, lifecycle and
+events through libvirt-python."""
