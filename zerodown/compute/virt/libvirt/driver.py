@@ -228,10 +228,20 @@ class LibvirtDriver(VirtDriver):
             return
 
     def pause(self, instance: Instance) -> None:
-        self._call(self._domain(instance).suspend, uuid=instance.uuid)
+        domain = self._in_state(instance, power_state.RUNNING)
+        self._call(domain.suspend, uuid=instance.uuid)
 
     def unpause(self, instance: Instance) -> None:
-        self._call(self._domain(instance).resume, uuid=instance.uuid)
+        domain = self._in_state(instance, power_state.PAUSED)
+        self._call(domain.resume, uuid=instance.uuid)
+
+    def _in_state(self, instance: Instance, wanted: int) -> Any:
+        # libvirt answers a wrong state with a generic internal error.
+        domain = self._domain(instance)
+        state = _POWER.get(self._call(domain.state)[0], power_state.NOSTATE)
+        if state != wanted:
+            raise InstanceNotRunning(uuid=instance.uuid, host=self.host)
+        return domain
 
     def reboot(self, instance: Instance, hard: bool) -> None:
         domain = self._domain(instance)
