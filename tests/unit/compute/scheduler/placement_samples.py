@@ -1,0 +1,103 @@
+"""Hosts and instances for the scheduler and claims tests."""
+
+from __future__ import annotations
+
+import uuid
+
+from zerodown.compute.hardware import numa_get_constraints
+from zerodown.compute.objects import (
+    ComputeNode,
+    Flavor,
+    ImageMetaProps,
+    Instance,
+    PciDevice,
+)
+from zerodown.compute.virt.fake import default_pci_devices
+from zerodown.compute.virt.host_topology import generated_cells, numa_topology
+
+DEDICATED = "2-3,10-11,6-7,14-15"
+PINNED = {
+    "hw:cpu_policy": "dedicated",
+    "hw:numa_nodes": "2",
+    "hw:mem_page_size": "2048",
+}
+
+
+def node(host: str = "h1", dedicated: str = DEDICATED, **usage) -> ComputeNode:
+    cells = generated_cells()
+    n = ComputeNode(
+        id=1,
+        uuid=str(uuid.uuid4()),
+        host=host,
+        hypervisor_hostname=host,
+        hypervisor_type="fake",
+        vcpus=16,
+        memory_mb=16384,
+        local_gb=100,
+        vcpus_used=usage.get("vcpus_used", 0),
+        memory_mb_used=usage.get("memory_mb_used", 0),
+        local_gb_used=0,
+        cpu_info="{}",
+        numa_topology=numa_topology(cells, dedicated),
+        pci_device_pools=[],
+        cpu_allocation_ratio=usage.get("cpu_ratio", 16.0),
+        ram_allocation_ratio=1.0,
+        disk_allocation_ratio=1.0,
+    )
+    from zerodown.compute.claims import pci_pools
+
+    n.pci_device_pools = pci_pools(devices(), [])
+    return n
+
+
+def devices() -> list[PciDevice]:
+    found = []
+    for raw in default_pci_devices(2):
+        found.append(
+            PciDevice(
+                id=0,
+                uuid=str(uuid.uuid4()),
+                compute_node_id=1,
+                status="available",
+                instance_uuid=None,
+                extra_info={},
+                **raw,
+            )
+        )
+    return found
+
+
+def flavor(vcpus: int = 2, ram: int = 1024, **specs: str) -> Flavor:
+    return Flavor(
+        id=1,
+        flavorid="f",
+        name="f",
+        memory_mb=ram,
+        vcpus=vcpus,
+        root_gb=1,
+        ephemeral_gb=0,
+        swap=0,
+        disabled=False,
+        is_public=True,
+        description=None,
+        extra_specs=dict(specs),
+        rxtx_factor=1.0,
+        vcpu_weight=None,
+    )
+
+
+def instance(fl: Flavor, **props: str) -> Instance:
+    image = ImageMetaProps.obj_from_legacy(dict(props))
+    return Instance(
+        uuid=str(uuid.uuid4()),
+        vcpus=fl.vcpus,
+        memory_mb=fl.memory_mb,
+        root_gb=fl.root_gb,
+        ephemeral_gb=0,
+        flavor=fl,
+        image_props=image,
+        pci_devices=[],
+        numa_topology=numa_get_constraints(fl, image),
+        deleted=False,
+        vm_state="building",
+    )

@@ -1,0 +1,90 @@
+"""The scheduler's choice, and its reasons when there is none."""
+
+from __future__ import annotations
+
+import pytest
+from placement_samples import PINNED, flavor, instance, node
+
+from zerodown.compute.exceptions import NoValidHost
+from zerodown.compute.pci_alias import parse_aliases
+from zerodown.compute.scheduler.host_state import HostState
+from zerodown.compute.scheduler.request import RequestSpec
+from zerodown.compute.scheduler.selector import select_hosts
+from zerodown.compute.scheduler.weighers import weigh
+
+ALIASES = parse_aliases([{"name": "nic", "vendor_id": "8086"}])
+
+
+def _hosts(*names, up=True, **usage):
+    return [
+        HostState.from_compute_node(node(n, **usage), is_up=up) for n in names
+    ]
+
+
+def _spec(fl, **kwargs):
+    return RequestSpec.from_instance(instance(fl), ALIASES, **kwargs)
+
+
+def test_the_emptiest_host_wins_with_alternates():
+    busy = HostState.from_compute_node(
+        node("busy", memory_mb_used=8000), is_up=True
+    )
+    hosts = [busy, *_hosts("idle-1", "idle-2")]
+    (choice,) = select_hosts(_spec(flavor()), hosts)
+    assert choice.host == "idle-1"
+    assert set(choice.alternates) == {"idle-2", "busy"}
+
+
+def test_pinned_requests_fill_hosts_then_no_valid_host():
+    hosts = _hosts("a", "b")
+    spec = _spec(flavor(4, 1024, **PINNED))
+    chosen = [select_hosts(spec, hosts)[0].host for _ in range(4)]
+    assert sorted(chosen) == ["a", "a", "b", "b"]
+    with pytest.raises(NoValidHost, match="NUMATopologyFilter") as caught:
+        select_hosts(spec, hosts)
+    assert "pinned" in str(caught.value) or "CPU" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("hosts", "spec", "reason"),
+    [
+        (
+            _hosts("a", up=False),
+            _spec(flavor()),
+            "ComputeFilter.*service down",
+        ),
+        (_hosts("a"), _spec(flavor(2, 99999)), "RamFilter"),
+        (
+            _hosts("a", cpu_ratio=0.1),
+            _spec(flavor(4, 512)),
+            "CoreFilter",
+        ),
+        (
+            _hosts("a"),
+            _spec(flavor(1, 512, **{"pci_passthrough:alias": "nic:5"})),
+            "PciPassthroughFilter",
+        ),
+        (
+            _hosts("a"),
+            _spec(flavor(1, 512, **{"hw:mem_page_size": "1GB"})),
+            "1048576 KiB pages",
+        ),
+        ([], _spec(flavor()), "no compute host has reported"),
+        (
+            _hosts("a"),
+            _spec(flavor(), ignore_hosts=("a",)),
+            "tried already",
+        ),
+    ],
+)
+def test_no_valid_host_says_why(hosts, spec, reason):
+    with pytest.raises(NoValidHost, match=reason):
+        select_hosts(spec, hosts)
+
+
+def test_weights_are_normalised_per_weigher():
+    small = HostState.from_compute_node(
+        node("small", memory_mb_used=15000), is_up=True
+    )
+    big = HostState.from_compute_node(node("big"), is_up=True)
+    assert [h.host for h in weigh([small, big])] == ["big", "small"]
