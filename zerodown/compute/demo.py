@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,8 @@ def run_demo(
         transport_url=transport_url or f"embedded://{workdir}/broker.db",
         computes=compute_hosts(driver, workdir),
         pci_aliases=PCI_ALIASES,
+        # Its own topics: a shared broker may carry other deployments.
+        topic_prefix=f"demo-{uuid.uuid4().hex[:8]}-",
     )
     say(f"work directory {workdir} (logs in {workdir}/logs)")
     deployment.start()
@@ -159,7 +162,7 @@ def _exercise(api: ComputeClient, say: Callable[[Any], None]) -> DemoResult:
     for name, reason in refusals:
         say(f"refused {name}: {reason}")
     booted = [api.create_server(name, flavor)["id"] for name, flavor in BOOTS]
-    servers = [api.wait_for_status(uuid, "ACTIVE") for uuid in booted]
+    servers = [api.wait_for_status(sid, "ACTIVE") for sid in booted]
     say(servers_table(servers))
     hypervisors = api.list_hypervisors()
     say(hosts_table(hypervisors))
@@ -172,9 +175,9 @@ def _exercise(api: ComputeClient, say: Callable[[Any], None]) -> DemoResult:
         f"{servers[0]['name']}: pause -> {paused['status']}, "
         f"unpause -> {active['status']}"
     )
-    for uuid in booted:
-        api.delete_server(uuid)
-    gone = all(api.wait_for_deleted(uuid) for uuid in booted)
+    for server_id in booted:
+        api.delete_server(server_id)
+    gone = all(api.wait_for_deleted(server_id) for server_id in booted)
     say(f"deleted {len(booted)} instances: {'done' if gone else 'NOT ALL'}")
     return DemoResult(servers, hypervisors, refusals, {})
 
@@ -185,7 +188,9 @@ def _refusals(api: ComputeClient) -> list[tuple[str, str]]:
     try:
         api.create_flavor("bad", 2, 512, 1, {"hw:cpu_policy": "pinned"})
     except ApiError as err:
-        found.append(("flavor hw:cpu_policy=pinned", str(err.fields["detail"])))
+        found.append(
+            ("flavor hw:cpu_policy=pinned", str(err.fields["detail"]))
+        )
     huge = api.create_flavor(
         "numa.1g", 2, 2048, 1, {"hw:mem_page_size": "1GB"}, flavorid="numa.1g"
     )
