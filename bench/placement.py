@@ -194,6 +194,12 @@ def choice_cases(count: int = 1000) -> list[Case]:
             "guest": guest,
             "strategy": "lazy",
         },
+        {
+            "name": f"{count:,} hosts: the scheduler (filters, weighers, fit)",
+            "hosts": hosts,
+            "guest": guest,
+            "strategy": "scheduler",
+        },
     ]
 
 
@@ -246,6 +252,73 @@ def run_choice(case: Case, rounds: int) -> tuple[list[float], Any]:
 
     times, (index, fitted) = time_calls(call, rounds)
     return times, {"host": index, "result": result_of(fitted)}
+
+
+def run_scheduler(case: Case, rounds: int) -> tuple[list[float], Any]:
+    """The compute scheduler's own selection (``select_hosts``: cheap
+    filters on every host, RAM and vCPU weighers, then the NUMA fit
+    best-first), over host states kept between requests.  Each round's
+    consumption is undone outside the timing, so every round decides on
+    the same hosts."""
+    from zerodown.compute.hardware import PciStats
+    from zerodown.compute.objects import NetworkMetadata, NUMATopologyLimits
+    from zerodown.compute.scheduler.host_state import HostState
+    from zerodown.compute.scheduler.request import RequestSpec
+    from zerodown.compute.scheduler.selector import select_hosts
+
+    limits = NUMATopologyLimits(
+        cpu_allocation_ratio=16.0,
+        ram_allocation_ratio=1.0,
+        network_metadata=NetworkMetadata(physnets=set(), tunneled=False),
+    )
+    states = []
+    for index, data in enumerate(case["hosts"]):
+        topology = build_host({"host": data})
+        cells = topology.cells
+        states.append(
+            HostState(
+                host=str(index),
+                nodename=str(index),
+                is_up=True,
+                total_vcpus=sum(len(c.cpuset | c.pcpuset) for c in cells),
+                vcpus_used=sum(len(c.pinned_cpus) for c in cells),
+                total_ram_mb=sum(c.memory for c in cells),
+                ram_used_mb=sum(c.memory_usage for c in cells),
+                cpu_allocation_ratio=16.0,
+                ram_allocation_ratio=1.0,
+                numa_topology=topology,
+                limits=limits,
+                pci_stats=PciStats(()),
+            )
+        )
+    guest = build_guest(case)
+    spec = RequestSpec(
+        instance_uuid="bench",
+        vcpus=sum(len(c.cpuset | c.pcpuset) for c in guest.cells),
+        memory_mb=sum(c.memory for c in guest.cells),
+        disk_gb=0,
+        numa_topology=guest,
+    )
+    gc.collect()
+    times, chosen = [], None
+    for _ in range(rounds):
+        saved = [
+            (h.numa_topology, h.vcpus_used, h.ram_used_mb) for h in states
+        ]
+        begin = time.perf_counter()
+        chosen = select_hosts(spec, states)[0]
+        times.append(time.perf_counter() - begin)
+        for host, (topology, vcpus, ram) in zip(states, saved, strict=True):
+            host.numa_topology, host.vcpus_used, host.ram_used_mb = (
+                topology,
+                vcpus,
+                ram,
+            )
+    assert chosen is not None
+    return times, {
+        "host": int(chosen.host),
+        "result": result_of(chosen.numa_topology),
+    }
 
 
 def _choose(
@@ -371,15 +444,21 @@ def main() -> None:
         for case in cases:
             rounds = args.rounds if kind != "choice" else args.rounds // 10
             runner = run_choice if kind == "choice" else run_fit
+            if case.get("strategy") == "scheduler":
+                runner = run_scheduler
             times, result = runner(case, max(rounds, 3))
             rows.append(
                 {"kind": kind, "case": case, "times": times, "result": result}
             )
     nova_version = None
     if not args.no_nova and os.path.exists(args.nova_python):
-        cases = [row["case"] for row in rows]
+        # Nova has no twin of the whole scheduler pass to run here.
+        compared = [
+            row for row in rows if row["case"].get("strategy") != "scheduler"
+        ]
+        cases = [row["case"] for row in compared]
         nova_version, nova = run_nova(args.nova_python, cases, args)
-        for row, answer in zip(rows, nova, strict=True):
+        for row, answer in zip(compared, nova, strict=True):
             row["nova"] = answer
     report(rows, nova_version, args)
     print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 
 from zerodown.compute.hardware import PciRequest
@@ -22,7 +23,7 @@ class RequestSpec:
     pci_requests: tuple[PciRequest, ...] = ()
     ignore_hosts: tuple[str, ...] = ()
 
-    @property
+    @functools.cached_property
     def dedicated(self) -> bool:
         return self.numa_topology is not None and any(
             cell.cpu_policy == "dedicated" for cell in self.numa_topology.cells
