@@ -19,7 +19,11 @@ from zerodown.compute.exceptions import (
 )
 from zerodown.compute.objects import Instance
 from zerodown.compute.rpcapi import ConductorAPI
-from zerodown.compute.virt.driver import LifecycleEvent, VirtDriver
+from zerodown.compute.virt.driver import (
+    LifecycleEvent,
+    Transition,
+    VirtDriver,
+)
 from zerodown.exceptions import ZerodownError
 from zerodown.rpc import RequestContext, Target
 from zerodown.services import utcnow
@@ -172,7 +176,7 @@ class ComputeManager:
     # -- helpers -----------------------------------------------------------
 
     def _save(
-        self, ctx: RequestContext, instance: Instance, expected: str
+        self, ctx: RequestContext, instance: Instance, expected: str | None
     ) -> None:
         try:
             self.conductor.instance_update(
@@ -198,7 +202,22 @@ class ComputeManager:
             LOG.warning("destroy of %s: %s", instance.uuid, err)
 
     def _on_event(self, event: LifecycleEvent) -> None:
+        """Keep the recorded power state true when a guest changes
+        outside an operation of ours (Nova's handle_lifecycle_event)."""
         LOG.info("lifecycle event: %s %s", event.uuid, event.transition)
+        if event.transition is not Transition.STOPPED:
+            return
+        ctx = RequestContext()
+        try:
+            instances = self.conductor.instances_on_host(ctx, self.host)
+        except ZerodownError as err:
+            LOG.warning("cannot sync the power state: %s", err)
+            return
+        for instance in instances:
+            if instance.uuid != event.uuid or instance.task_state:
+                continue  # ours to finish, or not on this host
+            instance.power_state = self.driver.get_power_state(instance)
+            self._save(ctx, instance, None)
 
     # -- periodic ----------------------------------------------------------
 

@@ -13,7 +13,6 @@ the claim, never lose it.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import uuid
@@ -182,8 +181,3 @@ def _allocated(
 def _merge(devices: list[PciDevice], claimed: Any) -> list[PciDevice]:
     by_address = {d.address: d for d in claimed}
     return [by_address.get(d.address, d) for d in devices]
-
-
-def cpu_info(data: dict[str, Any]) -> str:
-    """``cpu_info`` as the JSON text a ComputeNode stores."""
-    return json.dumps(data, sort_keys=True)
