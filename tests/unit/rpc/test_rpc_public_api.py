@@ -52,6 +52,7 @@ PINNED = {
         "ServiceDirectory",
         "ServiceHistory",
         "ServiceRecord",
+        "ServiceRegistry",
         "ServiceVersion",
         "create_schema",
         "utcnow",
