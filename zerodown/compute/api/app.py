@@ -21,7 +21,7 @@ from typing import Any
 from zerodown.compute import states
 from zerodown.compute.api import validation, views
 from zerodown.compute.api.errors import REASONS, HTTPError, from_error
-from zerodown.compute.exceptions import InstanceNotFound
+from zerodown.compute.exceptions import FlavorNotFound
 from zerodown.compute.objects import Flavor, Instance
 from zerodown.compute.pci_alias import PciAlias
 from zerodown.exceptions import ZerodownError
@@ -259,9 +259,8 @@ class ComputeApi:
         data = body["server"]
         try:
             flavor = self.db.get_flavor(data["flavorRef"])
-        except InstanceNotFound:
-            raise
-        except ZerodownError as err:
+        except FlavorNotFound as err:
+            # A bad reference in the body is the request's fault: 400.
             raise HTTPError(400, str(err)) from err
         image = validation.image_props(data.get("image_properties"))
         requested = validation.check_placement(flavor, image, self.aliases)
