@@ -58,6 +58,7 @@ def _register() -> None:
         migrations,  # noqa: F401
         objects,  # noqa: F401
         rpc,  # noqa: F401
+        upgrade,  # noqa: F401
     )
 
 

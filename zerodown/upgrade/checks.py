@@ -1,0 +1,174 @@
+"""``zerodown upgrade-check``, in the manner of ``nova-status upgrade
+check``: each check answers success, warning or failure with the reason,
+and the command exits with the worst (0, 1, 2).
+
+Run it with the *new* release's code, before starting its services: the
+schema must be expanded to the new release's expand head, the previous
+release's data migrations must be done (their contract will come with
+this release), and no live service may be older than the oldest version
+the new release still talks to.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from zerodown.config import Config
+from zerodown.exceptions import ZerodownError
+from zerodown.migrations import Phase, api
+from zerodown.rpc import commands
+from zerodown.rpc.settings import RPCSettings
+
+__all__ = ["CheckResult", "Code", "Report", "run_checks"]
+
+
+class Code(enum.IntEnum):
+    SUCCESS = 0
+    WARNING = 1
+    FAILURE = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    name: str
+    code: Code
+    details: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "check": self.name,
+            "result": self.code.name.lower(),
+            "details": self.details,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    results: tuple[CheckResult, ...]
+
+    @property
+    def exit_code(self) -> int:
+        return max((int(r.code) for r in self.results), default=0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "result": Code(self.exit_code).name.lower(),
+            "checks": [r.to_json() for r in self.results],
+        }
+
+
+Check = Callable[[Config], CheckResult]
+
+
+def _schema_expanded(config: Config) -> CheckResult:
+    name = "schema expanded"
+    branch = api.status(config).branch(Phase.EXPAND)
+    if not branch.pending:
+        return CheckResult(name, Code.SUCCESS, f"expand at {branch.head}")
+    return CheckResult(
+        name,
+        Code.FAILURE,
+        f"{len(branch.pending)} expand revision(s) pending "
+        f"({', '.join(branch.pending)}): run 'zerodown db expand' first",
+    )
+
+
+def _data_migrated(config: Config) -> CheckResult:
+    name = "data migrations done"
+    remaining = api.data_remaining(config)
+    if not remaining:
+        return CheckResult(name, Code.SUCCESS, "no data migration has rows")
+    return CheckResult(
+        name,
+        Code.FAILURE,
+        "; ".join(str(r) for r in remaining)
+        + ": run 'zerodown db migrate' until it exits 0",
+    )
+
+
+def _contract(config: Config) -> CheckResult:
+    name = "contract"
+    status = api.status(config)
+    pending = status.branch(Phase.CONTRACT).pending
+    if not pending:
+        return CheckResult(name, Code.SUCCESS, "nothing to contract")
+    gate = (
+        "open"
+        if status.gate.open
+        else "closed: " + "; ".join(status.gate.reasons)
+    )
+    return CheckResult(
+        name,
+        Code.WARNING,
+        f"{len(pending)} contract revision(s) pending; the gate is {gate}",
+    )
+
+
+def _services(config: Config) -> CheckResult:
+    name = "service versions"
+    settings = config.settings(RPCSettings)
+    if not settings.service_history:
+        return CheckResult(
+            name,
+            Code.WARNING,
+            "service_history is not set: services were not checked",
+        )
+    directory = commands.directory(settings)
+    try:
+        history = directory.history
+        oldest = history.oldest_supported
+        live = directory.live()
+    except SQLAlchemyError as err:
+        return CheckResult(
+            name,
+            Code.WARNING,
+            f"the services table cannot be read: {_first_line(err)}",
+        )
+    finally:
+        directory.engine.dispose()
+    old = [s for s in live if s.version < oldest]
+    if old:
+        names = ", ".join(
+            f"{s.binary} on {s.host} (version {s.version})" for s in old
+        )
+        return CheckResult(
+            name,
+            Code.FAILURE,
+            f"{names}: older than version {oldest}, the oldest "
+            f"{history.project} {history.current} talks to; upgrade them "
+            "first",
+        )
+    return CheckResult(
+        name,
+        Code.SUCCESS,
+        f"{len(live)} live service(s), all at version {oldest} or newer",
+    )
+
+
+CHECKS: tuple[Check, ...] = (
+    _schema_expanded,
+    _data_migrated,
+    _contract,
+    _services,
+)
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).splitlines()[0]
+
+
+def run_checks(config: Config) -> Report:
+    """Every check; one that cannot run is a failure with its error."""
+    results = []
+    for check in CHECKS:
+        try:
+            results.append(check(config))
+        except (ZerodownError, SQLAlchemyError) as err:
+            label = check.__name__.strip("_").replace("_", " ")
+            results.append(CheckResult(label, Code.FAILURE, _first_line(err)))
+    return Report(tuple(results))
