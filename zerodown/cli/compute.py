@@ -109,6 +109,7 @@ def flavor_create(
 @compute.command("flavor-list")
 @click.pass_context
 def flavor_list(ctx: click.Context) -> None:
+    """List flavors with their extra specs."""
     _show(ctx, _client(ctx).list_flavors(), _FLAVOR, _flavor_row)
 
 
@@ -150,6 +151,7 @@ def boot(
 @compute.command("list")
 @click.pass_context
 def server_list(ctx: click.Context) -> None:
+    """List instances: status, host, NUMA cells, fault."""
     _show(ctx, _client(ctx).list_servers(), _SERVER, _server_row)
 
 
@@ -157,6 +159,7 @@ def server_list(ctx: click.Context) -> None:
 @click.argument("uuid")
 @click.pass_context
 def server_show(ctx: click.Context, uuid: str) -> None:
+    """Show an instance as JSON (placement included)."""
     server = _client(ctx).get_server(uuid)
     click.echo(json.dumps(server, indent=2, sort_keys=True))
 
@@ -166,6 +169,7 @@ def server_show(ctx: click.Context, uuid: str) -> None:
 @click.option("--wait", is_flag=True)
 @click.pass_context
 def server_delete(ctx: click.Context, uuid: str, wait: bool) -> None:
+    """Delete an instance."""
     client = _client(ctx)
     client.delete_server(uuid)
     if wait and not client.wait_for_deleted(uuid):
@@ -173,14 +177,12 @@ def server_delete(ctx: click.Context, uuid: str, wait: bool) -> None:
 
 
 def _action(name: str, body: Callable[[bool], Any]) -> None:
-    @compute.command(name)
+    @compute.command(name, help=f"{name.capitalize()} an instance.")
     @click.argument("uuid")
     @click.option("--hard", is_flag=True, hidden=name != "reboot")
     @click.pass_context
     def command(ctx: click.Context, uuid: str, hard: bool) -> None:
         _client(ctx).action(uuid, name, body(hard))
-
-    command.__doc__ = f"{name.capitalize()} an instance."
 
 
 _action("pause", lambda hard: None)
@@ -191,6 +193,7 @@ _action("reboot", lambda hard: {"type": "HARD" if hard else "SOFT"})
 @compute.command("service-list")
 @click.pass_context
 def service_list(ctx: click.Context) -> None:
+    """List services: binary, host, up or down, service version."""
     _show(
         ctx,
         _client(ctx).list_services(),

@@ -39,6 +39,10 @@ _MYSQL_LOCK_WAIT = {
     1205
 }  # ER_LOCK_WAIT_TIMEOUT, also raised for metadata locks
 _PG_LOCK_NOT_AVAILABLE = "55P03"
+# A deadlock victim's statement is rolled back to its savepoint (each
+# statement has one), releasing the locks it took: retry it like a
+# timeout.
+_PG_DEADLOCK = "40P01"
 _MAX_DELAY = 30.0
 _CLEANUP: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "zerodown_lock_cleanup", default=None
@@ -61,9 +65,13 @@ def cleanup_between_attempts(sql: str | None) -> Iterator[None]:
 
 
 def is_lock_timeout(err: BaseException) -> bool:
-    """True when ``err`` says a statement gave up waiting for a lock."""
+    """True when ``err`` says a statement gave up waiting for a lock (or,
+    on PostgreSQL, lost a deadlock)."""
     orig = getattr(err, "orig", err)
-    if getattr(orig, "sqlstate", None) == _PG_LOCK_NOT_AVAILABLE:
+    if getattr(orig, "sqlstate", None) in (
+        _PG_LOCK_NOT_AVAILABLE,
+        _PG_DEADLOCK,
+    ):
         return True
     args: tuple[Any, ...] = tuple(getattr(orig, "args", ()))
     return bool(args) and args[0] in _MYSQL_LOCK_WAIT

@@ -230,3 +230,63 @@ def test_a_compute_that_stops_heartbeating_is_excluded(api, stack):
     finally:
         os.kill(frozen.proc.pid, signal.SIGCONT)
     _delete_all(api)
+
+
+def test_the_client_commands(api, stack):
+    from click.testing import CliRunner
+
+    from zerodown.cli import main
+
+    url = stack.processes["api"].url
+
+    def run(*args):
+        return CliRunner().invoke(main, ["compute", "--api-url", url, *args])
+
+    made = run(
+        "flavor-create",
+        "cli.pinned",
+        "--vcpus",
+        "2",
+        "--ram",
+        "512",
+        "--property",
+        "hw:cpu_policy=dedicated",
+    )
+    assert made.exit_code == 0, made.output
+    assert "hw:cpu_policy=dedicated" in made.output
+    boot = run(
+        "--format",
+        "json",
+        "boot",
+        "cli-vm",
+        "--flavor",
+        "cli.pinned",
+        "--wait",
+    )
+    assert boot.exit_code == 0, boot.output
+    server = __import__("json").loads(boot.output)
+    assert server["status"] == "ACTIVE"
+    listed = run("list")
+    assert "cli-vm" in listed.output and "ACTIVE" in listed.output
+    hosts = run("hypervisor-list")
+    assert hosts.exit_code == 0 and "compute-1" in hosts.output
+    assert run("delete", server["id"], "--wait").exit_code == 0
+    missing = run("boot", "x", "--flavor", "no-such")
+    assert missing.exit_code == 1
+    assert "flavor no-such not found" in missing.output
+    bad = run(
+        "flavor-create",
+        "y",
+        "--vcpus",
+        "1",
+        "--ram",
+        "1",
+        "--property",
+        "novalue",
+    )
+    assert bad.exit_code == 2
+    down = CliRunner().invoke(
+        main, ["compute", "--api-url", "http://127.0.0.1:9", "list"]
+    )
+    assert down.exit_code == 1
+    assert "cannot reach the compute API" in down.output

@@ -92,7 +92,11 @@ class MoveColumn(OnlineOperation):
         The revision's transaction holds each lock it takes until commit;
         locking the target first (ADD COLUMN) while a writer holds the
         source and waits for the target is a deadlock, and PostgreSQL may
-        cancel the writer.
+        cancel the writer.  Both are taken at once in the strongest mode
+        the later steps need (ADD/DROP COLUMN, DROP TRIGGER), so no step
+        upgrades a lock while a writer holds a weaker one: the lock
+        statement is the only place a deadlock can happen, and it is
+        retried.
         """
         if target.dialect != "postgresql":
             return ()
@@ -101,7 +105,7 @@ class MoveColumn(OnlineOperation):
             Step(
                 f"lock {self.table_name}, then {self.target_table}",
                 sql=f"LOCK TABLE {q(self.table_name)}, "
-                f"{q(self.target_table)} IN SHARE ROW EXCLUSIVE MODE",
+                f"{q(self.target_table)} IN ACCESS EXCLUSIVE MODE",
             )
         ]
 
