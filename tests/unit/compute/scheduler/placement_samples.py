@@ -100,4 +100,8 @@ def instance(fl: Flavor, **props: str) -> Instance:
         numa_topology=numa_get_constraints(fl, image),
         deleted=False,
         vm_state="building",
+        task_state="scheduling",
+        host=None,
+        node=None,
+        launched_at=None,
     )

@@ -88,3 +88,11 @@ def test_weights_are_normalised_per_weigher():
     )
     big = HostState.from_compute_node(node("big"), is_up=True)
     assert [h.host for h in weigh([small, big])] == ["big", "small"]
+
+
+def test_pinning_on_hosts_without_dedicated_cpus_says_so():
+    hosts = [HostState.from_compute_node(node("a", dedicated=""), is_up=True)]
+    spec = _spec(flavor(2, 512, **{"hw:cpu_policy": "dedicated"}))
+    with pytest.raises(NoValidHost, match="NUMATopologyFilter") as caught:
+        select_hosts(spec, hosts)
+    assert "a:" in str(caught.value)

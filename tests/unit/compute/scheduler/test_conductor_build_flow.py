@@ -1,0 +1,84 @@
+"""The conductor's build flow: schedule, cast to the chosen compute,
+reschedule after a lost claim, and give up with every reason."""
+
+from __future__ import annotations
+
+from placement_samples import flavor, instance
+
+from zerodown.compute.conductor.manager import ConductorManager
+from zerodown.compute.exceptions import NoValidHost
+from zerodown.rpc import RequestContext
+
+
+class Scheduler:
+    def __init__(self, hosts):
+        self.hosts, self.asked = hosts, []
+
+    def select_destinations(self, ctx, inst, ignore_hosts):
+        self.asked.append(list(ignore_hosts))
+        free = [h for h in self.hosts if h not in ignore_hosts]
+        if not free:
+            raise NoValidHost(reason="filter RamFilter returned 0 hosts")
+        return [{"host": free[0], "nodename": free[0], "alternates": []}]
+
+
+class Compute:
+    def __init__(self):
+        self.casts = []
+
+    def build_and_run_instance(self, ctx, host, inst, tried):
+        self.casts.append((host, tried))
+
+
+class DB:
+    def __init__(self, inst):
+        self.inst, self.faults = inst, []
+
+    def get_instance(self, uuid):
+        return self.inst
+
+    def save_instance(self, inst, **kwargs):
+        return inst
+
+    def add_fault(self, uuid, code, message):
+        self.faults.append(message)
+
+
+def _manager(hosts, attempts=3):
+    inst = instance(flavor())
+    db, compute = DB(inst), Compute()
+    scheduler = Scheduler(hosts)
+    manager = ConductorManager(
+        db, None, scheduler, compute, max_attempts=attempts
+    )
+    return manager, inst, db, compute, scheduler
+
+
+def test_a_lost_claim_is_tried_on_the_next_host():
+    manager, inst, db, compute, scheduler = _manager(["a", "b"])
+    ctx = RequestContext()
+    manager.build_instances(ctx, inst)
+    assert compute.casts == [("a", ["a"])]
+    manager.reschedule_instance(ctx, inst, ["a"], "claim on a failed")
+    assert scheduler.asked == [[], ["a"]]
+    assert compute.casts[-1] == ("b", ["a", "b"])
+    assert db.faults == []
+
+
+def test_no_host_left_fails_with_the_last_reason():
+    manager, inst, db, _, _ = _manager(["a"])
+    manager.reschedule_instance(
+        RequestContext(), inst, ["a"], "claim on a failed: no CPUs"
+    )
+    (fault,) = db.faults
+    assert "no valid host was found" in fault
+    assert "claim on a failed: no CPUs" in fault
+    assert inst.vm_state == "error" and inst.host is None
+
+
+def test_attempts_are_bounded():
+    manager, inst, db, compute, _ = _manager(["a", "b", "c"], attempts=2)
+    manager.reschedule_instance(RequestContext(), inst, ["a", "b"], "lost")
+    assert compute.casts == []
+    (fault,) = db.faults
+    assert "exceeded 2 build attempts" in fault
