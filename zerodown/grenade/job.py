@@ -1,0 +1,217 @@
+"""The job file (TOML): which code is old and new, how to install each
+side, which services run on which side, and the hooks of each phase.
+
+::
+
+    [job]
+    name = "compute"
+
+    [refs]
+    old = "r1"                      # a release name or a git ref
+    new = "HEAD"
+
+    [install]                       # run once per side, in its worktree
+    command = "python -m venv {venv} && {venv}/bin/pip install -e {worktree}"
+
+    [[service]]
+    name = "compute-1"
+    command = "{venv}/bin/zerodown compute run compute --config c1.toml"
+    ready = "READY"                 # a stdout line, or an http:// URL
+    upgrade = "roll"                # "control" (restarted on new code
+                                    # with the control plane) or "roll"
+                                    # (one by one, after the migrations)
+
+    [hooks]                         # commands per phase; {side} venv
+    create = ["..."]
+    verify = ["..."]
+
+A key, table or hook the harness does not know is an error naming it:
+a typo never silently disables a check.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from zerodown.grenade.errors import JobFileError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = ["HOOKS", "PHASES", "Job", "Service", "load_job"]
+
+#: The phases, in order (grenade's, with the upgrade split the way a
+#: rolling upgrade runs).
+PHASES = (
+    "base",
+    "smoke",
+    "create",
+    "expand",
+    "upgrade-control",
+    "mixed",
+    "migrate",
+    "roll",
+    "caps",
+    "contract",
+    "final",
+    "destroy",
+)
+#: Hooks a job may give (each a command or a list of commands).
+HOOKS = (
+    "smoke",
+    "create",
+    "verify",
+    "upgrade_check",
+    "expand",
+    "migrate",
+    "caps",
+    "contract",
+    "destroy",
+)
+DEFAULT_INSTALL = (
+    "{python} -m venv {venv} && {venv}/bin/pip install --quiet -e {worktree}"
+)
+_UPGRADES = ("control", "roll")
+
+
+@dataclasses.dataclass(frozen=True)
+class Service:
+    name: str
+    command: str
+    ready: str = "READY"
+    timeout: float = 60.0
+    upgrade: str = "control"
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    path: Path
+    name: str
+    old: str
+    new: str
+    install: str
+    services: tuple[Service, ...]
+    hooks: Mapping[str, tuple[str, ...]]
+    load: Mapping[str, Any]
+
+
+def load_job(path: Path) -> Job:
+    """:raises JobFileError: naming the table and key at fault."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as err:
+        raise JobFileError(
+            path=path, where="file", problem=err.strerror
+        ) from err
+    except tomllib.TOMLDecodeError as err:
+        raise JobFileError(path=path, where="file", problem=str(err)) from err
+    known = {"job", "refs", "install", "service", "hooks", "load"}
+    _only(path, "top level", data, known)
+    job = _table(path, data, "job", {"name"})
+    refs = _table(path, data, "refs", {"old", "new"})
+    for side in ("old", "new"):
+        if not isinstance(refs.get(side), str) or not refs[side]:
+            raise JobFileError(
+                path=path, where="[refs]", problem=f"{side} is required"
+            )
+    install = _table(path, data, "install", {"command"})
+    services = tuple(
+        _service(path, index, raw)
+        for index, raw in enumerate(data.get("service", []))
+    )
+    if not services:
+        raise JobFileError(
+            path=path, where="[[service]]", problem="a job needs services"
+        )
+    names = [s.name for s in services]
+    if len(set(names)) != len(names):
+        raise JobFileError(
+            path=path, where="[[service]]", problem="names must be unique"
+        )
+    hooks_raw = _table(path, data, "hooks", set(HOOKS))
+    hooks = {
+        name: _commands(path, name, value) for name, value in hooks_raw.items()
+    }
+    return Job(
+        path=path,
+        name=str(job.get("name", path.stem)),
+        old=refs["old"],
+        new=refs["new"],
+        install=str(install.get("command", DEFAULT_INSTALL)),
+        services=services,
+        hooks=hooks,
+        load=dict(data.get("load", {})),
+    )
+
+
+def _only(
+    path: Path, where: str, data: Mapping[str, Any], keys: set[str]
+) -> None:
+    unknown = sorted(set(data) - keys)
+    if unknown:
+        raise JobFileError(
+            path=path,
+            where=where,
+            problem=f"unknown key(s) {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(keys))})",
+        )
+
+
+def _table(
+    path: Path, data: Mapping[str, Any], name: str, keys: set[str]
+) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise JobFileError(path=path, where=f"[{name}]", problem="not a table")
+    _only(path, f"[{name}]", value, keys)
+    return value
+
+
+def _service(path: Path, index: int, raw: Any) -> Service:
+    where = f"[[service]] #{index + 1}"
+    if not isinstance(raw, dict):
+        raise JobFileError(path=path, where=where, problem="not a table")
+    _only(path, where, raw, {f.name for f in dataclasses.fields(Service)})
+    for key in ("name", "command"):
+        if not isinstance(raw.get(key), str) or not raw[key]:
+            raise JobFileError(
+                path=path, where=where, problem=f"{key} is required"
+            )
+    upgrade = raw.get("upgrade", "control")
+    if upgrade not in _UPGRADES:
+        raise JobFileError(
+            path=path,
+            where=f"{where} ({raw['name']})",
+            problem=f"upgrade {upgrade!r} is not one of "
+            + ", ".join(_UPGRADES),
+        )
+    timeout = raw.get("timeout", 60.0)
+    if not isinstance(timeout, int | float) or timeout <= 0:
+        raise JobFileError(
+            path=path, where=where, problem="timeout must be a positive number"
+        )
+    return Service(
+        raw["name"],
+        raw["command"],
+        str(raw.get("ready", "READY")),
+        float(timeout),
+        upgrade,
+    )
+
+
+def _commands(path: Path, hook: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise JobFileError(
+        path=path,
+        where=f"[hooks] {hook}",
+        problem="a command or a list of commands",
+    )
