@@ -55,6 +55,7 @@ def _register() -> None:
     from zerodown.cli import (
         compute,  # noqa: F401
         demo,  # noqa: F401
+        grenade,  # noqa: F401
         migrations,  # noqa: F401
         objects,  # noqa: F401
         rpc,  # noqa: F401

@@ -122,3 +122,42 @@ class LoadGenerator:
             if self._stream is not None:
                 self._stream.write(json.dumps(record.to_json()) + "\n")
                 self._stream.flush()
+
+
+def http_operations(base_url: str, mix: Sequence[Any]) -> list[Operation]:
+    """Operations from ``[[load.mix]]`` entries: ``name``, ``weight``,
+    ``method`` (GET), ``path``, ``body`` (JSON) and ``expect`` (statuses
+    that count as success; default: any 2xx)."""
+    import urllib.error
+    import urllib.request
+
+    operations = []
+    for entry in mix:
+        name = str(entry["name"])
+        method = str(entry.get("method", "GET")).upper()
+        url = base_url.rstrip("/") + str(entry["path"])
+        body = entry.get("body")
+        expect = tuple(entry.get("expect", ()))
+
+        def call(
+            method: str = method,
+            url: str = url,
+            body: Any = body,
+            expect: tuple[int, ...] = expect,
+        ) -> None:
+            data = None if body is None else json.dumps(body).encode()
+            request = urllib.request.Request(url, data=data, method=method)
+            if data is not None:
+                request.add_header("Content-Type", "application/json")
+            try:
+                with urllib.request.urlopen(request, timeout=30) as answer:
+                    status = answer.status
+            except urllib.error.HTTPError as err:
+                status = err.code
+            if expect and status not in expect:
+                raise RuntimeError(f"HTTP {status}")
+            if not expect and not 200 <= status < 300:
+                raise RuntimeError(f"HTTP {status}")
+
+        operations.append(Operation(name, int(entry.get("weight", 1)), call))
+    return operations

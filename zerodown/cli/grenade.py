@@ -1,0 +1,49 @@
+"""``zerodown grenade JOBFILE``: run an upgrade job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from zerodown.cli import main
+
+__all__ = ["grenade"]
+
+
+@main.command()
+@click.argument(
+    "jobfile", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The git clone whose history holds both releases.",
+)
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".grenade"),
+    show_default=True,
+    help="Worktrees, virtualenvs, logs and the report.",
+)
+def grenade(jobfile: Path, repo: Path, workdir: Path) -> None:
+    """Upgrade a deployment from the job's old ref to its new one, phase
+    by phase, under load.
+
+    Exit 0 when every phase passed (the report says whether the load
+    targets were met), 2 for a bad job file, 10 + the phase's index when
+    a phase failed.
+    """
+    from zerodown.grenade.job import load_job
+    from zerodown.grenade.runner import Runner
+
+    job = load_job(jobfile)
+    summary = Runner(job, repo.resolve(), workdir.resolve(), click.echo).run()
+    if summary is not None:
+        click.echo(
+            f"load: {summary.requests} requests, {summary.failed} failed; "
+            f"report in {workdir / 'report'}"
+        )

@@ -1,0 +1,216 @@
+"""Running an upgrade job, phase by phase.
+
+base (every service on old code) -> smoke -> create (+ verify) ->
+expand (new code's migrations, then the upgrade check) ->
+upgrade-control (the control services restarted on new code, one at a
+time, while the ``roll`` services stay old) -> mixed (verify + smoke
+against the mixed deployment) -> migrate -> roll (each ``roll`` service
+restarted on new code, one by one) -> caps -> contract -> final (verify
++ smoke) -> destroy.
+
+Each phase is logged with its start and end; load runs through all of
+them.  A phase that fails stops the job: every service's log tail is
+printed, everything is stopped, and the exit code names the phase
+(``10 + its index`` in :data:`~zerodown.grenade.job.PHASES`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from zerodown.exceptions import ZerodownError
+from zerodown.grenade.errors import GrenadeError
+from zerodown.grenade.job import PHASES, Job
+from zerodown.grenade.load import LoadGenerator, http_operations
+from zerodown.grenade.phases import PhaseClock
+from zerodown.grenade.releases import resolve
+from zerodown.grenade.report import Summary, write_all
+from zerodown.grenade.sides import Side, prepare_side, render
+from zerodown.grenade.supervise import Running, start
+
+__all__ = ["JobFailed", "Runner", "phase_exit_code"]
+
+LOG = logging.getLogger(__name__)
+
+
+def phase_exit_code(phase: str) -> int:
+    return 10 + PHASES.index(phase)
+
+
+class JobFailed(GrenadeError):
+    template = "phase {phase} failed: {reason}"
+
+    @property
+    def exit_code(self) -> int:  # type: ignore[override]
+        return phase_exit_code(str(self.fields["phase"]))
+
+
+class Runner:
+    def __init__(
+        self,
+        job: Job,
+        repo: Path,
+        workdir: Path,
+        say: Callable[[str], None] = print,
+    ) -> None:
+        self.job, self.repo, self.workdir, self.say = job, repo, workdir, say
+        self.clock = PhaseClock()
+        self.running: dict[str, Running] = {}
+        self.sides: dict[str, Side] = {}
+        self.load: LoadGenerator | None = None
+        self.summary: Summary | None = None
+        self._events = workdir / "phases.jsonl"
+
+    # -- the job --------------------------------------------------------------
+
+    def run(self) -> Summary | None:
+        """Run every phase; the load report when the job has load.
+
+        :raises JobFailed: naming the phase; all services are stopped.
+        """
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._phase("base", self._base)
+            self._start_load()
+            self._phase("smoke", lambda: self._hook("smoke", "old"))
+            self._phase("create", self._create)
+            self._phase("expand", self._expand)
+            self._phase("upgrade-control", lambda: self._upgrade("control"))
+            self._phase("mixed", lambda: self._check("new"))
+            self._phase("migrate", lambda: self._hook("migrate", "new"))
+            self._phase("roll", lambda: self._upgrade("roll"))
+            self._phase("caps", lambda: self._hook("caps", "new"))
+            self._phase("contract", lambda: self._hook("contract", "new"))
+            self._phase("final", lambda: self._check("new"))
+            self._phase("destroy", lambda: self._hook("destroy", "new"))
+        finally:
+            self.clock.stop()
+            self._stop_load()
+            self._stop_all()
+        return self.summary
+
+    def _phase(self, name: str, body: Callable[[], None]) -> None:
+        span = self.clock.start(name)
+        self._event({"phase": name, "event": "start", "at": span.start})
+        self.say(f"[{time.strftime('%H:%M:%S')}] phase {name}")
+        try:
+            body()
+        except (ZerodownError, OSError) as err:
+            self._event(
+                {
+                    "phase": name,
+                    "event": "failed",
+                    "at": time.time(),
+                    "reason": str(err),
+                }
+            )
+            self.say(f"phase {name} FAILED: {err}")
+            for service, running in self.running.items():
+                self.say(
+                    f"--- {service} ({running.side.name}) ---\n"
+                    f"{running.tail()}"
+                )
+            raise JobFailed(phase=name, reason=str(err)) from err
+        self._event({"phase": name, "event": "end", "at": time.time()})
+
+    def _event(self, record: dict[str, Any]) -> None:
+        with self._events.open("a") as out:
+            out.write(json.dumps(record) + "\n")
+
+    # -- phases ---------------------------------------------------------------
+
+    def _side(self, name: str) -> Side:
+        if name not in self.sides:
+            ref = self.job.old if name == "old" else self.job.new
+            commit = resolve(self.repo, ref)
+            self.sides[name] = prepare_side(
+                self.repo, name, commit, self.workdir, self.job.install
+            )
+        return self.sides[name]
+
+    def _base(self) -> None:
+        old = self._side("old")
+        self._side("new")  # fail early if the new code cannot install
+        for service in self.job.services:
+            self.running[service.name] = start(service, old, self.workdir)
+
+    def _create(self) -> None:
+        self._hook("create", "old")
+        self._hook("verify", "old")
+
+    def _expand(self) -> None:
+        self._hook("expand", "new")
+        self._hook("upgrade_check", "new")
+
+    def _check(self, side: str) -> None:
+        self._hook("verify", side)
+        self._hook("smoke", side)
+
+    def _upgrade(self, kind: str) -> None:
+        new = self._side("new")
+        for service in self.job.services:
+            if service.upgrade != kind:
+                continue
+            self.running[service.name].stop()
+            self.running[service.name] = start(service, new, self.workdir)
+
+    def _hook(self, hook: str, side_name: str) -> None:
+        side = self._side(side_name)
+        for template in self.job.hooks.get(hook, ()):
+            command = render(template, side, self.workdir)
+            log = self.workdir / "logs" / f"hook-{hook}.log"
+            with log.open("a") as out:
+                out.write(f"\n--- {side_name}: {command}\n")
+                out.flush()
+                done = subprocess.run(
+                    command,
+                    shell=True,
+                    cwd=side.worktree,
+                    env=side.env(self.workdir),
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            if done.returncode:
+                tail = "\n".join(log.read_text().splitlines()[-15:])
+                raise GrenadeError(
+                    problem=f"hook {hook} ({command}) exited with "
+                    f"{done.returncode}:\n{tail}"
+                )
+
+    # -- load -----------------------------------------------------------------
+
+    def _start_load(self) -> None:
+        spec = self.job.load
+        if not spec:
+            return
+        operations = http_operations(str(spec["url"]), spec.get("mix", []))
+        self.load = LoadGenerator(
+            operations,
+            self.clock,
+            self.workdir / "load.jsonl",
+            workers=int(spec.get("workers", 2)),
+            pause=float(spec.get("pause", 0.05)),
+        ).start()
+
+    def _stop_load(self) -> None:
+        if self.load is None:
+            return
+        records = self.load.stop()
+        self.summary = write_all(
+            records,
+            self.clock.spans,
+            self.workdir / "report",
+            base=str(self.job.load.get("base_phase", "smoke")),
+            p99_ratio_target=float(self.job.load.get("p99_ratio", 2.0)),
+        )
+
+    def _stop_all(self) -> None:
+        for running in reversed(list(self.running.values())):
+            running.stop()
+        self.running.clear()

@@ -1,0 +1,108 @@
+"""One side of an upgrade: a commit's worktree and its virtualenv.
+
+Each side is a ``git worktree`` of the clone (detached at the commit)
+with a virtualenv built by the job's install command; both are cached
+under the work directory by commit, so a second run reuses them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from zerodown.grenade.errors import GrenadeError
+
+__all__ = ["Side", "prepare_side", "render"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Side:
+    name: str  # "old" or "new"
+    commit: str
+    worktree: Path
+    venv: Path
+
+    def env(self, workdir: Path) -> dict[str, str]:
+        """The environment of a command run on this side."""
+        env = dict(os.environ)
+        env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        env["VIRTUAL_ENV"] = str(self.venv)
+        env["GRENADE_SIDE"] = self.name
+        env["GRENADE_WORKDIR"] = str(workdir)
+        env["GRENADE_WORKTREE"] = str(self.worktree)
+        return env
+
+
+def render(template: str, side: Side, workdir: Path) -> str:
+    """A command with ``{venv}``, ``{worktree}``, ``{workdir}``,
+    ``{side}`` and ``{python}`` filled in (shell-quoted)."""
+    try:
+        return template.format(
+            venv=shlex.quote(str(side.venv)),
+            worktree=shlex.quote(str(side.worktree)),
+            workdir=shlex.quote(str(workdir)),
+            side=side.name,
+            python=shlex.quote(sys.executable),
+        )
+    except (KeyError, IndexError) as err:
+        raise GrenadeError(
+            problem=f"unknown placeholder {err} in {template!r}"
+        ) from err
+
+
+def prepare_side(
+    repo: Path, name: str, commit: str, workdir: Path, install: str
+) -> Side:
+    """The worktree and virtualenv of ``commit`` (built once)."""
+    short = commit[:12]
+    side = Side(
+        name,
+        commit,
+        workdir / "worktrees" / short,
+        workdir / "venvs" / short,
+    )
+    if not side.worktree.exists():
+        done = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(repo),
+                "worktree",
+                "add",
+                "--detach",
+                str(side.worktree),
+                commit,
+            ],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode:
+            raise GrenadeError(
+                problem=f"cannot check out {short} for the {name} side: "
+                + done.stderr.strip()
+            )
+    marker = side.venv / ".zerodown-installed"
+    if not marker.exists():
+        log = workdir / "logs" / f"install-{name}-{short}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("w") as out:
+            installed = subprocess.run(
+                render(install, side, workdir),
+                shell=True,
+                cwd=side.worktree,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        if installed.returncode:
+            tail = "\n".join(log.read_text().splitlines()[-15:])
+            raise GrenadeError(
+                problem=f"installing the {name} side ({short}) failed "
+                f"with {installed.returncode}:\n{tail}"
+            )
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(commit)
+    return side
