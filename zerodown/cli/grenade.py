@@ -40,7 +40,7 @@ def grenade(jobfile: Path, repo: Path, workdir: Path) -> None:
     from zerodown.grenade.job import load_job
     from zerodown.grenade.runner import Runner
 
-    job = load_job(jobfile)
+    job = load_job(jobfile.resolve())
     summary = Runner(job, repo.resolve(), workdir.resolve(), click.echo).run()
     if summary is not None:
         click.echo(

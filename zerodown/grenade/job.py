@@ -64,6 +64,7 @@ PHASES = (
 )
 #: Hooks a job may give (each a command or a list of commands).
 HOOKS = (
+    "setup",
     "smoke",
     "create",
     "verify",

@@ -1,7 +1,7 @@
 """Running an upgrade job, phase by phase.
 
-base (every service on old code) -> smoke -> create (+ verify) ->
-expand (new code's migrations, then the upgrade check) ->
+base (the ``setup`` hook, then every service on old code) -> smoke ->
+create (+ verify) -> expand (new code's migrations, then the upgrade check) ->
 upgrade-control (the control services restarted on new code, one at a
 time, while the ``roll`` services stay old) -> mixed (verify + smoke
 against the mixed deployment) -> migrate -> roll (each ``roll`` service
@@ -137,8 +137,11 @@ class Runner:
     def _base(self) -> None:
         old = self._side("old")
         self._side("new")  # fail early if the new code cannot install
+        self._hook("setup", "old")
         for service in self.job.services:
-            self.running[service.name] = start(service, old, self.workdir)
+            self.running[service.name] = start(
+                service, old, self.workdir, self.job.path.parent
+            )
 
     def _create(self) -> None:
         self._hook("create", "old")
@@ -158,12 +161,16 @@ class Runner:
             if service.upgrade != kind:
                 continue
             self.running[service.name].stop()
-            self.running[service.name] = start(service, new, self.workdir)
+            self.running[service.name] = start(
+                service, new, self.workdir, self.job.path.parent
+            )
 
     def _hook(self, hook: str, side_name: str) -> None:
         side = self._side(side_name)
         for template in self.job.hooks.get(hook, ()):
-            command = render(template, side, self.workdir)
+            command = render(
+                template, side, self.workdir, self.job.path.parent
+            )
             log = self.workdir / "logs" / f"hook-{hook}.log"
             with log.open("a") as out:
                 out.write(f"\n--- {side_name}: {command}\n")

@@ -37,11 +37,16 @@ class Side:
         return env
 
 
-def render(template: str, side: Side, workdir: Path) -> str:
+def render(
+    template: str, side: Side, workdir: Path, jobdir: Path | None = None
+) -> str:
     """A command with ``{venv}``, ``{worktree}``, ``{workdir}``,
-    ``{side}`` and ``{python}`` filled in (shell-quoted)."""
+    ``{jobdir}`` (the job file's folder: hook scripts that belong to the
+    job, not to either side), ``{side}`` and ``{python}`` filled in
+    (shell-quoted)."""
     try:
         return template.format(
+            jobdir=shlex.quote(str(jobdir or workdir)),
             venv=shlex.quote(str(side.venv)),
             worktree=shlex.quote(str(side.worktree)),
             workdir=shlex.quote(str(workdir)),
@@ -66,6 +71,10 @@ def prepare_side(
         workdir / "venvs" / short,
     )
     if not side.worktree.exists():
+        # A work directory removed by hand leaves its worktrees registered.
+        subprocess.run(
+            ["git", "-C", str(repo), "worktree", "prune"], capture_output=True
+        )
         done = subprocess.run(
             [
                 "git",

@@ -91,7 +91,9 @@ class Running:
             os.killpg(self.proc.pid, signum)
 
 
-def start(service: Service, side: Side, workdir: Path) -> Running:
+def start(
+    service: Service, side: Side, workdir: Path, jobdir: Path | None = None
+) -> Running:
     """Start ``service`` on ``side`` and wait until it is ready.
 
     :raises GrenadeError: naming the service, with its log's tail, if it
@@ -99,7 +101,7 @@ def start(service: Service, side: Side, workdir: Path) -> Running:
     """
     log = workdir / "logs" / f"{service.name}-{side.name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    command = render(service.command, side, workdir)
+    command = render(service.command, side, workdir, jobdir)
     with log.open("ab") as out:
         out.write(f"\n--- start on {side.name}: {command}\n".encode())
         out.flush()
