@@ -40,6 +40,31 @@ NIC = {
 }
 
 
+HAPROXY = """\
+global
+    maxconn 512
+
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 30s
+    timeout server 30s
+    retries 3
+    option redispatch
+    retry-on conn-failure empty-response response-timeout
+
+frontend api
+    bind 127.0.0.1:{port}
+    default_backend apis
+
+backend apis
+    balance roundrobin
+    option httpchk GET /flavors
+    default-server inter 200ms fall 1 rise 2
+{backends}
+"""
+
+
 def call(method: str, path: str, body: object = None) -> tuple[int, object]:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(API + path, data=data, method=method)
@@ -76,8 +101,19 @@ def setup() -> None:
     )
     for name in ("conductor", "scheduler"):
         (etc / f"{name}.toml").write_text(f'host = "{name}"\n{common}{alias}')
-    (etc / "api.toml").write_text(
-        f'host = "api"\n{common}[api]\nlisten = "127.0.0.1:{port}"\n{alias}'
+    # Two API processes behind HAProxy, restarted one at a time: a
+    # request that finds one gone is retried on the other.
+    backends = []
+    for index, api_port in ((1, int(port) + 1), (2, int(port) + 2)):
+        (etc / f"api-{index}.toml").write_text(
+            f'host = "api-{index}"\n{common}[api]\n'
+            f'listen = "127.0.0.1:{api_port}"\n{alias}'
+        )
+        backends.append(
+            f"    server api-{index} 127.0.0.1:{api_port} check"
+        )
+    (etc / "haproxy.cfg").write_text(
+        HAPROXY.format(port=port, backends="\n".join(backends))
     )
     for name in ("compute-1", "compute-2"):
         (etc / f"{name}.toml").write_text(

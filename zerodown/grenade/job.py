@@ -18,8 +18,9 @@ side, which services run on which side, and the hooks of each phase.
     command = "{venv}/bin/zerodown compute run compute --config c1.toml"
     ready = "READY"                 # a stdout line, or an http:// URL
     upgrade = "roll"                # "control" (restarted on new code
-                                    # with the control plane) or "roll"
+                                    # with the control plane), "roll"
                                     # (one by one, after the migrations)
+                                    # or "none" (never: a load balancer)
 
     [hooks]                         # commands per phase; {side} venv
     create = ["..."]
@@ -78,7 +79,7 @@ HOOKS = (
 DEFAULT_INSTALL = (
     "{python} -m venv {venv} && {venv}/bin/pip install --quiet -e {worktree}"
 )
-_UPGRADES = ("control", "roll")
+_UPGRADES = ("control", "roll", "none")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import Any
 
 import waitress.server
@@ -26,9 +27,25 @@ class ApiServer:
         with contextlib.suppress(OSError):
             self._server.run()
 
-    def close(self) -> None:
-        self._server.close()
-        self._server.task_dispatcher.shutdown()
+    def close(self, grace: float = 10.0) -> None:
+        """Stop accepting; let every connection finish the request it is
+        serving and then hang up (idle keep-alive connections at once),
+        so clients and load balancers move to another process without a
+        failed request; then stop the workers."""
+        server = self._server
+        server.close()
+        for channel in list(server._map.values()):
+            channel.will_close = True
+        deadline = time.monotonic() + grace
+        while server._map and time.monotonic() < deadline:
+            for channel in list(server._map.values()):
+                # Idle: nothing being served, nothing left to send.  A
+                # request the peer sent meanwhile is unread; the close
+                # tells a balancer to retry it elsewhere at once.
+                if not channel.requests and not channel.total_outbufs_len:
+                    channel.handle_close()
+            time.sleep(0.05)
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=2)
 
 
 def make_server(
