@@ -77,20 +77,23 @@ def summarize(
     records: Sequence[Record],
     spans: Sequence[Span],
     *,
-    base: str | None = None,
+    base: str | Sequence[str] | None = None,
     p99_ratio_target: float = 2.0,
 ) -> Summary:
-    """Per phase, in the order the phases ran; ``base`` (default: the
-    first phase) is what the others' p99 is compared with."""
+    """Per phase, in the order the phases ran; the p99 of ``base`` (a
+    phase, or several taken together; default: the first phase) is what
+    every phase's p99 is compared with."""
     by_phase: dict[str, list[Record]] = {}
     for record in records:
         by_phase.setdefault(record.phase, []).append(record)
     names = [s.name for s in spans]
     names += [p for p in by_phase if p not in names]
-    base = base or (names[0] if names else None)
+    if base is None:
+        base = names[:1]
+    base_names = {base} if isinstance(base, str) else set(base)
     seconds = {s.name: s.seconds for s in spans}
     base_p99 = percentile(
-        [r.latency_ms for r in by_phase.get(base or "", [])], 99
+        [r.latency_ms for r in records if r.phase in base_names], 99
     )
     stats = []
     for name in names:

@@ -213,7 +213,8 @@ class Runner:
             records,
             self.clock.spans,
             self.workdir / "report",
-            base=str(self.job.load.get("base_phase", "smoke")),
+            # Everything before the upgrade starts: old code only.
+            base=self.job.load.get("base_phases", ["base", "smoke", "create"]),
             p99_ratio_target=float(self.job.load.get("p99_ratio", 2.0)),
         )
 

@@ -113,3 +113,14 @@ def test_a_mix_needs_positive_weights(tmp_path):
         LoadGenerator(
             [Operation("x", 0, lambda: None)], PhaseClock(), tmp_path / "x"
         )
+
+
+def test_the_base_may_be_several_phases():
+    records = [
+        Record(1.0, "base", "x", True, 10.0),
+        Record(2.0, "smoke", "x", True, 30.0),
+        Record(3.0, "mixed", "x", True, 15.0),
+    ]
+    summary = summarize(records, [], base=["base", "smoke"])
+    mixed = next(p for p in summary.phases if p.phase == "mixed")
+    assert mixed.p99_vs_base == 0.5
