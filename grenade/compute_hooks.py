@@ -109,9 +109,7 @@ def setup() -> None:
             f'host = "api-{index}"\n{common}[api]\n'
             f'listen = "127.0.0.1:{api_port}"\n{alias}'
         )
-        backends.append(
-            f"    server api-{index} 127.0.0.1:{api_port} check"
-        )
+        backends.append(f"    server api-{index} 127.0.0.1:{api_port} check")
     (etc / "haproxy.cfg").write_text(
         HAPROXY.format(port=port, backends="\n".join(backends))
     )
