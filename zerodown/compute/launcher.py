@@ -29,6 +29,11 @@ from zerodown.exceptions import ZerodownError
 __all__ = ["ServiceFailed", "ServiceProcess", "write_config"]
 
 
+_FILE_SETTINGS = frozenset(
+    {"ZERODOWN_DATABASE_URL", "ZERODOWN_TRANSPORT_URL", "ZERODOWN_HOST"}
+)
+
+
 class ServiceFailed(ZerodownError):
     template = "service {name} {problem}; last lines of {log}:\n{tail}"
 
@@ -51,7 +56,12 @@ class ServiceProcess:
     ) -> None:
         self.name, self.binary = name, binary
         self.config, self.log = config, log
-        self.env = {**os.environ, **(env or {})}
+        # The service's file is the whole truth: settings a shell may
+        # carry for other tools would silently override it.
+        inherited = {
+            k: v for k, v in os.environ.items() if k not in _FILE_SETTINGS
+        }
+        self.env = {**inherited, **(env or {})}
         self.command = command or self.COMMAND
         self.proc: subprocess.Popen[bytes] | None = None
         self.ready_line = ""
