@@ -24,6 +24,7 @@
     cpu_allocation_ratio = 16.0
     ram_allocation_ratio = 1.5
     disk_allocation_ratio = 1.0
+    shutdown_timeout = 60.0              # seconds a guest gets to stop
 
     [compute.driver_options]             # passed to the driver
     uri = "test:///default"
@@ -94,6 +95,9 @@ class ComputeDriverConfig:
     cpu_allocation_ratio: float = 16.0
     ram_allocation_ratio: float = 1.5
     disk_allocation_ratio: float = 1.0
+    # Release 2: how long a deleted guest may take to shut down by itself
+    # before it is destroyed (Nova's shutdown_timeout).
+    shutdown_timeout: float = 60.0
     driver_options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 

@@ -12,7 +12,8 @@ family to one status code (``http_status``)::
     │   └── ComputeHostNotFound
     ├── Conflict                  409
     │   ├── FlavorExists
-    │   └── InstanceInvalidState
+    │   ├── InstanceInvalidState
+    │   └── ComputeServiceTooOld   a feature needs every compute newer
     ├── NoValidHost               -    the scheduler found no host
     ├── ClaimFailed               -    a compute's claim lost a race
     ├── StoredDataInvalid         -    a stored blob cannot be read
@@ -29,6 +30,7 @@ from zerodown.exceptions import ComputeError
 __all__ = [
     "ClaimFailed",
     "ComputeHostNotFound",
+    "ComputeServiceTooOld",
     "Conflict",
     "DomainNotFound",
     "FlavorExists",
@@ -72,6 +74,13 @@ class FlavorExists(Conflict):
 
 class InstanceInvalidState(Conflict):
     template = "cannot {action} instance {uuid} while it is {state}: {reason}"
+
+
+class ComputeServiceTooOld(Conflict):
+    template = (
+        "{feature} needs every compute service at version {needed} or "
+        "newer; the oldest live one is at {oldest}"
+    )
 
 
 class NoValidHost(ComputeError):

@@ -169,11 +169,12 @@ class ComputeAPI(RPCAPI):
 
     * 1.0 - Initial version: build_and_run_instance, pause_instance,
       unpause_instance, reboot_instance, terminate_instance.
+    * 1.1 - terminate_instance takes clean_shutdown (release 2).
     """
 
     TOPIC = "compute"
-    VERSION = "1.0"
-    VERSION_ALIASES = {"r1": "1.0"}
+    VERSION = "1.1"
+    VERSION_ALIASES = {"r1": "1.0", "r2": "1.1"}
 
     def build_and_run_instance(
         self,
@@ -201,11 +202,33 @@ class ComputeAPI(RPCAPI):
     ) -> None:
         self._cast(ctx, instance, "reboot_instance", reboot_type=reboot_type)
 
-    def terminate_instance(self, ctx: Ctx, instance: Instance) -> None:
-        self._cast(ctx, instance, "terminate_instance")
+    def terminate_instance(
+        self, ctx: Ctx, instance: Instance, clean_shutdown: bool = True
+    ) -> None:
+        """Stop the guest (asking it to shut down first if
+        ``clean_shutdown``) and delete the instance.
+
+        A release-1 compute only knows the hard stop: the argument is
+        dropped for it, which is what it did anyway.
+        """
+        if self.client.can_send_version("1.1"):
+            self._cast(
+                ctx,
+                instance,
+                "terminate_instance",
+                version="1.1",
+                clean_shutdown=clean_shutdown,
+            )
+        else:
+            self._cast(ctx, instance, "terminate_instance")
 
     def _cast(
-        self, ctx: Ctx, instance: Instance, method: str, **kwargs: Any
+        self,
+        ctx: Ctx,
+        instance: Instance,
+        method: str,
+        version: str | None = None,
+        **kwargs: Any,
     ) -> None:
-        cctxt = self.client.prepare(server=instance.host)
+        cctxt = self.client.prepare(server=instance.host, version=version)
         cctxt.cast(ctx, method, instance=instance, **kwargs)

@@ -228,7 +228,13 @@ def _compute(parts: _Parts) -> Iterator[str]:
     tracker = ResourceTracker(
         config.host, driver, conductor, config.compute, parts.aliases
     )
-    manager = ComputeManager(config.host, driver, conductor, tracker)
+    manager = ComputeManager(
+        config.host,
+        driver,
+        conductor,
+        tracker,
+        shutdown_timeout=config.compute.shutdown_timeout,
+    )
     _wait_for_conductor(conductor, config.host)
     manager.init_host()
     server = parts.server("compute", [manager])

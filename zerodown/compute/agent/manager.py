@@ -34,7 +34,7 @@ LOG = logging.getLogger(__name__)
 
 
 class ComputeManager:
-    target = Target(version="1.0")
+    target = Target(version="1.1")
 
     def __init__(
         self,
@@ -42,9 +42,11 @@ class ComputeManager:
         driver: VirtDriver,
         conductor: ConductorAPI,
         tracker: ResourceTracker,
+        shutdown_timeout: float = 60.0,
     ) -> None:
         self.host, self.driver = host, driver
         self.conductor, self.tracker = conductor, tracker
+        self.shutdown_timeout = shutdown_timeout
         self._nodename: str | None = None
 
     @property
@@ -146,9 +148,15 @@ class ComputeManager:
         self._act(ctx, instance, expected, states.ACTIVE, "reboot", hard)
 
     def terminate_instance(
-        self, ctx: RequestContext, instance: Instance
+        self,
+        ctx: RequestContext,
+        instance: Instance,
+        clean_shutdown: bool = False,
     ) -> None:
-        self._destroy_quietly(instance)
+        # 1.1: with clean_shutdown the guest gets shutdown_timeout seconds
+        # to stop by itself before it is destroyed.
+        timeout = self.shutdown_timeout if clean_shutdown else 0.0
+        self._destroy_quietly(instance, timeout)
         self.conductor.instance_destroy(ctx, instance)
         self.tracker.update_available_resource(ctx)
 
@@ -195,9 +203,11 @@ class ComputeManager:
             LOG.info("instance %s is gone", instance.uuid)
         self.tracker.update_available_resource(ctx)
 
-    def _destroy_quietly(self, instance: Instance) -> None:
+    def _destroy_quietly(
+        self, instance: Instance, shutdown_timeout: float = 0.0
+    ) -> None:
         try:
-            self.driver.destroy(instance)
+            self.driver.destroy(instance, shutdown_timeout)
         except ZerodownError as err:
             LOG.warning("destroy of %s: %s", instance.uuid, err)
 

@@ -21,9 +21,10 @@ from typing import Any
 from zerodown.compute import states
 from zerodown.compute.api import validation, views
 from zerodown.compute.api.errors import REASONS, HTTPError, from_error
-from zerodown.compute.exceptions import FlavorNotFound
+from zerodown.compute.exceptions import ComputeServiceTooOld, FlavorNotFound
 from zerodown.compute.objects import Flavor, Instance
 from zerodown.compute.pci_alias import PciAlias
+from zerodown.compute.version import REALTIME_MIN_VERSION
 from zerodown.exceptions import ZerodownError
 from zerodown.rpc import RequestContext
 from zerodown.services import ServiceDirectory, utcnow
@@ -264,9 +265,11 @@ class ComputeApi:
             raise HTTPError(400, str(err)) from err
         image = validation.image_props(data.get("image_properties"))
         requested = validation.check_placement(flavor, image, self.aliases)
+        self._check_computes_support(requested)
         instance = Instance(
             uuid=str(uuid.uuid4()),
             display_name=data["name"],
+            description=data.get("description"),
             hostname=data["name"],
             project_id=None,
             user_id=None,
@@ -297,6 +300,23 @@ class ComputeApi:
             self.db.save_instance(stored)
             self.db.add_fault(stored.uuid, 503, f"build not started: {err}")
         return 202, {"server": self._view(self.db.get_instance(stored.uuid))}
+
+    def _check_computes_support(self, requested: Any) -> None:
+        """Features an older compute would get wrong wait until every
+        compute is new enough (Nova's minimum-version checks).
+
+        :raises ComputeServiceTooOld: (409) naming the feature.
+        """
+        cells = requested.cells if requested is not None else []
+        if not any(cell.realtime_vcpus for cell in cells):
+            return
+        oldest = self.services.min_version("compute")
+        if oldest is None or oldest < REALTIME_MIN_VERSION:
+            raise ComputeServiceTooOld(
+                feature="hw:cpu_realtime",
+                needed=REALTIME_MIN_VERSION,
+                oldest="none" if oldest is None else oldest,
+            )
 
     def delete_server(self, request: Request) -> tuple[int, Any]:
         instance = self.db.get_instance(request.params["id"])

@@ -79,6 +79,8 @@ SERVER = {
                 "name": _NAME,
                 "flavorRef": {"type": "string", "minLength": 1},
                 "imageRef": {"type": "string"},
+                # Release 2 (Instance 2.5), Nova's microversion 2.19.
+                "description": {"type": ["string", "null"], "maxLength": 255},
                 "image_properties": {
                     "type": "object",
                     "additionalProperties": {

@@ -33,6 +33,7 @@ def server(obj: Instance, fault: Mapping[str, Any] | None) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": obj.uuid,
         "name": obj.display_name,
+        "description": obj.description,
         "status": states.api_status(obj.vm_state, obj.task_state),
         "vm_state": obj.vm_state,
         "task_state": obj.task_state,
@@ -78,6 +79,7 @@ def _numa(obj: Instance) -> dict[str, Any] | None:
                 "pinning": {str(v): p for v, p in sorted(pinning.items())},
                 "pagesize": cell.pagesize,
                 "cpu_policy": cell.cpu_policy,
+                "realtime_vcpus": sorted(cell.realtime_vcpus),
             }
         )
         emulator |= set(cell.cpuset_reserved or ())

@@ -57,7 +57,7 @@ _INSTANCE_COLUMNS = (
     "memory_mb",
     "root_gb",
     "ephemeral_gb",
-    "image_ref",
+    "description",
     "launched_at",
 )
 _EXTRA_COLUMNS = ("numa_topology", "flavor", "image_props", "pci_devices")
@@ -79,6 +79,9 @@ _NODE_COLUMNS = (
 class ComputeDB:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        # Whether ``instances.image_ref`` (release 1's place for it) is
+        # still there: None until first looked at.
+        self._legacy_image_ref: bool | None = None
 
     @contextlib.contextmanager
     def _begin(self) -> Iterator[sa.Connection]:
@@ -185,9 +188,12 @@ class ComputeDB:
                     **values,
                 )
             )
+            # The extra row after its instance row: release 2's move of
+            # image_ref copies it back to ``instances`` on this insert.
             conn.execute(
                 INSTANCE_EXTRA.insert().values(
                     instance_uuid=instance.uuid,
+                    image_ref=_image_ref_of(instance),
                     **blobs.extra_values(instance, _EXTRA_COLUMNS),
                 )
             )
@@ -218,7 +224,22 @@ class ComputeDB:
         return self._instances(*where, include_deleted=include_deleted)
 
     def _instances(self, *where: Any, include_deleted: bool) -> list[Instance]:
-        query = sa.select(INSTANCES, *_extra_cols()).join(
+        try:
+            return self._select_instances(where, include_deleted)
+        except sa.exc.DBAPIError:
+            # The contract may just have dropped instances.image_ref:
+            # look again, and retry once without it if it is gone.
+            if not self._legacy_image_ref or self._has_legacy_image_ref():
+                raise
+            self._legacy_image_ref = False
+            return self._select_instances(where, include_deleted)
+
+    def _select_instances(
+        self, where: Sequence[Any], include_deleted: bool
+    ) -> list[Instance]:
+        query = sa.select(
+            INSTANCES, *_extra_cols(), self._image_ref_column()
+        ).join(
             INSTANCE_EXTRA,
             INSTANCE_EXTRA.c.instance_uuid == INSTANCES.c.uuid,
         )
@@ -227,6 +248,28 @@ class ComputeDB:
         query = query.where(*where).order_by(INSTANCES.c.id)
         with self._begin() as conn:
             return [blobs.instance(row) for row in conn.execute(query)]
+
+    def _image_ref_column(self) -> sa.ColumnElement[Any]:
+        """``instance_extra.image_ref``, falling back to release 1's
+        ``instances.image_ref`` while that column exists.
+
+        Between expand and the end of ``zerodown db migrate`` rows written
+        before the expand have only the old copy.  The contract gate drops
+        the old column only once every row is copied, so once it is gone
+        the new column alone is complete.
+        """
+        if self._legacy_image_ref is None:
+            self._legacy_image_ref = self._has_legacy_image_ref()
+        column = INSTANCE_EXTRA.c.image_ref
+        if not self._legacy_image_ref:
+            return column.label("image_ref")
+        legacy = sa.literal_column("instances.image_ref", sa.String)
+        return sa.func.coalesce(column, legacy).label("image_ref")
+
+    def _has_legacy_image_ref(self) -> bool:
+        with self.engine.connect() as conn:
+            columns = sa.inspect(conn).get_columns("instances")
+        return any(c["name"] == "image_ref" for c in columns)
 
     def save_instance(
         self, instance: Instance, *, expected_task_state: Any = ANY
@@ -244,6 +287,8 @@ class ComputeDB:
         extra = blobs.extra_values(
             instance, [c for c in _EXTRA_COLUMNS if c in changed]
         )
+        if "image_ref" in changed:
+            extra["image_ref"] = _image_ref_of(instance)
         values["updated_at"] = utcnow()
         where = [
             INSTANCES.c.uuid == instance.uuid,
@@ -447,6 +492,13 @@ class ComputeDB:
             query = query.where(PCI_DEVICES.c.instance_uuid == instance_uuid)
         with self._begin() as conn:
             return [blobs.pci_device(r) for r in conn.execute(query)]
+
+
+def _image_ref_of(instance: Instance) -> str | None:
+    if not instance.obj_attr_is_set("image_ref"):
+        return None
+    value: str | None = instance.image_ref
+    return value
 
 
 def _extra_cols() -> list[sa.ColumnElement[Any]]:

@@ -126,6 +126,7 @@ def instance(row: Any) -> Instance:
         root_gb=row.root_gb,
         ephemeral_gb=row.ephemeral_gb,
         image_ref=row.image_ref,
+        description=row.description,
         availability_zone=None,
         flavor=flavor,
         numa_topology=_load(

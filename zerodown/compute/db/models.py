@@ -84,7 +84,7 @@ INSTANCES = sa.Table(
     sa.Column("memory_mb", sa.Integer, nullable=False),
     sa.Column("root_gb", sa.Integer, nullable=False),
     sa.Column("ephemeral_gb", sa.Integer, nullable=False),
-    sa.Column("image_ref", sa.String(255), nullable=True),
+    sa.Column("description", sa.Text, nullable=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=True),
     sa.Column("launched_at", sa.DateTime, nullable=True),
@@ -113,6 +113,8 @@ INSTANCE_EXTRA = sa.Table(
     sa.Column("flavor", sa.Text, nullable=False),
     sa.Column("image_props", sa.Text, nullable=True),
     sa.Column("pci_devices", sa.Text, nullable=True),
+    # Release 2 moved it here from ``instances`` (move_column).
+    sa.Column("image_ref", sa.String(255), nullable=True),
     sa.UniqueConstraint("instance_uuid", name="uq_instance_extra_uuid"),
 )
 

@@ -73,6 +73,8 @@ def numa_get_constraints(
         cell.pagesize = pagesize
         cell.cpu_policy = cpu_policy
         cell.cpu_thread_policy = thread_policy
+        if realtime is not None:
+            cell.cpuset_realtime = cell.pcpuset & realtime
     topology.emulator_threads_policy = emulator
     return topology
 

@@ -20,7 +20,7 @@ __all__ = ["Instance"]
 class Instance(ZerodownObject):
     """A guest and everything a compute host needs to build it."""
 
-    VERSION = "2.4"
+    VERSION = "2.5"
     history = History(
         Change(
             "2.0",
@@ -60,11 +60,16 @@ class Instance(ZerodownObject):
             added=["image_props"],
         ),
         Change("2.4", "compute node id (Nova 2.8)", added=["compute_id"]),
+        # Release 2.  A compute does nothing with it, so an older one
+        # gets the instance without it (and, saving only what it changed,
+        # never clears it).
+        Change("2.5", "the user's description", added=["description"]),
     )
     fields = {
         "id": f.IntegerField(),
         "uuid": f.UUIDField(),
         "display_name": f.StringField(nullable=True),
+        "description": f.StringField(nullable=True),
         "hostname": f.StringField(nullable=True),
         "project_id": f.StringField(nullable=True),
         "user_id": f.StringField(nullable=True),

@@ -54,6 +54,18 @@ def _pcpuset_into_cpuset(data: dict[str, Any], step: StepContext) -> None:
         data["cpuset"] = data.get("pcpuset") or []
 
 
+def _refuse_realtime(data: dict[str, Any], step: StepContext) -> None:
+    # An older compute would run these vCPUs as ordinary ones: a guest
+    # that asked for realtime scheduling must not silently lose it.
+    realtime = data.get("cpuset_realtime")
+    if realtime:
+        step.refuse(
+            "cpuset_realtime",
+            realtime,
+            "this compute cannot give vCPUs a realtime scheduler",
+        )
+
+
 def _split_pcpuset(data: dict[str, Any], step: StepContext) -> None:
     # The reverse: a dedicated cell's vCPUs move to pcpuset; a shared or
     # unpinned cell has none.
@@ -68,7 +80,7 @@ def _split_pcpuset(data: dict[str, Any], step: StepContext) -> None:
 class InstanceNUMACell(ZerodownObject):
     """One guest NUMA cell: its vCPUs, memory, page size and pinning."""
 
-    VERSION = "1.6"
+    VERSION = "1.7"
     history = History(
         Change("1.0", "initial", added=["id", "cpuset", "memory"]),
         Change("1.1", "huge pages", added=["pagesize"]),
@@ -96,12 +108,19 @@ class InstanceNUMACell(ZerodownObject):
             upgrade=_split_pcpuset,
         ),
         Change("1.6", "the mixed CPU policy"),
+        Change(
+            "1.7",
+            "pinned vCPUs under a realtime scheduler (release 2)",
+            added=["cpuset_realtime"],
+            backport=_refuse_realtime,
+        ),
     )
     fields = {
         "id": f.IntegerField(),
         "cpuset": f.CPUSetField(),
         "pcpuset": f.CPUSetField(),
         "cpuset_reserved": f.CPUSetField(nullable=True),
+        "cpuset_realtime": f.CPUSetField(nullable=True),
         "memory": f.IntegerField(),
         "pagesize": f.IntegerField(nullable=True),
         "cpu_topology": f.ObjectField("VirtCPUTopology", nullable=True),
@@ -118,6 +137,13 @@ class InstanceNUMACell(ZerodownObject):
     }
     #: ``{vcpu: pcpu}`` over ``cpu_pinning_raw``, whose keys are strings.
     cpu_pinning = f.DictProxyField("cpu_pinning_raw")
+
+    @property
+    def realtime_vcpus(self) -> set[int]:
+        """The realtime vCPUs; none for a cell stored before 1.7."""
+        if not self.obj_attr_is_set("cpuset_realtime"):
+            return set()
+        return set(self.cpuset_realtime or ())
 
     id: int
     cpuset: set[int]

@@ -87,8 +87,14 @@ class VirtDriver(abc.ABC):
         """
 
     @abc.abstractmethod
-    def destroy(self, instance: Instance) -> None:
-        """Stop and remove the guest; a missing guest is fine."""
+    def destroy(
+        self, instance: Instance, shutdown_timeout: float = 0.0
+    ) -> None:
+        """Stop and remove the guest; a missing guest is fine.
+
+        With ``shutdown_timeout`` the guest is first asked to shut down
+        and given that many seconds before it is stopped hard.
+        """
 
     @abc.abstractmethod
     def pause(self, instance: Instance) -> None: ...

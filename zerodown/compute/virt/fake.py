@@ -109,6 +109,8 @@ class FakeDriver(VirtDriver):
         self.spawn_delay = float(options.get("spawn_delay", 0.0))
         self.host = "fake"
         self._guests: dict[str, int] = {}
+        #: Guests destroyed after a clean shutdown, oldest first.
+        self.clean_shutdowns: list[str] = []
         self._lock = threading.Lock()
 
     def init_host(self, host: str) -> None:
@@ -139,9 +141,14 @@ class FakeDriver(VirtDriver):
             self._guests[instance.uuid] = power_state.RUNNING
         self.emit(LifecycleEvent(instance.uuid, Transition.STARTED))
 
-    def destroy(self, instance: Instance) -> None:
+    def destroy(
+        self, instance: Instance, shutdown_timeout: float = 0.0
+    ) -> None:
         with self._lock:
             gone = self._guests.pop(instance.uuid, None)
+            if gone is not None and shutdown_timeout > 0:
+                # A fake guest always shuts down when asked.
+                self.clean_shutdowns.append(instance.uuid)
         if gone is not None:
             self.emit(LifecycleEvent(instance.uuid, Transition.STOPPED))
 

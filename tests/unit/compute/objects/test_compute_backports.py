@@ -29,7 +29,7 @@ CONVERTED = {
 
 
 def test_every_object_has_an_example_and_older_versions_to_test():
-    assert len(PAIRS) == 48
+    assert len(PAIRS) == 50
     assert {name for name, _ in PAIRS} == set(REGISTRY) - {
         "NetworkMetadata",
         "VirtCPUTopology",

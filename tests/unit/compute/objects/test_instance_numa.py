@@ -60,16 +60,23 @@ def test_mixed_is_refused_below_1_6(version):
 @pytest.mark.parametrize(
     ("version", "gone"),
     [
-        ("1.3", {"pcpuset", "cpuset_reserved"}),
+        ("1.3", {"pcpuset", "cpuset_reserved", "cpuset_realtime"}),
         (
             "1.2",
-            {"pcpuset", "cpuset_reserved", "cpu_policy", "cpu_thread_policy"},
+            {
+                "pcpuset",
+                "cpuset_reserved",
+                "cpuset_realtime",
+                "cpu_policy",
+                "cpu_thread_policy",
+            },
         ),
         (
             "1.1",
             {
                 "pcpuset",
                 "cpuset_reserved",
+                "cpuset_realtime",
                 "cpu_policy",
                 "cpu_thread_policy",
                 "cpu_pinning_raw",
@@ -84,21 +91,55 @@ def test_older_versions_drop_the_fields_added_later(version, gone):
     assert data["cpuset"] == [0, 1]
 
 
-def test_a_stored_1_4_dedicated_cell_is_upgraded_and_stamped_1_6():
+@pytest.mark.parametrize("version", ["1.0", "1.3", "1.5", "1.6"])
+def test_realtime_vcpus_are_refused_below_1_7(version):
+    # A release-1 compute would run them as ordinary vCPUs.
+    cell = instance_cell(0)
+    cell.cpuset_realtime = {1}
+    with pytest.raises(UnrepresentableValue) as err:
+        cell.obj_to_primitive(version, CHILDREN)
+    assert (err.value.object, err.value.version, err.value.field) == (
+        "InstanceNUMACell",
+        version,
+        "cpuset_realtime",
+    )
+    assert "realtime" in str(err.value)
+    assert _data(cell, "1.7")["cpuset_realtime"] == [1]
+
+
+@pytest.mark.parametrize("realtime", [None, set()])
+def test_a_cell_without_realtime_vcpus_backports_to_1_6(realtime):
+    cell = instance_cell(0)
+    cell.cpuset_realtime = realtime
+    data = _data(cell, "1.6")
+    assert "cpuset_realtime" not in data
+    assert data["pcpuset"] == [0, 1]
+    assert cell.realtime_vcpus == set()
+
+
+def test_a_stored_1_6_cell_reads_with_no_realtime_vcpus():
+    stored = json.dumps(instance_cell(1).obj_to_primitive("1.6", CHILDREN))
+    cell = InstanceNUMACell.obj_from_stored(stored)
+    assert cell.VERSION == "1.7"
+    assert not cell.obj_attr_is_set("cpuset_realtime")
+    assert cell.realtime_vcpus == set()
+
+
+def test_a_stored_1_4_dedicated_cell_is_upgraded_and_stamped_1_7():
     stored = json.dumps(instance_cell(1).obj_to_primitive("1.4", CHILDREN))
     cell = InstanceNUMACell.obj_from_stored(stored)
-    assert cell.VERSION == "1.6"
+    assert cell.VERSION == "1.7"
     assert cell.cpuset == set() and cell.pcpuset == {2, 3}
     assert cell.cpu_pinning == {2: 12, 3: 13}
     restored = cell.obj_to_primitive()
-    assert restored[NS + "version"] == "1.6"
+    assert restored[NS + "version"] == "1.7"
     assert restored[NS + "data"]["pcpuset"] == [2, 3]
 
 
 def test_a_stored_shared_cell_gets_an_empty_pcpuset():
     stored = shared_cell(0).obj_to_primitive("1.4")
     cell = InstanceNUMACell.obj_from_stored(stored)
-    assert (cell.cpuset, cell.pcpuset, cell.VERSION) == ({0, 1}, set(), "1.6")
+    assert (cell.cpuset, cell.pcpuset, cell.VERSION) == ({0, 1}, set(), "1.7")
 
 
 def test_a_1_2_cell_with_a_pinning_reads_as_dedicated():

@@ -4,8 +4,10 @@ Guest NUMA cell ``i`` is the instance's ``numa_topology.cells[i]``; the
 host cell it landed on is that cell's ``id``.  Pinned vCPUs get a
 ``vcpupin`` each; the emulator threads go to the reserved CPU under
 ``hw:emulator_threads_policy=isolate``, else to the guest's pinned CPUs
-(Nova's choice); each guest cell's memory is bound to its host cell
-(``memnode``) and backed by its page size (``hugepages/page``).
+(Nova's choice), never onto a realtime vCPU's; realtime vCPUs (release
+2) run under ``vcpusched`` FIFO; each guest cell's memory is bound to
+its host cell (``memnode``) and backed by its page size
+(``hugepages/page``).
 """
 
 from __future__ import annotations
@@ -78,14 +80,20 @@ def _cputune(
     assert guest is not None
     tune = ET.SubElement(root, "cputune")
     pinned: set[int] = set()
+    ordinary: set[int] = set()  # pCPUs of pinned vCPUs that are not realtime
+    realtime: set[int] = set()
     reserved: set[int] = set()
     floating: set[int] = set()
     host_cells = {c.id: c for c in host.cells} if host else {}
     for cell in guest.cells:
         pinning = dict(cell.cpu_pinning or {})
+        cell_realtime = cell.realtime_vcpus
         for vcpu, pcpu in sorted(pinning.items()):
             ET.SubElement(tune, "vcpupin", vcpu=str(vcpu), cpuset=str(pcpu))
+            if vcpu not in cell_realtime:
+                ordinary.add(pcpu)
         pinned |= set(pinning.values())
+        realtime |= cell_realtime
         reserved |= set(cell.cpuset_reserved or ())
         if cell.id in host_cells:
             floating |= set(host_cells[cell.id].cpuset)
@@ -98,9 +106,19 @@ def _cputune(
                     vcpu=str(vcpu),
                     cpuset=format_cpu_spec(host_cells[cell.id].cpuset),
                 )
-    emulator = reserved or pinned or floating
+    # Emulator threads never share a pCPU with a realtime vCPU (Nova's
+    # rule): the reserved CPU, else the ordinary vCPUs' pCPUs.
+    emulator = reserved or (ordinary if realtime else pinned) or floating
     if emulator:
         ET.SubElement(tune, "emulatorpin", cpuset=format_cpu_spec(emulator))
+    if realtime:
+        ET.SubElement(
+            tune,
+            "vcpusched",
+            vcpus=format_cpu_spec(realtime),
+            scheduler="fifo",
+            priority="1",
+        )
 
 
 def _numatune(root: ET.Element, instance: Instance) -> None:

@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -215,17 +216,29 @@ class LibvirtDriver(VirtDriver):
             self._call(domain.undefine)
             raise
 
-    def destroy(self, instance: Instance) -> None:
+    def destroy(
+        self, instance: Instance, shutdown_timeout: float = 0.0
+    ) -> None:
         try:
             domain = self._domain(instance)
         except DomainNotFound:
             return
         try:
+            if shutdown_timeout > 0 and domain.isActive():
+                self._shutdown(domain, shutdown_timeout)
             if domain.isActive():
                 self._call(domain.destroy)
             self._call(domain.undefine)
         except DomainNotFound:
             return
+
+    def _shutdown(self, domain: Any, timeout: float) -> None:
+        """Ask the guest to shut down (ACPI) and wait up to ``timeout``
+        seconds for it; the caller destroys what is still running."""
+        self._call(domain.shutdown)
+        deadline = time.monotonic() + timeout
+        while domain.isActive() and time.monotonic() < deadline:
+            time.sleep(0.2)
 
     def pause(self, instance: Instance) -> None:
         domain = self._in_state(instance, power_state.RUNNING)
