@@ -4,13 +4,28 @@ They belong to the job, not to either release: they talk to the
 deployment only through its HTTP API and files, with the standard
 library, so the same script drives old and new code.
 
-    python compute_hooks.py setup|smoke|create|verify|destroy
+    python compute_hooks.py setup|smoke|create|verify|caps|destroy
 
 ``create`` boots guests that exercise what grenade never checked
 (dedicated CPUs on 2 NUMA nodes with 2 MiB pages, a NIC on its guest's
 cell) and records where each landed; ``verify`` requires every one to be
 ACTIVE with exactly the same host, cells, pinning, page size and device,
 and the hosts' per-cell usage unchanged.
+
+``verify`` also does what its phase ($GRENADE_PHASE) is for:
+
+* mixed (new control plane, every compute still on release 1): a guest
+  with a description boots on an old compute, which only gets Instance
+  2.4 and InstanceNUMACell 1.6 (backported); its description survives
+  the old compute's saves; a realtime guest (release 2) is refused with a
+  409 naming the service version it waits for.
+* final (everything new, contracted): the realtime guest boots, its
+  realtime vCPUs recorded; it is deleted again (ComputeAPI 1.1's clean
+  shutdown).
+
+The database, broker and topic prefix come from the job's ``[vars]``
+(``GRENADE_VAR_*``), so the same job runs on SQLite + the embedded broker
+and on PostgreSQL/MariaDB + RabbitMQ.
 """
 
 from __future__ import annotations
@@ -26,8 +41,20 @@ from pathlib import Path
 WORKDIR = Path(os.environ["GRENADE_WORKDIR"])
 API = os.environ.get("COMPUTE_API", "http://127.0.0.1:18774")
 STATE = WORKDIR / "compute-resources.json"
-DB = f"sqlite:///{WORKDIR}/compute.db"
-BROKER = f"embedded://{WORKDIR}/broker.db"
+DB = os.environ.get(
+    "GRENADE_VAR_DATABASE_URL", f"sqlite:///{WORKDIR}/compute.db"
+)
+BROKER = os.environ.get(
+    "GRENADE_VAR_TRANSPORT_URL", f"embedded://{WORKDIR}/broker.db"
+)
+PREFIX = os.environ.get("GRENADE_VAR_TOPIC_PREFIX", "")
+PHASE = os.environ.get("GRENADE_PHASE", "")
+REALTIME = {
+    "hw:cpu_policy": "dedicated",
+    "hw:cpu_realtime": "yes",
+    "hw:cpu_realtime_mask": "^0",
+}
+MIXED_NOTE = "booted while every compute ran release 1"
 PINNED = {
     "hw:cpu_policy": "dedicated",
     "hw:numa_nodes": "2",
@@ -92,6 +119,7 @@ def setup() -> None:
     port = API.rsplit(":", 1)[1]
     common = (
         f'database_url = "{DB}"\ntransport_url = "{BROKER}"\n'
+        f'topic_prefix = "{PREFIX}"\n'
         "[service]\nheartbeat_interval = 1.0\ndown_after = 6.0\n"
         "report_interval = 1.0\n"
     )
@@ -116,6 +144,7 @@ def setup() -> None:
     for name in ("compute-1", "compute-2"):
         (etc / f"{name}.toml").write_text(
             f'host = "{name}"\ntransport_url = "{BROKER}"\n'
+            f'topic_prefix = "{PREFIX}"\n'
             "[service]\nheartbeat_interval = 1.0\ndown_after = 6.0\n"
             "report_interval = 1.0\n"
             '[compute]\ndriver = "fake"\nram_allocation_ratio = 1.0\n'
@@ -204,17 +233,142 @@ def usage() -> dict:
     }
 
 
+def same(was: object, now: object) -> bool:
+    """``now`` says everything ``was`` said (a newer API may add keys)."""
+    if isinstance(was, dict) and isinstance(now, dict):
+        return all(k in now and same(v, now[k]) for k, v in was.items())
+    if isinstance(was, list) and isinstance(now, list):
+        return len(was) == len(now) and all(map(same, was, now))
+    return was == now
+
+
 def verify() -> None:
     recorded = json.loads(STATE.read_text())
     for uuid, was in recorded["servers"].items():
         now = placement(wait_active(uuid))
-        if now != was:
+        if not same(was, now):
             sys.exit(f"{uuid} moved or changed: {was} -> {now}")
     deadline = time.monotonic() + 20
-    while usage() != recorded["usage"]:
+    while not same(recorded["usage"], usage()):
         if time.monotonic() > deadline:
             sys.exit(f"host usage changed: {recorded['usage']} -> {usage()}")
         time.sleep(0.5)
+    if PHASE == "mixed":
+        mixed_phase(recorded)
+    elif PHASE == "final":
+        final_phase(recorded)
+
+
+def compute_versions() -> dict[str, int]:
+    services = expect("GET", "/os-services")["services"]  # type: ignore[index]
+    return {
+        s["host"]: s["version"]
+        for s in services
+        if s["binary"] == "compute" and s["state"] == "up"
+    }
+
+
+def mixed_phase(recorded: dict) -> None:
+    """Every compute is old: a new guest lands on one through backported
+    objects, and the realtime feature waits."""
+    versions = compute_versions()
+    if set(versions.values()) != {1}:
+        sys.exit(f"expected only release-1 computes, found {versions}")
+    expect(
+        "POST",
+        "/flavors",
+        {
+            "flavor": {
+                "name": "grenade.realtime",
+                "id": "grenade.realtime",
+                "vcpus": 2,
+                "ram": 512,
+                "disk": 1,
+            }
+        },
+    )
+    expect(
+        "POST",
+        "/flavors/grenade.realtime/os-extra_specs",
+        {"extra_specs": REALTIME},
+    )
+    status, body = call(
+        "POST",
+        "/servers",
+        {"server": {"name": "rt-early", "flavorRef": "grenade.realtime"}},
+    )
+    if status != 409 or "service version 2" not in str(body):
+        sys.exit(
+            f"realtime guest not refused in the mixed phase: {status} {body}"
+        )
+    print(f"realtime refused while computes are old: {status} {body}")
+    server = expect(
+        "POST",
+        "/servers",
+        {
+            "server": {
+                "name": "mixed-1",
+                "flavorRef": "grenade.pinned",
+                "description": MIXED_NOTE,
+            }
+        },
+    )
+    uuid = server["server"]["id"]  # type: ignore[index]
+    active = wait_active(uuid)
+    if versions.get(active["host"]) != 1:
+        sys.exit(f"mixed-1 landed on {active['host']}, not an old compute")
+    if active["description"] != MIXED_NOTE:
+        sys.exit(f"the old compute lost the description: {active}")
+    print(
+        f"mixed-1 ACTIVE on old compute {active['host']}: {placement(active)}"
+    )
+    recorded["servers"][uuid] = placement(active)
+    recorded["mixed"] = uuid
+    recorded["usage"] = usage()
+    STATE.write_text(json.dumps(recorded, indent=2, sort_keys=True))
+
+
+def final_phase(recorded: dict) -> None:
+    """Every compute is new: the realtime guest boots."""
+    versions = compute_versions()
+    if set(versions.values()) != {2}:
+        sys.exit(f"expected only release-2 computes, found {versions}")
+    mixed = expect("GET", f"/servers/{recorded['mixed']}")["server"]  # type: ignore[index]
+    if mixed["description"] != MIXED_NOTE:
+        sys.exit(f"mixed-1 lost its description: {mixed}")
+    server = expect(
+        "POST",
+        "/servers",
+        {"server": {"name": "rt-1", "flavorRef": "grenade.realtime"}},
+    )
+    uuid = server["server"]["id"]  # type: ignore[index]
+    active = wait_active(uuid)
+    cells = active["zerodown:numa"]["cells"]
+    realtime = sorted(v for c in cells for v in c["realtime_vcpus"])
+    if realtime != [1]:
+        sys.exit(f"rt-1 should have vCPU 1 realtime: {cells}")
+    print(f"rt-1 ACTIVE on {active['host']} with realtime vCPUs {realtime}")
+    expect("DELETE", f"/servers/{uuid}")
+    wait_gone(uuid)
+
+
+def caps() -> None:
+    """The computes' RPC cap rises by itself once all run release 2."""
+    report = json.loads(Path(sys.argv[2]).read_text())
+    decided = {c["api"]: c["cap"] for c in report["caps"]}
+    print(f"caps: {decided}")
+    if decided.get("ComputeAPI") != "1.1":
+        sys.exit(f"ComputeAPI cap did not rise to 1.1: {report['caps']}")
+    # Running clients re-resolve their automatic cap every 10 s.
+    time.sleep(11)
+
+
+def wait_gone(uuid: str) -> None:
+    deadline = time.monotonic() + 60
+    while call("GET", f"/servers/{uuid}")[0] != 404:
+        if time.monotonic() > deadline:
+            sys.exit(f"{uuid} was not deleted")
+        time.sleep(0.2)
 
 
 def destroy() -> None:
@@ -222,11 +376,7 @@ def destroy() -> None:
     for uuid in recorded["servers"]:
         expect("DELETE", f"/servers/{uuid}")
     for uuid in recorded["servers"]:
-        deadline = time.monotonic() + 60
-        while call("GET", f"/servers/{uuid}")[0] != 404:
-            if time.monotonic() > deadline:
-                sys.exit(f"{uuid} was not deleted")
-            time.sleep(0.2)
+        wait_gone(uuid)
     STATE.unlink()
 
 
@@ -236,5 +386,6 @@ if __name__ == "__main__":
         "smoke": smoke,
         "create": create,
         "verify": verify,
+        "caps": caps,
         "destroy": destroy,
     }[sys.argv[1]]()

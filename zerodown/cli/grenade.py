@@ -29,7 +29,17 @@ __all__ = ["grenade"]
     show_default=True,
     help="Worktrees, virtualenvs, logs and the report.",
 )
-def grenade(jobfile: Path, repo: Path, workdir: Path) -> None:
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override one of the job's [vars] (repeatable), e.g. "
+    "--var database_url=postgresql+psycopg://...",
+)
+def grenade(
+    jobfile: Path, repo: Path, workdir: Path, variables: tuple[str, ...]
+) -> None:
     """Upgrade a deployment from the job's old ref to its new one, phase
     by phase, under load.
 
@@ -40,7 +50,15 @@ def grenade(jobfile: Path, repo: Path, workdir: Path) -> None:
     from zerodown.grenade.job import load_job
     from zerodown.grenade.runner import Runner
 
-    job = load_job(jobfile.resolve())
+    overrides: dict[str, str] = {}
+    for item in variables:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(
+                f"{item!r} is not NAME=VALUE", param_hint="--var"
+            )
+        overrides[name] = value
+    job = load_job(jobfile.resolve(), overrides)
     summary = Runner(job, repo.resolve(), workdir.resolve(), click.echo).run()
     if summary is not None:
         click.echo(

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from zerodown.grenade.errors import JobFileError
+from zerodown.grenade.sides import BUILTINS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -70,6 +71,7 @@ HOOKS = (
     "create",
     "verify",
     "upgrade_check",
+    "status",
     "expand",
     "migrate",
     "caps",
@@ -101,10 +103,15 @@ class Job:
     services: tuple[Service, ...]
     hooks: Mapping[str, tuple[str, ...]]
     load: Mapping[str, Any]
+    #: ``[vars]``: extra placeholders, after ``--var`` overrides.
+    variables: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
-def load_job(path: Path) -> Job:
-    """:raises JobFileError: naming the table and key at fault."""
+def load_job(path: Path, overrides: Mapping[str, str] | None = None) -> Job:
+    """The job in ``path``, its ``[vars]`` overridden by ``overrides``.
+
+    :raises JobFileError: naming the table and key at fault.
+    """
     try:
         data = tomllib.loads(path.read_text())
     except OSError as err:
@@ -113,7 +120,7 @@ def load_job(path: Path) -> Job:
         ) from err
     except tomllib.TOMLDecodeError as err:
         raise JobFileError(path=path, where="file", problem=str(err)) from err
-    known = {"job", "refs", "install", "service", "hooks", "load"}
+    known = {"job", "refs", "install", "service", "hooks", "load", "vars"}
     _only(path, "top level", data, known)
     job = _table(path, data, "job", {"name"})
     refs = _table(path, data, "refs", {"old", "new"})
@@ -149,7 +156,36 @@ def load_job(path: Path) -> Job:
         services=services,
         hooks=hooks,
         load=dict(data.get("load", {})),
+        variables=_variables(path, data.get("vars", {}), overrides or {}),
     )
+
+
+def _variables(
+    path: Path, raw: Any, overrides: Mapping[str, str]
+) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        raise JobFileError(path=path, where="[vars]", problem="not a table")
+    for name, value in raw.items():
+        if not name.isidentifier() or name in BUILTINS:
+            raise JobFileError(
+                path=path,
+                where="[vars]",
+                problem=f"{name!r} is not a name a job may define "
+                f"(an identifier other than {', '.join(BUILTINS)})",
+            )
+        if not isinstance(value, str):
+            raise JobFileError(
+                path=path, where="[vars]", problem=f"{name} is not a string"
+            )
+    unknown = sorted(set(overrides) - set(raw))
+    if unknown:
+        raise JobFileError(
+            path=path,
+            where="--var",
+            problem=f"{', '.join(unknown)} not in [vars] "
+            f"(known: {', '.join(sorted(raw)) or 'none'})",
+        )
+    return {**raw, **overrides}
 
 
 def _only(

@@ -26,13 +26,13 @@ from typing import Any
 
 from zerodown.exceptions import ZerodownError
 from zerodown.grenade.errors import GrenadeError
-from zerodown.grenade.job import PHASES, Job
+from zerodown.grenade.job import PHASES, Job, Service
 from zerodown.grenade.load import LoadGenerator, http_operations
 from zerodown.grenade.phases import PhaseClock
 from zerodown.grenade.releases import resolve
 from zerodown.grenade.report import Summary, write_all
 from zerodown.grenade.sides import Side, prepare_side, render
-from zerodown.grenade.supervise import Running, start
+from zerodown.grenade.supervise import Running, start, variable_env
 
 __all__ = ["JobFailed", "Runner", "phase_exit_code"]
 
@@ -85,9 +85,9 @@ class Runner:
             self._phase("mixed", lambda: self._check("new"))
             self._phase("migrate", lambda: self._hook("migrate", "new"))
             self._phase("roll", lambda: self._upgrade("roll"))
-            self._phase("caps", lambda: self._hook("caps", "new"))
+            self._phase("caps", self._caps)
             self._phase("contract", lambda: self._hook("contract", "new"))
-            self._phase("final", lambda: self._check("new"))
+            self._phase("final", self._final)
             self._phase("destroy", lambda: self._hook("destroy", "new"))
         finally:
             self.clock.stop()
@@ -139,9 +139,7 @@ class Runner:
         self._side("new")  # fail early if the new code cannot install
         self._hook("setup", "old")
         for service in self.job.services:
-            self.running[service.name] = start(
-                service, old, self.workdir, self.job.path.parent
-            )
+            self.running[service.name] = self._start(service, old)
 
     def _create(self) -> None:
         self._hook("create", "old")
@@ -150,6 +148,16 @@ class Runner:
     def _expand(self) -> None:
         self._hook("expand", "new")
         self._hook("upgrade_check", "new")
+        self._hook("status", "new")
+
+    def _caps(self) -> None:
+        self._hook("caps", "new")
+        self._hook("status", "new")
+
+    def _final(self) -> None:
+        self._check("new")
+        self._hook("upgrade_check", "new")
+        self._hook("status", "new")
 
     def _check(self, side: str) -> None:
         self._hook("verify", side)
@@ -161,15 +169,36 @@ class Runner:
             if service.upgrade != kind:
                 continue
             self.running[service.name].stop()
-            self.running[service.name] = start(
-                service, new, self.workdir, self.job.path.parent
+            self.running[service.name] = self._start(service, new)
+
+    def _variables(self, side: Side) -> dict[str, str]:
+        """The job's ``[vars]``, their own placeholders filled in."""
+        return {
+            name: render(
+                value, side, self.workdir, self.job.path.parent, quote=False
             )
+            for name, value in self.job.variables.items()
+        }
+
+    def _start(self, service: Service, side: Side) -> Running:
+        return start(
+            service,
+            side,
+            self.workdir,
+            self.job.path.parent,
+            self._variables(side),
+        )
 
     def _hook(self, hook: str, side_name: str) -> None:
         side = self._side(side_name)
+        variables = self._variables(side)
+        env = side.env(
+            self.workdir,
+            {**variable_env(variables), "GRENADE_PHASE": self.clock.current},
+        )
         for template in self.job.hooks.get(hook, ()):
             command = render(
-                template, side, self.workdir, self.job.path.parent
+                template, side, self.workdir, self.job.path.parent, variables
             )
             log = self.workdir / "logs" / f"hook-{hook}.log"
             with log.open("a") as out:
@@ -179,7 +208,7 @@ class Runner:
                     command,
                     shell=True,
                     cwd=side.worktree,
-                    env=side.env(self.workdir),
+                    env=env,
                     stdout=out,
                     stderr=subprocess.STDOUT,
                 )

@@ -12,11 +12,12 @@ import os
 import shlex
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from zerodown.grenade.errors import GrenadeError
 
-__all__ = ["Side", "prepare_side", "render"]
+__all__ = ["BUILTINS", "Side", "prepare_side", "render"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,9 +27,13 @@ class Side:
     worktree: Path
     venv: Path
 
-    def env(self, workdir: Path) -> dict[str, str]:
-        """The environment of a command run on this side."""
+    def env(
+        self, workdir: Path, extra: Mapping[str, str] | None = None
+    ) -> dict[str, str]:
+        """The environment of a command run on this side (plus
+        ``extra``)."""
         env = dict(os.environ)
+        env.update(extra or {})
         env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
         env["VIRTUAL_ENV"] = str(self.venv)
         env["GRENADE_SIDE"] = self.name
@@ -37,21 +42,35 @@ class Side:
         return env
 
 
+#: The placeholders every command has; a job's ``[vars]`` add theirs.
+BUILTINS = ("jobdir", "venv", "worktree", "workdir", "side", "python")
+
+
 def render(
-    template: str, side: Side, workdir: Path, jobdir: Path | None = None
+    template: str,
+    side: Side,
+    workdir: Path,
+    jobdir: Path | None = None,
+    variables: Mapping[str, str] | None = None,
+    *,
+    quote: bool = True,
 ) -> str:
     """A command with ``{venv}``, ``{worktree}``, ``{workdir}``,
     ``{jobdir}`` (the job file's folder: hook scripts that belong to the
-    job, not to either side), ``{side}`` and ``{python}`` filled in
-    (shell-quoted)."""
+    job, not to either side), ``{side}``, ``{python}`` and the job's
+    ``variables`` filled in (shell-quoted unless ``quote`` is false)."""
+    q = shlex.quote if quote else str
+    values = {
+        "jobdir": str(jobdir or workdir),
+        "venv": str(side.venv),
+        "worktree": str(side.worktree),
+        "workdir": str(workdir),
+        "python": sys.executable,
+        **(variables or {}),
+    }
     try:
         return template.format(
-            jobdir=shlex.quote(str(jobdir or workdir)),
-            venv=shlex.quote(str(side.venv)),
-            worktree=shlex.quote(str(side.worktree)),
-            workdir=shlex.quote(str(workdir)),
-            side=side.name,
-            python=shlex.quote(sys.executable),
+            side=side.name, **{k: q(v) for k, v in values.items()}
         )
     except (KeyError, IndexError) as err:
         raise GrenadeError(

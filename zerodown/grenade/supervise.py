@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 
 from zerodown.grenade.errors import GrenadeError
@@ -91,8 +92,17 @@ class Running:
             os.killpg(self.proc.pid, signum)
 
 
+def variable_env(variables: Mapping[str, str]) -> dict[str, str]:
+    """A job's variables as ``GRENADE_VAR_<NAME>`` for its commands."""
+    return {f"GRENADE_VAR_{k.upper()}": v for k, v in variables.items()}
+
+
 def start(
-    service: Service, side: Side, workdir: Path, jobdir: Path | None = None
+    service: Service,
+    side: Side,
+    workdir: Path,
+    jobdir: Path | None = None,
+    variables: Mapping[str, str] | None = None,
 ) -> Running:
     """Start ``service`` on ``side`` and wait until it is ready.
 
@@ -101,7 +111,7 @@ def start(
     """
     log = workdir / "logs" / f"{service.name}-{side.name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    command = render(service.command, side, workdir, jobdir)
+    command = render(service.command, side, workdir, jobdir, variables)
     with log.open("ab") as out:
         out.write(f"\n--- start on {side.name}: {command}\n".encode())
         out.flush()
@@ -109,7 +119,7 @@ def start(
             command,
             shell=True,
             cwd=side.worktree,
-            env=side.env(workdir),
+            env=side.env(workdir, variable_env(variables or {})),
             stdout=subprocess.PIPE,
             stderr=out,
             start_new_session=True,
