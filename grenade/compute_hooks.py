@@ -187,7 +187,15 @@ def create() -> None:
         ("nic-1", "grenade.nic"),
     ):
         server = expect(
-            "POST", "/servers", {"server": {"name": name, "flavorRef": flavor}}
+            "POST",
+            "/servers",
+            {
+                "server": {
+                    "name": name,
+                    "flavorRef": flavor,
+                    "imageRef": f"image-of-{name}",
+                }
+            },
         )
         ids.append(server["server"]["id"])  # type: ignore[index]
     servers = [wait_active(i) for i in ids]
@@ -195,6 +203,7 @@ def create() -> None:
         json.dumps(
             {
                 "servers": {s["id"]: placement(s) for s in servers},
+                "images": {s["id"]: f"image-of-{s['name']}" for s in servers},
                 "usage": usage(),
             },
             indent=2,
@@ -245,9 +254,16 @@ def same(was: object, now: object) -> bool:
 def verify() -> None:
     recorded = json.loads(STATE.read_text())
     for uuid, was in recorded["servers"].items():
-        now = placement(wait_active(uuid))
+        server = wait_active(uuid)
+        now = placement(server)
         if not same(was, now):
             sys.exit(f"{uuid} moved or changed: {was} -> {now}")
+        # Release 2 moved image_ref to instance_extra; release 1's API
+        # does not show it.
+        image = server.get("image")
+        wanted = recorded["images"].get(uuid)
+        if image is not None and (image or {}).get("id") != wanted:
+            sys.exit(f"{uuid} image {image!r}, created with {wanted!r}")
     deadline = time.monotonic() + 20
     while not same(recorded["usage"], usage()):
         if time.monotonic() > deadline:
@@ -309,6 +325,7 @@ def mixed_phase(recorded: dict) -> None:
             "server": {
                 "name": "mixed-1",
                 "flavorRef": "grenade.pinned",
+                "imageRef": "image-of-mixed-1",
                 "description": MIXED_NOTE,
             }
         },
@@ -323,6 +340,7 @@ def mixed_phase(recorded: dict) -> None:
         f"mixed-1 ACTIVE on old compute {active['host']}: {placement(active)}"
     )
     recorded["servers"][uuid] = placement(active)
+    recorded["images"][uuid] = "image-of-mixed-1"
     recorded["mixed"] = uuid
     recorded["usage"] = usage()
     STATE.write_text(json.dumps(recorded, indent=2, sort_keys=True))
