@@ -313,7 +313,7 @@ def mixed_phase(recorded: dict) -> None:
         "/servers",
         {"server": {"name": "rt-early", "flavorRef": "grenade.realtime"}},
     )
-    if status != 409 or "service version 2" not in str(body):
+    if status != 409 or "at version 2" not in str(body):
         sys.exit(
             f"realtime guest not refused in the mixed phase: {status} {body}"
         )

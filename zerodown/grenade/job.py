@@ -21,10 +21,16 @@ side, which services run on which side, and the hooks of each phase.
                                     # with the control plane), "roll"
                                     # (one by one, after the migrations)
                                     # or "none" (never: a load balancer)
+    settle = 1.0                    # seconds to wait once it is ready
+                                    # before restarting the next service
+                                    # (a load balancer's health checks)
+
+    [vars]                          # more {placeholders}; override
+    database_url = "sqlite:///{workdir}/db"   # with --var NAME=VALUE
 
     [hooks]                         # commands per phase; {side} venv
     create = ["..."]
-    verify = ["..."]
+    verify = ["..."]                # $GRENADE_PHASE: mixed or final
 
 A key, table or hook the harness does not know is an error naming it:
 a typo never silently disables a check.
@@ -91,6 +97,7 @@ class Service:
     ready: str = "READY"
     timeout: float = 60.0
     upgrade: str = "control"
+    settle: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -234,12 +241,18 @@ def _service(path: Path, index: int, raw: Any) -> Service:
         raise JobFileError(
             path=path, where=where, problem="timeout must be a positive number"
         )
+    settle = raw.get("settle", 0.0)
+    if not isinstance(settle, int | float) or settle < 0:
+        raise JobFileError(
+            path=path, where=where, problem="settle must be 0 or more seconds"
+        )
     return Service(
         raw["name"],
         raw["command"],
         str(raw.get("ready", "READY")),
         float(timeout),
         upgrade,
+        float(settle),
     )
 
 

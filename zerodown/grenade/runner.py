@@ -170,6 +170,8 @@ class Runner:
                 continue
             self.running[service.name].stop()
             self.running[service.name] = self._start(service, new)
+            # Let a load balancer see it up before the next one goes.
+            time.sleep(service.settle)
 
     def _variables(self, side: Side) -> dict[str, str]:
         """The job's ``[vars]``, their own placeholders filled in."""
