@@ -1,40 +1,71 @@
 """The compute stack's own upgrade job: release r1 -> this checkout,
-grenade-style, on SQLite and the embedded broker.
+grenade-style, on SQLite + the embedded broker and on PostgreSQL and
+MariaDB + RabbitMQ (each run with its own database and topic prefix).
 
 Release r1's code comes from this clone's history (``RELEASES``).  The
 job's verify hook requires every pinned, huge-page and PCI guest created
 on r1 to keep exactly its host, cells, pinning, page size and device
 through the mixed phase and after the roll, and the hosts' usage per
-cell to be unchanged.  Two API processes run behind HAProxy and are
-restarted one at a time while load runs: no request may fail.
+cell to be unchanged.  In the mixed phase a guest boots on an old compute
+(through backported objects) and a realtime guest is refused; after the
+roll the realtime guest boots.  Two API processes run behind HAProxy and
+are restarted one at a time while load runs: no request may fail.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from zerodown.cli import main
 from zerodown.grenade.job import PHASES
+from zerodown.testing.backends import fresh_database, start_backend
 
 ROOT = Path(__file__).resolve().parents[3]
+AMQP = "amqp://guest:guest@127.0.0.1:5672//"
 
 
-def test_the_compute_job_upgrades_r1_to_this_checkout(tmp_path):
+@contextlib.contextmanager
+def _stack(name: str) -> Iterator[list[str]]:
+    """``--var`` arguments for the job on ``name``; SQLite and the
+    embedded broker are the job's own defaults."""
+    if name == "sqlite-embedded":
+        yield []
+        return
+    backend = start_backend(name.split("-")[0], os.environ)
+    with fresh_database(backend) as database:
+        yield [
+            f"database_url={database.url}",
+            "transport_url=" + os.environ.get("ZERODOWN_TEST_AMQP_URL", AMQP),
+            f"topic_prefix=grenade-{uuid.uuid4().hex[:8]}.",
+        ]
+
+
+@pytest.mark.parametrize(
+    "stack", ["sqlite-embedded", "postgresql-rabbitmq", "mysql-rabbitmq"]
+)
+def test_the_compute_job_upgrades_r1_to_this_checkout(tmp_path, stack):
     workdir = tmp_path / "work"
-    result = CliRunner().invoke(
-        main,
-        [
-            "grenade",
-            str(ROOT / "grenade" / "compute.toml"),
-            "--repo",
-            str(ROOT),
-            "--workdir",
-            str(workdir),
-        ],
-    )
+    with _stack(stack) as variables:
+        result = CliRunner().invoke(
+            main,
+            [
+                "grenade",
+                str(ROOT / "grenade" / "compute.toml"),
+                "--repo",
+                str(ROOT),
+                "--workdir",
+                str(workdir),
+                *(arg for v in variables for arg in ("--var", v)),
+            ],
+        )
     assert result.exit_code == 0, result.output
     events = [
         json.loads(line)
@@ -46,7 +77,17 @@ def test_the_compute_job_upgrades_r1_to_this_checkout(tmp_path):
         assert "READY" in (logs / f"{service}-old.log").read_text()
         assert "READY" in (logs / f"{service}-new.log").read_text()
     # verify ran in the mixed phase and after the roll, and passed.
-    assert (logs / "hook-verify.log").read_text().count("--- new:") == 2
+    verified = (logs / "hook-verify.log").read_text()
+    assert verified.count("--- new:") == 2
+    assert "realtime refused while computes are old: 409" in verified
+    assert "mixed-1 ACTIVE on old compute" in verified
+    assert "rt-1 ACTIVE on compute-" in verified
+    assert "realtime vCPUs [1]" in verified
+    status = (logs / "hook-status.log").read_text()
+    assert status.count("--- new:") == 3
+    assert "move_column:instances.image_ref (rows left)" in status
+    assert "contract gate: closed" in status  # after expand, before migrate
+    assert "contract gate: open" in status
     report = json.loads((workdir / "report" / "report.json").read_text())
     records = [
         json.loads(line)
