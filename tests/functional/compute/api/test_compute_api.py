@@ -270,3 +270,89 @@ def test_actions_check_the_state_and_their_body(api):
     assert api("POST", path, {"unpause": None})[0] == 409
     assert api("DELETE", f"/servers/{uuid}")[0] == 204
     assert api.compute.calls[-1][0] == "terminate_instance"
+
+
+# -- release 2 ---------------------------------------------------------------
+
+REALTIME = {
+    "hw:cpu_policy": "dedicated",
+    "hw:cpu_realtime": "yes",
+    "hw:cpu_realtime_mask": "^0",
+}
+
+
+def _realtime_flavor(api):
+    flavor = {"name": "rt", "id": "rt", "vcpus": 2, "ram": 512, "disk": 1}
+    assert api("POST", "/flavors", {"flavor": flavor})[0] == 200
+    status, _ = api(
+        "POST", "/flavors/rt/os-extra_specs", {"extra_specs": REALTIME}
+    )
+    assert status == 200
+
+
+def _computes_at(api, *versions):
+    directory = ServiceDirectory(api.db.engine, HISTORY)
+    for index, version in enumerate(versions):
+        directory.register(
+            f"compute-{index}", "compute", version=version, check=False
+        )
+
+
+@pytest.mark.parametrize(("versions", "oldest"), [((), "none"), ((2, 1), "1")])
+def test_realtime_waits_for_every_compute_at_release_2(api, versions, oldest):
+    _realtime_flavor(api)
+    _computes_at(api, *versions)
+    status, body = api(
+        "POST", "/servers", {"server": {"name": "rt", "flavorRef": "rt"}}
+    )
+    assert status == 409
+    assert body["conflictingRequest"]["message"] == (
+        "hw:cpu_realtime needs every compute service at version 2 or "
+        f"newer; the oldest live one is at {oldest}"
+    )
+    assert api.conductor.calls == []
+    assert api("GET", "/servers/detail")[1]["servers"] == []
+    # A guest without realtime vCPUs is not held back.
+    status, _ = api(
+        "POST", "/servers", {"server": {"name": "vm", "flavorRef": "small"}}
+    )
+    assert status == 202
+
+
+def test_realtime_boots_once_every_compute_is_at_release_2(api):
+    _realtime_flavor(api)
+    _computes_at(api, 2, 2)
+    status, body = api(
+        "POST", "/servers", {"server": {"name": "rt", "flavorRef": "rt"}}
+    )
+    assert status == 202, body
+    instance = api.db.get_instance(body["server"]["id"])
+    (cell,) = instance.numa_topology.cells
+    assert (cell.pcpuset, cell.cpuset_realtime) == ({0, 1}, {1})
+
+
+def test_description_and_image_are_stored_and_shown(api):
+    status, body = api(
+        "POST",
+        "/servers",
+        {
+            "server": {
+                "name": "vm",
+                "flavorRef": "small",
+                "imageRef": "cirros-0.6",
+                "description": "a described guest",
+            }
+        },
+    )
+    assert status == 202
+    server = api("GET", f"/servers/{body['server']['id']}")[1]["server"]
+    assert server["description"] == "a described guest"
+    assert server["image"] == {"id": "cirros-0.6"}
+    stored = api.db.get_instance(server["id"])
+    assert (stored.description, stored.image_ref) == (
+        "a described guest",
+        "cirros-0.6",
+    )
+    long = {"name": "vm", "flavorRef": "small", "description": "x" * 256}
+    status, body = api("POST", "/servers", {"server": long})
+    assert status == 400 and "description" in str(body)

@@ -1,0 +1,110 @@
+"""Release 2 moves ``instances.image_ref`` to ``instance_extra`` online,
+on SQLite, PostgreSQL and MariaDB: release 1's rows stay readable by
+release 2's code before ``migrate`` (fallback to the old column), writes
+of either release reach the other's column (dual-write triggers), the
+contract gate waits for the backfill, and a ``ComputeDB`` that read
+through the old column keeps working after the contract dropped it."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from compute_samples import flavor, instance
+
+from zerodown.compute.db import blobs
+from zerodown.compute.db.api import ComputeDB
+from zerodown.compute.db.engine import make_engine
+from zerodown.compute.deploy import alembic_ini
+from zerodown.config import load_config
+from zerodown.exceptions import ContractGateClosed
+from zerodown.migrations import api
+
+R1_EXPAND, R1_CONTRACT = "3c51b0e2a9d4", "cae7009e84da"
+
+
+@pytest.fixture
+def config(zerodown_db, tmp_path):
+    ini = alembic_ini(tmp_path, zerodown_db.url)
+    return load_config(
+        ini, environ={}, overrides={"database_url": zerodown_db.url}
+    )
+
+
+def _r1_boot(conn, uuid, image):
+    """What release 1's API writes: the image on ``instances``, then the
+    extra row."""
+    conn.execute(
+        sa.text(
+            "INSERT INTO instances (uuid, display_name, vm_state, vcpus, "
+            "memory_mb, root_gb, ephemeral_gb, image_ref, created_at, "
+            "deleted) VALUES (:uuid, 'r1', 'active', 1, 512, 1, 0, :image, "
+            "CURRENT_TIMESTAMP, :false)"
+        ),
+        {"uuid": uuid, "image": image, "false": False},
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO instance_extra (instance_uuid, flavor) "
+            "VALUES (:uuid, :flavor)"
+        ),
+        {"uuid": uuid, "flavor": blobs.dump(flavor("small", 1, 512))},
+    )
+
+
+def _old_column(engine, uuid):
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.text("SELECT image_ref FROM instances WHERE uuid = :u"),
+            {"u": uuid},
+        ).scalar_one()
+
+
+def test_image_ref_moves_online_through_expand_migrate_contract(
+    config, zerodown_db
+):
+    api.expand(config, R1_EXPAND)
+    api.contract(config, R1_CONTRACT)
+    engine = make_engine(zerodown_db.url)
+    old = "11111111-1111-4111-8111-111111111111"
+    try:
+        with engine.begin() as conn:
+            _r1_boot(conn, old, "image-of-r1")
+        api.expand(config)  # release 2's expand: column + triggers
+        db = ComputeDB(engine)
+        # Before migrate: release 2 reads release 1's row through the
+        # old column.
+        assert db.get_instance(old).image_ref == "image-of-r1"
+        with pytest.raises(ContractGateClosed, match="image_ref"):
+            api.contract(config)
+        # Release 2 writes instance_extra; the trigger copies back for
+        # release 1's readers.
+        new = db.create_instance(instance(flavor("small", 1, 512)))
+        saved = db.get_instance(new.uuid)
+        saved.image_ref = "image-of-r2"
+        db.save_instance(saved)
+        assert _old_column(engine, new.uuid) == "image-of-r2"
+        # Release 1 writes instances; the trigger copies forward.
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "UPDATE instances SET image_ref = 'renamed' "
+                    "WHERE uuid = :u"
+                ),
+                {"u": old},
+            )
+        assert db.get_instance(old).image_ref == "renamed"
+        while api.migrate(config).exit_code == 1:
+            pass
+        api.contract(config)
+        # The same ComputeDB still selected the old column: its first
+        # read after the contract looks again and goes on without it.
+        assert db._legacy_image_ref is True
+        assert db.get_instance(old).image_ref == "renamed"
+        assert db.get_instance(new.uuid).image_ref == "image-of-r2"
+        assert db._legacy_image_ref is False
+        columns = {
+            c["name"] for c in sa.inspect(engine).get_columns("instances")
+        }
+        assert "image_ref" not in columns and "description" in columns
+    finally:
+        engine.dispose()
