@@ -217,6 +217,49 @@ def test_a_pinned_two_node_guest_with_huge_pages(driver):
     assert [c.get("cpus") for c in cells] == ["0-1", "2-3"]
 
 
+def test_a_realtime_guest_keeps_emulator_threads_off_its_realtime_vcpus(
+    driver,
+):
+    # Release 2: the realtime vCPUs run FIFO, the emulator threads on the
+    # ordinary vCPU's pCPU (libvirt validates the definition).
+    flavor = _flavor(
+        4,
+        1024,
+        **{
+            "hw:cpu_policy": "dedicated",
+            "hw:cpu_realtime": "yes",
+            "hw:cpu_realtime_mask": "^0",
+        },
+    )
+    inst = _instance(driver, flavor)
+    (cell,) = inst.numa_topology.cells
+    assert cell.cpuset_realtime == {1, 2, 3}
+    driver.spawn(inst)
+    xml = _stored(driver, inst)
+    if xml is None:  # the fake driver keeps no XML
+        driver.destroy(inst)
+        return
+    # libvirt stores one vcpusched per vCPU.
+    sched = {
+        (s.get("vcpus"), s.get("scheduler"), s.get("priority"))
+        for s in xml.findall("./cputune/vcpusched")
+    }
+    assert sched == {(str(v), "fifo", "1") for v in (1, 2, 3)}
+    emulator = xml.find("./cputune/emulatorpin").get("cpuset")
+    assert emulator == str(cell.cpu_pinning[0])
+
+
+def test_a_clean_shutdown_asks_the_guest_first(driver):
+    # Release 2 (ComputeAPI 1.1): a delete gives the guest time to stop.
+    inst = _instance(driver, _flavor())
+    driver.spawn(inst)
+    driver.destroy(inst, shutdown_timeout=5.0)
+    assert inst.uuid not in driver.list_instance_uuids()
+    assert driver.get_power_state(inst) == power_state.NOSTATE
+    if hasattr(driver, "clean_shutdowns"):
+        assert driver.clean_shutdowns == [inst.uuid]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
