@@ -4,7 +4,7 @@ They belong to the job, not to either release: they talk to the
 deployment only through its HTTP API and files, with the standard
 library, so the same script drives old and new code.
 
-    python compute_hooks.py setup|smoke|create|verify|caps|destroy
+    python compute_hooks.py setup|smoke|create|verify|migrate|caps|destroy
 
 ``create`` boots guests that exercise what grenade never checked
 (dedicated CPUs on 2 NUMA nodes with 2 MiB pages, a NIC on its guest's
@@ -25,20 +25,30 @@ and the hosts' per-cell usage unchanged.
 
 The database, broker and topic prefix come from the job's ``[vars]``
 (``GRENADE_VAR_*``), so the same job runs on SQLite + the embedded broker
-and on PostgreSQL/MariaDB + RabbitMQ.
+and on PostgreSQL/MariaDB + RabbitMQ.  ``faults`` (comma-separated) adds
+the fault runs:
+
+* ``rabbitmq-restart``: the mixed phase restarts RabbitMQ's application
+  (every connection drops, transient queues go) before it boots its
+  guest, so every service must reconnect; old computes included.
+* ``kill-migrate``: ``migrate`` kills ``zerodown db migrate`` with
+  SIGKILL after its first committed batch, checks that the batch stayed
+  done and the gate stayed closed, and runs it again to the end.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-WORKDIR = Path(os.environ["GRENADE_WORKDIR"])
+WORKDIR = Path(os.environ.get("GRENADE_WORKDIR", "."))
 API = os.environ.get("COMPUTE_API", "http://127.0.0.1:18774")
 STATE = WORKDIR / "compute-resources.json"
 DB = os.environ.get(
@@ -49,6 +59,8 @@ BROKER = os.environ.get(
 )
 PREFIX = os.environ.get("GRENADE_VAR_TOPIC_PREFIX", "")
 PHASE = os.environ.get("GRENADE_PHASE", "")
+FAULTS = set(filter(None, os.environ.get("GRENADE_VAR_FAULTS", "").split(",")))
+WORKTREE = os.environ.get("GRENADE_WORKTREE", ".")
 REALTIME = {
     "hw:cpu_policy": "dedicated",
     "hw:cpu_realtime": "yes",
@@ -92,9 +104,11 @@ backend apis
 """
 
 
-def call(method: str, path: str, body: object = None) -> tuple[int, object]:
+def call(
+    method: str, path: str, body: object = None, base: str = API
+) -> tuple[int, object]:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(API + path, data=data, method=method)
+    request = urllib.request.Request(base + path, data=data, method=method)
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
@@ -287,6 +301,8 @@ def compute_versions() -> dict[str, int]:
 def mixed_phase(recorded: dict) -> None:
     """Every compute is old: a new guest lands on one through backported
     objects, and the realtime feature waits."""
+    if "rabbitmq-restart" in FAULTS:
+        restart_rabbitmq()
     versions = compute_versions()
     if set(versions.values()) != {1}:
         sys.exit(f"expected only release-1 computes, found {versions}")
@@ -370,6 +386,102 @@ def final_phase(recorded: dict) -> None:
     wait_gone(uuid)
 
 
+def restart_rabbitmq() -> None:
+    """Stop and start RabbitMQ's application; wait until every service
+    is seen up again (their heartbeats travel through the broker for the
+    computes)."""
+    for action in ("stop_app", "start_app"):
+        subprocess.run(["rabbitmqctl", action], check=True, timeout=120)
+    print("RabbitMQ restarted (stop_app, start_app)")
+    time.sleep(7)  # longer than down_after: a dead service shows down
+    deadline = time.monotonic() + 60
+    while True:
+        services = expect("GET", "/os-services")["services"]  # type: ignore[index]
+        down = [s["host"] for s in services if s["state"] != "up"]
+        if not down:
+            return
+        if time.monotonic() > deadline:
+            sys.exit(f"services still down after the RabbitMQ restart: {down}")
+        time.sleep(0.5)
+
+
+def zerodown(*args: str, **kwargs: object) -> subprocess.CompletedProcess:
+    """The new release's ``zerodown`` on the job's database."""
+    return subprocess.run(
+        [sys.executable, "-m", "zerodown", *args],
+        env={**os.environ, "PYTHONPATH": WORKTREE},
+        check=False,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def migrate() -> None:
+    """``zerodown db migrate`` until it exits 0 (with ``kill-migrate``,
+    after a SIGKILL in the middle)."""
+    db = ["db", "-c", f"{WORKTREE}/alembic.ini", "--database-url", DB]
+    if "kill-migrate" in FAULTS:
+        kill_migrate(db)
+    for _ in range(100):
+        code = zerodown(*db, "migrate").returncode
+        if code == 0:
+            return
+        if code != 1:
+            sys.exit(f"zerodown db migrate exited with {code}")
+    sys.exit("zerodown db migrate did not finish in 100 runs")
+
+
+def kill_migrate(db: list[str]) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "zerodown",
+            *db,
+            "migrate",
+            "--batch-size",
+            "1",
+            "--sleep",
+            "5",
+            "--format",
+            "json",
+        ],
+        env={**os.environ, "PYTHONPATH": WORKTREE},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if json.loads(line).get("event") == "batch":
+            break
+    else:
+        sys.exit(f"migrate ended before its first batch: {proc.wait()}")
+    proc.send_signal(signal.SIGKILL)
+    print(f"killed zerodown db migrate (-9) after one batch: {line.strip()}")
+    print(f"it exited with {proc.wait()}")
+    status = json.loads(
+        zerodown(
+            "status",
+            "-c",
+            f"{WORKTREE}/alembic.ini",
+            "--database-url",
+            DB,
+            "--format",
+            "json",
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    if status["gate"].get("open"):
+        sys.exit(f"the gate opened after a killed migrate: {status['gate']}")
+    left = {m["name"]: m for m in status["data_migrations"]}
+    moved = left.get("move_column:instances.image_ref")
+    if not moved or moved["done"] < 1:
+        sys.exit(
+            f"the killed run's batch was not kept: {status['data_migrations']}"
+        )
+    print(f"after the kill: {moved}; gate closed")
+
+
 def caps() -> None:
     """The computes' RPC cap rises by itself once all run release 2."""
     report = json.loads(Path(sys.argv[2]).read_text())
@@ -403,12 +515,107 @@ def destroy() -> None:
     STATE.unlink()
 
 
+# -- load ------------------------------------------------------------------
+
+LOAD_FLAVOR = {
+    "name": "grenade.load",
+    "id": "grenade.load",
+    "vcpus": 1,
+    "ram": 128,
+    "disk": 1,
+}
+STEP_TIMEOUT = 60.0  # a server stuck in a task state fails its flow
+
+
+def load_flows(base_url: str) -> list[tuple[str, int, object]]:
+    """The job's load beyond plain reads (``[load] flows``): a server's
+    whole life, one recorded request per step."""
+    return [("server", 1, lambda: server_flow(base_url))]
+
+
+def server_flow(base: str):  # type: ignore[no-untyped-def]
+    state: dict = {}
+
+    def request(method: str, path: str, body: object = None, ok=(200,)):  # type: ignore[no-untyped-def]
+        status, data = call(method, path, body, base)
+        if status not in ok:
+            raise RuntimeError(f"{method} {path}: HTTP {status} {data!s:.200}")
+        return data
+
+    def flavor() -> None:
+        if call("GET", "/flavors/grenade.load", None, base)[0] == 404:
+            status, data = call(
+                "POST", "/flavors", {"flavor": LOAD_FLAVOR}, base
+            )
+            if status not in (200, 409):  # 409: another worker made it
+                raise RuntimeError(f"POST /flavors: HTTP {status} {data}")
+
+    def create() -> None:
+        body = {
+            "server": {
+                "name": "load",
+                "flavorRef": "grenade.load",
+                "imageRef": "image-of-load",
+            }
+        }
+        state["id"] = request("POST", "/servers", body, ok=(202,))["server"][
+            "id"
+        ]  # type: ignore[index]
+
+    def action(name: str):  # type: ignore[no-untyped-def]
+        return lambda: request(
+            "POST", f"/servers/{state['id']}/action", {name: None}, ok=(202,)
+        )
+
+    def until(wanted: str):  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + STEP_TIMEOUT
+
+        def show() -> None:
+            status, data = call("GET", f"/servers/{state['id']}", None, base)
+            if status == 404 and wanted == "gone":
+                state["status"] = "gone"
+                return
+            if status != 200:
+                raise RuntimeError(f"GET server: HTTP {status} {data!s:.200}")
+            server = data["server"]  # type: ignore[index]
+            if server["status"] == "ERROR":
+                raise RuntimeError(f"server in ERROR: {server.get('fault')}")
+            state["status"] = (
+                server["status"] if server["task_state"] is None else "busy"
+            )
+            if state["status"] != wanted and time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"still {server['status']}/{server['task_state']} after "
+                    f"{STEP_TIMEOUT:.0f} s, waiting for {wanted}"
+                )
+
+        while True:
+            yield "show", show
+            if state.get("status") == wanted:
+                return
+            time.sleep(0.2)
+
+    yield "flavor", flavor
+    yield "create", create
+    yield from until("ACTIVE")
+    yield "pause", action("pause")
+    yield from until("PAUSED")
+    yield "unpause", action("unpause")
+    yield from until("ACTIVE")
+    yield (
+        "delete",
+        lambda: request("DELETE", f"/servers/{state['id']}", ok=(204,)),
+    )
+    yield from until("gone")
+
+
 if __name__ == "__main__":
     {
         "setup": setup,
         "smoke": smoke,
         "create": create,
         "verify": verify,
+        "migrate": migrate,
         "caps": caps,
         "destroy": destroy,
     }[sys.argv[1]]()

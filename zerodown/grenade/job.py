@@ -162,7 +162,9 @@ def load_job(path: Path, overrides: Mapping[str, str] | None = None) -> Job:
         install=str(install.get("command", DEFAULT_INSTALL)),
         services=services,
         hooks=hooks,
-        load=dict(data.get("load", {})),
+        load=_table(
+            path, data, "load", {"url", "pause", "workers", "mix", "flows"}
+        ),
         variables=_variables(path, data.get("vars", {}), overrides or {}),
     )
 

@@ -6,6 +6,11 @@ and record each call: when, in which phase, which operation, whether it
 failed and why, and how long it took.  Records go to a JSON-lines file
 as they happen, so a job that dies still leaves its evidence.  An
 operation fails by raising; the error's text is kept.
+
+An operation may be a *flow*: its call returns ``(step, call)`` pairs
+made one at a time (a generator), each recorded as its own request, so a
+stateful sequence (create a server, watch it build, pause it, delete it)
+keeps one record per request.  A failed step ends its flow.
 """
 
 from __future__ import annotations
@@ -15,13 +20,21 @@ import json
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from zerodown.grenade.phases import PhaseClock
 
-__all__ = ["LoadGenerator", "Operation", "Record", "read_records"]
+__all__ = [
+    "LoadGenerator",
+    "Operation",
+    "Record",
+    "python_operations",
+    "read_records",
+]
+
+Step = tuple[str, Callable[[], Any]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,6 +42,8 @@ class Operation:
     name: str
     weight: int
     call: Callable[[], Any]
+    #: ``call`` returns the flow's steps rather than doing one request.
+    flow: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,25 +118,93 @@ class LoadGenerator:
         weights = [op.weight for op in self.operations]
         while not self._done.is_set():
             (op,) = rng.choices(self.operations, weights)
-            self._record(op)
+            if op.flow:
+                self._flow(op)
+            else:
+                self._record(op.name, op.call)
             self._done.wait(self.pause)
 
-    def _record(self, op: Operation) -> None:
+    def _flow(self, op: Operation) -> None:
+        try:
+            steps: Iterator[Step] = iter(op.call())
+        except Exception as err:  # a flow that cannot start is a failure
+            self._record(op.name, _raise(err))
+            return
+        try:
+            while True:
+                try:
+                    name, call = next(steps)
+                except StopIteration:
+                    return
+                except Exception as err:  # the flow's own check failed
+                    self._record(op.name, _raise(err))
+                    return
+                if not self._record(f"{op.name}.{name}", call):
+                    return
+        finally:
+            close = getattr(steps, "close", None)
+            if close is not None:
+                close()
+
+    def _record(self, name: str, call: Callable[[], Any]) -> bool:
         phase = self.clock.current
         at = time.time()
         begin = time.perf_counter()
         error = None
         try:
-            op.call()
+            call()
         except Exception as err:  # every failure is counted, never hidden
             error = f"{type(err).__name__}: {err}"[:500]
         latency = (time.perf_counter() - begin) * 1000
-        record = Record(at, phase, op.name, error is None, latency, error)
+        record = Record(at, phase, name, error is None, latency, error)
         with self._lock:
             self.records.append(record)
             if self._stream is not None:
                 self._stream.write(json.dumps(record.to_json()) + "\n")
                 self._stream.flush()
+        return error is None
+
+
+def _raise(err: Exception) -> Callable[[], None]:
+    def again() -> None:
+        raise err
+
+    return again
+
+
+def python_operations(
+    spec: str, jobdir: Path, base_url: str
+) -> list[Operation]:
+    """Flows from the job's own Python: ``spec`` is ``FILE.py:FUNCTION``
+    (``FILE`` relative to the job file's folder); ``FUNCTION(base_url)``
+    returns ``(name, weight, flow)`` triples, each ``flow()`` yielding
+    ``(step, call)`` pairs.  Such a file needs nothing of zerodown.
+
+    :raises GrenadeError: if it cannot be loaded.
+    """
+    import importlib.util
+
+    from zerodown.grenade.errors import GrenadeError
+
+    filename, _, function = spec.partition(":")
+    path = jobdir / filename
+    try:
+        module_spec = importlib.util.spec_from_file_location(
+            f"grenade_load_{path.stem}", path
+        )
+        if module_spec is None or module_spec.loader is None:
+            raise ImportError(f"not a Python file: {path}")
+        module = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(module)
+        triples = getattr(module, function)(base_url)
+        return [
+            Operation(str(name), int(weight), flow, flow=True)
+            for name, weight, flow in triples
+        ]
+    except Exception as err:
+        raise GrenadeError(
+            problem=f"load flows {spec!r}: {type(err).__name__}: {err}"
+        ) from err
 
 
 def http_operations(base_url: str, mix: Sequence[Any]) -> list[Operation]:

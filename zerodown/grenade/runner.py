@@ -27,7 +27,11 @@ from typing import Any
 from zerodown.exceptions import ZerodownError
 from zerodown.grenade.errors import GrenadeError
 from zerodown.grenade.job import PHASES, Job, Service
-from zerodown.grenade.load import LoadGenerator, http_operations
+from zerodown.grenade.load import (
+    LoadGenerator,
+    http_operations,
+    python_operations,
+)
 from zerodown.grenade.phases import PhaseClock
 from zerodown.grenade.releases import resolve
 from zerodown.grenade.report import Summary, write_all
@@ -228,6 +232,10 @@ class Runner:
         if not spec:
             return
         operations = http_operations(str(spec["url"]), spec.get("mix", []))
+        if spec.get("flows"):
+            operations += python_operations(
+                str(spec["flows"]), self.job.path.parent, str(spec["url"])
+            )
         self.load = LoadGenerator(
             operations,
             self.clock,
