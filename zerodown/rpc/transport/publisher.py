@@ -4,6 +4,15 @@ Every thread publishes through one lock-guarded connection; replies go out
 on it too, never from inside a consumer callback (py-amqp may drain events
 while publishing, which would re-enter the callback).  A failed publish is
 retried with backoff, on the next broker URL, until its deadline.
+
+A broker that restarts loses its transient queues; each server declares
+its queue again when it reconnects, but a message published to RabbitMQ
+before that is dropped as unroutable, without a word.  So for
+:data:`RECOVERY_WINDOW` seconds after this connection (re)connects, a
+message to a queue goes out ``mandatory`` with a publisher confirm: one
+the broker returns is published again, with backoff, until its queue
+exists or the deadline passes.  Outside the window publishing costs no
+round trip.
 """
 
 from __future__ import annotations
@@ -28,9 +37,17 @@ from zerodown.rpc.transport.kombu_util import (
 if TYPE_CHECKING:
     from zerodown.rpc.transport.broker import KombuTransport
 
-__all__ = ["Publisher"]
+__all__ = ["RECOVERY_WINDOW", "Publisher"]
 
 LOG = logging.getLogger(__name__)
+
+#: Seconds after a (re)connect during which unroutable messages are
+#: caught and published again (servers redeclare within their backoff).
+RECOVERY_WINDOW = 60.0
+
+
+class _Returned(Exception):
+    """The broker returned a mandatory message: no queue by that name."""
 
 
 class Publisher:
@@ -43,6 +60,8 @@ class Publisher:
         self.channel: Any = None
         self.confirm_channel: Any = None
         self.declared: set[Address] = set()
+        self.connected_at = 0.0
+        self._returned: list[str] = []
 
     def publish(
         self,
@@ -62,6 +81,8 @@ class Publisher:
                 try:
                     self._send(address, message, confirm, remaining)
                     return
+                except _Returned as err:
+                    error = err
                 except transport.retry_errors as err:
                     self._reset()
                     if isinstance(err, REFUSALS):
@@ -99,11 +120,21 @@ class Publisher:
         if self.conn is None:
             self.conn = self.transport.connect()
             self.channel = self.conn.channel()
-        amqp_confirm = confirm and self.conn.transport.driver_type == "amqp"
+            self.connected_at = time.monotonic()
+        amqp = self.conn.transport.driver_type == "amqp"
+        mandatory = (
+            amqp
+            and not address.fanout
+            and time.monotonic() - self.connected_at < RECOVERY_WINDOW
+        )
+        amqp_confirm = amqp and (confirm or mandatory)
         channel = self.channel
         if amqp_confirm:
             if self.confirm_channel is None:
                 self.confirm_channel = self.conn.channel()
+                self.confirm_channel.events["basic_return"].add(
+                    self._on_return
+                )
             channel = self.confirm_channel
         if address not in self.declared:
             if address.fanout:
@@ -123,14 +154,25 @@ class Publisher:
             (address.name, "") if address.fanout else ("", address.name)
         )
         if amqp_confirm:
+            self._returned.clear()
+            # RabbitMQ returns an unroutable mandatory message before it
+            # confirms it, so the return is known when this returns.
             channel.basic_publish_confirm(
                 raw,
                 exchange=exchange,
                 routing_key=key,
+                mandatory=mandatory,
                 confirm_timeout=max(0.1, remaining),
             )
+            if self._returned:
+                raise _Returned(f"no queue {address.name} (yet)")
         else:
             channel.basic_publish(raw, exchange=exchange, routing_key=key)
+
+    def _on_return(
+        self, exc: Exception, exchange: str, routing_key: str, message: Any
+    ) -> None:
+        self._returned.append(routing_key)
 
     def _reset(self) -> None:
         conn, self.conn = self.conn, None

@@ -1,0 +1,72 @@
+"""After a (re)connect, RabbitMQ's silent drop of a message to a queue
+that does not exist yet (a broker that restarted lost its transient
+queues; servers declare them again as they reconnect) is caught: the
+message goes out ``mandatory`` with a confirm and is published again
+until its queue exists or its deadline passes."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from zerodown.exceptions import TransportUnreachable
+from zerodown.rpc import RPCClient, RPCServer, Target, get_transport
+
+
+class Endpoint:
+    target = Target(version="1.0")
+
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+        self.arrived = threading.Event()
+
+    def note(self, context, value):
+        self.seen.append(value)
+        self.arrived.set()
+
+
+@pytest.fixture
+def transports(amqp_url):
+    made = [get_transport(amqp_url), get_transport(amqp_url)]
+    yield made
+    for transport in made:
+        transport.close()
+
+
+def test_a_cast_waits_for_its_queue_to_be_declared(transports, rabbit_topic):
+    server_side, client_side = transports
+    client = RPCClient(
+        client_side, Target(topic=rabbit_topic, version="1.0"), cast_timeout=20
+    )
+    endpoint = Endpoint()
+    server = RPCServer(
+        server_side, Target(topic=rabbit_topic, server="s1"), [endpoint]
+    )
+    # The server comes up (declaring its queue) 1.5 s after the cast.
+    later = threading.Timer(1.5, server.start)
+    later.start()
+    began = time.monotonic()
+    try:
+        client.prepare(server="s1").cast(None, "note", value=7)
+        assert time.monotonic() - began >= 1.0  # it waited for the queue
+        assert endpoint.arrived.wait(10)
+    finally:
+        later.join()
+        server.stop()
+        client.close()
+    assert endpoint.seen == [7]
+
+
+def test_a_queue_that_never_comes_is_a_clear_error(transports, rabbit_topic):
+    client = RPCClient(
+        transports[1],
+        Target(topic=rabbit_topic, version="1.0"),
+        cast_timeout=1.5,
+    )
+    try:
+        with pytest.raises(TransportUnreachable, match="no queue"):
+            client.prepare(server="h1").cast(None, "note", value=1)
+    finally:
+        client.close()
