@@ -48,24 +48,21 @@ def _stack(name: str) -> Iterator[list[str]]:
         ]
 
 
-@pytest.mark.parametrize(
-    "stack", ["sqlite-embedded", "postgresql-rabbitmq", "mysql-rabbitmq"]
-)
-def test_the_compute_job_upgrades_r1_to_this_checkout(tmp_path, stack):
-    workdir = tmp_path / "work"
-    with _stack(stack) as variables:
-        result = CliRunner().invoke(
-            main,
-            [
-                "grenade",
-                str(ROOT / "grenade" / "compute.toml"),
-                "--repo",
-                str(ROOT),
-                "--workdir",
-                str(workdir),
-                *(arg for v in variables for arg in ("--var", v)),
-            ],
-        )
+def _run_job(workdir: Path, variables: list[str]) -> Path:
+    """Run the compute job; the checks every variant shares.  Returns the
+    logs folder."""
+    result = CliRunner().invoke(
+        main,
+        [
+            "grenade",
+            str(ROOT / "grenade" / "compute.toml"),
+            "--repo",
+            str(ROOT),
+            "--workdir",
+            str(workdir),
+            *(arg for v in variables for arg in ("--var", v)),
+        ],
+    )
     assert result.exit_code == 0, result.output
     events = [
         json.loads(line)
@@ -94,7 +91,38 @@ def test_the_compute_job_upgrades_r1_to_this_checkout(tmp_path, stack):
         for line in (workdir / "load.jsonl").read_text().splitlines()
     ]
     assert report["requests"] == len(records) > 100
+    # Whole server lives ran through the upgrade, one record per request.
+    operations = {r["operation"] for r in records}
+    assert {"server.create", "server.pause", "server.delete"} <= operations
     assert report["failed"] == sum(not r["ok"] for r in records) == 0, [
         r for r in records if not r["ok"]
     ][:5]
     assert (workdir / "report" / "timeline.png").exists()
+    return logs
+
+
+@pytest.mark.parametrize(
+    "stack", ["sqlite-embedded", "postgresql-rabbitmq", "mysql-rabbitmq"]
+)
+def test_the_compute_job_upgrades_r1_to_this_checkout(tmp_path, stack):
+    with _stack(stack) as variables:
+        _run_job(tmp_path / "work", variables)
+
+
+@pytest.mark.slow
+def test_the_compute_job_survives_a_broker_restart_and_a_killed_migration(
+    tmp_path,
+):
+    """The fault run: RabbitMQ restarts in the mixed phase, the data
+    migration is killed with SIGKILL after its first batch; still no
+    failed request, no lost instance, no lost image reference."""
+    with _stack("postgresql-rabbitmq") as variables:
+        logs = _run_job(
+            tmp_path / "work",
+            [*variables, "faults=rabbitmq-restart,kill-migrate"],
+        )
+    assert "RabbitMQ restarted" in (logs / "hook-verify.log").read_text()
+    migrated = (logs / "hook-migrate.log").read_text()
+    assert "killed zerodown db migrate (-9) after one batch" in migrated
+    assert "it exited with -9" in migrated
+    assert "'done': 1" in migrated and "gate closed" in migrated
