@@ -98,9 +98,16 @@ class ConductorManager:
             return
         host = selections[0]["host"]
         LOG.info("building %s on %s", instance.uuid, host)
-        self.compute.build_and_run_instance(
-            ctx, host, instance, [*tried, host]
-        )
+        try:
+            self.compute.build_and_run_instance(
+                ctx, host, instance, [*tried, host]
+            )
+        except ZerodownError as err:
+            # The cast never left: an instance the host's release cannot
+            # be given (UnrepresentableValue), or no broker in time.
+            self._error(
+                ctx, instance, f"cannot send the build to {host}: {err}"
+            )
 
     def _error(
         self, ctx: RequestContext, instance: Instance, reason: str

@@ -82,3 +82,27 @@ def test_attempts_are_bounded():
     assert compute.casts == []
     (fault,) = db.faults
     assert "exceeded 2 build attempts" in fault
+
+
+def test_a_build_that_cannot_be_sent_fails_the_instance():
+    # Release 2: a realtime instance for a compute still on r1 (the API's
+    # gate raced with a compute going back to r1) cannot be backported.
+    from zerodown.exceptions import UnrepresentableValue
+
+    manager, inst, db, compute, _ = _manager(["old-1"])
+
+    def refuse(ctx, host, instance, tried):
+        raise UnrepresentableValue(
+            object="InstanceNUMACell",
+            version="1.6",
+            field="cpuset_realtime",
+            value=[1],
+            reason="this compute cannot give vCPUs a realtime scheduler",
+        )
+
+    compute.build_and_run_instance = refuse
+    manager.build_instances(RequestContext(), inst)
+    (fault,) = db.faults
+    assert "cannot send the build to old-1" in fault
+    assert "realtime" in fault
+    assert inst.vm_state == "error"
