@@ -1,11 +1,13 @@
-"""After a (re)connect, RabbitMQ's silent drop of a message to a queue
-that does not exist yet (a broker that restarted lost its transient
-queues; servers declare them again as they reconnect) is caught: the
-message goes out ``mandatory`` with a confirm and is published again
-until its queue exists or its deadline passes."""
+"""After a reconnect, RabbitMQ's silent drop of a message to a queue that
+does not exist yet (a broker that restarted lost its transient queues;
+servers declare them again as they reconnect) is caught: the message goes
+out ``mandatory`` with a confirm and is published again until its queue
+exists or its deadline passes.  The connection is dropped here by
+RabbitMQ itself (``rabbitmqctl close_all_connections``)."""
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 
@@ -28,10 +30,35 @@ class Endpoint:
 
 
 @pytest.fixture
-def transports(amqp_url):
+def transports(amqp_url, rabbit_topic):
     made = [get_transport(amqp_url), get_transport(amqp_url)]
+    # The client's publisher connects once, then RabbitMQ drops every
+    # connection: its next publish reconnects.
+    warm = RPCServer(made[0], Target(topic=rabbit_topic, server="h2"), [])
+    with warm:
+        RPCClient(made[1], Target(topic=rabbit_topic, version="1.0")).prepare(
+            server="h2"
+        ).cast(None, "nothing")
+    subprocess.run(
+        ["rabbitmqctl", "close_all_connections", "zerodown test"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     yield made
     for transport in made:
+        transport.close()
+
+
+def test_without_a_reconnect_a_publish_costs_no_confirm(amqp_url):
+    transport = get_transport(amqp_url)
+    try:
+        client = RPCClient(
+            transport, Target(topic="zdt-nowhere", version="1.0")
+        )
+        client.prepare(server="h1").cast(None, "note", value=1)  # dropped
+        assert transport._publisher.confirm_channel is None
+    finally:
         transport.close()
 
 

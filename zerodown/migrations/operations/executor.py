@@ -63,10 +63,34 @@ def plan(
     if step.direction == "upgrade":
         if step.phase is Phase.EXPAND:
             return operation.expand(target)
-        return operation.contract(target)
+        return [*_copied(operation, target), *operation.contract(target)]
     if step.phase is Phase.EXPAND:
         return operation.rollback(target)
     return operation.uncontract(target)
+
+
+def _copied(operation: OnlineOperation, target: Target) -> list[Step]:
+    """Before a contract drops anything: every row the backfill would
+    still copy is copied.  The gate says the same, but ``--force`` passes
+    the gate, and this would lose the rows' data; the dual-write triggers
+    keep it true once true."""
+    work = operation.backfill(target)
+    if work is None or not work.where:
+        return []
+    return [
+        Step(
+            f"check that {work.name} left no row to copy",
+            check=Check(
+                query=f"SELECT 1 FROM {target.quote(work.table)} "
+                f"WHERE {work.where} LIMIT 1",
+                operation=operation.name,
+                target=operation.target_name,
+                why=f"its backfill {work.name} still has rows to copy, "
+                "whose data the contract would drop (even with --force): "
+                "run 'zerodown db migrate' until it exits 0",
+            ),
+        )
+    ]
 
 
 def _execute(operations: Operations, action: Step) -> None:

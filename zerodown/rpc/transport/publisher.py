@@ -8,11 +8,12 @@ retried with backoff, on the next broker URL, until its deadline.
 A broker that restarts loses its transient queues; each server declares
 its queue again when it reconnects, but a message published to RabbitMQ
 before that is dropped as unroutable, without a word.  So for
-:data:`RECOVERY_WINDOW` seconds after this connection (re)connects, a
-message to a queue goes out ``mandatory`` with a publisher confirm: one
-the broker returns is published again, with backoff, until its queue
-exists or the deadline passes.  Outside the window publishing costs no
-round trip.
+:data:`RECOVERY_WINDOW` seconds after this connection *re*connects (a
+broker restart always drops it), a message to a queue goes out
+``mandatory`` with a publisher confirm: one the broker returns is
+published again, with backoff, until its queue exists or the deadline
+passes.  Outside the window, and after the first connect, publishing
+costs no round trip.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ class Publisher:
         self.channel: Any = None
         self.confirm_channel: Any = None
         self.declared: set[Address] = set()
-        self.connected_at = 0.0
+        self.connected_at = 0.0  # of the last reconnect (0: none yet)
+        self._connects = 0
         self._returned: list[str] = []
 
     def publish(
@@ -120,11 +122,14 @@ class Publisher:
         if self.conn is None:
             self.conn = self.transport.connect()
             self.channel = self.conn.channel()
-            self.connected_at = time.monotonic()
+            self._connects += 1
+            if self._connects > 1:
+                self.connected_at = time.monotonic()
         amqp = self.conn.transport.driver_type == "amqp"
         mandatory = (
             amqp
             and not address.fanout
+            and self.connected_at > 0
             and time.monotonic() - self.connected_at < RECOVERY_WINDOW
         )
         amqp_confirm = amqp and (confirm or mandatory)

@@ -7,16 +7,20 @@ through the old column keeps working after the contract dropped it."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 from compute_samples import flavor, instance
 
+from zerodown.cli import main
 from zerodown.compute.db import blobs
 from zerodown.compute.db.api import ComputeDB
 from zerodown.compute.db.engine import make_engine
 from zerodown.compute.deploy import alembic_ini
 from zerodown.config import load_config
-from zerodown.exceptions import ContractGateClosed
+from zerodown.exceptions import ContractGateClosed, MigrationError
 from zerodown.migrations import api
 
 R1_EXPAND, R1_CONTRACT = "3c51b0e2a9d4", "cae7009e84da"
@@ -106,5 +110,79 @@ def test_image_ref_moves_online_through_expand_migrate_contract(
             c["name"] for c in sa.inspect(engine).get_columns("instances")
         }
         assert "image_ref" not in columns and "description" in columns
+    finally:
+        engine.dispose()
+
+
+def _operator(zerodown_db, config, command):
+    """``zerodown upgrade-check`` / ``status`` as an operator runs them."""
+    result = CliRunner().invoke(
+        main,
+        [
+            command,
+            "-c",
+            str(config.alembic_ini),
+            "--database-url",
+            zerodown_db.url,
+            "--history",
+            "zerodown.compute.version:HISTORY",
+            "--format",
+            "json",
+        ],
+    )
+    return result.exit_code, json.loads(result.output)
+
+
+def test_the_operator_sees_the_move_through_the_upgrade(config, zerodown_db):
+    api.expand(config, R1_EXPAND)
+    api.contract(config, R1_CONTRACT)
+    engine = make_engine(zerodown_db.url)
+    try:
+        with engine.begin() as conn:
+            _r1_boot(conn, "22222222-2222-4222-8222-222222222222", "img")
+    finally:
+        engine.dispose()
+    api.expand(config)
+    code, report = _operator(zerodown_db, config, "upgrade-check")
+    checks = {c["check"]: c for c in report["checks"]}
+    assert code == 1  # warnings only: the upgrade is under way
+    assert checks["data migrations done"]["result"] == "warning"
+    assert (
+        "move_column:instances.image_ref"
+        in (checks["data migrations done"]["details"])
+    )
+    code, status = _operator(zerodown_db, config, "status")
+    assert [m["name"] for m in status["data_migrations"]] == [
+        "move_column:instances.image_ref"
+    ]
+    assert status["gate"]["open"] is False
+    while api.migrate(config).exit_code == 1:
+        pass
+    api.contract(config)
+    code, report = _operator(zerodown_db, config, "upgrade-check")
+    assert (code, report["result"]) == (0, "success"), report
+
+
+def test_a_contract_forced_past_the_gate_still_loses_no_data(
+    config, zerodown_db
+):
+    """The operator overrides the gate while the move still has a row to
+    copy: the contract refuses anyway, before it drops anything."""
+    uuid = "33333333-3333-4333-8333-333333333333"
+    api.expand(config, R1_EXPAND)
+    api.contract(config, R1_CONTRACT)
+    engine = make_engine(zerodown_db.url)
+    try:
+        with engine.begin() as conn:
+            _r1_boot(conn, uuid, "img")
+        api.expand(config)
+        with pytest.raises(MigrationError, match="still has rows to copy"):
+            api.contract(config, force=True)
+        assert _old_column(engine, uuid) == "img"
+        assert ComputeDB(engine).get_instance(uuid).image_ref == "img"
+        while api.migrate(config).exit_code == 1:
+            pass
+        api.contract(config)
+        assert ComputeDB(engine).get_instance(uuid).image_ref == "img"
     finally:
         engine.dispose()
