@@ -5,6 +5,7 @@ deployment only through its HTTP API and files, with the standard
 library, so the same script drives old and new code.
 
     python compute_hooks.py setup|smoke|create|verify|migrate|caps|destroy
+    python compute_hooks.py lb drain|ready SERVER
 
 ``create`` boots guests that exercise what grenade never checked
 (dedicated CPUs on 2 NUMA nodes with 2 MiB pages, a NIC on its guest's
@@ -41,6 +42,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -67,6 +69,7 @@ REALTIME = {
     "hw:cpu_realtime_mask": "^0",
 }
 MIXED_NOTE = "booted while every compute ran release 1"
+LB_SOCKET = WORKDIR / "haproxy.sock"
 PINNED = {
     "hw:cpu_policy": "dedicated",
     "hw:numa_nodes": "2",
@@ -82,6 +85,7 @@ NIC = {
 HAPROXY = """\
 global
     maxconn 512
+    stats socket {socket} mode 600 level admin
 
 defaults
     mode http
@@ -153,7 +157,9 @@ def setup() -> None:
         )
         backends.append(f"    server api-{index} 127.0.0.1:{api_port} check")
     (etc / "haproxy.cfg").write_text(
-        HAPROXY.format(port=port, backends="\n".join(backends))
+        HAPROXY.format(
+            port=port, backends="\n".join(backends), socket=LB_SOCKET
+        )
     )
     for name in ("compute-1", "compute-2"):
         (etc / f"{name}.toml").write_text(
@@ -482,6 +488,51 @@ def kill_migrate(db: list[str]) -> None:
     print(f"after the kill: {moved}; gate closed")
 
 
+def lb(action: str, server: str) -> None:
+    """Through HAProxy's admin socket: ``drain`` takes ``server`` out of
+    rotation and waits until it serves nothing (so stopping it cuts no
+    request, whatever its release does on SIGTERM); ``ready`` puts it
+    back and waits until HAProxy's checks see it up."""
+    name = f"apis/{server}"
+    if action == "drain":
+        haproxy(f"set server {name} state maint")
+        wait_lb(server, lambda row: row["scur"] == "0", "to drain")
+    elif action == "ready":
+        haproxy(f"set server {name} state ready")
+        wait_lb(server, lambda row: row["status"].startswith("UP"), "up")
+    else:
+        sys.exit(f"lb: unknown action {action!r} (drain or ready)")
+    print(f"{server}: {action}")
+
+
+def haproxy(command: str) -> str:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.settimeout(10)
+        conn.connect(str(LB_SOCKET))
+        conn.sendall(command.encode() + b"\n")
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks).decode()
+
+
+def wait_lb(server: str, done, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + 30
+    while True:
+        lines = haproxy("show stat").splitlines()
+        header = lines[0].lstrip("# ").split(",")
+        rows = [
+            dict(zip(header, line.split(","), strict=False))
+            for line in lines[1:]
+        ]
+        row = next(r for r in rows if r.get("svname") == server)
+        if done(row):
+            return
+        if time.monotonic() > deadline:
+            sys.exit(f"{server} did not get {what}: {row}")
+        time.sleep(0.1)
+
+
 def caps() -> None:
     """The computes' RPC cap rises by itself once all run release 2."""
     report = json.loads(Path(sys.argv[2]).read_text())
@@ -617,5 +668,6 @@ if __name__ == "__main__":
         "verify": verify,
         "migrate": migrate,
         "caps": caps,
+        "lb": lambda: lb(sys.argv[2], sys.argv[3]),
         "destroy": destroy,
     }[sys.argv[1]]()

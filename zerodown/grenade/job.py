@@ -21,9 +21,10 @@ side, which services run on which side, and the hooks of each phase.
                                     # with the control plane), "roll"
                                     # (one by one, after the migrations)
                                     # or "none" (never: a load balancer)
-    settle = 1.0                    # seconds to wait once it is ready
-                                    # before restarting the next service
-                                    # (a load balancer's health checks)
+    pre_stop = "..."                # before it is stopped for the
+                                    # upgrade (take it out of a load
+                                    # balancer and let it drain)
+    post_start = "..."              # once it is ready again (put it back)
 
     [vars]                          # more {placeholders}; override
     database_url = "sqlite:///{workdir}/db"   # with --var NAME=VALUE
@@ -97,7 +98,8 @@ class Service:
     ready: str = "READY"
     timeout: float = 60.0
     upgrade: str = "control"
-    settle: float = 0.0
+    pre_stop: str = ""
+    post_start: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -243,18 +245,19 @@ def _service(path: Path, index: int, raw: Any) -> Service:
         raise JobFileError(
             path=path, where=where, problem="timeout must be a positive number"
         )
-    settle = raw.get("settle", 0.0)
-    if not isinstance(settle, int | float) or settle < 0:
-        raise JobFileError(
-            path=path, where=where, problem="settle must be 0 or more seconds"
-        )
+    for key in ("pre_stop", "post_start"):
+        if not isinstance(raw.get(key, ""), str):
+            raise JobFileError(
+                path=path, where=where, problem=f"{key} must be a command"
+            )
     return Service(
         raw["name"],
         raw["command"],
         str(raw.get("ready", "READY")),
         float(timeout),
         upgrade,
-        float(settle),
+        str(raw.get("pre_stop", "")),
+        str(raw.get("post_start", "")),
     )
 
 

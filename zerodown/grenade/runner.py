@@ -172,10 +172,12 @@ class Runner:
         for service in self.job.services:
             if service.upgrade != kind:
                 continue
+            if service.pre_stop:
+                self._command(f"pre_stop-{service.name}", service.pre_stop)
             self.running[service.name].stop()
             self.running[service.name] = self._start(service, new)
-            # Let a load balancer see it up before the next one goes.
-            time.sleep(service.settle)
+            if service.post_start:
+                self._command(f"post_start-{service.name}", service.post_start)
 
     def _variables(self, side: Side) -> dict[str, str]:
         """The job's ``[vars]``, their own placeholders filled in."""
@@ -196,34 +198,43 @@ class Runner:
         )
 
     def _hook(self, hook: str, side_name: str) -> None:
+        for template in self.job.hooks.get(hook, ()):
+            self._command(hook, template, side_name)
+
+    def _command(
+        self, name: str, template: str, side_name: str = "new"
+    ) -> None:
+        """Run one hook command; its output goes to logs/hook-NAME.log.
+
+        :raises GrenadeError: with the log's tail if it fails.
+        """
         side = self._side(side_name)
         variables = self._variables(side)
         env = side.env(
             self.workdir,
             {**variable_env(variables), "GRENADE_PHASE": self.clock.current},
         )
-        for template in self.job.hooks.get(hook, ()):
-            command = render(
-                template, side, self.workdir, self.job.path.parent, variables
+        command = render(
+            template, side, self.workdir, self.job.path.parent, variables
+        )
+        log = self.workdir / "logs" / f"hook-{name}.log"
+        with log.open("a") as out:
+            out.write(f"\n--- {side_name}: {command}\n")
+            out.flush()
+            done = subprocess.run(
+                command,
+                shell=True,
+                cwd=side.worktree,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
-            log = self.workdir / "logs" / f"hook-{hook}.log"
-            with log.open("a") as out:
-                out.write(f"\n--- {side_name}: {command}\n")
-                out.flush()
-                done = subprocess.run(
-                    command,
-                    shell=True,
-                    cwd=side.worktree,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-            if done.returncode:
-                tail = "\n".join(log.read_text().splitlines()[-15:])
-                raise GrenadeError(
-                    problem=f"hook {hook} ({command}) exited with "
-                    f"{done.returncode}:\n{tail}"
-                )
+        if done.returncode:
+            tail = "\n".join(log.read_text().splitlines()[-15:])
+            raise GrenadeError(
+                problem=f"hook {name} ({command}) exited with "
+                f"{done.returncode}:\n{tail}"
+            )
 
     # -- load -----------------------------------------------------------------
 
