@@ -165,7 +165,19 @@ def load_job(path: Path, overrides: Mapping[str, str] | None = None) -> Job:
         services=services,
         hooks=hooks,
         load=_table(
-            path, data, "load", {"url", "pause", "workers", "mix", "flows"}
+            path,
+            data,
+            "load",
+            {
+                "url",
+                "pause",
+                "workers",
+                "mix",
+                "flows",
+                "baseline",
+                "base_phases",
+                "p99_ratio",
+            },
         ),
         variables=_variables(path, data.get("vars", {}), overrides or {}),
     )

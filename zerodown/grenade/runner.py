@@ -81,7 +81,6 @@ class Runner:
         self.workdir.mkdir(parents=True, exist_ok=True)
         try:
             self._phase("base", self._base)
-            self._start_load()
             self._phase("smoke", lambda: self._hook("smoke", "old"))
             self._phase("create", self._create)
             self._phase("expand", self._expand)
@@ -144,6 +143,10 @@ class Runner:
         self._hook("setup", "old")
         for service in self.job.services:
             self.running[service.name] = self._start(service, old)
+        # The load starts on the old release alone, and runs for
+        # ``baseline`` seconds there: what every later phase is held to.
+        self._start_load()
+        time.sleep(float(self.job.load.get("baseline", 0.0)))
 
     def _create(self) -> None:
         self._hook("create", "old")
