@@ -64,12 +64,43 @@ def test_a_good_job(tmp_path):
         (('name = "conductor"', 'name = "compute-1"'), "names must be unique"),
         (('expand = "zerodown db expand"', "expand = 3"), "list of commands"),
         (("[refs]", "[refs]\nmiddle = 'x'"), r"\[refs\]: unknown key"),
+        (("timeout = 30", "timeout = 30\npre_stop = 1"), "pre_stop must be"),
+        (("[hooks]", "[load]\nurl = 'x'\nwarmup = 3\n[hooks]"), "warmup"),
+        (("[hooks]", "[vars]\nworkdir = 'x'\n[hooks]"), "'workdir' is not"),
+        (("[hooks]", "[vars]\nport = 8080\n[hooks]"), "port is not a string"),
     ],
 )
 def test_mistakes_name_table_and_key(tmp_path, change, message):
     old, new = change
     with pytest.raises(JobFileError, match=message):
         _job(tmp_path, GOOD.replace(old, new, 1))
+
+
+def test_vars_are_placeholders_and_overridable(tmp_path):
+    from pathlib import Path
+
+    from zerodown.grenade.sides import Side, render
+
+    text = GOOD.replace(
+        "[hooks]",
+        '[vars]\ndb = "sqlite:///{workdir}/a b.db"\nfaults = ""\n[hooks]',
+    )
+    path = tmp_path / "job.toml"
+    path.write_text(text)
+    job = load_job(path, {"faults": "kill-migrate"})
+    assert job.variables == {
+        "db": "sqlite:///{workdir}/a b.db",
+        "faults": "kill-migrate",
+    }
+    side = Side("new", "c0ffee", Path("/w/tree"), Path("/w/venv"))
+    value = render(job.variables["db"], side, Path("/w"), quote=False)
+    assert value == "sqlite:////w/a b.db"
+    command = render(
+        "migrate --url {db}", side, Path("/w"), None, {"db": value}
+    )
+    assert command == "migrate --url 'sqlite:////w/a b.db'"  # one word
+    with pytest.raises(JobFileError, match="--var: nope not in"):
+        load_job(path, {"nope": "1"})
 
 
 def test_unreadable_job_files(tmp_path):

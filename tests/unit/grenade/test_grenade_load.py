@@ -1,0 +1,65 @@
+"""Load flows: one record per step, a failed step ends its flow, and a
+job's flows file is loaded from the job's folder (or named when it
+cannot be)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from zerodown.grenade.errors import GrenadeError
+from zerodown.grenade.load import LoadGenerator, Operation, python_operations
+from zerodown.grenade.phases import PhaseClock
+
+
+def _run(operations, tmp_path, seconds=0.3):
+    clock = PhaseClock()
+    clock.start("base")
+    load = LoadGenerator(
+        operations, clock, tmp_path / "load.jsonl", workers=1, pause=0.0
+    ).start()
+    time.sleep(seconds)
+    return load.stop()
+
+
+def test_each_step_of_a_flow_is_a_record(tmp_path):
+    def flow():
+        state = {}
+        yield "create", lambda: state.update(id=1)
+        yield "show", lambda: state["id"]
+        yield "delete", lambda: None
+
+    records = _run([Operation("server", 1, flow, flow=True)], tmp_path)
+    names = [r.operation for r in records]
+    assert names[:3] == ["server.create", "server.show", "server.delete"]
+    assert all(r.ok and r.phase == "base" for r in records)
+
+
+def test_a_failed_step_is_counted_and_ends_its_flow(tmp_path):
+    def flow():
+        yield "create", lambda: None
+        yield "pause", lambda: 1 / 0
+        yield "never", lambda: None
+
+    records = _run([Operation("server", 1, flow, flow=True)], tmp_path)
+    assert "server.never" not in {r.operation for r in records}
+    failed = [r for r in records if not r.ok]
+    assert failed and failed[0].operation == "server.pause"
+    assert failed[0].error.startswith("ZeroDivisionError")
+
+
+def test_flows_come_from_the_jobs_own_file(tmp_path):
+    (tmp_path / "hooks.py").write_text(
+        "def flows(url):\n"
+        "    def one():\n"
+        "        yield 'get', lambda: url\n"
+        "    return [('ping', 3, one)]\n"
+    )
+    (op,) = python_operations("hooks.py:flows", tmp_path, "http://x")
+    assert (op.name, op.weight, op.flow) == ("ping", 3, True)
+    assert [name for name, _ in op.call()] == ["get"]
+    with pytest.raises(GrenadeError, match=r"hooks\.py:missing"):
+        python_operations("hooks.py:missing", tmp_path, "http://x")
+    with pytest.raises(GrenadeError, match=r"nowhere\.py"):
+        python_operations("nowhere.py:flows", tmp_path, "http://x")
