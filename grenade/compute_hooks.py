@@ -48,6 +48,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 WORKDIR = Path(os.environ.get("GRENADE_WORKDIR", "."))
@@ -516,7 +517,9 @@ def haproxy(command: str) -> str:
     return b"".join(chunks).decode()
 
 
-def wait_lb(server: str, done, what: str) -> None:  # type: ignore[no-untyped-def]
+def wait_lb(
+    server: str, done: Callable[[dict[str, str]], bool], what: str
+) -> None:
     deadline = time.monotonic() + 30
     while True:
         lines = haproxy("show stat").splitlines()
@@ -578,20 +581,22 @@ LOAD_FLAVOR = {
 STEP_TIMEOUT = 60.0  # a server stuck in a task state fails its flow
 
 
-def load_flows(base_url: str) -> list[tuple[str, int, object]]:
+def load_flows(base_url: str) -> list[tuple[str, int, Callable[[], object]]]:
     """The job's load beyond plain reads (``[load] flows``): a server's
     whole life, one recorded request per step."""
     return [("server", 1, lambda: server_flow(base_url))]
 
 
-def server_flow(base: str):  # type: ignore[no-untyped-def]
+def server_flow(base: str) -> Iterator[tuple[str, Callable[[], object]]]:
     state: dict = {}
 
-    def request(method: str, path: str, body: object = None, ok=(200,)):  # type: ignore[no-untyped-def]
+    def request(
+        method: str, path: str, body: object = None, ok: tuple = (200,)
+    ) -> dict:
         status, data = call(method, path, body, base)
         if status not in ok:
             raise RuntimeError(f"{method} {path}: HTTP {status} {data!s:.200}")
-        return data
+        return data if isinstance(data, dict) else {}
 
     def flavor() -> None:
         if call("GET", "/flavors/grenade.load", None, base)[0] == 404:
@@ -609,16 +614,15 @@ def server_flow(base: str):  # type: ignore[no-untyped-def]
                 "imageRef": "image-of-load",
             }
         }
-        state["id"] = request("POST", "/servers", body, ok=(202,))["server"][
-            "id"
-        ]  # type: ignore[index]
+        created = request("POST", "/servers", body, ok=(202,))
+        state["id"] = created["server"]["id"]
 
-    def action(name: str):  # type: ignore[no-untyped-def]
+    def action(name: str) -> Callable[[], object]:
         return lambda: request(
             "POST", f"/servers/{state['id']}/action", {name: None}, ok=(202,)
         )
 
-    def until(wanted: str):  # type: ignore[no-untyped-def]
+    def until(wanted: str) -> Iterator[tuple[str, Callable[[], object]]]:
         deadline = time.monotonic() + STEP_TIMEOUT
 
         def show() -> None:

@@ -87,7 +87,7 @@ def caps_command(config: Config) -> None:
     """Print the version cap of each API and why.
 
     This is what clients with version_cap="auto" use now: the RPC version
-    spoken by the oldest live service of the API's binary, from the
+    spoken by the oldest running service of the API's binary, from the
     services table and the project's service history.
     """
     from zerodown.rpc import commands
@@ -102,7 +102,7 @@ def caps_command(config: Config) -> None:
             "API",
             "binary",
             "cap",
-            "oldest live",
+            "oldest running",
             "on",
             "why",
             rows=(

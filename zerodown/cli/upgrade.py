@@ -73,7 +73,7 @@ def upgrade_check(
     """May the next release start?  Run with the new release's code.
 
     Checks that the schema is expanded, the previous release's data
-    migrations are done, and no live service is older than the new
+    migrations are done, and no running service is older than the new
     release supports.  Exit 0 all passed, 1 a warning, 2 a failure.
     """
     from zerodown.upgrade.checks import run_checks

@@ -79,7 +79,7 @@ class InstanceInvalidState(Conflict):
 class ComputeServiceTooOld(Conflict):
     template = (
         "{feature} needs every compute service at version {needed} or "
-        "newer; the oldest live one is at {oldest}"
+        "newer; the oldest running one is at {oldest}"
     )
 
 

@@ -80,7 +80,7 @@ class _Parts:
         )
 
     def client(self, api: type[Any], directory: Any = None) -> Any:
-        """An RPC client capped at the oldest live peer (with a
+        """An RPC client capped at the oldest running peer (with a
         directory), or uncapped (computes, which have none)."""
         return api(
             self.transport,

@@ -2,7 +2,7 @@
 
 One integer per release that changes what services say to each other.
 Each entry lists the RPC API and object versions that release speaks, so
-a client capped at the oldest live service's version sends nothing that
+a client capped at the oldest running service's version sends nothing that
 service cannot read.  Bump it with every RPC or object change, and gate
 new features on the minimum live version.
 """

@@ -5,7 +5,9 @@ Contract removes what the previous release needs, so it waits until:
 * every expand revision it depends on is applied (contract must never
   pull an expand in with it);
 * no data migration still finds rows to move;
-* no live service is older than the contract revisions require
+* no running service (stopped or forced down ones aside: a service whose
+  heartbeats stopped may still run) is older than the contract revisions
+  require
   (``minimum_service_versions = {"compute": 6}`` in a contract revision);
 * lint finds no error in the pending revisions.
 
@@ -207,8 +209,6 @@ def _services_new_enough(context: GateContext) -> GateCheck:
         services.SERVICES.name
     ):
         return GateCheck("services-new-enough", True)
-    now = services.utcnow()
-    down_after = float(context.options.get("service_down_after", 60.0))
     rows = context.connection.execute(
         sa.select(services.SERVICES).where(
             services.SERVICES.c.binary.in_(sorted(required))
@@ -218,10 +218,11 @@ def _services_new_enough(context: GateContext) -> GateCheck:
     for row in rows:
         record = _service(row._mapping)
         needed = required[record.binary]
-        if record.is_up(now, down_after) and record.version < needed:
+        if record.running and record.version < needed:
             reasons.append(
                 f"{record.name} runs service version {record.version}; the "
-                f"contract needs {needed} or newer: upgrade or stop it"
+                f"contract needs {needed} or newer: upgrade or stop it (a "
+                "service that is gone for good: force it down)"
             )
     return GateCheck("services-new-enough", not reasons, tuple(reasons))
 

@@ -1,7 +1,7 @@
 """Versioned RPC over a message broker, for rolling upgrades.
 
 A service's client is an :class:`RPCAPI` subclass whose docstring is its
-version history; its messages are capped at what the oldest live peer
+version history; its messages are capped at what the oldest running peer
 speaks (``version_cap="auto"``, re-resolved by itself), objects travel
 backported to the receivers' versions, and a server serves several API
 versions at once and never silently drops a cast it cannot dispatch.

@@ -26,7 +26,7 @@
 The history is checked when the class is defined: versions grow, the last
 one is ``VERSION``, and every alias names a version of the history.
 ``version_cap`` takes ``None`` (no cap), an ``X.Y`` version, a release
-alias, ``"auto"`` (with a services directory: follow the oldest live
+alias, ``"auto"`` (with a services directory: follow the oldest running
 service) or any :class:`~zerodown.rpc.caps.CapSource`.
 """
 

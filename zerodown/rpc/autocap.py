@@ -1,17 +1,24 @@
-"""``version_cap="auto"``: cap at what the oldest live service speaks.
+"""``version_cap="auto"``: cap at what the oldest running service speaks.
 
-:class:`AutoCap` reads the oldest live service of a binary from the
+:class:`AutoCap` reads the oldest running service of a binary from the
 services table, looks its version up in the service history, and caps the
 API at that version's RPC version - and sends objects in that version's
-object versions.  Unlike Nova's auto pin, which is computed once per
-process and lifted only by a SIGHUP, it re-resolves by itself:
+object versions.  "Running" is every service that has neither stopped
+(it records its stop on SIGTERM) nor been forced down: one whose
+heartbeats stopped still counts, because it may well be alive and
+consuming (a broker restart holds every heartbeat up for a while).  A
+cap that rose while old services were only *down* would send them
+messages they reject; Nova's minimum version counts them for the same
+reason.  A service that is gone for good is forced down by the operator.
 
-* every ``interval`` seconds (a service that died stops heartbeating and
-  leaves the live set after ``down_after``);
+Unlike Nova's auto pin, which is computed once per process and lifted
+only by a SIGHUP, it re-resolves by itself:
+
+* every ``interval`` seconds;
 * at once when a service announces a start or a stop on the
   ``zerodown.service-versions`` fanout (:func:`announce`).
 
-So the cap rises as soon as the last old service leaves, without a
+So the cap rises as soon as the last old service stops, without a
 restart.  When the database cannot be read, the last cap stays.
 """
 
@@ -60,16 +67,16 @@ class CapDecision:
 
 
 def decide(directory: ServiceDirectory, api: str, binary: str) -> CapDecision:
-    """The cap of ``api`` given the live ``binary`` services now."""
+    """The cap of ``api`` given the running ``binary`` services now."""
     history = directory.history
-    live = directory.live(binary)
-    if not live:
+    running = directory.running(binary)
+    if not running:
         return CapDecision(
-            api, binary, None, None, None, (), f"no live {binary} service"
+            api, binary, None, None, None, (), f"no running {binary} service"
         )
-    oldest = min(s.version for s in live)
-    hosts = tuple(sorted(s.host for s in live if s.version == oldest))
-    where = f"oldest live {binary} is at service version {oldest}"
+    oldest = min(s.version for s in running)
+    hosts = tuple(sorted(s.host for s in running if s.version == oldest))
+    where = f"oldest running {binary} is at service version {oldest}"
     if oldest >= history.current:
         return CapDecision(
             api,
@@ -97,7 +104,8 @@ def decide(directory: ServiceDirectory, api: str, binary: str) -> CapDecision:
 
 
 class AutoCap:
-    """A :class:`~zerodown.rpc.caps.CapSource` that follows live services.
+    """A :class:`~zerodown.rpc.caps.CapSource` that follows running
+    services.
 
     :param transport: when given, notices on :data:`NOTICES` trigger a
         re-resolve at once.

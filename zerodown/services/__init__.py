@@ -1,7 +1,7 @@
 """Services: which binaries run where, at which service version, and live.
 
 The services table is the deployment's memory of its running processes.
-RPC clients cap their messages at what the oldest live service speaks
+RPC clients cap their messages at what the oldest running service speaks
 (``version_cap="auto"``), a release refuses to start next to services it
 no longer supports, and the migrations' contract gate waits for old
 services to leave.  See ``docs/rpc.md``.

@@ -5,7 +5,7 @@
     directory = ServiceDirectory(engine, HISTORY, down_after=60)
     directory.register("host-1", "compute")     # refuses if too old
     directory.heartbeat("host-1", "compute")    # every few seconds
-    directory.min_version("compute")            # oldest live compute
+    directory.min_version("compute")            # oldest running compute
 
 Times are naive UTC from this process's clock, as Nova's are: keep hosts'
 clocks in sync (NTP) to within a fraction of ``down_after``.
@@ -49,6 +49,12 @@ class ServiceRecord:
     last_seen_up: datetime.datetime | None
     forced_down: bool
     stopped_at: datetime.datetime | None
+
+    @property
+    def running(self) -> bool:
+        """Neither stopped nor forced down: perhaps not heartbeating, but
+        perhaps still consuming messages."""
+        return not self.forced_down and self.stopped_at is None
 
     def is_up(self, now: datetime.datetime, down_after: float) -> bool:
         """Heartbeat within ``down_after`` seconds, not forced down, not
@@ -196,9 +202,21 @@ class ServiceDirectory:
             s for s in self.services(binary) if s.is_up(now, self.down_after)
         ]
 
+    def running(self, binary: str | None = None) -> list[ServiceRecord]:
+        """The services (of ``binary``) that have neither stopped nor been
+        forced down, heartbeating or not.
+
+        A service whose heartbeats stopped may still be running and
+        consuming messages (its database or broker link broke, not the
+        process), so it still bounds what may be sent; an operator who
+        knows it is gone forces it down.
+        """
+        return [s for s in self.services(binary) if s.running]
+
     def min_version(self, binary: str | None = None) -> int | None:
-        """The oldest version among live services (of ``binary``)."""
-        versions = [s.version for s in self.live(binary)]
+        """The oldest version among running services (of ``binary``):
+        what a feature that every one of them must know waits for."""
+        versions = [s.version for s in self.running(binary)]
         return min(versions) if versions else None
 
     def _select(

@@ -3,7 +3,7 @@
 Each release of a project has a service version, one integer that grows
 with every change that matters to its peers.  The history maps each
 service version to the RPC API versions and object versions that release
-speaks, so knowing the oldest live service's version is enough to cap
+speaks, so knowing the oldest running service's version is enough to cap
 every client (Nova's ``SERVICE_VERSION_HISTORY``)::
 
     HISTORY = ServiceHistory(

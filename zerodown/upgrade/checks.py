@@ -5,7 +5,7 @@ and the command exits with the worst (0, 1, 2).
 Run it with the *new* release's code, before starting its services: the
 schema must be expanded to the new release's expand head, no data
 migration may be left behind (rows that a pending contract still waits
-for are a warning: that upgrade is under way), and no live service may be
+for are a warning: that upgrade is under way), and no running service may be
 older than the oldest version the new release still talks to.
 """
 
@@ -133,7 +133,8 @@ def _services(config: Config) -> CheckResult:
     try:
         history = directory.history
         oldest = history.oldest_supported
-        live = directory.live()
+        # A service that stopped heartbeating may still run: it counts.
+        running = directory.running()
     except SQLAlchemyError as err:
         return CheckResult(
             name,
@@ -142,7 +143,7 @@ def _services(config: Config) -> CheckResult:
         )
     finally:
         directory.engine.dispose()
-    old = [s for s in live if s.version < oldest]
+    old = [s for s in running if s.version < oldest]
     if old:
         names = ", ".join(
             f"{s.binary} on {s.host} (version {s.version})" for s in old
@@ -157,7 +158,7 @@ def _services(config: Config) -> CheckResult:
     return CheckResult(
         name,
         Code.SUCCESS,
-        f"{len(live)} live service(s), all at version {oldest} or newer",
+        f"{len(running)} running service(s), all at version {oldest} or newer",
     )
 
 

@@ -112,7 +112,11 @@ def _service(conn, host, version, seen_ago, **extra):
     )
 
 
-def test_contract_waits_for_old_live_services(project):
+def test_contract_waits_for_old_running_services(project):
+    """A service that stopped heartbeating an hour ago may still run (a
+    broken link, not a dead process): it holds the contract until it
+    stops or an operator forces it down.  One that recorded its stop
+    does not."""
     from zerodown.services import SERVICES
 
     _pair(project)
@@ -127,7 +131,14 @@ def test_contract_waits_for_old_live_services(project):
     with project.database.engine.begin() as conn:
         SERVICES.create(conn, checkfirst=True)
         _service(conn, "old-live", 5, seen_ago=5)
-        _service(conn, "old-dead", 4, seen_ago=3600)  # stopped heartbeating
+        _service(conn, "old-silent", 4, seen_ago=3600)  # no heartbeat
+        _service(
+            conn,
+            "old-stopped",
+            4,
+            seen_ago=3600,
+            stopped_at=datetime.datetime(2026, 1, 1),
+        )
         _service(conn, "new-live", 6, seen_ago=5)
     refused = project.zerodown("contract")
     assert refused.exit_code == 3
@@ -135,7 +146,13 @@ def test_contract_waits_for_old_live_services(project):
         "services-new-enough: compute on old-live runs service version 5; "
         "the contract needs 6 or newer" in refused.output
     )
-    assert "old-dead" not in refused.output
+    assert "compute on old-silent runs service version 4" in refused.output
+    assert "old-stopped" not in refused.output
     with project.database.engine.begin() as conn:
         conn.execute(SERVICES.delete().where(SERVICES.c.host == "old-live"))
+        conn.execute(
+            SERVICES.update()
+            .where(SERVICES.c.host == "old-silent")
+            .values(forced_down=True)
+        )
     assert project.zerodown("contract").exit_code == 0

@@ -34,14 +34,14 @@ def test_caps_says_what_and_why(zerodown_db):
     create_schema(zerodown_db.engine)
     directory = ServiceDirectory(zerodown_db.engine, HISTORY_V2)
     output = _caps("--database-url", zerodown_db.url)
-    assert "no live widgets service" in output
+    assert "no running widgets service" in output
     directory.register("old-1", BINARY, 1)
     directory.register("new-1", BINARY, 2)
     directory.register("gone-1", BINARY, 2)
     directory.stop("gone-1", BINARY)
     output = _caps("--database-url", zerodown_db.url)
     assert "this release is service version 2" in output
-    assert "oldest live widgets is at service version 1" in output
+    assert "oldest running widgets is at service version 1" in output
     assert "old-1" in output and "stopped" in output
     row = next(line for line in output.splitlines() if "speaks" in line)
     assert row.split()[:3] == ["widgets", "widgets", "1.0"]

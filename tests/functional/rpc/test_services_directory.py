@@ -71,6 +71,10 @@ def test_register_heartbeat_and_liveness(directory, clock):
     clock.advance(30)
     # c1 and k1 last beat 75s ago: down; c2 beat 30s ago.
     assert _hosts(directory.live()) == [("compute", "c2", 3)]
+    # Down is not gone: c1 may still consume, so it still sets the
+    # minimum until it stops or is forced down.
+    assert directory.min_version("compute") == 1
+    directory.force_down("c1", "compute")
     assert directory.min_version("compute") == 3
     assert directory.min_version("scheduler") is None
     assert len(directory.services()) == 3

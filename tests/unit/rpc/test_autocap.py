@@ -21,7 +21,7 @@ HISTORY = ServiceHistory(
 
 
 class Directory:
-    """What AutoCap reads: ``history`` and ``live(binary)``."""
+    """What AutoCap reads: ``history`` and ``running(binary)``."""
 
     def __init__(self) -> None:
         self.history = HISTORY
@@ -29,7 +29,7 @@ class Directory:
         self.reads = 0
         self.fail = False
 
-    def live(self, binary):
+    def running(self, binary):
         self.reads += 1
         if self.fail:
             from zerodown.exceptions import DatabaseUnreachable
@@ -50,7 +50,7 @@ def directory():
 @pytest.mark.parametrize(
     ("services", "cap", "objects", "why"),
     [
-        ({}, None, None, "no live compute"),
+        ({}, None, None, "no running compute"),
         ({"a": 1, "b": 3}, "1.0", {"W": "1.0"}, "version 1, which speaks"),
         ({"a": 2, "b": 3}, "1.1", {"W": "1.1"}, "compute 1.1"),
         ({"a": 3}, None, None, "this release's (3) or newer"),

@@ -308,7 +308,7 @@ def test_realtime_waits_for_every_compute_at_release_2(api, versions, oldest):
     assert status == 409
     assert body["conflictingRequest"]["message"] == (
         "hw:cpu_realtime needs every compute service at version 2 or "
-        f"newer; the oldest live one is at {oldest}"
+        f"newer; the oldest running one is at {oldest}"
     )
     assert api.conductor.calls == []
     assert api("GET", "/servers/detail")[1]["servers"] == []
