@@ -5,7 +5,6 @@ deployment only through its HTTP API and files, with the standard
 library, so the same script drives old and new code.
 
     python compute_hooks.py setup|smoke|create|verify|migrate|caps|destroy
-    python compute_hooks.py lb drain|ready SERVER
 
 ``create`` boots guests that exercise what grenade never checked
 (dedicated CPUs on 2 NUMA nodes with 2 MiB pages, a NIC on its guest's
@@ -42,13 +41,11 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 WORKDIR = Path(os.environ.get("GRENADE_WORKDIR", "."))
@@ -70,6 +67,7 @@ REALTIME = {
     "hw:cpu_realtime_mask": "^0",
 }
 MIXED_NOTE = "booted while every compute ran release 1"
+# HAProxy's admin socket (compute_lb.py drains the APIs through it).
 LB_SOCKET = WORKDIR / "haproxy.sock"
 PINNED = {
     "hw:cpu_policy": "dedicated",
@@ -489,53 +487,6 @@ def kill_migrate(db: list[str]) -> None:
     print(f"after the kill: {moved}; gate closed")
 
 
-def lb(action: str, server: str) -> None:
-    """Through HAProxy's admin socket: ``drain`` takes ``server`` out of
-    rotation and waits until it serves nothing (so stopping it cuts no
-    request, whatever its release does on SIGTERM); ``ready`` puts it
-    back and waits until HAProxy's checks see it up."""
-    name = f"apis/{server}"
-    if action == "drain":
-        haproxy(f"set server {name} state maint")
-        wait_lb(server, lambda row: row["scur"] == "0", "to drain")
-    elif action == "ready":
-        haproxy(f"set server {name} state ready")
-        wait_lb(server, lambda row: row["status"].startswith("UP"), "up")
-    else:
-        sys.exit(f"lb: unknown action {action!r} (drain or ready)")
-    print(f"{server}: {action}")
-
-
-def haproxy(command: str) -> str:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-        conn.settimeout(10)
-        conn.connect(str(LB_SOCKET))
-        conn.sendall(command.encode() + b"\n")
-        chunks = []
-        while chunk := conn.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks).decode()
-
-
-def wait_lb(
-    server: str, done: Callable[[dict[str, str]], bool], what: str
-) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        lines = haproxy("show stat").splitlines()
-        header = lines[0].lstrip("# ").split(",")
-        rows = [
-            dict(zip(header, line.split(","), strict=False))
-            for line in lines[1:]
-        ]
-        row = next(r for r in rows if r.get("svname") == server)
-        if done(row):
-            return
-        if time.monotonic() > deadline:
-            sys.exit(f"{server} did not get {what}: {row}")
-        time.sleep(0.1)
-
-
 def caps() -> None:
     """The computes' RPC cap rises by itself once all run release 2."""
     report = json.loads(Path(sys.argv[2]).read_text())
@@ -569,101 +520,6 @@ def destroy() -> None:
     STATE.unlink()
 
 
-# -- load ------------------------------------------------------------------
-
-LOAD_FLAVOR = {
-    "name": "grenade.load",
-    "id": "grenade.load",
-    "vcpus": 1,
-    "ram": 128,
-    "disk": 1,
-}
-STEP_TIMEOUT = 60.0  # a server stuck in a task state fails its flow
-
-
-def load_flows(base_url: str) -> list[tuple[str, int, Callable[[], object]]]:
-    """The job's load beyond plain reads (``[load] flows``): a server's
-    whole life, one recorded request per step."""
-    return [("server", 1, lambda: server_flow(base_url))]
-
-
-def server_flow(base: str) -> Iterator[tuple[str, Callable[[], object]]]:
-    state: dict = {}
-
-    def request(
-        method: str, path: str, body: object = None, ok: tuple = (200,)
-    ) -> dict:
-        status, data = call(method, path, body, base)
-        if status not in ok:
-            raise RuntimeError(f"{method} {path}: HTTP {status} {data!s:.200}")
-        return data if isinstance(data, dict) else {}
-
-    def flavor() -> None:
-        if call("GET", "/flavors/grenade.load", None, base)[0] == 404:
-            status, data = call(
-                "POST", "/flavors", {"flavor": LOAD_FLAVOR}, base
-            )
-            if status not in (200, 409):  # 409: another worker made it
-                raise RuntimeError(f"POST /flavors: HTTP {status} {data}")
-
-    def create() -> None:
-        body = {
-            "server": {
-                "name": "load",
-                "flavorRef": "grenade.load",
-                "imageRef": "image-of-load",
-            }
-        }
-        created = request("POST", "/servers", body, ok=(202,))
-        state["id"] = created["server"]["id"]
-
-    def action(name: str) -> Callable[[], object]:
-        return lambda: request(
-            "POST", f"/servers/{state['id']}/action", {name: None}, ok=(202,)
-        )
-
-    def until(wanted: str) -> Iterator[tuple[str, Callable[[], object]]]:
-        deadline = time.monotonic() + STEP_TIMEOUT
-
-        def show() -> None:
-            status, data = call("GET", f"/servers/{state['id']}", None, base)
-            if status == 404 and wanted == "gone":
-                state["status"] = "gone"
-                return
-            if status != 200:
-                raise RuntimeError(f"GET server: HTTP {status} {data!s:.200}")
-            server = data["server"]  # type: ignore[index]
-            if server["status"] == "ERROR":
-                raise RuntimeError(f"server in ERROR: {server.get('fault')}")
-            state["status"] = (
-                server["status"] if server["task_state"] is None else "busy"
-            )
-            if state["status"] != wanted and time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"still {server['status']}/{server['task_state']} after "
-                    f"{STEP_TIMEOUT:.0f} s, waiting for {wanted}"
-                )
-
-        while True:
-            yield "show", show
-            if state.get("status") == wanted:
-                return
-            time.sleep(0.2)
-
-    yield "flavor", flavor
-    yield "create", create
-    yield from until("ACTIVE")
-    yield "pause", action("pause")
-    yield from until("PAUSED")
-    yield "unpause", action("unpause")
-    yield from until("ACTIVE")
-    yield (
-        "delete",
-        lambda: request("DELETE", f"/servers/{state['id']}", ok=(204,)),
-    )
-    yield from until("gone")
-
-
 if __name__ == "__main__":
     {
         "setup": setup,
@@ -672,6 +528,5 @@ if __name__ == "__main__":
         "verify": verify,
         "migrate": migrate,
         "caps": caps,
-        "lb": lambda: lb(sys.argv[2], sys.argv[3]),
         "destroy": destroy,
     }[sys.argv[1]]()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -178,7 +179,9 @@ def python_operations(
     """Flows from the job's own Python: ``spec`` is ``FILE.py:FUNCTION``
     (``FILE`` relative to the job file's folder); ``FUNCTION(base_url)``
     returns ``(name, weight, flow)`` triples, each ``flow()`` yielding
-    ``(step, call)`` pairs.  Such a file needs nothing of zerodown.
+    ``(step, call)`` pairs.  Such a file needs nothing of zerodown; while
+    it loads, the job's folder is importable, so it may use its sibling
+    hook modules.
 
     :raises GrenadeError: if it cannot be loaded.
     """
@@ -195,7 +198,11 @@ def python_operations(
         if module_spec is None or module_spec.loader is None:
             raise ImportError(f"not a Python file: {path}")
         module = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
+        sys.path.insert(0, str(jobdir))
+        try:
+            module_spec.loader.exec_module(module)
+        finally:
+            sys.path.remove(str(jobdir))
         triples = getattr(module, function)(base_url)
         return [
             Operation(str(name), int(weight), flow, flow=True)

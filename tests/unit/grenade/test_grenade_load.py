@@ -50,10 +50,13 @@ def test_a_failed_step_is_counted_and_ends_its_flow(tmp_path):
 
 
 def test_flows_come_from_the_jobs_own_file(tmp_path):
+    # A flows file may import the job's other modules.
+    (tmp_path / "job_client.py").write_text("def get(url):\n    return url\n")
     (tmp_path / "hooks.py").write_text(
+        "from job_client import get\n"
         "def flows(url):\n"
         "    def one():\n"
-        "        yield 'get', lambda: url\n"
+        "        yield 'get', lambda: get(url)\n"
         "    return [('ping', 3, one)]\n"
     )
     (op,) = python_operations("hooks.py:flows", tmp_path, "http://x")

@@ -8,10 +8,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+from placement_samples import flavor, instance
 
 import zerodown.objects  # noqa: F401  (o.vo without its eventlet warning)
-from zerodown.compute.hardware import numa_get_constraints
-from zerodown.compute.objects import REGISTRY, Flavor, Instance
+from zerodown.compute.objects import REGISTRY, Instance
 from zerodown.compute.rpcapi import ComputeAPI
 from zerodown.compute.version import HISTORY
 from zerodown.exceptions import UnrepresentableValue
@@ -42,35 +42,10 @@ def transport():
 
 
 def _instance(**specs: str) -> Instance:
-    flavor = Flavor(
-        id=1,
-        flavorid="f",
-        name="f",
-        memory_mb=512,
-        vcpus=2,
-        root_gb=1,
-        ephemeral_gb=0,
-        swap=0,
-        disabled=False,
-        is_public=True,
-        description=None,
-        extra_specs=specs,
-        rxtx_factor=1.0,
-        vcpu_weight=None,
-    )
-    return Instance(
-        uuid="6f1e2c3a-1111-4c2b-9d3e-000000000001",
-        display_name="vm",
-        description="kept by the API, not sent to r1",
-        host="compute-1",
-        vcpus=2,
-        memory_mb=512,
-        root_gb=1,
-        ephemeral_gb=0,
-        flavor=flavor,
-        pci_devices=[],
-        numa_topology=numa_get_constraints(flavor),
-    )
+    inst = instance(flavor(2, 512, **specs))
+    inst.description = "kept by the API, not sent to r1"
+    inst.host = "compute-1"
+    return inst
 
 
 def _terminate(transport, entry, instance):
