@@ -48,9 +48,12 @@ def _stack(name: str) -> Iterator[list[str]]:
         ]
 
 
-def _run_job(workdir: Path, variables: list[str]) -> Path:
-    """Run the compute job; the checks every variant shares.  Returns the
-    logs folder."""
+def _run_job(
+    workdir: Path, variables: list[str], failing: frozenset[str] = frozenset()
+) -> tuple[Path, list[dict]]:
+    """Run the compute job; the checks every variant shares.  Requests may
+    fail only in the phases ``failing`` names.  Returns the logs folder
+    and the failed requests."""
     result = CliRunner().invoke(
         main,
         [
@@ -94,36 +97,39 @@ def _run_job(workdir: Path, variables: list[str]) -> Path:
     # Whole server lives ran through the upgrade, one record per request.
     operations = {r["operation"] for r in records}
     assert {"server.create", "server.pause", "server.delete"} <= operations
-    assert report["failed"] == sum(not r["ok"] for r in records) == 0, [
-        r for r in records if not r["ok"]
-    ][:5]
+    failed = [r for r in records if not r["ok"]]
+    assert report["failed"] == len(failed)  # counted, never hidden
+    assert {r["phase"] for r in failed} <= failing, failed[:5]
     assert (workdir / "report" / "timeline.png").exists()
-    return logs
-
-
-FAULTS = "rabbitmq-restart,kill-migrate"
+    return logs, failed
 
 
 @pytest.mark.parametrize(
-    ("stack", "faults"),
-    [
-        ("sqlite-embedded", ""),
-        ("mysql-rabbitmq", ""),
-        # The fault run (longer): RabbitMQ restarts in the mixed phase and
-        # the data migration is killed with SIGKILL after one batch.
-        pytest.param(
-            "postgresql-rabbitmq", FAULTS, marks=pytest.mark.slow, id="faults"
-        ),
-    ],
+    "stack", ["sqlite-embedded", "postgresql-rabbitmq", "mysql-rabbitmq"]
 )
-def test_the_compute_job_upgrades_r1_to_this_checkout(tmp_path, stack, faults):
+def test_the_compute_job_upgrades_r1_to_this_checkout(tmp_path, stack):
     with _stack(stack) as variables:
-        logs = _run_job(tmp_path / "work", [*variables, f"faults={faults}"])
-    if faults:
-        # Still no failed request (checked above), no lost instance or
-        # image reference (verify), and the kill really happened.
-        assert "RabbitMQ restarted" in (logs / "hook-verify.log").read_text()
-        migrated = (logs / "hook-migrate.log").read_text()
-        assert "killed zerodown db migrate (-9) after one batch" in migrated
-        assert "it exited with -9" in migrated
-        assert "'done': 1" in migrated and "gate closed" in migrated
+        _, failed = _run_job(tmp_path / "work", variables)
+    assert failed == []
+
+
+@pytest.mark.slow
+def test_the_fault_run_loses_no_instance_and_counts_every_failure(tmp_path):
+    """RabbitMQ restarts in the mixed phase and the data migration is
+    killed with SIGKILL after one batch.  Every phase still passes: no
+    guest, placement or image reference lost (verify).  Requests may fail
+    in the mixed phase only, and each is counted in the report: release
+    r1's computes lose a call of their own to the restart and stay down
+    until it times out (60 s), and builds meanwhile find no valid host."""
+    with _stack("postgresql-rabbitmq") as variables:
+        logs, failed = _run_job(
+            tmp_path / "work",
+            [*variables, "faults=rabbitmq-restart,kill-migrate"],
+            failing=frozenset({"mixed"}),
+        )
+    print(f"fault run: {len(failed)} failed requests, all in the mixed phase")
+    assert "RabbitMQ restarted" in (logs / "hook-verify.log").read_text()
+    migrated = (logs / "hook-migrate.log").read_text()
+    assert "killed zerodown db migrate (-9) after one batch" in migrated
+    assert "it exited with -9" in migrated
+    assert "'done': 1" in migrated and "gate closed" in migrated
