@@ -61,6 +61,12 @@ Each carries its data as attributes (named in its ``template``) and a stable
     │   │   ├── MalformedMessage              bytes that are not a message
     │   │   ├── MessageTooLarge               over the size limit
     │   │   └── BadSignature                  missing or wrong HMAC
+    │   │       ├── StaleMessage                  signed for a time outside
+    │   │       │                                 its lifetime
+    │   │       ├── MisdirectedMessage            signed for another
+    │   │       │                                 destination
+    │   │       └── ReplayedMessage               a signed message seen
+    │   │                                         before
     │   └── RemoteError                   1   the remote method raised
     ├── ServiceError                      1   service versions
     │   │                                     (zerodown.services)
@@ -139,6 +145,7 @@ __all__ = [
     "MessagingTimeout",
     "MigrationError",
     "MigrationFailed",
+    "MisdirectedMessage",
     "MissingBranch",
     "MissingDependency",
     "MissingField",
@@ -156,10 +163,12 @@ __all__ = [
     "RPCError",
     "RPCVersionCapError",
     "RemoteError",
+    "ReplayedMessage",
     "RevisionNotFound",
     "ScriptError",
     "ServiceError",
     "ServiceTooOld",
+    "StaleMessage",
     "TransportUnreachable",
     "UndispatchableMessage",
     "UnencodableValue",
@@ -452,7 +461,21 @@ class MessageTooLarge(UndispatchableMessage):
 
 
 class BadSignature(UndispatchableMessage):
+    """The message does not prove who sent it: nothing is answered."""
+
     template = "message {message_id} rejected: {reason}"
+
+
+class StaleMessage(BadSignature):
+    """Signed, but expired or dated in the future (beyond clock skew)."""
+
+
+class MisdirectedMessage(BadSignature):
+    """Signed for another queue or exchange than the one it came from."""
+
+
+class ReplayedMessage(BadSignature):
+    """A signed message this server has already taken, sent again."""
 
 
 class RemoteError(RPCError):

@@ -25,10 +25,10 @@ class ConductorAPI(RPCAPI):
 
     API version history:
 
-    * 1.0 - Initial version: build_instances, reschedule_instance,
-      compute_node_update, instance_update, instances_on_host,
-      set_instance_error, instance_destroy, service_register,
-      service_heartbeat, service_stop.
+    * 1.0 - Initial version: build_instances(), reschedule_instance(),
+      compute_node_update(), instance_update(), instances_on_host(),
+      set_instance_error(), instance_destroy(), service_register(),
+      service_heartbeat(), service_stop().
     """
 
     TOPIC = "conductor"
@@ -137,7 +137,7 @@ class SchedulerAPI(RPCAPI):
 
     API version history:
 
-    * 1.0 - Initial version: select_destinations.
+    * 1.0 - Initial version: select_destinations().
     """
 
     TOPIC = "scheduler"
@@ -167,9 +167,9 @@ class ComputeAPI(RPCAPI):
 
     API version history:
 
-    * 1.0 - Initial version: build_and_run_instance, pause_instance,
-      unpause_instance, reboot_instance, terminate_instance.
-    * 1.1 - terminate_instance takes clean_shutdown (release 2).
+    * 1.0 - Initial version: build_and_run_instance(), pause_instance(),
+      unpause_instance(), reboot_instance(), terminate_instance().
+    * 1.1 - terminate_instance() takes clean_shutdown (release 2).
     """
 
     TOPIC = "compute"

@@ -5,7 +5,8 @@ version history; its messages are capped at what the oldest running peer
 speaks (``version_cap="auto"``, re-resolved by itself), objects travel
 backported to the receivers' versions, and a server serves several API
 versions at once and never silently drops a cast it cannot dispatch.
-Messages are msgpack, signed with HMAC-SHA256 when keys are configured,
+Messages are msgpack, signed with HMAC-SHA256 (bound to their destination
+and lifetime, never run twice) unless signing is turned off in words,
 over RabbitMQ, an embedded broker (one SQLite file) or memory.  See
 ``docs/rpc.md``.
 """
@@ -26,7 +27,12 @@ from zerodown.rpc.lifecycle import ServiceLifecycle
 from zerodown.rpc.protocol import Protocol
 from zerodown.rpc.server import RPCServer
 from zerodown.rpc.settings import RPCSettings
-from zerodown.rpc.signing import Signer
+from zerodown.rpc.replay import (
+    FileReplayStore,
+    MemoryReplayStore,
+    ReplayStore,
+)
+from zerodown.rpc.signing import Signer, Signing, SigningMode
 from zerodown.rpc.target import Target
 from zerodown.rpc.transport import (
     MemoryTransport,
@@ -43,15 +49,20 @@ __all__ = [
     "CapSource",
     "ContextFilter",
     "DeadLetter",
+    "FileReplayStore",
     "HistoryEntry",
+    "MemoryReplayStore",
     "MemoryTransport",
     "Protocol",
     "RPCClient",
     "RPCServer",
     "RPCSettings",
+    "ReplayStore",
     "RequestContext",
     "ServiceLifecycle",
     "Signer",
+    "Signing",
+    "SigningMode",
     "StaticCap",
     "Target",
     "Transport",

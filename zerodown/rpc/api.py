@@ -7,7 +7,7 @@
 
         API version history:
 
-        * 1.0 - Initial version.
+        * 1.0 - Initial version: reboot(), pause().
         * 1.1 - reboot() takes 'hard'.
         * 2.0 - Drop 1.x (alpha can still send 1.1 to 2.x servers).
         \"\"\"
@@ -24,7 +24,9 @@
             cctxt.cast(ctx, "reboot", instance=instance, hard=hard)
 
 The history is checked when the class is defined: versions grow, the last
-one is ``VERSION``, and every alias names a version of the history.
+one is ``VERSION``, and every alias names a version of the history.  The
+methods it names as ``name()`` are the only ones a server dispatches
+(an endpoint says which API it serves with ``RPC_API``).
 ``version_cap`` takes ``None`` (no cap), an ``X.Y`` version, a release
 alias, ``"auto"`` (with a services directory: follow the oldest running
 service) or any :class:`~zerodown.rpc.caps.CapSource`.
@@ -51,6 +53,7 @@ from zerodown.services import ServiceDirectory, ServiceHistory
 __all__ = ["RPCAPI", "HistoryEntry", "parse_history"]
 
 _ENTRY = re.compile(r"^\s*\*\s+(\d+\.\d+)\s+-\s+(.*\S)\s*$")
+_METHOD = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\([^()]*\)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +62,12 @@ class HistoryEntry:
 
     version: str
     change: str
+
+    @property
+    def methods(self) -> frozenset[str]:
+        """The methods the line names, written ``name()`` or
+        ``name(arguments)``."""
+        return frozenset(_METHOD.findall(self.change))
 
 
 def parse_history(doc: str) -> tuple[HistoryEntry, ...]:
@@ -186,6 +195,17 @@ class RPCAPI:
             )
         return StaticCap(version, reason=f"configured as {value!r}")
 
+    @classmethod
+    def declared_methods(cls, version: str) -> frozenset[str]:
+        """The methods the history declares up to ``version``: what a
+        server of that version may dispatch, and nothing else."""
+        upto = versions.parse(version)
+        found: set[str] = set()
+        for entry in cls.HISTORY:
+            if versions.parse(entry.version) <= upto:
+                found |= entry.methods
+        return frozenset(found)
+
     def can_send_version(self, version: str) -> bool:
         """Whether ``version`` is within the cap now."""
         return self.client.can_send_version(version)
@@ -240,6 +260,13 @@ def _check_declaration(cls: type[RPCAPI]) -> None:
             api=name,
             problem=f"VERSION is {cls.VERSION} but the history ends at "
             f"{cls.HISTORY[-1].version}",
+        )
+    if not cls.HISTORY[0].methods:
+        raise RPCDeclarationError(
+            api=name,
+            problem="the first history entry names no methods; write each "
+            "as name() or name(args) - a server dispatches only the methods "
+            "its API's history declares",
         )
     known = {entry.version for entry in cls.HISTORY}
     for alias, version in cls.VERSION_ALIASES.items():

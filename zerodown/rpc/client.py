@@ -80,7 +80,7 @@ class RPCClient:
         )
         self.timeout, self.cast_timeout = timeout, cast_timeout
         self.api = api or target.topic
-        self.replies = ReplyWaiter(transport)
+        self.replies = ReplyWaiter(transport, self.protocol.admit)
         self._peer: tuple[Mapping[str, str] | None, Serializer] = (
             None,
             self.serializer,
@@ -165,7 +165,7 @@ class CallContext:
         if not replies.ready(self.timeout):
             raise self._timeout(method)
         message = self.client.protocol.request(
-            request, reply_to=replies.queue, ttl=self.timeout
+            request, self._address(), reply_to=replies.queue, ttl=self.timeout
         )
         replies.expect(message.message_id)
         try:
@@ -194,9 +194,10 @@ class CallContext:
         """
         context = context or RequestContext()
         request, _ = self._request(context, method, kwargs)
-        message = self.client.protocol.request(request)
+        address = self._address()
+        message = self.client.protocol.request(request, address)
         self.client.transport.publish(
-            self._address(),
+            address,
             message,
             confirm=self.target.durable,
             timeout=self.client.cast_timeout,

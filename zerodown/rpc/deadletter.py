@@ -21,7 +21,13 @@ from zerodown.exceptions import MalformedPayload
 from zerodown.rpc.codec import Codec, WireCodec
 from zerodown.rpc.transport.base import Address, Message, Transport
 
-__all__ = ["DEAD_LETTERS", "DeadLetter", "list_dead_letters", "purge"]
+__all__ = [
+    "DEAD_LETTERS",
+    "REFUSED",
+    "DeadLetter",
+    "list_dead_letters",
+    "purge",
+]
 
 LOG = logging.getLogger(__name__)
 
@@ -29,6 +35,11 @@ LOG = logging.getLogger(__name__)
 DEAD_LETTERS = Address(
     "zerodown.dead-letters", durable=True, max_length=10_000
 )
+#: A sample of refused input - unsigned, forged, misdirected, expired,
+#: replayed, oversized or undecodable messages - kept apart, so a flood of
+#: garbage cannot push a real undispatchable cast out of the dead letters.
+#: Servers store at most a few a second; the counts are in ``status``.
+REFUSED = Address("zerodown.refused-messages", durable=True, max_length=1_000)
 #: Bytes of the original message kept in an entry.
 MAX_KEPT = 64 * 1024
 
@@ -78,10 +89,13 @@ def publish(
     transport: Transport,
     letter: DeadLetter,
     *,
+    address: Address = DEAD_LETTERS,
     codec: Codec | None = None,
     timeout: float = 30.0,
+    quiet: bool = False,
 ) -> None:
-    """Store ``letter`` (confirmed by the broker before returning).
+    """Store ``letter`` in ``address`` (confirmed by the broker before
+    returning).
 
     :raises TransportUnreachable: if the broker stays unreachable.
     """
@@ -91,7 +105,9 @@ def publish(
     message = Message(
         body=codec.encode(letter.to_wire()), message_id=uuid.uuid4().hex
     )
-    transport.publish(DEAD_LETTERS, message, confirm=True, timeout=timeout)
+    transport.publish(address, message, confirm=True, timeout=timeout)
+    if quiet:
+        return
     LOG.warning(
         "dead-lettered cast %s %s (message %s on %s): %s",
         letter.method,
@@ -103,15 +119,19 @@ def publish(
 
 
 def list_dead_letters(
-    transport: Transport, limit: int = 100, codec: Codec | None = None
+    transport: Transport,
+    limit: int = 100,
+    codec: Codec | None = None,
+    address: Address = DEAD_LETTERS,
 ) -> list[DeadLetter]:
-    """Up to ``limit`` entries, oldest first, left in the queue.
+    """Up to ``limit`` entries of ``address``, oldest first, left in the
+    queue.
 
     Entries that do not decode are skipped (and logged).
     """
     codec = codec or WireCodec(max_size=2 * MAX_KEPT + 65536)
     letters = []
-    for message in transport.peek(DEAD_LETTERS, limit):
+    for message in transport.peek(address, limit):
         try:
             letters.append(DeadLetter.from_wire(codec.decode(message.body)))
         except MalformedPayload as err:
@@ -119,6 +139,6 @@ def list_dead_letters(
     return letters
 
 
-def purge(transport: Transport) -> int:
-    """Drop every entry; return how many there were."""
-    return transport.purge(DEAD_LETTERS)
+def purge(transport: Transport, address: Address = DEAD_LETTERS) -> int:
+    """Drop every entry of ``address``; return how many there were."""
+    return transport.purge(address)

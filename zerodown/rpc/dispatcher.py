@@ -7,9 +7,12 @@ at once by giving the server one endpoint per major version, the new one
 beside the old (as Nova's compute manager serves 6.x beside a 5.x proxy).
 
 A request goes to the first endpoint of its namespace whose version is
-compatible (same major, minor no newer).  Public methods of the endpoint
-are callable as ``method(context, **args)``; names starting with ``_``
-and ``target`` are not.
+compatible (same major, minor no newer).  An endpoint names the API it
+serves (``RPC_API``, an :class:`~zerodown.rpc.api.RPCAPI` class), and only
+the methods that API's version history declares up to the endpoint's
+version can be called, as ``method(context, **args)``: a helper such as
+``init_host`` or a periodic task on the same object is out of reach,
+whoever sends the message.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from zerodown.exceptions import (
     UnsupportedVersion,
 )
 from zerodown.rpc import versions
+from zerodown.rpc.api import RPCAPI
 from zerodown.rpc.context import RequestContext, using_context
 from zerodown.rpc.protocol import Request
 from zerodown.rpc.serializer import NoOpSerializer, Serializer
@@ -62,13 +66,9 @@ class Dispatcher:
         self.endpoints = list(endpoints)
         self.serializer = serializer or NoOpSerializer()
         self._signatures: dict[tuple[int, str], inspect.Signature] = {}
-        for endpoint in self.endpoints:
-            target = getattr(endpoint, "target", None)
-            if not isinstance(target, Target) or target.version is None:
-                raise RPCDeclarationError(
-                    api=type(endpoint).__name__,
-                    problem="an endpoint needs a target with a version",
-                )
+        self._methods = {
+            id(endpoint): _declared(endpoint) for endpoint in self.endpoints
+        }
 
     def served(self) -> str:
         """The versions served, for errors: ``"1.4, 2.1"``."""
@@ -86,13 +86,13 @@ class Dispatcher:
         :raises ObjectError: an argument's object cannot be read here.
         """
         endpoint = self._endpoint(request)
-        method = _public_method(endpoint, request.method)
-        if method is None:
+        if request.method not in self._methods[id(endpoint)]:
             raise NoSuchMethod(
                 method=request.method,
                 version=request.version,
                 served=self.served(),
             )
+        method = getattr(endpoint, request.method)
         self._check_arguments(endpoint, method, request)
         deserialize = self.serializer.deserialize_entity
         args = {
@@ -142,8 +142,35 @@ def _label(request: Request) -> str:
     return request.version
 
 
-def _public_method(endpoint: object, name: str) -> Callable[..., Any] | None:
-    if name.startswith("_") or name == "target":
-        return None
-    method = getattr(endpoint, name, None)
-    return method if callable(method) else None
+def _declared(endpoint: object) -> frozenset[str]:
+    """The methods ``endpoint`` may be asked to run.
+
+    :raises RPCDeclarationError: without a versioned target and an
+        ``RPC_API`` of the target's namespace.
+    """
+    name = type(endpoint).__name__
+    target = getattr(endpoint, "target", None)
+    if not isinstance(target, Target) or target.version is None:
+        raise RPCDeclarationError(
+            api=name, problem="an endpoint needs a target with a version"
+        )
+    api = getattr(endpoint, "RPC_API", None)
+    if not (isinstance(api, type) and issubclass(api, RPCAPI)):
+        raise RPCDeclarationError(
+            api=name,
+            problem="an endpoint names the API it serves (RPC_API = an "
+            "RPCAPI class): only the methods its version history declares "
+            "are dispatched",
+        )
+    if target.namespace != api.NAMESPACE:
+        raise RPCDeclarationError(
+            api=name,
+            problem=f"serves namespace {target.namespace!r} but "
+            f"{api.__name__} is in {api.NAMESPACE!r}",
+        )
+    methods = api.declared_methods(target.version)
+    return frozenset(
+        m
+        for m in methods
+        if not m.startswith("_") and callable(getattr(endpoint, m, None))
+    )

@@ -45,8 +45,8 @@ class ObjectIndirectionAPI(RPCAPI, IndirectionAPI):
 
     API version history:
 
-    * 1.0 - object_backport_versions, object_class_action_versions and
-            object_action, each with the caller's version manifest.
+    * 1.0 - object_backport_versions(), object_class_action_versions()
+            and object_action(), each with the caller's version manifest.
     """
 
     TOPIC = "conductor"
@@ -112,6 +112,7 @@ class ObjectIndirectionEndpoint:
     registry."""
 
     target = Target(version="1.0", namespace=NAMESPACE)
+    RPC_API = ObjectIndirectionAPI
 
     def __init__(self, registry: ObjectRegistry) -> None:
         self.actions = ObjectActions(registry)

@@ -11,7 +11,8 @@ and the body is encoded once (no JSON inside JSON).  Unknown keys are
 ignored, so a newer peer may add some.
 
 Reading checks, in this order and before anything else is trusted: the
-signature, the size, then the shape.  Each failure is a typed error.
+size, the signature (with its destination and lifetime), then the shape.
+Each failure is a typed error.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import uuid
 from typing import Any
 
 from zerodown.exceptions import (
-    BadSignature,
     MalformedMessage,
     MalformedPayload,
     MessageTooLarge,
@@ -29,8 +29,8 @@ from zerodown.exceptions import (
 )
 from zerodown.rpc import versions
 from zerodown.rpc.codec import Codec, WireCodec
-from zerodown.rpc.signing import Signer
-from zerodown.rpc.transport.base import Message
+from zerodown.rpc.signing import Admission, Signing, destination_of
+from zerodown.rpc.transport.base import Address, Message
 
 __all__ = ["DEFAULT_MAX_SIZE", "Protocol", "Reply", "Request"]
 
@@ -61,18 +61,17 @@ class Reply:
 class Protocol:
     """Encode, sign, check and decode requests and replies.
 
-    :param signer: signs outgoing and checks incoming messages; ``None``
-        sends unsigned messages and accepts any.
+    :param signing: the signing policy (default: none at all).
     :param max_size: largest body, in bytes, either way.
     """
 
     def __init__(
         self,
-        signer: Signer | None = None,
+        signing: Signing | None = None,
         max_size: int = DEFAULT_MAX_SIZE,
         codec: Codec | None = None,
     ) -> None:
-        self.signer = signer
+        self.signing = signing or Signing.off()
         self.max_size = max_size
         self.codec = codec or WireCodec(max_size=max_size + 1)
 
@@ -81,11 +80,13 @@ class Protocol:
     def request(
         self,
         request: Request,
+        destination: Address,
         *,
         reply_to: str | None = None,
         ttl: float | None = None,
     ) -> Message:
-        """The message for ``request`` (a call when ``reply_to`` is set).
+        """The message for ``request`` to ``destination`` (a call when
+        ``reply_to`` is set).
 
         :raises UnencodableValue: for an argument the codec cannot carry.
         :raises MessageTooLarge: above the size limit.
@@ -102,12 +103,15 @@ class Protocol:
         return self._message(
             body,
             message_id,
+            destination,
             reply_to=reply_to,
             correlation_id=message_id if reply_to else None,
             ttl=ttl,
         )
 
-    def reply(self, correlation_id: str, reply: Reply) -> Message:
+    def reply(
+        self, correlation_id: str, reply: Reply, destination: Address
+    ) -> Message:
         """The message answering the call ``correlation_id``."""
         body = (
             {"error": reply.error}
@@ -115,13 +119,14 @@ class Protocol:
             else {"result": reply.result}
         )
         return self._message(
-            body, uuid.uuid4().hex, correlation_id=correlation_id
+            body, uuid.uuid4().hex, destination, correlation_id=correlation_id
         )
 
     def _message(
         self,
         body: dict[str, Any],
         message_id: str,
+        destination: Address,
         *,
         reply_to: str | None = None,
         correlation_id: str | None = None,
@@ -148,28 +153,29 @@ class Protocol:
             correlation_id=correlation_id,
             ttl=ttl,
         )
-        if self.signer is not None:
-            self.signer.sign(message)
+        self.signing.sign(message, destination_of(destination), ttl)
         return message
 
     # -- receiving ----------------------------------------------------------
 
-    def admit(self, message: Message) -> None:
-        """Check signature and size, before anything else is read.
+    def admit(self, message: Message, source: Address) -> Admission:
+        """Check size and signature, before anything else is read.
 
-        :raises BadSignature: unsigned or wrongly signed, with keys set.
+        ``source`` is the address the message was consumed through.
+
         :raises MessageTooLarge: above the size limit.
+        :raises BadSignature: unsigned (when signatures are required),
+            wrongly signed, signed for another destination
+            (:class:`MisdirectedMessage`) or outside its lifetime
+            (:class:`StaleMessage`).
         """
-        if self.signer is not None:
-            problem = self.signer.check(message)
-            if problem is not None:
-                raise BadSignature(message_id=_id(message), reason=problem)
         if len(message.body) > self.max_size:
             raise MessageTooLarge(
                 message_id=_id(message),
                 size=len(message.body),
                 limit=self.max_size,
             )
+        return self.signing.admit(message, destination_of(source))
 
     def read_request(self, message: Message) -> Request:
         """The request in an admitted message.
@@ -186,11 +192,10 @@ class Protocol:
         return Request(str(method), str(version), args, context, namespace)
 
     def read_reply(self, message: Message) -> Reply:
-        """The reply in a message (size and signature checked here).
+        """The reply in an admitted message.
 
         :raises MalformedMessage: if the body is not a reply.
         """
-        self.admit(message)
         body = self._body(message)
         if "error" in body:
             error = body["error"]

@@ -9,9 +9,12 @@ that comes after its caller gave up (or for an unknown id) is dropped.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import uuid
+from collections.abc import Callable
 
+from zerodown.exceptions import ZerodownError
 from zerodown.rpc.transport.base import (
     Address,
     Delivery,
@@ -21,7 +24,7 @@ from zerodown.rpc.transport.base import (
     Transport,
 )
 
-__all__ = ["ReplyWaiter"]
+__all__ = ["REPLY_QUEUE", "ReplyWaiter"]
 
 LOG = logging.getLogger(__name__)
 
@@ -34,12 +37,27 @@ class _Slot:
         self.message: Message | None = None
 
 
-class ReplyWaiter:
-    """The reply queue of one client and the callers waiting on it."""
+#: Reply queues are named ``reply_<32 hex digits>``; a server that cannot
+#: check who sent a call answers only queues of this shape.
+REPLY_QUEUE = re.compile(r"reply_[0-9a-f]{32}")
 
-    def __init__(self, transport: Transport) -> None:
+Admit = Callable[[Message, Address], object]
+
+
+class ReplyWaiter:
+    """The reply queue of one client and the callers waiting on it.
+
+    :param admit: checks a reply before it wakes its caller (raises a
+        :class:`~zerodown.exceptions.ZerodownError` for one to drop): a
+        forged reply is dropped and the caller keeps waiting for the
+        real one.
+    """
+
+    def __init__(self, transport: Transport, admit: Admit | None = None):
         self.transport = transport
+        self.admit = admit
         self.queue = f"reply_{uuid.uuid4().hex}"
+        self.address = Address(self.queue)
         self._slots: dict[str, _Slot] = {}
         self._lock = threading.Lock()
         self._subscriber: Subscriber | None = None
@@ -49,7 +67,7 @@ class ReplyWaiter:
         with self._lock:
             if self._subscriber is None:
                 self._subscriber = self.transport.subscribe(
-                    [Subscription(Address(self.queue), exclusive=True)],
+                    [Subscription(self.address, exclusive=True)],
                     self._on_reply,
                     name=f"rpc-replies-{self.queue[6:14]}",
                 )
@@ -81,9 +99,15 @@ class ReplyWaiter:
         message = delivery.message
         with self._lock:
             slot = self._slots.get(message.correlation_id or "")
-        if slot is None:
+        if slot is None or slot.event.is_set():
             LOG.debug("reply %s has no caller", message.correlation_id)
             return
+        if self.admit is not None:
+            try:
+                self.admit(message, self.address)
+            except ZerodownError as err:
+                LOG.warning("dropped a reply on %s: %s", self.queue, err)
+                return
         slot.message = message
         slot.event.set()
 

@@ -2,35 +2,47 @@
 
 A server listens on its topic (shared with the other servers of the
 topic), on ``topic.server`` (messages for it alone) and on the topic's
-fanout.  Each message is checked (signature, size, shape), bound to an
+fanout.  Each message is admitted (size, then signature, destination and
+lifetime), checked against the ids already taken, read, bound to an
 endpoint method (:mod:`~zerodown.rpc.dispatcher`) and run on a worker
 thread.  Then:
 
 * a **call** gets its result, or its error as a typed error (see
   :mod:`~zerodown.rpc.remote`);
 * a **cast** that cannot be dispatched - a version or method this server
-  does not serve, bad arguments, an unreadable body or object, a bad
-  signature - goes to the dead-letter queue with the reason before it is
-  acknowledged (:mod:`~zerodown.rpc.deadletter`); a cast whose method
-  raises is logged.
+  does not serve, bad arguments, an object it cannot read - goes to the
+  dead-letter queue with the reason before it is acknowledged
+  (:mod:`~zerodown.rpc.deadletter`); a cast whose method raises is logged.
 
-A message is acknowledged only once handled; one redelivered after a lost
-connection and already handled here is recognised by its id and skipped.
+Input that does not prove who sent it or cannot be read at all - a bad
+or missing signature, another destination, an expired or replayed
+message, an oversized or undecodable body - is *refused*: never answered,
+counted by reason (``protocol.signing.stats``) and kept in a small,
+rate-limited sample apart from the dead letters, so a flood of garbage
+cannot push out a real undispatchable cast.
+
+Whatever happens while a message is handled, it is settled (acknowledged,
+answered or dead-lettered) and the failure logged once with the message
+id; the server goes on consuming.  Only a dead letter that cannot be
+stored leaves its message unacknowledged, to come back later.
 """
 
 from __future__ import annotations
 
-import collections
 import concurrent.futures
+import dataclasses
 import datetime
 import logging
+import re
 import threading
+import time
 from collections.abc import Sequence
 
 from zerodown.exceptions import (
     BadSignature,
     MalformedMessage,
-    TransportUnreachable,
+    MessageTooLarge,
+    ReplayedMessage,
     ZerodownError,
 )
 from zerodown.rpc import deadletter
@@ -38,7 +50,10 @@ from zerodown.rpc.context import RequestContext
 from zerodown.rpc.dispatcher import Dispatcher, Invocation
 from zerodown.rpc.protocol import Protocol, Reply, Request
 from zerodown.rpc.remote import error_to_wire
+from zerodown.rpc.replay import MemoryReplayStore, ReplayStore
+from zerodown.rpc.replies import REPLY_QUEUE
 from zerodown.rpc.serializer import Serializer
+from zerodown.rpc.signing import Admission, SigningMode
 from zerodown.rpc.target import Target, listen_addresses
 from zerodown.rpc.transport.base import (
     Address,
@@ -52,8 +67,34 @@ from zerodown.rpc.transport.base import (
 __all__ = ["RPCServer"]
 
 LOG = logging.getLogger(__name__)
-_SEEN = 10_000
 _REPLY_TIMEOUT = 10.0
+# A signed call may name any queue of a sane shape to answer to.
+_QUEUE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}")
+# Refused input is what floods look like: the message bodies kept in the
+# sample are short, and a server stores at most a few a second.
+_SAMPLE_BODY = 4096
+_SAMPLE_RATE = 1.0
+_SAMPLE_BURST = 10
+_NOT_READ = (BadSignature, MessageTooLarge, MalformedMessage)
+
+
+@dataclasses.dataclass
+class _Work:
+    """What is known of one delivery as it is handled."""
+
+    delivery: Delivery
+    admission: Admission | None = None
+    request: Request | None = None
+    #: A dead letter that could not be stored: the message comes back.
+    leave_unacked: bool = False
+
+    @property
+    def message(self) -> Message:
+        return self.delivery.message
+
+    @property
+    def label(self) -> str:
+        return self.message.message_id[:64] or "(no id)"
 
 
 class RPCServer:
@@ -62,6 +103,9 @@ class RPCServer:
     :param workers: threads running endpoint methods (0: run them on the
         consuming thread, one at a time).
     :param prefetch: messages taken from the broker ahead of the workers.
+    :param replays: where the ids of admitted messages are remembered
+        (default: in memory, forgotten on restart; services should pass a
+        :class:`~zerodown.rpc.replay.FileReplayStore`).
     """
 
     def __init__(
@@ -74,6 +118,7 @@ class RPCServer:
         protocol: Protocol | None = None,
         workers: int = 8,
         prefetch: int | None = None,
+        replays: ReplayStore | None = None,
     ) -> None:
         if not target.topic:
             raise ValueError("a server's target needs a topic")
@@ -82,12 +127,10 @@ class RPCServer:
         self.protocol = protocol or Protocol()
         self.workers = workers
         self.prefetch = prefetch if prefetch is not None else 2 * workers or 8
+        self.replays: ReplayStore = replays or MemoryReplayStore()
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._subscriber: Subscriber | None = None
-        self._seen: collections.OrderedDict[str, None] = (
-            collections.OrderedDict()
-        )
-        self._seen_lock = threading.Lock()
+        self._sampler = _Sampler(_SAMPLE_RATE, _SAMPLE_BURST)
 
     @property
     def name(self) -> str:
@@ -97,6 +140,12 @@ class RPCServer:
         """Start consuming; wait up to ``wait`` seconds for the queues."""
         if self._subscriber is not None:
             return self
+        if self.protocol.signing.mode is SigningMode.OFF:
+            LOG.warning(
+                "serving %s WITHOUT MESSAGE SIGNING: anyone who can publish "
+                "to the broker can call every method it serves",
+                self.name,
+            )
         if self.workers:
             self._pool = concurrent.futures.ThreadPoolExecutor(
                 self.workers, thread_name_prefix=f"rpc-{self.name}"
@@ -140,98 +189,200 @@ class RPCServer:
             pool.submit(self._handle, delivery)
 
     def _handle(self, delivery: Delivery) -> None:
-        message = delivery.message
+        work = _Work(delivery)
         try:
-            self.protocol.admit(message)
-        except ZerodownError as err:
-            self._reject(delivery, err, None)
-            return
-        if not self._first_time(message.message_id):
-            LOG.info("skipping %s: already handled", message.message_id)
-            delivery.ack()
-            return
-        request: Request | None = None
-        try:
-            request = self.protocol.read_request(message)
-            invocation = self.dispatcher.bind(request, _context(request))
-        except ZerodownError as err:
-            self._reject(delivery, err, request)
-            return
-        self._run(delivery, request, invocation)
+            self._process(work)
+        except BaseException as err:
+            # message is never left unsettled, whatever raised.
+            LOG.exception(
+                "unexpected failure on message %s on %s", work.label, self.name
+            )
+            try:
+                self._settle_failure(work, err)
+            except BaseException:
+                LOG.exception("could not settle message %s", work.label)
+        finally:
+            if not work.leave_unacked:
+                delivery.ack()
 
-    def _run(
-        self, delivery: Delivery, request: Request, invocation: Invocation
-    ) -> None:
-        message = delivery.message
+    def _process(self, work: _Work) -> None:
+        message = work.message
+        try:
+            work.admission = self.protocol.admit(
+                message, work.delivery.address
+            )
+            if not self._first_time(work):
+                return
+            work.request = self.protocol.read_request(message)
+            context = _context(work)
+        except _NOT_READ as err:
+            self._refuse(work, err)
+            return
+        try:
+            invocation = self.dispatcher.bind(work.request, context)
+        except ZerodownError as err:
+            self._undispatchable(work, err)
+            return
+        self._run(work, invocation)
+
+    def _first_time(self, work: _Work) -> bool:
+        """Whether this message is new here (a duplicate is skipped).
+
+        :raises ReplayedMessage: a signed message taken before, sent again
+            rather than redelivered by the broker.
+        """
+        admission, message = work.admission, work.message
+        assert admission is not None
+        if not message.message_id and not admission.signed:
+            return True  # nothing to recognise it by, nothing at stake
+        if self.replays.first_time(message.message_id, admission.expires_at):
+            return True
+        if work.delivery.redelivered or not admission.signed:
+            # Redelivered after a lost connection, or published twice by
+            # a client that retried: handled once already.
+            LOG.info("skipping %s: already handled", work.label)
+            return False
+        raise ReplayedMessage(
+            message_id=work.label, reason="already taken by this server"
+        )
+
+    def _run(self, work: _Work, invocation: Invocation) -> None:
+        request = work.request
+        assert request is not None
         try:
             result = invocation.run()
         except Exception as err:
-            self._log_failure(request, err, message)
-            if message.reply_to:
-                self._reply(message, Reply(error=error_to_wire(err)))
+            self._log_failure(request, err, work.message)
+            self._answer(work, Reply(error=error_to_wire(err)))
         else:
-            if message.reply_to:
-                self._reply(message, Reply(result=result))
-        delivery.ack()
+            self._answer(work, Reply(result=result))
 
-    def _reject(
-        self,
-        delivery: Delivery,
-        error: ZerodownError,
-        request: Request | None,
-    ) -> None:
-        """A message that cannot be dispatched: answer or dead-letter."""
-        message = delivery.message
-        method = request.method if request else "?"
-        LOG.warning("rejected %s on %s: %s", method, self.name, error)
-        if message.reply_to and not isinstance(error, BadSignature):
-            self._reply(message, Reply(error=error_to_wire(error)))
+    # -- settling what could not run ------------------------------------------
+
+    def _refuse(self, work: _Work, error: ZerodownError) -> None:
+        """Input that is unauthenticated or unreadable: count it, keep a
+        sample, answer only a peer that proved who it is."""
+        reason = type(error).__name__
+        self.protocol.signing.stats.count_refused(reason)
+        LOG.warning(
+            "refused message %s on %s: %s", work.label, self.name, error
+        )
+        if isinstance(error, BadSignature):
+            self._sample(work, error)
+            return
+        if work.message.reply_to and self._may_answer(work):
+            self._answer(work, Reply(error=error_to_wire(error)))
         else:
-            try:
-                self._dead_letter(delivery, error, request)
-            except (TransportUnreachable, ZerodownError) as err:
-                # Leave it unacknowledged: it comes back after reconnecting.
-                LOG.error("cannot dead-letter %s: %s", message.message_id, err)
-                self._forget(message.message_id)
-                return
-        delivery.ack()
+            self._sample(work, error)
 
-    def _dead_letter(
-        self,
-        delivery: Delivery,
-        error: ZerodownError,
-        request: Request | None,
-    ) -> None:
-        message = delivery.message
+    def _undispatchable(self, work: _Work, error: ZerodownError) -> None:
+        """A readable request this server cannot run: a call gets the
+        error, a cast goes to the dead letters."""
+        request = work.request
+        assert request is not None
+        LOG.warning(
+            "cannot dispatch %s %s (message %s) on %s: %s",
+            request.method,
+            request.version,
+            work.label,
+            self.name,
+            error,
+        )
+        if work.message.reply_to:
+            self._answer(work, Reply(error=error_to_wire(error)))
+            return
+        self._dead_letter(work, error)
+
+    def _settle_failure(self, work: _Work, error: BaseException) -> None:
+        if work.leave_unacked:
+            return
+        if work.request is None:
+            self.protocol.signing.stats.count_refused(type(error).__name__)
+            return
+        if work.message.reply_to:
+            self._answer(work, Reply(error=error_to_wire(error)))
+        else:
+            self._dead_letter(work, error)
+
+    def _dead_letter(self, work: _Work, error: BaseException) -> None:
+        try:
+            deadletter.publish(self.transport, self._letter(work, error))
+        except ZerodownError as err:
+            # Leave it unacknowledged: it comes back after reconnecting.
+            LOG.error("cannot dead-letter %s: %s", work.label, err)
+            self.replays.forget(work.message.message_id)
+            work.leave_unacked = True
+
+    def _sample(self, work: _Work, error: ZerodownError) -> None:
+        if not self._sampler.take():
+            return
+        letter = self._letter(work, error)
+        letter = dataclasses.replace(letter, body=letter.body[:_SAMPLE_BODY])
+        try:
+            deadletter.publish(
+                self.transport, letter, address=deadletter.REFUSED, quiet=True
+            )
+        except ZerodownError as err:
+            LOG.info("no sample kept of %s: %s", work.label, err)
+
+    def _letter(
+        self, work: _Work, error: BaseException
+    ) -> deadletter.DeadLetter:
+        request = work.request
         context = request.context if request else {}
-        letter = deadletter.DeadLetter(
+        request_id = context.get("request_id", "-")
+        return deadletter.DeadLetter(
             reason=type(error).__name__,
-            error=str(error),
+            error=str(error)[:2000],
             topic=self.target.topic,
             server=self.target.server or "",
             method=request.method if request else "?",
             version=request.version if request else "?",
-            message_id=message.message_id,
+            message_id=work.label,
             received_at=datetime.datetime.now(datetime.timezone.utc),
-            body=message.body,
-            request_id=str(context.get("request_id", "-")),
+            body=work.message.body,
+            request_id=request_id if type(request_id) is str else "-",
         )
-        deadletter.publish(self.transport, letter)
 
-    def _reply(self, request: Message, reply: Reply) -> None:
-        assert request.reply_to is not None
+    # -- answering ------------------------------------------------------------
+
+    def _may_answer(self, work: _Work) -> bool:
+        """Whether to publish to the call's reply queue: one a signed
+        caller named, or, unsigned, only one of the reply-queue scheme
+        (an unsigned message must not make this server publish anywhere
+        its sender likes)."""
+        reply_to = work.message.reply_to or ""
+        admission = work.admission
+        if admission is not None and admission.signed:
+            return bool(_QUEUE_NAME.fullmatch(reply_to))
+        return bool(REPLY_QUEUE.fullmatch(reply_to))
+
+    def _answer(self, work: _Work, reply: Reply) -> None:
+        message = work.message
+        if not message.reply_to:
+            return
+        if not self._may_answer(work):
+            LOG.warning(
+                "not answering %s: reply queue %r is not a reply queue",
+                work.label,
+                message.reply_to[:80],
+            )
+            return
+        destination = Address(message.reply_to)
         try:
-            message = self.protocol.reply(request.message_id, reply)
+            answer = self.protocol.reply(
+                message.message_id, reply, destination
+            )
         except ZerodownError as err:
-            message = self.protocol.reply(
-                request.message_id, Reply(error=error_to_wire(err))
+            answer = self.protocol.reply(
+                message.message_id,
+                Reply(error=error_to_wire(err)),
+                destination,
             )
         try:
-            self.transport.publish(
-                Address(request.reply_to), message, timeout=_REPLY_TIMEOUT
-            )
-        except TransportUnreachable as err:
-            LOG.warning("reply to %s lost: %s", request.message_id, err)
+            self.transport.publish(destination, answer, timeout=_REPLY_TIMEOUT)
+        except ZerodownError as err:
+            LOG.warning("reply to %s lost: %s", work.label, err)
 
     def _log_failure(
         self, request: Request, error: Exception, message: Message
@@ -242,26 +393,36 @@ class RPCServer:
         else:
             LOG.exception("%s %s raised", kind, request.method)
 
-    # -- duplicates -----------------------------------------------------------
 
-    def _first_time(self, message_id: str) -> bool:
-        if not message_id:
-            return True
-        with self._seen_lock:
-            if message_id in self._seen:
+class _Sampler:
+    """A token bucket: at most ``rate`` samples a second, ``burst`` at
+    once."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.at = time.monotonic()
+        self.lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(
+                self.burst, self.tokens + (now - self.at) * self.rate
+            )
+            self.at = now
+            if self.tokens < 1:
                 return False
-            self._seen[message_id] = None
-            if len(self._seen) > _SEEN:
-                self._seen.popitem(last=False)
+            self.tokens -= 1
             return True
 
-    def _forget(self, message_id: str) -> None:
-        with self._seen_lock:
-            self._seen.pop(message_id, None)
 
-
-def _context(request: Request) -> RequestContext:
+def _context(work: _Work) -> RequestContext:
+    request = work.request
+    assert request is not None
     try:
         return RequestContext.from_wire(request.context)
     except ValueError as err:
-        raise MalformedMessage(message_id="-", reason=str(err)) from None
+        raise MalformedMessage(
+            message_id=work.label, reason=str(err)
+        ) from None

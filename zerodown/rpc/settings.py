@@ -5,6 +5,7 @@ In ``[zerodown]`` of ``alembic.ini``, ``[tool.zerodown]`` of
 
     transport_url = amqp://zd:secret@rabbit-1//;amqp://zd:secret@rabbit-2//
     rpc_signing_keys = <new key>,<old key>
+    rpc_signing = required               # or permissive, or off
     service_history = myproject.services:HISTORY
     rpc_apis = myproject.rpcapi:ComputeAPI,myproject.rpcapi:ConductorAPI
 """
@@ -16,7 +17,7 @@ import importlib
 
 from zerodown.exceptions import ConfigError
 from zerodown.rpc.protocol import DEFAULT_MAX_SIZE, Protocol
-from zerodown.rpc.signing import Signer
+from zerodown.rpc.signing import Signing, SigningMode
 from zerodown.rpc.transport import Transport, TransportOptions, get_transport
 
 __all__ = ["RPCSettings", "load_object"]
@@ -28,8 +29,16 @@ class RPCSettings:
 
     #: Broker URL(s); the default is an embedded broker in ./.zerodown.
     transport_url: str = "embedded://.zerodown/broker.db"
-    #: HMAC keys: the first signs, all verify.  Empty: unsigned messages.
+    #: HMAC keys: the first signs, all verify.
     rpc_signing_keys: tuple[str, ...] = ()
+    #: ``required``, ``permissive`` or ``off``; unset: ``required``, which
+    #: needs keys (no keys and no ``off`` written out is an error).
+    rpc_signing: str | None = None
+    #: Seconds a cast or reply stays valid once signed (a call: its
+    #: timeout); the replay window.
+    rpc_message_lifetime: float = 600.0
+    #: Seconds hosts' clocks may disagree.
+    rpc_max_clock_skew: float = 60.0
     #: Largest message body, in bytes.
     rpc_max_message_size: int = DEFAULT_MAX_SIZE
     #: Seconds a call waits for its reply.
@@ -63,17 +72,39 @@ class RPCSettings:
         )
         return get_transport(self.transport_url, options)
 
-    def protocol(self) -> Protocol:
-        """The message protocol: signing and size limit."""
+    def signing(self) -> Signing:
+        """The signing policy.
+
+        :raises ConfigError: for an unknown mode, short keys, or no keys
+            without ``rpc_signing = off``.
+        """
         try:
-            signer = (
-                Signer(self.rpc_signing_keys)
-                if self.rpc_signing_keys
-                else None
+            mode = SigningMode((self.rpc_signing or "required").lower())
+        except ValueError:
+            raise ConfigError(
+                problem=f"rpc_signing {self.rpc_signing!r} is not one of "
+                "required, permissive, off"
+            ) from None
+        if mode is not SigningMode.OFF and not self.rpc_signing_keys:
+            raise ConfigError(
+                problem="rpc_signing_keys is not set: give keys (at least "
+                "16 bytes), or write rpc_signing = off to run without "
+                "message signing (anyone who can publish to the broker can "
+                "then call every service)"
+            )
+        try:
+            return Signing(
+                self.rpc_signing_keys,
+                mode,
+                lifetime=self.rpc_message_lifetime,
+                max_skew=self.rpc_max_clock_skew,
             )
         except ValueError as err:
             raise ConfigError(problem=f"rpc_signing_keys: {err}") from None
-        return Protocol(signer=signer, max_size=self.rpc_max_message_size)
+
+    def protocol(self) -> Protocol:
+        """The message protocol: signing and size limit."""
+        return Protocol(self.signing(), max_size=self.rpc_max_message_size)
 
 
 def load_object(spec: str, what: str) -> object:

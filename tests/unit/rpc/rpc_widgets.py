@@ -12,6 +12,7 @@ from typing import Any
 from zerodown.objects import Change, History, ObjectRegistry, ZerodownObject
 from zerodown.objects import fields as f
 from zerodown.objects.indirection import remotable
+from zerodown.rpc import RPCAPI, Target
 
 NAMESPACE = "test.rpc.widgets"
 
@@ -62,12 +63,24 @@ def widget(reg: ObjectRegistry, **values: Any) -> ZerodownObject:
     return reg["Widget"](**values)
 
 
+class InspectorAPI(RPCAPI):
+    """The API an :class:`Inspector` serves.
+
+    API version history:
+
+    * 1.0 - inspect(widget), give(name).
+    """
+
+    TOPIC = "widgets"
+    VERSION = "1.0"
+
+
 class Inspector:
     """An endpoint that reports how it read its argument."""
 
-    def __init__(self, version: str = "1.0") -> None:
-        from zerodown.rpc import Target
+    RPC_API = InspectorAPI
 
+    def __init__(self, version: str = "1.0") -> None:
         self.target = Target(version=version)
         self.seen: list[ZerodownObject] = []
 

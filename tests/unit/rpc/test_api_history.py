@@ -13,7 +13,7 @@ class ComputeAPI(RPCAPI):
 
     API version history:
 
-    * 1.0 - Initial version.
+    * 1.0 - Initial version: reboot(), pause(instance).
     * 1.1 - reboot() takes 'hard', which older servers
             cannot honour.
 
@@ -29,12 +29,18 @@ class ComputeAPI(RPCAPI):
 
 def test_history_is_read_from_the_docstring():
     assert (
-        HistoryEntry("1.0", "Initial version."),
+        HistoryEntry("1.0", "Initial version: reboot(), pause(instance)."),
         HistoryEntry(
             "1.1", "reboot() takes 'hard', which older servers cannot honour."
         ),
         HistoryEntry("2.0", "Drop 1.x compatibility."),
     ) == ComputeAPI.HISTORY
+
+
+def test_methods_are_declared_by_the_history_up_to_a_version():
+    assert ComputeAPI.declared_methods("1.0") == {"reboot", "pause"}
+    assert ComputeAPI.HISTORY[1].methods == {"reboot"}
+    assert ComputeAPI.declared_methods("2.0") == {"reboot", "pause"}
 
 
 def test_parse_history_ignores_prose():
@@ -45,10 +51,11 @@ def test_parse_history_ignores_prose():
     ("doc", "version", "aliases", "problem"),
     [
         ("no history", "1.0", {}, "no version history"),
-        ("* 1.0 - a\n* 1.1 - b", "1.2", {}, "history ends at 1.1"),
-        ("* 1.1 - a\n* 1.0 - b", "1.0", {}, "only grow"),
-        ("* 1.0 - a\n* 1.0 - b", "1.0", {}, "only grow"),
-        ("* 1.0 - a", "1.0", {"x": "1.5"}, "alias 'x' names 1.5"),
+        ("* 1.0 - a()\n* 1.1 - b", "1.2", {}, "history ends at 1.1"),
+        ("* 1.1 - a()\n* 1.0 - b", "1.0", {}, "only grow"),
+        ("* 1.0 - a()\n* 1.0 - b", "1.0", {}, "only grow"),
+        ("* 1.0 - a()", "1.0", {"x": "1.5"}, "alias 'x' names 1.5"),
+        ("* 1.0 - Initial version.", "1.0", {}, "names no methods"),
     ],
 )
 def test_a_bad_declaration_fails_at_class_definition(

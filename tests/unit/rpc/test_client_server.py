@@ -14,10 +14,12 @@ from zerodown.exceptions import (
     MessagingTimeout,
     NoSuchMethod,
     RemoteError,
+    RPCDeclarationError,
     RPCVersionCapError,
     UnsupportedVersion,
 )
 from zerodown.rpc import (
+    RPCAPI,
     ContextFilter,
     RequestContext,
     RPCClient,
@@ -26,14 +28,31 @@ from zerodown.rpc import (
     current_context,
     list_dead_letters,
 )
+from zerodown.rpc.deadletter import REFUSED
 from zerodown.rpc.protocol import Request
 from zerodown.rpc.transport import Address, Message
+
+
+class ServedAPI(RPCAPI):
+    """The API both endpoints serve.
+
+    API version history:
+
+    * 1.0 - echo(value), note(value), fail(), pin(), whoami().
+    * 1.3 - listen().
+    * 2.0 - Drop 1.x; echo(value, loud).
+    * 2.1 - whoami() again.
+    """
+
+    TOPIC = "t"
+    VERSION = "2.1"
 
 
 class V1Endpoint:
     """The 1.x API: kept beside 2.x for old clients."""
 
     target = Target(version="1.3")
+    RPC_API = ServedAPI
 
     def __init__(self) -> None:
         self.casts: list[object] = []
@@ -59,9 +78,14 @@ class V1Endpoint:
     def _private(self, context):
         return "never"
 
+    def init_host(self, context):
+        """Public, but no history declares it."""
+        return "never"
+
 
 class V2Endpoint:
     target = Target(version="2.1")
+    RPC_API = ServedAPI
 
     def echo(self, context, value, loud=False):
         return {"major": 2, "value": value.upper() if loud else value}
@@ -103,6 +127,8 @@ def test_a_server_serves_two_majors_at_once(transport, server):
         ("1.0", "nosuch", NoSuchMethod),
         ("1.0", "_private", NoSuchMethod),
         ("1.0", "target", NoSuchMethod),
+        ("1.0", "init_host", NoSuchMethod),
+        ("1.3", "init_host", NoSuchMethod),
     ],
 )
 def test_undispatchable_calls_are_answered_with_typed_errors(
@@ -232,7 +258,7 @@ def test_a_redelivered_duplicate_is_not_run_twice(transport, endpoints):
     ).start()
     try:
         message = server.protocol.request(
-            Request("note", "1.0", {"value": "once"}, {})
+            Request("note", "1.0", {"value": "once"}, {}), Address("d")
         )
         for _ in range(2):
             transport.publish(Address("d"), message)
@@ -243,16 +269,30 @@ def test_a_redelivered_duplicate_is_not_run_twice(transport, endpoints):
     assert v1.casts == ["once"]
 
 
-def test_garbage_is_dead_lettered_and_the_server_keeps_serving(
+def test_garbage_is_refused_apart_and_the_server_keeps_serving(
     transport, server
 ):
     transport.publish(Address("t"), Message(b"\xc1\xc1", "junk-1"))
     transport.publish(
         Address("t"), Message(b"\x93\x01\x02\x03", "junk-2", reply_to="nope")
     )
-    _wait(lambda: len(list_dead_letters(transport)) == 1)
-    assert list_dead_letters(transport)[0].reason == "MalformedMessage"
+    _wait(lambda: len(list_dead_letters(transport, address=REFUSED)) == 2)
+    refused = list_dead_letters(transport, address=REFUSED)
+    assert {r.reason for r in refused} == {"MalformedMessage"}
+    assert list_dead_letters(transport) == []
+    assert server.protocol.signing.stats.refused == {"MalformedMessage": 2}
     assert client(transport).call(None, "echo", value=3)["value"] == 3
+
+
+def test_an_endpoint_must_name_the_api_it_serves(transport):
+    class Anonymous:
+        target = Target(version="1.0")
+
+        def echo(self, context, value):
+            return value
+
+    with pytest.raises(RPCDeclarationError, match="RPC_API"):
+        RPCServer(transport, Target(topic="a"), [Anonymous()])
 
 
 def _wait(condition, timeout=5.0):

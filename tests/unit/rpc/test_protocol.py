@@ -18,13 +18,14 @@ from zerodown.exceptions import (
     UnencodableValue,
     UnsupportedVersion,
 )
-from zerodown.rpc import Protocol, Signer
+from zerodown.rpc import Protocol, Signer, Signing
 from zerodown.rpc.protocol import Reply, Request
 from zerodown.rpc.remote import error_from_wire, error_to_wire
-from zerodown.rpc.signing import HEADER
-from zerodown.rpc.transport import Message
+from zerodown.rpc.signing import DEST_HEADER, HEADER, TTL_HEADER
+from zerodown.rpc.transport import Address, Message
 
 KEY = "k" * 32
+TO = Address("compute.host-1")
 REQUEST = Request(
     method="build",
     version="1.3",
@@ -39,15 +40,15 @@ REQUEST = Request(
 
 def test_a_request_round_trips_losslessly():
     protocol = Protocol()
-    message = protocol.request(REQUEST, reply_to="reply_x", ttl=5.0)
+    message = protocol.request(REQUEST, TO, reply_to="reply_x", ttl=5.0)
     assert message.correlation_id == message.message_id
     assert message.ttl == 5.0
-    protocol.admit(message)
+    assert not protocol.admit(message, TO).signed
     assert protocol.read_request(message) == REQUEST
 
 
 def test_the_body_is_one_msgpack_map_without_routing_data():
-    message = Protocol().request(REQUEST, reply_to="reply_x")
+    message = Protocol().request(REQUEST, TO, reply_to="reply_x")
     body = msgpack.unpackb(
         message.body,
         raw=False,
@@ -59,11 +60,19 @@ def test_the_body_is_one_msgpack_map_without_routing_data():
 
 def test_signed_messages_verify_and_keys_rotate():
     old, new = "o" * 32, "n" * 32
-    message = Protocol(Signer([old])).request(REQUEST, reply_to="r")
-    assert message.headers[HEADER].startswith("hmac-sha256:")
-    Protocol(Signer([new, old])).admit(message)  # rotation: old accepted
+    message = Protocol(Signing([old])).request(REQUEST, TO, reply_to="r")
+    assert message.headers[HEADER].startswith("zd2:hmac-sha256:")
+    rotated = Protocol(Signing([new, old])).admit(message, TO)
+    assert rotated.signed  # rotation: old accepted
     with pytest.raises(BadSignature, match="does not match"):
-        Protocol(Signer([new])).admit(message)
+        Protocol(Signing([new])).admit(message, TO)
+
+
+def test_the_first_signature_format_is_refused_by_name():
+    message = Protocol(Signing([KEY])).request(REQUEST, TO)
+    message.headers[HEADER] = "hmac-sha256:" + "0" * 64
+    with pytest.raises(BadSignature, match="older signature format"):
+        Protocol(Signing([KEY])).admit(message, TO)
 
 
 @pytest.mark.parametrize(
@@ -74,14 +83,30 @@ def test_signed_messages_verify_and_keys_rotate():
         lambda m: dataclasses.replace(m, message_id="other"),
         lambda m: dataclasses.replace(m, headers={}),
         lambda m: dataclasses.replace(m, headers={HEADER: "md5:abc"}),
+        lambda m: _header(m, DEST_HEADER, "q:compute.host-2"),
+        lambda m: _header(m, TTL_HEADER, "86400000"),
     ],
-    ids=["body", "reply_to", "message_id", "unsigned", "other-algorithm"],
+    ids=[
+        "body",
+        "reply_to",
+        "message_id",
+        "unsigned",
+        "other-algorithm",
+        "destination",
+        "lifetime",
+    ],
 )
 def test_tampered_or_unsigned_messages_are_refused(tamper):
-    protocol = Protocol(Signer([KEY]))
-    message = protocol.request(REQUEST, reply_to="reply_x")
+    protocol = Protocol(Signing([KEY]))
+    message = protocol.request(REQUEST, TO, reply_to="reply_x")
     with pytest.raises(BadSignature):
-        protocol.admit(tamper(message))
+        protocol.admit(tamper(message), TO)
+
+
+def _header(message: Message, name: str, value: str) -> Message:
+    return dataclasses.replace(
+        message, headers={**message.headers, name: value}
+    )
 
 
 def test_short_keys_are_refused():
@@ -93,16 +118,16 @@ def test_size_limit_on_both_sides():
     small = Protocol(max_size=200)
     big = Request("m", "1.0", {"blob": b"x" * 500}, {})
     with pytest.raises(MessageTooLarge):
-        small.request(big)
-    message = Protocol().request(big)
+        small.request(big, TO)
+    message = Protocol().request(big, TO)
     with pytest.raises(MessageTooLarge) as caught:
-        small.admit(message)
+        small.admit(message, TO)
     assert caught.value.size == len(message.body)
 
 
 def test_unencodable_arguments_are_typed():
     with pytest.raises(UnencodableValue):
-        Protocol().request(Request("m", "1.0", {"x": object()}, {}))
+        Protocol().request(Request("m", "1.0", {"x": object()}, {}), TO)
 
 
 def _raw(body: object) -> Message:
@@ -139,14 +164,16 @@ def test_unknown_envelope_keys_are_ignored_for_newer_peers():
 
 
 def test_replies_carry_results_or_errors():
-    protocol = Protocol(Signer([KEY]))
-    ok = protocol.reply("c1", Reply(result={"a": 1}))
+    protocol = Protocol(Signing([KEY]))
+    back = Address("reply_" + "0" * 32)
+    ok = protocol.reply("c1", Reply(result={"a": 1}), back)
     assert ok.correlation_id == "c1"
+    assert protocol.admit(ok, back).signed
     assert protocol.read_reply(ok) == Reply(result={"a": 1})
-    error = protocol.reply("c1", Reply(error={"type": "X"}))
+    error = protocol.reply("c1", Reply(error={"type": "X"}), back)
     assert protocol.read_reply(error).error == {"type": "X"}
     with pytest.raises(BadSignature):
-        Protocol(Signer(["z" * 32])).read_reply(ok)
+        Protocol(Signing(["z" * 32])).admit(ok, back)
     with pytest.raises(MalformedMessage):
         Protocol().read_reply(_raw({"nothing": 1}))
 

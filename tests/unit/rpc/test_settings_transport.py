@@ -25,13 +25,27 @@ def test_settings_come_from_the_environment(tmp_path):
     assert settings.rpc_timeout == 2.5
     protocol = settings.protocol()
     assert protocol.max_size == 1024
-    assert protocol.signer is not None and len(protocol.signer.keys) == 2
+    signer = protocol.signing.signer
+    assert signer is not None and len(signer.keys) == 2
+    assert protocol.signing.mode.value == "required"
     assert isinstance(settings.transport(), MemoryTransport)
 
 
 def test_short_signing_keys_are_a_configuration_error():
     with pytest.raises(ConfigError, match="16 bytes"):
         RPCSettings(rpc_signing_keys=("short",)).protocol()
+
+
+def test_no_keys_is_an_error_unless_signing_is_off_in_words():
+    with pytest.raises(ConfigError, match="rpc_signing = off"):
+        RPCSettings().protocol()
+    with pytest.raises(ConfigError, match="not one of"):
+        RPCSettings(rpc_signing="maybe").protocol()
+    assert RPCSettings(rpc_signing="off").protocol().signing.signer is None
+    permissive = RPCSettings(
+        rpc_signing="permissive", rpc_signing_keys=("k" * 16,)
+    )
+    assert permissive.protocol().signing.mode.value == "permissive"
 
 
 def test_amqp_urls_fail_over_in_order_and_hide_passwords():

@@ -18,7 +18,7 @@ from zerodown.compute.exceptions import (
     InstanceNotFound,
 )
 from zerodown.compute.objects import Instance
-from zerodown.compute.rpcapi import ConductorAPI
+from zerodown.compute.rpcapi import ComputeAPI, ConductorAPI
 from zerodown.compute.virt.driver import (
     LifecycleEvent,
     Transition,
@@ -35,6 +35,7 @@ LOG = logging.getLogger(__name__)
 
 class ComputeManager:
     target = Target(version="1.1")
+    RPC_API = ComputeAPI
 
     def __init__(
         self,

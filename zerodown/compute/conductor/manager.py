@@ -17,7 +17,7 @@ from typing import Any
 from zerodown.compute import states
 from zerodown.compute.exceptions import InstanceInvalidState, NoValidHost
 from zerodown.compute.objects import ComputeNode, Instance, PciDevice
-from zerodown.compute.rpcapi import ComputeAPI, SchedulerAPI
+from zerodown.compute.rpcapi import ComputeAPI, ConductorAPI, SchedulerAPI
 from zerodown.exceptions import ZerodownError
 from zerodown.rpc import RequestContext, Target
 from zerodown.services import ServiceDirectory, utcnow
@@ -34,6 +34,7 @@ class ConductorManager:
     """Endpoints of the conductor (``ConductorAPI`` 1.0)."""
 
     target = Target(version="1.0")
+    RPC_API = ConductorAPI
 
     def __init__(
         self,

@@ -14,6 +14,7 @@ from typing import Any
 
 from zerodown.compute.objects import Instance
 from zerodown.compute.pci_alias import PciAlias
+from zerodown.compute.rpcapi import SchedulerAPI
 from zerodown.compute.scheduler.host_state import HostState
 from zerodown.compute.scheduler.request import RequestSpec
 from zerodown.compute.scheduler.selector import select_hosts
@@ -27,6 +28,7 @@ LOG = logging.getLogger(__name__)
 
 class SchedulerManager:
     target = Target(version="1.0")
+    RPC_API = SchedulerAPI
 
     def __init__(
         self,

@@ -75,10 +75,16 @@ class Message:
 class Delivery(abc.ABC):
     """A received message.  Call :meth:`ack` once it is handled; an
     unacknowledged message is delivered again (``redelivered=True``) after
-    the subscriber's connection is lost."""
+    the subscriber's connection is lost.
+
+    ``address`` is the subscription's address the message came through
+    (a fanout's exchange, not the private queue bound to it): what a
+    signature's destination is compared with.
+    """
 
     message: Message
     queue: str
+    address: Address
     redelivered: bool
 
     @abc.abstractmethod

@@ -95,12 +95,18 @@ def quorum(conn: KombuConnection) -> bool:
 
 
 def text(value: object) -> str:
-    """``value`` as text (AMQP tables carry bytes, numbers, strings)."""
+    """``value`` as text (AMQP tables carry bytes, numbers, strings,
+    tables and arrays)."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value
     if isinstance(value, bytes):
         return value.decode(errors="replace")
-    return str(value)
+    try:
+        return str(value)[:1024]
+    except Exception:  # a peer's value whose str() fails: keep the type
+        return f"<{type(value).__name__}>"
 
 
 def queue_exists(
@@ -114,14 +120,29 @@ def queue_exists(
 
 
 def to_message(raw: Any) -> Message:
-    properties = raw.properties or {}
+    """The :class:`Message` in a kombu message, whatever a peer put in
+    it: header values of any AMQP type become text, a body that is not
+    bytes becomes bytes (never an exception: the server must see every
+    message to settle it)."""
+    properties = raw.properties if isinstance(raw.properties, dict) else {}
+    headers = raw.headers if isinstance(raw.headers, dict) else {}
     return Message(
-        body=bytes(raw.body or b""),
+        body=_bytes(raw.body),
         message_id=text(properties.get("message_id")),
-        headers={str(k): text(v) for k, v in (raw.headers or {}).items()},
-        reply_to=properties.get("reply_to") or None,
-        correlation_id=properties.get("correlation_id") or None,
+        headers={text(k): text(v) for k, v in headers.items()},
+        reply_to=text(properties.get("reply_to")) or None,
+        correlation_id=text(properties.get("correlation_id")) or None,
     )
+
+
+def _bytes(body: object) -> bytes:
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8", "surrogateescape")
+    if isinstance(body, (bytearray, memoryview)):
+        return bytes(body)
+    return b""
 
 
 def properties(address: Address, message: Message) -> dict[str, Any]:

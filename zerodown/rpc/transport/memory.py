@@ -158,6 +158,7 @@ class _MemoryDelivery(Delivery):
         self, owner: _MemorySubscriber, queue: str, entry: _Entry
     ) -> None:
         self.owner, self.queue, self.entry = owner, queue, entry
+        self.address = owner.address_of(queue)
         self.message = _copy(entry.message)
         self.redelivered = entry.redelivered
         self.acked = False
@@ -184,6 +185,12 @@ class _MemorySubscriber(Subscriber):
 
     def start(self) -> None:
         self.thread.start()
+
+    def address_of(self, queue: str) -> Address:
+        for name, sub in self.queues:
+            if name == queue:
+                return sub.address
+        raise KeyError(queue)
 
     def wait_ready(self, timeout: float) -> bool:
         return self.thread.is_alive()

@@ -45,6 +45,7 @@ _DRAIN_WAIT = 0.05
 class _KombuDelivery(Delivery):
     __slots__ = (
         "acked",
+        "address",
         "generation",
         "message",
         "owner",
@@ -58,12 +59,14 @@ class _KombuDelivery(Delivery):
         owner: KombuSubscriber,
         generation: int,
         tag: Any,
+        sub: Subscription,
         queue: str,
         message: Message,
         redelivered: bool,
     ) -> None:
         self.owner, self.generation, self.tag = owner, generation, tag
         self.queue, self.message = queue, message
+        self.address = sub.address
         self.redelivered = redelivered
         self.acked = False
 
@@ -165,26 +168,34 @@ class KombuSubscriber(Subscriber):
             channel.basic_consume(
                 queue=name,
                 no_ack=False,
-                callback=self._callback(channel, name, self.generation),
+                callback=self._callback(channel, sub, name, self.generation),
                 consumer_tag=tag,
             )
             self.tags.append(tag)
         return channel
 
     def _callback(
-        self, channel: Any, name: str, generation: int
+        self, channel: Any, sub: Subscription, name: str, generation: int
     ) -> Callable[[Any], None]:
         def on_message(raw: Any) -> None:
-            message = channel.message_to_python(raw)
-            info = message.delivery_info or {}
-            delivery = _KombuDelivery(
-                self,
-                generation,
-                message.delivery_tag,
-                name,
-                to_message(message),
-                bool(info.get("redelivered")),
-            )
+            try:
+                message = channel.message_to_python(raw)
+                info = message.delivery_info or {}
+                delivery = _KombuDelivery(
+                    self,
+                    generation,
+                    message.delivery_tag,
+                    sub,
+                    name,
+                    to_message(message),
+                    bool(info.get("redelivered")),
+                )
+            except Exception:
+                # Nothing a peer sends may end this thread: drop what
+                # cannot even be read as a message.
+                LOG.exception("dropping an unreadable message on %s", name)
+                _drop(channel, raw)
+                return
             self.outstanding += 1
             try:
                 self.handler(delivery)
@@ -223,3 +234,13 @@ class KombuSubscriber(Subscriber):
             if generation == self.generation:
                 channel.basic_ack(tag)
                 self.outstanding -= 1
+
+
+def _drop(channel: Any, raw: Any) -> None:
+    tag = getattr(raw, "delivery_tag", None)
+    if tag is None:
+        info = getattr(raw, "delivery_info", None) or {}
+        tag = info.get("delivery_tag")
+    if tag is not None:
+        with contextlib.suppress(Exception):
+            channel.basic_ack(tag)
