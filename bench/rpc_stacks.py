@@ -172,11 +172,28 @@ def _zerodown_transport(url: str) -> Any:
 
 
 def _protocol(signed: bool) -> Any:
-    from zerodown.rpc import Protocol, Signer
+    from zerodown.rpc import Protocol, Signing
 
     return Protocol(
-        Signer(["bench-signing-key-0123456789"]) if signed else None
+        Signing(["bench-signing-key-0123456789"]) if signed else Signing.off()
     )
+
+
+def _bench_api() -> Any:
+    from zerodown.rpc import RPCAPI
+
+    class BenchAPI(RPCAPI):
+        """The benchmark endpoint's API.
+
+        API version history:
+
+        * 1.0 - echo(instance), note(instance), reset(expected).
+        """
+
+        TOPIC = "bench"
+        VERSION = "1.0"
+
+    return BenchAPI
 
 
 def zerodown_server(
@@ -187,6 +204,7 @@ def zerodown_server(
 
     endpoint = Endpoint()
     endpoint.target = Target(version="1.0")  # type: ignore[attr-defined]
+    endpoint.RPC_API = _bench_api()  # type: ignore[attr-defined]
     return RPCServer(
         _zerodown_transport(url),
         Target(topic=topic, server="bench-1", durable=durable),

@@ -25,13 +25,13 @@ from zerodown.rpc.context import (
 from zerodown.rpc.deadletter import DeadLetter, list_dead_letters
 from zerodown.rpc.lifecycle import ServiceLifecycle
 from zerodown.rpc.protocol import Protocol
-from zerodown.rpc.server import RPCServer
-from zerodown.rpc.settings import RPCSettings
 from zerodown.rpc.replay import (
     FileReplayStore,
     MemoryReplayStore,
     ReplayStore,
 )
+from zerodown.rpc.server import RPCServer
+from zerodown.rpc.settings import RPCSettings
 from zerodown.rpc.signing import Signer, Signing, SigningMode
 from zerodown.rpc.target import Target
 from zerodown.rpc.transport import (

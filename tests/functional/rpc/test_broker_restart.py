@@ -13,6 +13,7 @@ import threading
 import time
 
 import pytest
+from rpc_apis import EchoNoteAPI
 
 from zerodown.exceptions import MessagingTimeout
 from zerodown.rpc import RPCClient, RPCServer, Target, get_transport
@@ -28,6 +29,7 @@ def _rabbitmqctl(*args: str) -> None:
 
 class Endpoint:
     target = Target(version="1.0")
+    RPC_API = EchoNoteAPI
 
     def __init__(self) -> None:
         self.notes: list[int] = []

@@ -12,6 +12,7 @@ import threading
 import time
 
 import pytest
+from rpc_apis import EchoNoteAPI
 
 from zerodown.exceptions import TransportUnreachable
 from zerodown.rpc import RPCClient, RPCServer, Target, get_transport
@@ -19,6 +20,7 @@ from zerodown.rpc import RPCClient, RPCServer, Target, get_transport
 
 class Endpoint:
     target = Target(version="1.0")
+    RPC_API = EchoNoteAPI
 
     def __init__(self) -> None:
         self.seen: list[int] = []

@@ -8,6 +8,7 @@ import sys
 import time
 
 from click.testing import CliRunner
+from rpc_apis import EchoNoteAPI
 from widget_service import BINARY, HISTORY_V2
 
 from zerodown.cli import main
@@ -61,6 +62,7 @@ def test_dead_letters_lists_and_purges(tmp_path):
 
     class Old:
         target = Target(version="1.0")
+        RPC_API = EchoNoteAPI
 
     try:
         with RPCServer(transport, Target(topic="cli", server="h1"), [Old()]):

@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from rpc_apis import EchoNoteAPI
 
 from zerodown.exceptions import (
     InvalidArguments,
@@ -18,12 +19,14 @@ from zerodown.rpc import (
     Protocol,
     RPCClient,
     RPCServer,
-    Signer,
+    Signing,
     Target,
     get_transport,
     list_dead_letters,
 )
+from zerodown.rpc.deadletter import DEAD_LETTERS, REFUSED
 from zerodown.rpc.protocol import Request
+from zerodown.rpc.signing import destination_of
 from zerodown.rpc.transport import Address, Message
 
 KEY = "functional-test-key-0123456789"
@@ -31,6 +34,7 @@ KEY = "functional-test-key-0123456789"
 
 class Endpoint:
     target = Target(version="1.2")
+    RPC_API = EchoNoteAPI
 
     def __init__(self) -> None:
         self.notes: list[object] = []
@@ -62,8 +66,9 @@ def _wait(condition, timeout=15.0):
         time.sleep(0.02)
 
 
-def _letters(transport, topic):
-    return [d for d in list_dead_letters(transport, 1000) if d.topic == topic]
+def _letters(transport, topic, address=DEAD_LETTERS):
+    letters = list_dead_letters(transport, 1000, address=address)
+    return [d for d in letters if d.topic == topic]
 
 
 def test_call_cast_fanout_and_direct(transport, topic):
@@ -99,7 +104,7 @@ def test_bad_input_gets_typed_errors_and_the_server_keeps_serving(
     transport, topic
 ):
     endpoint = Endpoint()
-    signed = Protocol(Signer([KEY]), max_size=64 * 1024)
+    signed = Protocol(Signing([KEY]), max_size=64 * 1024)
     with _server(transport, topic, endpoint, protocol=signed):
         good = _client(transport, topic, protocol=signed)
         for version, method, args, error in [
@@ -110,29 +115,29 @@ def test_bad_input_gets_typed_errors_and_the_server_keeps_serving(
             with pytest.raises(error):
                 good.prepare(version=version).call(None, method, **args)
         with pytest.raises(MessageTooLarge):
-            _client(transport, topic, protocol=Protocol(Signer([KEY]))).call(
+            _client(transport, topic, protocol=Protocol(Signing([KEY]))).call(
                 None, "echo", value=b"x" * 100_000
             )
         intruder = _client(
             transport,
             topic,
-            protocol=Protocol(Signer(["x" * 32])),
+            protocol=Protocol(Signing(["x" * 32])),
             timeout=1,
         )
         with pytest.raises(MessagingTimeout):
             intruder.call(None, "echo", value="injected")
         raw = Message(b"\x92\xc1\x00", "raw-1")
-        signed.signer.sign(raw)
+        signed.signing.sign(raw, destination_of(Address(topic)), None)
         transport.publish(Address(topic), raw)
         good.prepare(version="3.0").cast(None, "note", value="future")
         assert good.call(None, "echo", value="still here") == "still here"
-        _wait(lambda: len(_letters(transport, topic)) == 3)
-    reasons = sorted(d.reason for d in _letters(transport, topic))
-    assert reasons == [
-        "BadSignature",
-        "MalformedMessage",
-        "UnsupportedVersion",
+        _wait(lambda: len(_letters(transport, topic, REFUSED)) == 2)
+        _wait(lambda: len(_letters(transport, topic)) == 1)
+    assert [d.reason for d in _letters(transport, topic)] == [
+        "UnsupportedVersion"
     ]
+    reasons = sorted(d.reason for d in _letters(transport, topic, REFUSED))
+    assert reasons == ["BadSignature", "MalformedMessage"]
     assert endpoint.notes == []
 
 
@@ -152,6 +157,7 @@ def test_a_request_past_its_ttl_is_never_run(transport, topic):
     endpoint = Endpoint()
     message = Protocol().request(
         Request("note", "1.0", {"value": "stale"}, {}),
+        Address(topic),
         reply_to="reply_gone",
         ttl=0.2,
     )

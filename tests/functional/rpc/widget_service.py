@@ -160,6 +160,7 @@ class WidgetEndpoint:
         self.release = rel
         self.counter = counter
         self.target = Target(version=rel.api.VERSION)
+        self.RPC_API = rel.api
 
     def describe(self, ctx: RequestContext, widget: Any) -> dict[str, Any]:
         return {

@@ -22,7 +22,7 @@ from zerodown.rpc import (
 from zerodown.rpc.deadletter import REFUSED
 from zerodown.rpc.protocol import Request
 from zerodown.rpc.signing import HEADER, TS_HEADER
-from zerodown.rpc.transport import Address, Message
+from zerodown.rpc.transport import Address
 
 KEY, OTHER = "a" * 32, "b" * 32
 

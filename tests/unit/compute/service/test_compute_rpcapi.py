@@ -26,6 +26,7 @@ class Compute:
 
     def __init__(self, version: str) -> None:
         self.target = Target(version=version)
+        self.RPC_API = ComputeAPI
         self.seen: list[tuple[Instance, dict[str, object]]] = []
         self.done = threading.Event()
 
