@@ -125,6 +125,9 @@ def status(
             "version",
             "state",
             "last heartbeat (UTC)",
+            "signing",
+            "unsigned in",
+            "refused",
             rows=(
                 (
                     s["binary"],
@@ -132,11 +135,20 @@ def status(
                     str(s["version"]),
                     s["state"],
                     s["last_heartbeat"] or "-",
+                    s["rpc_signing"] or "-",
+                    _count(s["rpc_unsigned"]),
+                    _count(s["rpc_refused"]),
                 )
                 for s in found.services
             ),
         )
     )
+    unsigned = [s for s in found.services if s["rpc_signing"] != "required"]
+    if found.services and unsigned:
+        out.print(
+            "message signing is not required by: "
+            + ", ".join(f"{s['binary']} on {s['host']}" for s in unsigned)
+        )
     out.print()
     out.print(
         table(
@@ -182,3 +194,7 @@ def status(
         )
     for part, error in found.errors.items():
         out.print(f"{part}: cannot read: {error}")
+
+
+def _count(value: int | None) -> str:
+    return "-" if value is None else str(value)

@@ -6,6 +6,9 @@
     database_url = "sqlite:////var/lib/zerodown/compute.db"
     transport_url = "embedded:////var/lib/zerodown/broker.db"
     topic_prefix = ""                    # deployments sharing a broker
+    rpc_signing_keys = ["<new key>", "<old key>"]   # first signs, all verify
+    rpc_signing = "required"             # or "permissive", or "off"
+    state_path = "/var/lib/zerodown/state"   # each server's replay store
 
     [service]
     heartbeat_interval = 10.0            # seconds between heartbeats
@@ -34,6 +37,13 @@
     vendor_id = "8086"
     product_id = "154d"
 
+Every message between services is signed (``docs/security.md``): a
+file without ``rpc_signing_keys`` is refused, unless it says
+``rpc_signing = "off"`` in words, and then every start warns.
+``permissive`` signs and checks signatures but accepts unsigned messages
+(counted in ``zerodown status``): the step a live fleet takes from
+``off`` to ``required``.
+
 ``ZERODOWN_DATABASE_URL`` and ``ZERODOWN_TRANSPORT_URL`` override the
 file, and so do the command's ``--database-url`` / ``--transport-url``.
 An unknown key or a value of the wrong type is a :class:`ConfigError`
@@ -56,6 +66,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from zerodown.exceptions import ConfigError
+from zerodown.rpc import RPCSettings, Signing
 
 __all__ = [
     "ApiConfig",
@@ -110,11 +121,36 @@ class ComputeConfig:
     transport_url: str = "memory://"
     #: Prefixed to every RPC topic, so deployments can share a broker.
     topic_prefix: str = ""
+    #: HMAC keys (at least 16 bytes): the first signs, all verify.
+    rpc_signing_keys: tuple[str, ...] = ()
+    #: ``required`` (the default), ``permissive`` or ``off``.
+    rpc_signing: str | None = None
+    #: Seconds a cast or reply stays valid once signed (a call: its
+    #: timeout); the replay window.
+    rpc_message_lifetime: float = 600.0
+    #: Seconds the hosts' clocks may disagree.
+    rpc_max_clock_skew: float = 60.0
+    #: Where each RPC server keeps the ids of the messages it took, so a
+    #: restart cannot let a captured message run again.
+    state_path: str = ".zerodown/state"
     service: ServiceConfig = ServiceConfig()
     api: ApiConfig = ApiConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     compute: ComputeDriverConfig = ComputeDriverConfig()
     pci_aliases: tuple[Mapping[str, Any], ...] = ()
+
+    def signing(self) -> Signing:
+        """The signing policy the file asks for.
+
+        :raises ConfigError: no keys without ``rpc_signing = "off"``, an
+            unknown mode, or short keys.
+        """
+        return RPCSettings(
+            rpc_signing_keys=self.rpc_signing_keys,
+            rpc_signing=self.rpc_signing,
+            rpc_message_lifetime=self.rpc_message_lifetime,
+            rpc_max_clock_skew=self.rpc_max_clock_skew,
+        ).signing()
 
     def require_database(self) -> str:
         """The database URL, for the services that have one."""
@@ -170,11 +206,38 @@ def parse(data: Mapping[str, Any], source: str = "config") -> ComputeConfig:
             values[key] = _section(_SECTIONS[key], value, f"{source}: [{key}]")
         elif key == "pci":
             values["pci_aliases"] = _aliases(value, source)
-        elif key in ("host", "database_url", "transport_url", "topic_prefix"):
+        elif key in _TEXT:
             values[key] = _typed(key, value, str, source)
+        elif key in _SECONDS:
+            values[key] = _typed(key, value, float, source)
+        elif key == "rpc_signing_keys":
+            values[key] = _keys(value, source)
         else:
             raise ConfigError(problem=f"{source}: unknown setting {key!r}")
     return ComputeConfig(**values)
+
+
+_TEXT = frozenset(
+    {
+        "host",
+        "database_url",
+        "transport_url",
+        "topic_prefix",
+        "rpc_signing",
+        "state_path",
+    }
+)
+_SECONDS = frozenset({"rpc_message_lifetime", "rpc_max_clock_skew"})
+
+
+def _keys(value: Any, source: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(
+        isinstance(k, str) for k in value
+    ):
+        raise ConfigError(
+            problem=f"{source}: rpc_signing_keys must be an array of strings"
+        )
+    return tuple(value)
 
 
 def _section(cls: type[Any], value: Any, where: str) -> Any:

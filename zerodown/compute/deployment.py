@@ -18,6 +18,7 @@ from typing import Any
 from zerodown.compute.client import ComputeClient
 from zerodown.compute.deploy import deploy_schema
 from zerodown.compute.launcher import ServiceProcess, write_config
+from zerodown.rpc.signing import generate_key
 
 __all__ = ["ComputeHost", "Deployment"]
 
@@ -45,6 +46,11 @@ class Deployment:
     report_interval: float = 2.0
     build_timeout: float = 30.0
     topic_prefix: str = ""
+    #: Every service signs with the first key and accepts all of them.
+    signing_keys: tuple[str, ...] = dataclasses.field(
+        default_factory=lambda: (generate_key(),)
+    )
+    rpc_signing: str = "required"
     processes: dict[str, ServiceProcess] = dataclasses.field(
         default_factory=dict
     )
@@ -58,6 +64,9 @@ class Deployment:
             "host": name,
             "transport_url": self.transport_url,
             "topic_prefix": self.topic_prefix,
+            "rpc_signing": self.rpc_signing,
+            "rpc_signing_keys": list(self.signing_keys),
+            "state_path": str(self.workdir / "state" / name),
             "service": {
                 "heartbeat_interval": self.heartbeat_interval,
                 "down_after": self.down_after,

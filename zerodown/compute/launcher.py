@@ -25,6 +25,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from zerodown.exceptions import ZerodownError
+from zerodown.files import private_file
 
 __all__ = ["ServiceFailed", "ServiceProcess", "write_config"]
 
@@ -178,8 +179,8 @@ def write_config(path: Path, values: Mapping[str, Any]) -> Path:
             lines += [f"{k} = {_toml(v)}" for k, v in item.items()]
     text = "\n".join(lines) + "\n"
     tomllib.loads(text)  # never write a file the services cannot read
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    # Private: a service's file holds its keys.
+    private_file(path).write_text(text)
     return path
 
 

@@ -9,11 +9,13 @@ or write goes through :class:`ConductorAPI`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
 from zerodown.compute.objects import ComputeNode, Instance, PciDevice
 from zerodown.rpc import RPCAPI, RequestContext
+from zerodown.services import SigningReport
 
 __all__ = ["ComputeAPI", "ConductorAPI", "SchedulerAPI"]
 
@@ -29,11 +31,13 @@ class ConductorAPI(RPCAPI):
       compute_node_update(), instance_update(), instances_on_host(),
       set_instance_error(), instance_destroy(), service_register(),
       service_heartbeat(), service_stop().
+    * 1.1 - service_heartbeat() carries the compute's message signing
+      report (release 3).
     """
 
     TOPIC = "conductor"
-    VERSION = "1.0"
-    VERSION_ALIASES = {"r1": "1.0"}
+    VERSION = "1.1"
+    VERSION_ALIASES = {"r1": "1.0", "r2": "1.0"}
 
     def build_instances(self, ctx: Ctx, instance: Instance) -> None:
         """Schedule, claim and spawn ``instance`` (a cast)."""
@@ -122,8 +126,25 @@ class ConductorAPI(RPCAPI):
             check=check,
         )
 
-    def service_heartbeat(self, ctx: Ctx, host: str, binary: str) -> bool:
-        result: bool = self.client.call(
+    def service_heartbeat(
+        self,
+        ctx: Ctx,
+        host: str,
+        binary: str,
+        signing: SigningReport | None = None,
+    ) -> bool:
+        """Record the compute as up; from 1.1 with what it says of
+        message signing (dropped for an older conductor)."""
+        if signing is not None and self.client.can_send_version("1.1"):
+            result: bool = self.client.prepare(version="1.1").call(
+                ctx,
+                "service_heartbeat",
+                host=host,
+                binary=binary,
+                signing=dataclasses.asdict(signing),
+            )
+            return result
+        result = self.client.call(
             ctx, "service_heartbeat", host=host, binary=binary
         )
         return result

@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,9 +32,12 @@ from zerodown.compute.version import HISTORY
 from zerodown.exceptions import ConfigError, MessagingTimeout
 from zerodown.objects.serializer import ObjectSerializer
 from zerodown.rpc import (
+    FileReplayStore,
+    Protocol,
     RequestContext,
     RPCServer,
     ServiceLifecycle,
+    SigningMode,
     Target,
     Transport,
     get_transport,
@@ -56,12 +60,15 @@ class _Parts:
 
     def __init__(self, config: ComputeConfig) -> None:
         self.config = config
+        self.signing = config.signing()
+        self.protocol = Protocol(self.signing)
         self.transport: Transport = get_transport(config.transport_url)
         self.serializer = ObjectSerializer(REGISTRY)
         self.aliases: dict[str, PciAlias] = parse_aliases(
             list(config.pci_aliases)
         )
         self._engine: sa.Engine | None = None
+        self._stores: list[FileReplayStore] = []
 
     @property
     def engine(self) -> sa.Engine:
@@ -87,6 +94,7 @@ class _Parts:
             version_cap="auto" if directory is not None else None,
             services=directory,
             serializer=self.serializer,
+            protocol=self.protocol,
             topic=self.topic(api.TOPIC),
         )
 
@@ -94,17 +102,30 @@ class _Parts:
         return self.config.topic_prefix + name
 
     def server(self, topic: str, endpoints: list[Any]) -> RPCServer:
+        target = Target(topic=self.topic(topic), server=self.config.host)
         return RPCServer(
             self.transport,
-            Target(topic=self.topic(topic), server=self.config.host),
+            target,
             endpoints,
             serializer=self.serializer,
+            protocol=self.protocol,
+            replays=self.replay_store(target),
         )
+
+    def replay_store(self, target: Target) -> FileReplayStore:
+        """The ids this server took, in a file of its own: a message
+        captured on the broker cannot run again after a restart."""
+        name = f"replay-{target.destination}.db"
+        store = FileReplayStore(Path(self.config.state_path) / name)
+        self._stores.append(store)
+        return store
 
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
         self.transport.close()
+        for store in self._stores:
+            store.close()
 
 
 def run(
@@ -122,6 +143,13 @@ def run(
     stop = stop or threading.Event()
     _on_signals(stop)
     parts = _Parts(config)
+    if parts.signing.mode is SigningMode.OFF:
+        LOG.warning(
+            '%s on %s runs WITHOUT MESSAGE SIGNING (rpc_signing = "off"): '
+            "anyone who can publish to the broker can call this service",
+            binary,
+            config.host,
+        )
     try:
         with _SERVICES[binary](parts) as detail:
             message = f"READY {binary} {config.host}{detail}"
@@ -223,6 +251,7 @@ def _compute(parts: _Parts) -> Iterator[str]:
         parts.transport,
         topic=parts.topic("conductor"),
         serializer=parts.serializer,
+        protocol=parts.protocol,
     )
     driver = load_driver(config.compute.driver, config.compute.driver_options)
     tracker = ResourceTracker(
@@ -314,6 +343,7 @@ def _lifecycle(
         binary,
         servers=servers,
         heartbeat_interval=parts.config.service.heartbeat_interval,
+        signing=parts.signing,
     )
     with lifecycle:
         yield

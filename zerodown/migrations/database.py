@@ -11,6 +11,7 @@ from sqlalchemy import pool
 from sqlalchemy.engine import make_url
 
 from zerodown.exceptions import ConfigError, DatabaseUnreachable
+from zerodown.files import private_sqlite
 
 __all__ = ["TRANSACTIONAL_SQLITE", "connect", "create_engine", "safe_url"]
 
@@ -56,6 +57,7 @@ def create_engine(url: str) -> sa.Engine:
         raise ConfigError(
             problem=f"database URL {safe_url(url)}: {err}"
         ) from err
+    private_sqlite(engine.url)
     if engine.dialect.name == "sqlite":
         _transactional_sqlite(engine)
     return engine

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 
 from zerodown.rpc.autocap import announce
 from zerodown.rpc.server import RPCServer
+from zerodown.rpc.signing import Signing
 from zerodown.rpc.transport.base import Transport
-from zerodown.services import Heartbeat, ServiceRegistry
+from zerodown.services import Heartbeat, ServiceRegistry, SigningReport
 
 __all__ = ["ServiceLifecycle"]
 
@@ -27,6 +28,8 @@ class ServiceLifecycle:
     """One service process: ``binary`` on ``host``.
 
     :param version: the service version (default: the history's current).
+    :param signing: the process's signing policy, reported with every
+        heartbeat (default: that of its servers' protocols).
     """
 
     def __init__(
@@ -40,6 +43,7 @@ class ServiceLifecycle:
         version: int | None = None,
         heartbeat_interval: float = 10.0,
         check: bool = True,
+        signing: Signing | None = None,
     ) -> None:
         self.directory, self.transport = directory, transport
         self.host, self.binary = host, binary
@@ -48,7 +52,10 @@ class ServiceLifecycle:
             directory.history.current if version is None else version
         )
         self.check = check
-        self.heartbeat = Heartbeat(directory, host, binary, heartbeat_interval)
+        self.signing = signing
+        self.heartbeat = Heartbeat(
+            directory, host, binary, heartbeat_interval, self.signing_report
+        )
 
     def start(self) -> ServiceLifecycle:
         """Register, announce, heartbeat, serve.
@@ -72,6 +79,20 @@ class ServiceLifecycle:
         self.heartbeat.stop()
         self.directory.stop(self.host, self.binary)
         announce(self.transport, self.binary, self.host, self.version, "stop")
+
+    def signing_report(self) -> SigningReport | None:
+        """What this process says of message signing (``None`` when it
+        has neither a policy nor servers)."""
+        found = [self.signing] if self.signing else []
+        found += [server.protocol.signing for server in self.servers]
+        signings = list({id(s): s for s in found}.values())
+        if not signings:
+            return None
+        return SigningReport(
+            mode="/".join(sorted({s.mode.value for s in signings})),
+            unsigned=sum(s.stats.unsigned_accepted for s in signings),
+            refused=sum(s.stats.refused_total for s in signings),
+        )
 
     def __enter__(self) -> ServiceLifecycle:
         return self.start()

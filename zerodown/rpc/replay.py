@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import os
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
+
+from zerodown.files import private_file
 
 __all__ = ["FileReplayStore", "MemoryReplayStore", "ReplayStore"]
 
@@ -142,11 +143,9 @@ class FileReplayStore:
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # Created 0600 before SQLite opens it: the ids say what this server
-    # was sent, and nobody else should grow or shrink the file.
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(fd)
+    # Private: the ids say what this server was sent, and nobody else
+    # should grow or shrink the file.
+    private_file(path)
     db = sqlite3.connect(path, check_same_thread=False, timeout=30)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")

@@ -29,6 +29,7 @@ import dataclasses
 import enum
 import hashlib
 import hmac
+import secrets
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -51,6 +52,7 @@ __all__ = [
     "SigningMode",
     "SigningStats",
     "destination_of",
+    "generate_key",
 ]
 
 #: The message header that carries the signature.
@@ -79,6 +81,11 @@ class SigningMode(str, enum.Enum):
     OFF = "off"
     PERMISSIVE = "permissive"
     REQUIRED = "required"
+
+
+def generate_key() -> str:
+    """A new signing key: 32 random bytes as 64 hex digits."""
+    return secrets.token_hex(32)
 
 
 def destination_of(address: Address) -> str:

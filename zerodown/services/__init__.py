@@ -16,7 +16,7 @@ from zerodown.services.directory import (
 )
 from zerodown.services.heartbeat import Heartbeat
 from zerodown.services.history import ServiceHistory, ServiceVersion
-from zerodown.services.registry import ServiceRegistry
+from zerodown.services.registry import ServiceRegistry, SigningReport
 from zerodown.services.schema import SERVICES, create_schema
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "ServiceRecord",
     "ServiceRegistry",
     "ServiceVersion",
+    "SigningReport",
     "create_schema",
     "utcnow",
 ]

@@ -18,13 +18,15 @@ import dataclasses
 import datetime
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from zerodown.exceptions import DatabaseUnreachable, ServiceTooOld
 from zerodown.services.history import ServiceHistory
-from zerodown.services.schema import SERVICES
+from zerodown.services.registry import SigningReport
+from zerodown.services.schema import OPTIONAL_COLUMNS, SERVICES
 
 __all__ = ["ServiceDirectory", "ServiceRecord", "utcnow"]
 
@@ -49,6 +51,8 @@ class ServiceRecord:
     last_seen_up: datetime.datetime | None
     forced_down: bool
     stopped_at: datetime.datetime | None
+    #: The last :class:`SigningReport`, if the service sent one.
+    signing: SigningReport | None = None
 
     @property
     def running(self) -> bool:
@@ -87,6 +91,7 @@ class ServiceDirectory:
     ) -> None:
         self.engine, self.history = engine, history
         self.down_after, self.clock = down_after, clock
+        self._columns: list[sa.Column[Any]] | None = None
 
     # -- writing ------------------------------------------------------------
 
@@ -145,15 +150,28 @@ class ServiceDirectory:
         LOG.info("registered %s on %s at version %s", binary, host, version)
         return self.get(host, binary)
 
-    def heartbeat(self, host: str, binary: str) -> bool:
-        """Record that the service is up; ``False`` if it has no row (it
-        must register again)."""
+    def heartbeat(
+        self, host: str, binary: str, signing: SigningReport | None = None
+    ) -> bool:
+        """Record that the service is up (and what it says of message
+        signing); ``False`` if it has no row (it must register again)."""
         now = self.clock()
+        values: dict[str, object] = {
+            "last_seen_up": now,
+            "updated_at": now,
+            "stopped_at": None,
+        }
         with self._begin() as conn:
+            if signing is not None and self._has_signing(conn):
+                values.update(
+                    rpc_signing=signing.mode[:16],
+                    rpc_unsigned=signing.unsigned,
+                    rpc_refused=signing.refused,
+                )
             found = conn.execute(
                 SERVICES.update()
                 .where(SERVICES.c.host == host, SERVICES.c.binary == binary)
-                .values(last_seen_up=now, updated_at=now, stopped_at=None)
+                .values(**values)
             ).rowcount
         return bool(found)
 
@@ -182,7 +200,7 @@ class ServiceDirectory:
         """
         with self._connect() as conn:
             row = conn.execute(
-                sa.select(SERVICES).where(
+                sa.select(*self._present(conn)).where(
                     SERVICES.c.host == host, SERVICES.c.binary == binary
                 )
             ).first()
@@ -222,12 +240,29 @@ class ServiceDirectory:
     def _select(
         self, conn: sa.Connection, binary: str | None
     ) -> list[ServiceRecord]:
-        query = sa.select(SERVICES).order_by(
+        query = sa.select(*self._present(conn)).order_by(
             SERVICES.c.binary, SERVICES.c.host
         )
         if binary is not None:
             query = query.where(SERVICES.c.binary == binary)
         return [_record(row) for row in conn.execute(query)]
+
+    def _present(self, conn: sa.Connection) -> list[sa.Column[Any]]:
+        """The table's columns this database has (a table made by an
+        older zerodown lacks the optional ones)."""
+        if self._columns is None:
+            names = {
+                c["name"] for c in sa.inspect(conn).get_columns(SERVICES.name)
+            }
+            self._columns = [
+                c
+                for c in SERVICES.columns
+                if c.name in names or c.name not in OPTIONAL_COLUMNS
+            ]
+        return self._columns
+
+    def _has_signing(self, conn: sa.Connection) -> bool:
+        return any(c.name == "rpc_signing" for c in self._present(conn))
 
     def _connect(self) -> sa.Connection:
         try:
@@ -255,6 +290,18 @@ def _record(row: sa.Row[object]) -> ServiceRecord:
         last_seen_up=m["last_seen_up"],
         forced_down=bool(m["forced_down"]),
         stopped_at=m["stopped_at"],
+        signing=_signing(m),
+    )
+
+
+def _signing(m: Any) -> SigningReport | None:
+    mode = m.get("rpc_signing")
+    if mode is None:
+        return None
+    return SigningReport(
+        mode=str(mode),
+        unsigned=int(m.get("rpc_unsigned") or 0),
+        refused=int(m.get("rpc_refused") or 0),
     )
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from zerodown.exceptions import ZerodownError
-from zerodown.services.registry import ServiceRegistry
+from zerodown.services.registry import ServiceRegistry, SigningReport
 
 __all__ = ["Heartbeat"]
 
@@ -29,9 +30,11 @@ class Heartbeat:
         host: str,
         binary: str,
         interval: float = 10.0,
+        signing: Callable[[], SigningReport | None] | None = None,
     ) -> None:
         self.directory, self.host, self.binary = directory, host, binary
         self.interval = interval
+        self.signing = signing or (lambda: None)
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name=f"heartbeat-{binary}", daemon=True
@@ -50,7 +53,15 @@ class Heartbeat:
 
     def beat(self) -> None:
         """One heartbeat, now."""
-        if not self.directory.heartbeat(self.host, self.binary):
+        report = self.signing()
+        # A registry written before signing reports takes two arguments.
+        beat = self.directory.heartbeat
+        alive = (
+            beat(self.host, self.binary)
+            if report is None
+            else beat(self.host, self.binary, report)
+        )
+        if not alive:
             LOG.warning(
                 "%s on %s had no service row; registering again",
                 self.binary,

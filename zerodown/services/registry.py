@@ -8,11 +8,23 @@ same shape that forwards these calls over RPC.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Protocol
 
 from zerodown.services.history import ServiceHistory
 
-__all__ = ["ServiceRegistry"]
+__all__ = ["ServiceRegistry", "SigningReport"]
+
+
+@dataclasses.dataclass(frozen=True)
+class SigningReport:
+    """What a service's RPC servers say of message signing: the mode,
+    the unsigned messages accepted and the messages refused since the
+    service started."""
+
+    mode: str
+    unsigned: int
+    refused: int
 
 
 class ServiceRegistry(Protocol):
@@ -31,6 +43,8 @@ class ServiceRegistry(Protocol):
         supports_from: int | None = None,
     ) -> Any: ...
 
-    def heartbeat(self, host: str, binary: str) -> bool: ...
+    def heartbeat(
+        self, host: str, binary: str, signing: SigningReport | None = None
+    ) -> bool: ...
 
     def stop(self, host: str, binary: str) -> None: ...

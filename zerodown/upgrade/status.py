@@ -1,6 +1,8 @@
 """``zerodown status``: the deployment as one picture.
 
-Services (host, binary, version, last heartbeat, up or not), the RPC
+Services (host, binary, version, last heartbeat, up or not, message
+signing mode with the unsigned messages it accepted and the messages it
+refused), the RPC
 version cap of each API and why, the schema per branch, the data
 migrations that still find rows, and the contract gate.  Each part is
 gathered on its own: one that cannot be read says why and the others
@@ -77,6 +79,7 @@ def _services(config: Config, status: DeploymentStatus) -> None:
     status.project, status.release_version = report.project, report.current
     for record in report.services:
         up = (record.host, record.binary) in report.live
+        signing = record.signing
         status.services.append(
             {
                 "binary": record.binary,
@@ -85,6 +88,9 @@ def _services(config: Config, status: DeploymentStatus) -> None:
                 "supports_from": record.supports_from,
                 "last_heartbeat": _iso(record.last_seen_up),
                 "state": "up" if up else _down(record),
+                "rpc_signing": signing.mode if signing else None,
+                "rpc_unsigned": signing.unsigned if signing else None,
+                "rpc_refused": signing.refused if signing else None,
             }
         )
     status.caps = [

@@ -59,6 +59,7 @@ PINNED = {
         "ServiceRecord",
         "ServiceRegistry",
         "ServiceVersion",
+        "SigningReport",
         "create_schema",
         "utcnow",
     ],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from zerodown.compute.rpcapi import ConductorAPI
 from zerodown.rpc import RequestContext
-from zerodown.services import ServiceHistory
+from zerodown.services import ServiceHistory, SigningReport
 
 __all__ = ["ConductorServiceRegistry"]
 
@@ -46,8 +46,12 @@ class ConductorServiceRegistry:
             check,
         )
 
-    def heartbeat(self, host: str, binary: str) -> bool:
-        return self.conductor.service_heartbeat(RequestContext(), host, binary)
+    def heartbeat(
+        self, host: str, binary: str, signing: SigningReport | None = None
+    ) -> bool:
+        return self.conductor.service_heartbeat(
+            RequestContext(), host, binary, signing
+        )
 
     def stop(self, host: str, binary: str) -> None:
         self.conductor.service_stop(RequestContext(), host, binary)

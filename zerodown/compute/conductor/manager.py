@@ -18,9 +18,9 @@ from zerodown.compute import states
 from zerodown.compute.exceptions import InstanceInvalidState, NoValidHost
 from zerodown.compute.objects import ComputeNode, Instance, PciDevice
 from zerodown.compute.rpcapi import ComputeAPI, ConductorAPI, SchedulerAPI
-from zerodown.exceptions import ZerodownError
+from zerodown.exceptions import InvalidArguments, ZerodownError
 from zerodown.rpc import RequestContext, Target
-from zerodown.services import ServiceDirectory, utcnow
+from zerodown.services import ServiceDirectory, SigningReport, utcnow
 
 __all__ = ["ANY_TASK_STATE", "ConductorManager"]
 
@@ -31,9 +31,9 @@ ANY_TASK_STATE = "<any>"
 
 
 class ConductorManager:
-    """Endpoints of the conductor (``ConductorAPI`` 1.0)."""
+    """Endpoints of the conductor (``ConductorAPI`` 1.1)."""
 
-    target = Target(version="1.0")
+    target = Target(version="1.1")
     RPC_API = ConductorAPI
 
     def __init__(
@@ -188,9 +188,15 @@ class ConductorManager:
         )
 
     def service_heartbeat(
-        self, ctx: RequestContext, host: str, binary: str
+        self,
+        ctx: RequestContext,
+        host: str,
+        binary: str,
+        signing: Any = None,
     ) -> bool:
-        return self.directory.heartbeat(host, binary)
+        """1.1: ``signing`` is the compute's :class:`SigningReport` as a
+        map (checked: a peer's data)."""
+        return self.directory.heartbeat(host, binary, _signing(signing))
 
     def service_stop(
         self, ctx: RequestContext, host: str, binary: str
@@ -224,6 +230,29 @@ class ConductorManager:
             self._error(RequestContext(), instance, reason)
             failed.append(instance.uuid)
         return failed
+
+
+def _signing(value: Any) -> SigningReport | None:
+    if value is None:
+        return None
+    if (
+        type(value) is not dict
+        or type(value.get("mode")) is not str
+        or not all(
+            type(value.get(n)) is int and 0 <= value[n] < 2**63
+            for n in ("unsigned", "refused")
+        )
+    ):
+        raise InvalidArguments(
+            method="service_heartbeat",
+            version="1.1",
+            reason="signing is not a report of mode, unsigned, refused",
+        )
+    return SigningReport(
+        mode=value["mode"][:16],
+        unsigned=value["unsigned"],
+        refused=value["refused"],
+    )
 
 
 def _states(value: Any) -> Any:

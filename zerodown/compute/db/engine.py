@@ -6,6 +6,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from zerodown.files import private_sqlite
+
 __all__ = ["make_engine"]
 
 
@@ -14,6 +16,7 @@ def make_engine(url: str) -> sa.Engine:
     so it waits for the file's lock instead of failing at once, and
     uses WAL so readers never block the writer."""
     engine = sa.create_engine(url, pool_pre_ping=True)
+    private_sqlite(engine.url)
     if engine.dialect.name == "sqlite":
 
         @sa.event.listens_for(engine, "connect")

@@ -40,6 +40,8 @@ import msgpack
 from kombu.exceptions import ChannelError
 from kombu.transport import virtual
 
+from zerodown.files import private_file
+
 __all__ = ["EmbeddedKombuTransport"]
 
 _SCHEMA = """
@@ -86,6 +88,7 @@ def _alive(pid: int) -> bool:
 
 
 def _open(path: str) -> sqlite3.Connection:
+    private_file(path)
     db = sqlite3.connect(
         path, timeout=30.0, isolation_level=None, check_same_thread=False
     )
