@@ -67,6 +67,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 from zerodown.exceptions import ConfigError
 from zerodown.rpc import RPCSettings, Signing
+from zerodown.rpc.protocol import DEFAULT_MAX_SIZE
 
 __all__ = [
     "ApiConfig",
@@ -130,6 +131,8 @@ class ComputeConfig:
     rpc_message_lifetime: float = 600.0
     #: Seconds the hosts' clocks may disagree.
     rpc_max_clock_skew: float = 60.0
+    #: Largest message body sent or accepted, in bytes.
+    rpc_max_message_size: int = DEFAULT_MAX_SIZE
     #: Where each RPC server keeps the ids of the messages it took, so a
     #: restart cannot let a captured message run again.
     state_path: str = ".zerodown/state"
@@ -210,6 +213,8 @@ def parse(data: Mapping[str, Any], source: str = "config") -> ComputeConfig:
             values[key] = _typed(key, value, str, source)
         elif key in _SECONDS:
             values[key] = _typed(key, value, float, source)
+        elif key in _COUNTS:
+            values[key] = _typed(key, value, int, source)
         elif key == "rpc_signing_keys":
             values[key] = _keys(value, source)
         else:
@@ -228,6 +233,7 @@ _TEXT = frozenset(
     }
 )
 _SECONDS = frozenset({"rpc_message_lifetime", "rpc_max_clock_skew"})
+_COUNTS = frozenset({"rpc_max_message_size"})
 
 
 def _keys(value: Any, source: str) -> tuple[str, ...]:

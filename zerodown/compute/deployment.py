@@ -51,6 +51,8 @@ class Deployment:
         default_factory=lambda: (generate_key(),)
     )
     rpc_signing: str = "required"
+    #: More top-level settings for every service's file.
+    settings: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     processes: dict[str, ServiceProcess] = dataclasses.field(
         default_factory=dict
     )
@@ -67,6 +69,7 @@ class Deployment:
             "rpc_signing": self.rpc_signing,
             "rpc_signing_keys": list(self.signing_keys),
             "state_path": str(self.workdir / "state" / name),
+            **self.settings,
             "service": {
                 "heartbeat_interval": self.heartbeat_interval,
                 "down_after": self.down_after,

@@ -61,7 +61,9 @@ class _Parts:
     def __init__(self, config: ComputeConfig) -> None:
         self.config = config
         self.signing = config.signing()
-        self.protocol = Protocol(self.signing)
+        self.protocol = Protocol(
+            self.signing, max_size=config.rpc_max_message_size
+        )
         self.transport: Transport = get_transport(config.transport_url)
         self.serializer = ObjectSerializer(REGISTRY)
         self.aliases: dict[str, PciAlias] = parse_aliases(

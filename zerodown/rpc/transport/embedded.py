@@ -306,12 +306,15 @@ class Channel(virtual.Channel):
     def close(self) -> None:
         if self.closed:
             return
+        # kombu's close detaches the channel from its connection.
+        connection = self.connection
         super().close()
         for name in list(self._exclusive):
             with contextlib.suppress(sqlite3.Error):
                 self.queue_delete(name)
         with contextlib.suppress(sqlite3.Error):
-            self.connection.unlisten(self.db)
+            if connection is not None:
+                connection.unlisten(self.db)
             self.db.close()
 
 
