@@ -8,6 +8,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 _HERE = Path(__file__).parent
 for _folder in sorted(
     {
@@ -18,3 +20,28 @@ for _folder in sorted(
 ):
     if str(_folder) not in sys.path:
         sys.path.insert(0, str(_folder))
+
+
+# -- fuzzing counts ------------------------------------------------------------
+# Fuzz tests report how many inputs they fed, in the run's summary, so the
+# output of every CI run states what was fuzzed and how much.
+
+_FUZZED: dict[str, int] = {}
+
+
+@pytest.fixture
+def fuzz_count():
+    """``fuzz_count(target, n)``: record ``n`` inputs fed to ``target``."""
+
+    def record(target: str, count: int) -> None:
+        _FUZZED[target] = _FUZZED.get(target, 0) + count
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _FUZZED:
+        return
+    terminalreporter.section("fuzzing")
+    for target, count in sorted(_FUZZED.items()):
+        terminalreporter.write_line(f"{target}: {count:,} inputs")
