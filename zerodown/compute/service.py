@@ -38,6 +38,7 @@ from zerodown.rpc import (
     RPCServer,
     ServiceLifecycle,
     SigningMode,
+    SqlReplayStore,
     Target,
     Transport,
     get_transport,
@@ -103,15 +104,26 @@ class _Parts:
     def topic(self, name: str) -> str:
         return self.config.topic_prefix + name
 
-    def server(self, topic: str, endpoints: list[Any]) -> RPCServer:
+    def server(
+        self, topic: str, endpoints: list[Any], shared: bool = False
+    ) -> RPCServer:
+        """A server of ``topic``; ``shared``: its servers share the
+        deployment's database, and the ids of what they take from the
+        topic's queue (so a message runs on one of them, once)."""
         target = Target(topic=self.topic(topic), server=self.config.host)
+        replays = self.replay_store(target)
         return RPCServer(
             self.transport,
             target,
             endpoints,
             serializer=self.serializer,
             protocol=self.protocol,
-            replays=self.replay_store(target),
+            replays=replays,
+            shared_replays=(
+                SqlReplayStore(self.engine, fallback=replays)
+                if shared
+                else None
+            ),
         )
 
     def replay_store(self, target: Target) -> FileReplayStore:
@@ -212,7 +224,9 @@ def _conductor(parts: _Parts) -> Iterator[str]:
         max_attempts=parts.config.scheduler.max_attempts,
     )
     server = parts.server(
-        "conductor", [manager, ObjectIndirectionEndpoint(REGISTRY)]
+        "conductor",
+        [manager, ObjectIndirectionEndpoint(REGISTRY)],
+        shared=True,
     )
     service = parts.config.service
     with (
@@ -234,7 +248,7 @@ def _scheduler(parts: _Parts) -> Iterator[str]:
 
     directory = parts.directory()
     manager = SchedulerManager(parts.db(), directory, parts.aliases)
-    server = parts.server("scheduler", [manager])
+    server = parts.server("scheduler", [manager], shared=True)
     with _lifecycle(parts, directory, "scheduler", server):
         yield ""
 

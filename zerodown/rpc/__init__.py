@@ -29,6 +29,7 @@ from zerodown.rpc.replay import (
     FileReplayStore,
     MemoryReplayStore,
     ReplayStore,
+    SqlReplayStore,
 )
 from zerodown.rpc.server import RPCServer
 from zerodown.rpc.settings import RPCSettings
@@ -63,6 +64,7 @@ __all__ = [
     "Signer",
     "Signing",
     "SigningMode",
+    "SqlReplayStore",
     "StaticCap",
     "Target",
     "Transport",

@@ -36,6 +36,7 @@ import logging
 import re
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 
 from zerodown.exceptions import (
@@ -87,6 +88,8 @@ class _Work:
     request: Request | None = None
     #: A dead letter that could not be stored: the message comes back.
     leave_unacked: bool = False
+    #: The replay store that recorded this message as taken.
+    taken_in: ReplayStore | None = None
 
     @property
     def message(self) -> Message:
@@ -106,6 +109,10 @@ class RPCServer:
     :param replays: where the ids of admitted messages are remembered
         (default: in memory, forgotten on restart; services should pass a
         :class:`~zerodown.rpc.replay.FileReplayStore`).
+    :param shared_replays: where the ids of messages taken from the
+        topic's shared queue are remembered, if not in ``replays``: a
+        store every server of the topic shares
+        (:class:`~zerodown.rpc.replay.SqlReplayStore`).
     """
 
     def __init__(
@@ -119,6 +126,7 @@ class RPCServer:
         workers: int = 8,
         prefetch: int | None = None,
         replays: ReplayStore | None = None,
+        shared_replays: ReplayStore | None = None,
     ) -> None:
         if not target.topic:
             raise ValueError("a server's target needs a topic")
@@ -128,6 +136,9 @@ class RPCServer:
         self.workers = workers
         self.prefetch = prefetch if prefetch is not None else 2 * workers or 8
         self.replays: ReplayStore = replays or MemoryReplayStore()
+        self.shared_replays = shared_replays
+        # Who takes messages in the replay stores: this server, this life.
+        self.incarnation = f"{target.destination}/{uuid.uuid4().hex[:12]}"
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._subscriber: Subscriber | None = None
         self._sampler = _Sampler(_SAMPLE_RATE, _SAMPLE_BURST)
@@ -204,6 +215,7 @@ class RPCServer:
         finally:
             if not work.leave_unacked:
                 delivery.ack()
+                self._finish(work)
 
     def _process(self, work: _Work) -> None:
         message = work.message
@@ -226,25 +238,52 @@ class RPCServer:
         self._run(work, invocation)
 
     def _first_time(self, work: _Work) -> bool:
-        """Whether this message is new here (a duplicate is skipped).
+        """Whether to run this message (see :mod:`~zerodown.rpc.replay`).
 
-        :raises ReplayedMessage: a signed message taken before, sent again
-            rather than redelivered by the broker.
+        :raises ReplayedMessage: a signed message that already ran, sent
+            again rather than redelivered by the broker.
         """
         admission, message = work.admission, work.message
         assert admission is not None
         if not message.message_id and not admission.signed:
             return True  # nothing to recognise it by, nothing at stake
-        if self.replays.first_time(message.message_id, admission.expires_at):
+        store = self._replays_for(work.delivery.address)
+        message_id, redelivered = message.message_id, work.delivery.redelivered
+        seen = store.take(message_id, admission.expires_at, self.incarnation)
+        if seen is None:
+            work.taken_in = store
             return True
-        if work.delivery.redelivered or not admission.signed:
-            # Redelivered after a lost connection, or published twice by
-            # a client that retried: handled once already.
-            LOG.info("skipping %s: already handled", work.label)
-            return False
-        raise ReplayedMessage(
-            message_id=work.label, reason="already taken by this server"
-        )
+        if seen.finished and admission.signed and not redelivered:
+            raise ReplayedMessage(
+                message_id=work.label, reason="it already ran on this topic"
+            )
+        orphaned = not seen.finished and seen.owner != self.incarnation
+        if orphaned and redelivered:
+            # Its taker died before settling it: run it (at least once).
+            LOG.info("%s was left unfinished by %s", work.label, seen.owner)
+            store.retake(message_id, self.incarnation)
+            work.taken_in = store
+            return True
+        # Redelivered after a lost connection, running here, or a second
+        # copy (a client that retried, or one in flight elsewhere).
+        LOG.info("skipping %s: already taken", work.label)
+        self.protocol.signing.stats.count_duplicate()
+        return False
+
+    def _finish(self, work: _Work) -> None:
+        store = work.taken_in
+        if store is None:
+            return
+        try:
+            store.finish(work.message.message_id)
+        except Exception:
+            # logged; the message is settled either way.
+            LOG.exception("could not record %s as finished", work.label)
+
+    def _replays_for(self, source: Address) -> ReplayStore:
+        shared = self.shared_replays
+        on_topic = not source.fanout and source.name == self.target.topic
+        return shared if shared is not None and on_topic else self.replays
 
     def _run(self, work: _Work, invocation: Invocation) -> None:
         request = work.request
@@ -310,7 +349,8 @@ class RPCServer:
         except ZerodownError as err:
             # Leave it unacknowledged: it comes back after reconnecting.
             LOG.error("cannot dead-letter %s: %s", work.label, err)
-            self.replays.forget(work.message.message_id)
+            if work.taken_in is not None:
+                work.taken_in.forget(work.message.message_id)
             work.leave_unacked = True
 
     def _sample(self, work: _Work, error: ZerodownError) -> None:

@@ -185,12 +185,18 @@ class Admission:
 
 
 class SigningStats:
-    """What a process accepted unsigned and refused, for ``status``."""
+    """What a process accepted unsigned, refused, and skipped as a copy
+    of a message it had taken already, for ``status`` and logs."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.unsigned_accepted = 0
+        self.duplicates = 0
         self.refused: dict[str, int] = {}
+
+    def count_duplicate(self) -> None:
+        with self._lock:
+            self.duplicates += 1
 
     def count_unsigned(self) -> None:
         with self._lock:

@@ -29,6 +29,7 @@ PINNED = {
         "Signer",
         "Signing",
         "SigningMode",
+        "SqlReplayStore",
         "StaticCap",
         "Target",
         "Transport",

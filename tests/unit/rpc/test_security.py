@@ -12,6 +12,7 @@ from zerodown.exceptions import MessageTooLarge, MessagingTimeout
 from zerodown.rpc import (
     RPCAPI,
     FileReplayStore,
+    MemoryReplayStore,
     Protocol,
     RPCClient,
     RPCServer,
@@ -21,8 +22,10 @@ from zerodown.rpc import (
 )
 from zerodown.rpc.deadletter import REFUSED
 from zerodown.rpc.protocol import Request
+from zerodown.rpc.replay import Seen
 from zerodown.rpc.signing import HEADER, TS_HEADER
 from zerodown.rpc.transport import Address
+from zerodown.rpc.transport.memory import _Entry
 
 KEY, OTHER = "a" * 32, "b" * 32
 
@@ -278,14 +281,47 @@ def test_an_unsigned_call_is_answered_only_on_a_reply_queue(
     assert server.protocol.signing.stats.unsigned_accepted == 2
 
 
-def test_the_replay_store_keeps_only_what_can_come_back(tmp_path):
+@pytest.mark.parametrize("kind", ["memory", "file"])
+def test_a_store_remembers_taker_and_finish(tmp_path, kind):
     now = [1000.0]
-    store = FileReplayStore(tmp_path / "r.db", max_entries=10)
-    store.clock = lambda: now[0]
-    assert store.first_time("a", 1001.0)
-    assert not store.first_time("a", 1001.0)
+    store = (
+        MemoryReplayStore(clock=lambda: now[0])
+        if kind == "memory"
+        else FileReplayStore(tmp_path / "r.db", clock=lambda: now[0])
+    )
+    assert store.take("a", 1001.0, "me") is None
+    assert store.take("a", 1001.0, "other") == Seen("me", False)
+    store.retake("a", "other")
+    store.finish("a")
+    assert store.take("a", 1001.0, "me") == Seen("other", True)
     store.forget("a")
-    assert store.first_time("a", 1001.0)
+    assert store.take("a", 1001.0, "me") is None
+    store.close()
+
+
+def _redeliver(transport, queue, message):
+    """A copy the broker hands back (the first taker never acknowledged
+    it): what a killed server's unfinished messages look like."""
+    with transport._cond:
+        transport._queues[queue].append(_Entry(message, None, True))
+        transport._cond.notify_all()
+
+
+def test_a_message_left_unfinished_by_a_dead_server_runs_again(
+    transport, endpoint, tmp_path
+):
+    message = _captured(transport, "s.h")
+    # An earlier life of the server took it, then was killed.
+    store = FileReplayStore(tmp_path / "replay.db")
+    store.take(message.message_id, time.time() + 60, "s.h/dead")
+    with _server(transport, endpoint, Signing([KEY]), replays=store) as server:
+        transport.publish(Address("s.h"), message)  # a copy: not run
+        _eventually(lambda: server.protocol.signing.stats.duplicates == 1)
+        _redeliver(transport, "s.h", message)  # the broker's: run
+        _eventually(lambda: endpoint.transfers == [100])
+        _redeliver(transport, "s.h", message)  # finished now: never
+        _eventually(lambda: server.protocol.signing.stats.duplicates == 2)
+    assert endpoint.transfers == [100]
     store.close()
 
 

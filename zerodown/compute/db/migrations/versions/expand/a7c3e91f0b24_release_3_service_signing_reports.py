@@ -1,8 +1,11 @@
-"""release 3: services report message signing
+"""release 3: message signing reports and the shared replay store
 
 Three nullable columns of ``zerodown_services`` hold what each service
 last reported of message signing (its mode, the unsigned messages it
-accepted, the messages it refused), for ``zerodown status``.  Purely
+accepted, the messages it refused), for ``zerodown status``; the
+``zerodown_rpc_messages`` table holds the ids of the messages that the
+conductors and schedulers took from their shared queues, until they
+expire, so a captured message runs on none of them twice.  Purely
 additive: release 2 never reads them.
 
 Revision ID: a7c3e91f0b24
@@ -22,6 +25,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "zerodown_rpc_messages",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("expires", sa.Float(), nullable=False),
+        sa.Column("owner", sa.String(64), nullable=False),
+        sa.Column("finished", sa.Boolean(), nullable=False),
+    )
+    op.create_index(
+        "ix_zerodown_rpc_messages_expires",
+        "zerodown_rpc_messages",
+        ["expires"],
+    )
     op.add_column(
         "zerodown_services",
         sa.Column("rpc_signing", sa.String(16), nullable=True),
@@ -40,3 +55,7 @@ def downgrade() -> None:
     op.drop_column("zerodown_services", "rpc_refused")
     op.drop_column("zerodown_services", "rpc_unsigned")
     op.drop_column("zerodown_services", "rpc_signing")
+    op.drop_index(
+        "ix_zerodown_rpc_messages_expires", table_name="zerodown_rpc_messages"
+    )
+    op.drop_table("zerodown_rpc_messages")

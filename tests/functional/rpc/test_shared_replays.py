@@ -1,0 +1,116 @@
+"""A shared replay store: a message taken from a topic's shared queue runs
+on one of its servers, once, on every database backend."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from zerodown.rpc import (
+    RPCAPI,
+    MemoryTransport,
+    Protocol,
+    RPCServer,
+    Signing,
+    SqlReplayStore,
+    Target,
+)
+from zerodown.rpc.protocol import Request
+from zerodown.rpc.replay import MESSAGES, Seen, create_schema
+from zerodown.rpc.transport import Address
+
+KEY = "shared-replay-key-0123456789"
+
+
+class TransferAPI(RPCAPI):
+    """A cast that must not run twice.
+
+    API version history:
+
+    * 1.0 - transfer(amount).
+    """
+
+    TOPIC = "bank"
+    VERSION = "1.0"
+
+
+class Bank:
+    target = Target(version="1.0")
+    RPC_API = TransferAPI
+
+    def __init__(self, ledger: list[int], arrived: threading.Event):
+        self.ledger, self.arrived = ledger, arrived
+
+    def transfer(self, context, amount):
+        self.ledger.append(amount)
+        self.arrived.set()
+
+
+def test_a_replay_on_the_shared_queue_runs_on_no_sibling(zerodown_db):
+    engine = zerodown_db.engine
+    create_schema(engine)
+    transport = MemoryTransport()
+    ledger: list[int] = []
+    arrived = threading.Event()
+    servers = [
+        RPCServer(
+            transport,
+            Target(topic="bank", server=name),
+            [Bank(ledger, arrived)],
+            protocol=Protocol(Signing([KEY])),
+            shared_replays=SqlReplayStore(engine),
+            workers=0,
+        )
+        for name in ("a", "b")
+    ]
+    message = Protocol(Signing([KEY])).request(
+        Request("transfer", "1.0", {"amount": 100}, {}), Address("bank")
+    )
+    for server in servers:
+        server.start()
+    try:
+        for _ in range(6):  # each server takes some of them
+            transport.publish(Address("bank"), message)
+        assert arrived.wait(5)
+        deadline = time.monotonic() + 5
+        while transport.queue_size("bank") or _not_run(servers) < 5:
+            assert time.monotonic() < deadline, "the replays were not taken"
+            time.sleep(0.01)
+    finally:
+        for server in servers:
+            server.stop()
+    assert ledger == [100]
+    with engine.connect() as conn:
+        assert (
+            conn.execute(
+                sa.select(sa.func.count()).select_from(MESSAGES)
+            ).scalar()
+            == 1
+        )
+
+
+def _not_run(servers) -> int:
+    stats = [s.protocol.signing.stats for s in servers]
+    return sum(s.refused_total + s.duplicates for s in stats)
+
+
+def test_the_store_falls_back_when_the_database_is_away(tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+    store = SqlReplayStore(engine)
+    assert store.take("m1", time.time() + 60, "a") is None
+    assert store.take("m1", time.time() + 60, "b") == Seen("a", False)
+
+
+@pytest.mark.parametrize("message_id", ["x" * 200, "é" * 10, "\udcff"])
+def test_any_id_fits_the_table(zerodown_db, message_id):
+    create_schema(zerodown_db.engine)
+    store = SqlReplayStore(zerodown_db.engine)
+    assert store.take(message_id, time.time() + 60, "a") is None
+    store.retake(message_id, "b")
+    store.finish(message_id)
+    assert store.take(message_id, time.time() + 60, "c") == Seen("b", True)
+    store.forget(message_id)
+    assert store.take(message_id, time.time() + 60, "c") is None
