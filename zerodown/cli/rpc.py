@@ -160,21 +160,30 @@ def _time(value: datetime.datetime | None) -> str:
     "--purge", is_flag=True, help="Drop them all after listing them."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+@click.option(
+    "--refused",
+    is_flag=True,
+    help="The sample of refused messages (unsigned, forged, expired, "
+    "replayed, misdirected, oversized, unreadable) instead.",
+)
 @pass_config
 def dead_letters_command(
-    config: Config, limit: int, purge: bool, as_json: bool
+    config: Config, limit: int, purge: bool, as_json: bool, refused: bool
 ) -> None:
     """List casts that servers could not dispatch.
 
     A cast of a version or method no server serves, with arguments its
-    method cannot take, an unreadable body or object, or a bad signature
-    is kept in the dead-letter queue (not acknowledged and lost, as with
-    oslo.messaging).  Listing leaves them there.
+    method cannot take or an object it cannot read is kept in the
+    dead-letter queue (not acknowledged and lost, as with
+    oslo.messaging).  Refused input - a message that does not prove who
+    sent it or cannot be read - is counted, and a sample of it is kept
+    apart (--refused), so garbage cannot push out a real dead letter.
+    Listing leaves them there.
     """
     from zerodown.rpc import commands
 
     settings = _settings(config)
-    letters = commands.dead_letters(settings, limit)
+    letters = commands.dead_letters(settings, limit, refused)
     if as_json:
         for letter in letters:
             record = letter.to_wire()
@@ -209,5 +218,5 @@ def dead_letters_command(
         )
         click.echo(f"{len(letters)} dead letter(s)", err=True)
     if purge:
-        dropped = commands.purge_dead_letters(settings)
+        dropped = commands.purge_dead_letters(settings, refused)
         click.echo(f"purged {dropped} dead letter(s)", err=True)

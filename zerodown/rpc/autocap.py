@@ -103,6 +103,9 @@ def decide(directory: ServiceDirectory, api: str, binary: str) -> CapDecision:
     )
 
 
+_MIN_GAP = 0.25
+
+
 class AutoCap:
     """A :class:`~zerodown.rpc.caps.CapSource` that follows running
     services.
@@ -189,6 +192,9 @@ class AutoCap:
                 LOG.warning(
                     "%s cap stays %s: %s", self.api, self.decision.cap, err
                 )
+            # Notices are not signed: a flood of them costs at most a
+            # few reads of the services table a second.
+            self._stopping.wait(_MIN_GAP)
 
     def _on_notice(self, delivery: Delivery) -> None:
         delivery.ack()

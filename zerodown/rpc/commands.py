@@ -15,6 +15,7 @@ from zerodown.rpc import deadletter
 from zerodown.rpc.api import RPCAPI
 from zerodown.rpc.autocap import CapDecision, decide
 from zerodown.rpc.settings import RPCSettings, load_object
+from zerodown.rpc.transport.base import Address
 from zerodown.services import ServiceDirectory, ServiceHistory, ServiceRecord
 
 __all__ = [
@@ -94,20 +95,28 @@ def caps(settings: RPCSettings) -> CapsReport:
 
 
 def dead_letters(
-    settings: RPCSettings, limit: int = 100
+    settings: RPCSettings, limit: int = 100, refused: bool = False
 ) -> list[deadletter.DeadLetter]:
-    """The undispatched casts waiting in the dead-letter queue."""
+    """The undispatched casts waiting in the dead-letter queue (with
+    ``refused``: the sample of refused messages)."""
     transport = settings.transport()
     try:
-        return deadletter.list_dead_letters(transport, limit)
+        return deadletter.list_dead_letters(
+            transport, limit, address=_queue(refused)
+        )
     finally:
         transport.close()
 
 
-def purge_dead_letters(settings: RPCSettings) -> int:
-    """Drop every dead letter; return how many there were."""
+def purge_dead_letters(settings: RPCSettings, refused: bool = False) -> int:
+    """Drop every dead letter (or refused sample); return how many there
+    were."""
     transport = settings.transport()
     try:
-        return deadletter.purge(transport)
+        return deadletter.purge(transport, _queue(refused))
     finally:
         transport.close()
+
+
+def _queue(refused: bool) -> Address:
+    return deadletter.REFUSED if refused else deadletter.DEAD_LETTERS

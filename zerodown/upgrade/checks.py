@@ -162,11 +162,54 @@ def _services(config: Config) -> CheckResult:
     )
 
 
+def _signing(config: Config) -> CheckResult:
+    """A running service that does not require signed messages accepts
+    them from anyone on the broker: a warning, until the fleet has moved
+    to ``required`` (``docs/security.md``)."""
+    name = "message signing"
+    settings = config.settings(RPCSettings)
+    if not settings.service_history:
+        return CheckResult(
+            name, Code.WARNING, "service_history is not set: not checked"
+        )
+    directory = commands.directory(settings)
+    try:
+        running = directory.running()
+    finally:
+        directory.engine.dispose()
+    silent = [s for s in running if s.signing is None]
+    lax = [s for s in running if s.signing and s.signing.mode != "required"]
+    note = (
+        f"; {len(silent)} do not report it (a release before reports)"
+        if silent
+        else ""
+    )
+    if not lax:
+        return CheckResult(
+            name,
+            Code.SUCCESS,
+            f"every reporting service requires signed messages{note}",
+        )
+    names = ", ".join(
+        f"{s.binary} on {s.host} ({s.signing.mode}, "
+        f"{s.signing.unsigned} unsigned accepted)"
+        for s in lax
+        if s.signing
+    )
+    return CheckResult(
+        name,
+        Code.WARNING,
+        f"not required by {names}{note}; move each to 'required' once "
+        "none accepts unsigned messages any more",
+    )
+
+
 CHECKS: tuple[Check, ...] = (
     _schema_expanded,
     _data_migrated,
     _contract,
     _services,
+    _signing,
 )
 
 

@@ -19,6 +19,8 @@ from zerodown.rpc import (
     get_transport,
     list_dead_letters,
 )
+from zerodown.rpc.deadletter import REFUSED
+from zerodown.rpc.transport import Address, Message
 from zerodown.services import ServiceDirectory, create_schema
 
 
@@ -68,13 +70,27 @@ def test_dead_letters_lists_and_purges(tmp_path):
         with RPCServer(transport, Target(topic="cli", server="h1"), [Old()]):
             client = RPCClient(transport, Target(topic="cli", version="2.0"))
             client.cast(None, "reboot", hard=True)
+            transport.publish(Address("cli"), Message(b"\xc1", "garbage-1"))
             deadline = time.monotonic() + 10
-            while not list_dead_letters(transport):
+            while not (
+                list_dead_letters(transport)
+                and list_dead_letters(transport, address=REFUSED)
+            ):
                 assert time.monotonic() < deadline
                 time.sleep(0.02)
     finally:
         transport.close()
     runner = CliRunner()
+    refused = runner.invoke(
+        main,
+        ["rpc", "--transport-url", url, "dead-letters", "--refused", "--json"],
+    )
+    assert refused.exit_code == 0, refused.output
+    entry = json.loads(refused.output.splitlines()[0])
+    assert (entry["message_id"], entry["reason"]) == (
+        "garbage-1",
+        "MalformedMessage",
+    )
     listed = runner.invoke(
         main, ["rpc", "--transport-url", url, "dead-letters", "--json"]
     )

@@ -10,12 +10,15 @@ import sqlalchemy as sa
 from zerodown.exceptions import DatabaseUnreachable, ServiceTooOld
 from zerodown.rpc import AutoCap
 from zerodown.services import (
+    SERVICES,
     Heartbeat,
     ServiceDirectory,
     ServiceHistory,
     ServiceVersion,
+    SigningReport,
     create_schema,
 )
+from zerodown.services.schema import OPTIONAL_COLUMNS
 
 HISTORY = ServiceHistory(
     "shop",
@@ -142,3 +145,34 @@ def test_an_unreachable_database_is_a_typed_error():
     engine = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:1/x")
     with pytest.raises(DatabaseUnreachable, match=r"127\.0\.0\.1:1"):
         ServiceDirectory(engine, HISTORY).live()
+
+
+def test_signing_reports_are_kept_and_read(directory):
+    directory.register("c1", "compute")
+    assert directory.get("c1", "compute").signing is None
+    report = SigningReport("permissive", 5, 2)
+    assert directory.heartbeat("c1", "compute", report)
+    assert directory.get("c1", "compute").signing == report
+    # A heartbeat without a report leaves the last one.
+    assert directory.heartbeat("c1", "compute")
+    assert directory.services()[0].signing == report
+
+
+def test_a_table_made_before_signing_reports_still_works(zerodown_db, clock):
+    # The table as zerodown 2 created it: without the optional columns.
+    old = sa.MetaData()
+    sa.Table(
+        SERVICES.name,
+        old,
+        *(
+            sa.Column(c.name, c.type, primary_key=c.primary_key)
+            for c in SERVICES.columns
+            if c.name not in OPTIONAL_COLUMNS
+        ),
+    )
+    old.create_all(zerodown_db.engine)
+    directory = ServiceDirectory(zerodown_db.engine, HISTORY, clock=clock)
+    directory.register("c1", "compute")
+    assert directory.heartbeat("c1", "compute", SigningReport("off", 1, 0))
+    (record,) = directory.services()
+    assert (record.host, record.signing) == ("c1", None)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from zerodown.cli import main
 from zerodown.compute.version import HISTORY
-from zerodown.services import ServiceDirectory
+from zerodown.services import ServiceDirectory, SigningReport
 
 ROOT = Path(__file__).resolve().parents[3]
 HISTORY_SPEC = "zerodown.compute.version:HISTORY"
@@ -53,6 +53,7 @@ def test_the_check_follows_a_rolling_upgrade(zerodown_db):
         "data migrations done": "success",
         "contract": "warning",
         "service versions": "success",
+        "message signing": "success",
     }
     assert runner.invoke(main, ["db", *db, "contract"]).exit_code == 0
     code, report = _run(zerodown_db, "upgrade-check")
@@ -69,6 +70,45 @@ def test_the_check_follows_a_rolling_upgrade(zerodown_db):
     assert code == 2
     failed = next(c for c in report["checks"] if c["result"] == "failure")
     assert "compute on old-host (version 0)" in failed["details"]
+
+
+def test_a_service_that_accepts_unsigned_messages_is_a_warning(zerodown_db):
+    db = ["-c", str(ROOT / "alembic.ini"), "--database-url", zerodown_db.url]
+    runner = CliRunner()
+    for phase in ("expand", "contract"):
+        assert runner.invoke(main, ["db", *db, phase]).exit_code == 0
+    engine = sa.create_engine(zerodown_db.url)
+    directory = ServiceDirectory(engine, HISTORY)
+    try:
+        for host in ("node-1", "node-2"):
+            directory.register(host, "compute")
+        directory.heartbeat(
+            "node-1", "compute", SigningReport("permissive", 12, 0)
+        )
+        directory.heartbeat(
+            "node-2", "compute", SigningReport("required", 0, 3)
+        )
+        code, report = _run(zerodown_db, "upgrade-check")
+        assert code == 1, report
+        (check,) = [c for c in report["checks"] if c["result"] == "warning"]
+        assert check["check"] == "message signing"
+        assert "compute on node-1 (permissive, 12 unsigned" in check["details"]
+        assert "node-2" not in check["details"]
+        directory.heartbeat(
+            "node-1", "compute", SigningReport("required", 12, 0)
+        )
+        code, report = _run(zerodown_db, "upgrade-check")
+        assert code == 0, report
+        table = runner.invoke(main, ["status", *db, "--history", HISTORY_SPEC])
+        assert table.exit_code == 0
+        assert "not required by" not in table.output
+        directory.heartbeat("node-2", "compute", SigningReport("off", 40, 0))
+        table = runner.invoke(main, ["status", *db, "--history", HISTORY_SPEC])
+        assert "message signing is not required by: compute on node-2" in (
+            table.output
+        )
+    finally:
+        engine.dispose()
 
 
 def test_status_shows_the_whole_deployment(zerodown_db):
@@ -88,11 +128,26 @@ def test_status_shows_the_whole_deployment(zerodown_db):
         "up",
         HISTORY.current,
     )
+    assert service["rpc_signing"] is None  # it has not reported yet
     assert {c["api"] for c in found["caps"]} >= {"compute", "conductor"}
     branches = {b["branch"]: b for b in found["schema"]}
     assert branches["expand"]["pending"] == []
     # The contract base and release 2's drop of instances.image_ref.
     assert branches["contract"]["pending"] == ["cae7009e84da", "8f1d3a6b2c57"]
+    engine = sa.create_engine(zerodown_db.url)
+    try:
+        ServiceDirectory(engine, HISTORY).heartbeat(
+            "node-1", "compute", SigningReport("permissive", 7, 2)
+        )
+    finally:
+        engine.dispose()
+    code, found = _run(zerodown_db, "status")
+    (service,) = found["services"]
+    assert (
+        service["rpc_signing"],
+        service["rpc_unsigned"],
+        service["rpc_refused"],
+    ) == ("permissive", 7, 2)
     assert found["gate"]["open"] is True
     assert found["errors"] == {}
     table = CliRunner().invoke(
