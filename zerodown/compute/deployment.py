@@ -56,6 +56,10 @@ class Deployment:
     processes: dict[str, ServiceProcess] = dataclasses.field(
         default_factory=dict
     )
+    #: Settings one service's file gets on top of the others' (restart).
+    overrides: dict[str, dict[str, Any]] = dataclasses.field(
+        default_factory=dict
+    )
 
     @property
     def api(self) -> ComputeClient:
@@ -70,6 +74,7 @@ class Deployment:
             "rpc_signing_keys": list(self.signing_keys),
             "state_path": str(self.workdir / "state" / name),
             **self.settings,
+            **self.overrides.get(name, {}),
             "service": {
                 "heartbeat_interval": self.heartbeat_interval,
                 "down_after": self.down_after,
@@ -90,10 +95,26 @@ class Deployment:
         return process
 
     def start_control_plane(self) -> None:
-        db = {"database_url": self.database_url}
         for binary in ("conductor", "scheduler"):
-            config = self.config_for(binary, db)
-            self._process(binary, binary, config).start()
+            self.start_service(binary)
+
+    def start_service(self, binary: str) -> ServiceProcess:
+        """Start the conductor or the scheduler."""
+        config = self.config_for(binary, {"database_url": self.database_url})
+        return self._process(binary, binary, config).start()
+
+    def restart(self, name: str, **settings: Any) -> ServiceProcess:
+        """Stop ``name`` (SIGTERM), then start it again with ``settings``
+        added to its file: how an operator rolls a change through a live
+        deployment, one service at a time."""
+        self.processes[name].stop()
+        self.overrides[name] = {**self.overrides.get(name, {}), **settings}
+        if name == "api":
+            return self.start_api()
+        for compute in self.computes:
+            if compute.host == name:
+                return self.start_compute(compute)
+        return self.start_service(name)
 
     def start_compute(self, compute: ComputeHost) -> ServiceProcess:
         config = self.config_for(

@@ -63,6 +63,11 @@ def test_environment_then_flags_override_the_file(tmp_path):
         ({"pci": {"alias": "nic"}}, "array of tables"),
         ({"pci": {"whitelist": []}}, "takes only 'alias'"),
         ({"compute": {"driver_options": 1}}, "must be a table"),
+        ({"rpc_signing_keys": "k" * 32}, "array of strings"),
+        ({"rpc_signing_keys": [1]}, "array of strings"),
+        ({"rpc_signing": 1}, "rpc_signing must be str"),
+        ({"rpc_max_message_size": "big"}, "must be int"),
+        ({"rpc_message_lifetime": -1}, "must not be negative"),
     ],
 )
 def test_mistakes_name_the_setting(data, message):
@@ -82,3 +87,28 @@ def test_unreadable_and_broken_files(tmp_path):
 def test_services_with_a_database_need_its_url():
     with pytest.raises(ConfigError, match="database_url is not set"):
         conf.ComputeConfig().require_database()
+
+
+def test_signing_is_required_unless_turned_off_in_words(tmp_path):
+    with pytest.raises(ConfigError, match="rpc_signing = off"):
+        conf.parse({}).signing()
+    with pytest.raises(ConfigError, match="not one of"):
+        conf.parse({"rpc_signing": "sometimes"}).signing()
+    with pytest.raises(ConfigError, match="16 bytes"):
+        conf.parse({"rpc_signing_keys": ["short"]}).signing()
+    assert conf.parse({"rpc_signing": "off"}).signing().signer is None
+    keyed = conf.parse({"rpc_signing_keys": ["k" * 32, "o" * 32]}).signing()
+    assert keyed.mode.value == "required"
+    assert keyed.signer is not None and len(keyed.signer.keys) == 2
+    permissive = conf.parse(
+        {"rpc_signing": "permissive", "rpc_signing_keys": ["k" * 32]}
+    )
+    assert permissive.signing().mode.value == "permissive"
+
+
+def test_a_written_file_is_private(tmp_path):
+    path = write_config(
+        tmp_path / "etc" / "c.toml", {"rpc_signing_keys": ["k" * 32]}
+    )
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert conf.load(path, environ={}).rpc_signing_keys == ("k" * 32,)
