@@ -320,11 +320,12 @@ class RPCServer:
         request = work.request
         assert request is not None
         LOG.warning(
-            "cannot dispatch %s %s (message %s) on %s: %s",
+            "cannot dispatch %s %s (message %s) on %s%s: %s",
             request.method,
             request.version,
             work.label,
             self.name,
+            "" if work.message.reply_to else ", dead-lettered",
             error,
         )
         if work.message.reply_to:
@@ -345,7 +346,8 @@ class RPCServer:
 
     def _dead_letter(self, work: _Work, error: BaseException) -> None:
         try:
-            deadletter.publish(self.transport, self._letter(work, error))
+            letter = self._letter(work, error)
+            deadletter.publish(self.transport, letter, quiet=True)
         except ZerodownError as err:
             # Leave it unacknowledged: it comes back after reconnecting.
             LOG.error("cannot dead-letter %s: %s", work.label, err)
