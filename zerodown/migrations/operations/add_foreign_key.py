@@ -76,6 +76,7 @@ class AddForeignKey(OnlineOperation):
                 target=self.constraint_name,
                 why="local_cols and remote_cols must pair up, one or more",
             )
+        self._refuse_unreadable(target)
         catalog.require_columns(target, self.source_table, self.local_cols)
         catalog.require_columns(target, self.referent_table, self.remote_cols)
         if not self._exists(target):
@@ -187,6 +188,26 @@ class AddForeignKey(OnlineOperation):
                 "delete them and run expand again",
             ),
         )
+
+    def _refuse_unreadable(self, target: Target) -> None:
+        # SQLAlchemy reads a key back from its table's CREATE statement on
+        # SQLite and MySQL, and loses it when a name in it holds the
+        # quote character escaped.
+        quote = _UNREADABLE.get(target.dialect)
+        names = (
+            self.constraint_name,
+            self.referent_table,
+            *self.local_cols,
+            *self.remote_cols,
+        )
+        if quote and any(quote in name for name in names):
+            raise OperationRefused(
+                operation="add foreign key",
+                target=self.constraint_name,
+                why=f"on {target.dialect}, SQLAlchemy cannot read back a key "
+                f"whose names hold {quote}, so it could be added but never "
+                "found again nor rolled back; choose names without one",
+            )
 
     def _refuse_orphans(self, target: Target) -> None:
         if target.dialect == "postgresql" or target.inspector is None:
@@ -307,3 +328,4 @@ def _sqlite(fk: AddForeignKey, target: Target) -> Sequence[Step]:
 
 
 _EXPAND = {"postgresql": _postgresql, "mysql": _mysql, "sqlite": _sqlite}
+_UNREADABLE = {"sqlite": '"', "mysql": "`"}

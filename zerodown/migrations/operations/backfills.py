@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from zerodown.migrations import data
 from zerodown.migrations.operations.base import Backfill
 from zerodown.migrations.operations.cross_sync import QUIET_SQL
+from zerodown.migrations.operations.reflected import Reflected
 
 __all__ = ["facts", "finish", "forget", "register", "resolve"]
 
@@ -44,7 +45,7 @@ def resolve(
 ) -> data.DataMigration:
     """The data migration that performs a recorded backfill."""
     work = Backfill.from_spec(spec)
-    key = sa.inspect(connection).get_pk_constraint(work.table)
+    key = Reflected(sa.inspect(connection)).get_pk_constraint(work.table)
     return Quiet(
         data.KeysetBackfill(
             name=work.name,

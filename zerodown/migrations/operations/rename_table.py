@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from zerodown.exceptions import ObjectNotFound, OperationRefused
-from zerodown.migrations.operations import catalog
+from zerodown.migrations.operations import catalog, naming
 from zerodown.migrations.operations.base import OnlineOperation, Step, Target
 
 __all__ = ["RenameTable"]
@@ -122,11 +122,11 @@ class RenameTable(OnlineOperation):
 
     @property
     def _gone(self) -> str:
-        return f"zd_gone_{self.table_name}"[:64]
+        return naming.generated("gone", self.table_name, self.new_table_name)
 
     @property
     def _staged(self) -> str:
-        return f"zd_view_{self.table_name}"[:64]
+        return naming.generated("view", self.table_name, self.new_table_name)
 
     def _view(self, target: Target, name: str, over: str) -> Step:
         q = target.quote
