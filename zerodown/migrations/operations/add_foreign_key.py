@@ -293,18 +293,57 @@ def _mysql(fk: AddForeignKey, target: Target) -> Sequence[Step]:
     q = target.quote
     if fk._exists(target):
         return [fk.orphan_check(target, "the key exists from an earlier run")]
+    checks_on = "SET foreign_key_checks = 1"
     return [
         fk.orphan_check(target, "before"),
-        Step("old rows were checked above", sql="SET foreign_key_checks = 0"),
+        # Undone in any order, the session's checks end on.
+        Step(
+            "old rows were checked above",
+            sql="SET foreign_key_checks = 0",
+            undo=checks_on,
+        ),
         Step(
             f"add foreign key {fk.constraint_name} in place, writes allowed",
             sql=f"ALTER TABLE {q(fk.source_table)} ADD CONSTRAINT "
             f"{q(fk.constraint_name)} {fk._references(target)}, "
             "ALGORITHM=INPLACE, LOCK=NONE",
+            undo=_mysql_unadd(fk, target),
         ),
-        Step("check new writes again", sql="SET foreign_key_checks = 1"),
+        Step("check new writes again", sql=checks_on, undo=checks_on),
         fk.orphan_check(target, "after: covers the rows written meanwhile"),
     ]
+
+
+def _mysql_unadd(fk: AddForeignKey, target: Target) -> str:
+    """Drop the key, and the index InnoDB makes for it where no index
+    starts with its columns (the primary key included)."""
+    q = target.quote
+    drop = f"ALTER TABLE {q(fk.source_table)} DROP FOREIGN KEY " + q(
+        fk.constraint_name
+    )
+    if _usable_index(fk, target):
+        return f"{drop}, ALGORITHM=INPLACE, LOCK=NONE"
+    return (
+        f"{drop}, DROP INDEX {q(fk.constraint_name)}, "
+        "ALGORITHM=INPLACE, LOCK=NONE"
+    )
+
+
+def _usable_index(fk: AddForeignKey, target: Target) -> bool:
+    inspector = target.inspector
+    if inspector is None:
+        return False
+    local = tuple(fk.local_cols)
+    indexed = [
+        tuple(index["column_names"])
+        for index in inspector.get_indexes(fk.source_table)
+    ]
+    indexed.append(
+        tuple(
+            inspector.get_pk_constraint(fk.source_table)["constrained_columns"]
+        )
+    )
+    return any(columns[: len(local)] == local for columns in indexed)
 
 
 def _sqlite(fk: AddForeignKey, target: Target) -> Sequence[Step]:

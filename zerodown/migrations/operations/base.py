@@ -57,6 +57,9 @@ class Step:
     lock-timeout retry and after the step finally fails.  ``waiver`` says
     why the step is safe in its phase although the phase guard would
     refuse its kind (a drop of that leftover during expand, say).
+    ``undo`` (SQL or an Alembic operation) reverses the step: where DDL
+    commits itself (MySQL, MariaDB), an expand that fails after the step
+    ran undoes it (see :mod:`zerodown.migrations.undo`).
     """
 
     description: str
@@ -66,6 +69,7 @@ class Step:
     check: Check | None = None
     cleanup: str | None = None
     waiver: str | None = None
+    undo: str | ops.MigrateOperation | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,9 @@ class OnlineOperation(ops.MigrateOperation):
 
     name: ClassVar[str]
     registry: ClassVar[dict[str, type[OnlineOperation]]] = {}
+    # Its steps are journaled one by one (see the runtime), so that a
+    # failed expand can undo each; the operation itself is not a step.
+    zerodown_journals_steps: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

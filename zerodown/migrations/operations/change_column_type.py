@@ -197,6 +197,13 @@ def relax_not_null(
                 existing_nullable=False,
                 modify_nullable=True,
             ),
+            undo=ops.AlterColumnOp(
+                table,
+                column,
+                existing_type=existing["type"],
+                existing_nullable=True,
+                modify_nullable=False,
+            ),
         )
     ]
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic.operations import Operations, ops
 
 from zerodown.exceptions import MigrationError, OperationRefused
-from zerodown.migrations import guard, sqltext
+from zerodown.migrations import guard, runtime, sqltext
 from zerodown.migrations.locking import cleanup_between_attempts
 from zerodown.migrations.operations import backfills
 from zerodown.migrations.operations.base import (
@@ -97,6 +97,8 @@ def _copied(operation: OnlineOperation, target: Target) -> list[Step]:
 
 def _execute(operations: Operations, action: Step) -> None:
     LOG.info("%s", action.description)
+    step = current_step()
+    journaled = len(step.journal) if step else 0
     with _waived(action):
         if action.autocommit:
             # Offline, the block renders COMMIT before and BEGIN after.
@@ -106,6 +108,14 @@ def _execute(operations: Operations, action: Step) -> None:
             _committed()
         else:
             _cleaned(operations, action)
+    if action.undo is not None:
+        runtime.undone_by(journaled, _as_operation(action.undo))
+
+
+def _as_operation(
+    undo: str | ops.MigrateOperation,
+) -> ops.MigrateOperation:
+    return ops.ExecuteSQLOp(literal(undo)) if isinstance(undo, str) else undo
 
 
 def _committed() -> None:
@@ -228,6 +238,10 @@ def _track_backfill(
     connection = operations.get_bind()
     if step.phase is Phase.EXPAND and step.direction == "upgrade":
         backfills.register(connection, work, step.revision)
+        # MySQL commits it with the next DDL: a failed expand forgets it.
+        runtime.journal(
+            f"register backfill {work.name}", backfills.Forget(work.name)
+        )
     elif step.phase is Phase.EXPAND:
         backfills.forget(connection, work)
     elif step.direction == "upgrade":

@@ -2,7 +2,8 @@
 
 The dual-write modules (:mod:`.sync`, :mod:`.cross_sync`) write each
 trigger's body; this module turns them into steps.  Every name is quoted;
-every drop says ``IF EXISTS``, so contract and rollback
+every creation carries its undo (a MySQL expand that fails later drops
+what it made); every drop says ``IF EXISTS``, so contract and rollback
 also drop what a release up to 2.0 created under its older names (see
 :func:`.naming.legacy`).
 """
@@ -42,9 +43,22 @@ def create_steps(
 ) -> list[Step]:
     steps = []
     for trigger in triggers:
+        name, table = trigger.placed.name, trigger.placed.table
         if trigger.function is not None:
-            steps.append(Step(description, sql=trigger.function))
-        steps.append(Step(description, sql=trigger.body))
+            steps.append(
+                Step(
+                    description,
+                    sql=trigger.function,
+                    undo=_drop_function(target.quote(name)),
+                )
+            )
+        steps.append(
+            Step(
+                description,
+                sql=trigger.body,
+                undo=_drop_trigger(target, target.quote(name), table),
+            )
+        )
     return steps
 
 

@@ -178,6 +178,14 @@ def test_mysql_rename_swaps_atomically():
         f"{staged} TO users",
         f"DROP VIEW {gone}",
     ]
+    # Each step's undo takes the schema back to the one before it.
+    assert [step.undo for step in expand] == [
+        "DROP VIEW IF EXISTS accounts",
+        f"DROP VIEW IF EXISTS {staged}",
+        f"RENAME TABLE users TO {staged}, accounts TO users, "
+        f"{gone} TO accounts",
+        f"CREATE VIEW {gone} AS SELECT * FROM accounts",
+    ]
     assert _sql(rename.rollback(Target("mysql"))) == [
         f"RENAME TABLE users TO {gone}, accounts TO users",
         f"DROP VIEW {gone}",
