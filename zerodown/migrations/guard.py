@@ -105,8 +105,12 @@ def check(
 @singledispatch
 def classify(operation: Any) -> Verdict:
     """What an operation does to code that runs against the schema."""
-    name = getattr(type(operation), "zerodown_kind", type(operation).__name__)
-    return Verdict(name, "*", Effect.NEUTRAL)
+    # On the instance: an online operation's kind and target are
+    # properties (a failure names them: "failed at rename_column t.c").
+    name = getattr(operation, "zerodown_kind", type(operation).__name__)
+    return Verdict(
+        name, getattr(operation, "target_name", "*"), Effect.NEUTRAL
+    )
 
 
 def _simple(

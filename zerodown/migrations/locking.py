@@ -25,6 +25,7 @@ from alembic.runtime.migration import MigrationContext
 
 from zerodown.exceptions import LockTimeout
 from zerodown.migrations.settings import MigrationSettings
+from zerodown.migrations.sqltext import literal
 
 __all__ = [
     "cleanup_between_attempts",
@@ -130,7 +131,7 @@ def _attempt(
 
     def cleaned() -> T:
         LOG.info("before the retry: %s", cleanup)
-        connection.exec_driver_sql(cleanup)
+        connection.execute(literal(cleanup))  # as the statement's own SQL
         return statement()
 
     return cleaned

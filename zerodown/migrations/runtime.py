@@ -5,8 +5,9 @@ hook before a step, so :func:`track_steps` wraps those functions once per
 loaded module: the wrapper records the running step in a context variable,
 keeps a journal of the operations it applied, and turns a failure into
 :class:`MigrationFailed` (rolled back) or :class:`PartiallyApplied` (a
-backend whose DDL commits itself).  :func:`guarded_operations` installs the
-``op`` proxy that checks every operation against the running phase.
+backend whose DDL commits itself; an expand first undoes what it can, see
+:mod:`.undo`).  :func:`guarded_operations` installs the ``op`` proxy that
+checks every operation against the running phase.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from zerodown.exceptions import (
     PhaseViolation,
     ZerodownError,
 )
-from zerodown.migrations import guard
+from zerodown.migrations import guard, undo
 from zerodown.migrations.layout import Layout
 from zerodown.migrations.locking import run_with_lock_timeout
 from zerodown.migrations.phases import Phase
@@ -42,8 +43,10 @@ __all__ = [
     "RunningStep",
     "current_step",
     "guarded_operations",
+    "journal",
     "preflight",
     "track_steps",
+    "undone_by",
 ]
 
 LOG = logging.getLogger(__name__)
@@ -66,6 +69,15 @@ class RunningStep:
     # How many journal entries a step outside the revision's transaction
     # (CONCURRENTLY) made permanent on a transactional backend.
     committed: int = 0
+    # What undoes each journal entry (by index), where that is known.
+    inverses: dict[int, alembic_ops.MigrateOperation] = field(
+        default_factory=dict
+    )
+
+    @property
+    def undoable(self) -> bool:
+        """Whether a failure undoes what ran: an expand going up."""
+        return self.direction == "upgrade" and self.phase is Phase.EXPAND
 
 
 def current_step() -> RunningStep | None:
@@ -118,6 +130,13 @@ def _failure(
     step: RunningStep, err: Exception, transactional: bool
 ) -> Exception:
     failed_at = _failed_at(step, err)
+    reason = _reason(err)
+    undone = [] if transactional else _undo(step)
+    if undone:
+        reason += (
+            f" ({_DIALECT.get()} commits each DDL statement itself; "
+            f"undone: {'; '.join(undone)})"
+        )
     applied = step.journal[: step.committed] if transactional else step.journal
     if applied:
         return PartiallyApplied(
@@ -128,13 +147,20 @@ def _failure(
             if transactional
             else "which commits each DDL statement itself",
             applied="; ".join(applied),
-            reason=_reason(err),
+            reason=reason,
         )
-    if isinstance(err, ZerodownError):
-        return err
+    if isinstance(err, ZerodownError) and not undone:
+        return err  # it says what went wrong, and nothing ran
     return MigrationFailed(
-        revision=step.revision, step=failed_at, reason=_reason(err)
+        revision=step.revision, step=failed_at, reason=reason
     )
+
+
+def _undo(step: RunningStep) -> list[str]:
+    context = _CONTEXT.get()
+    if not step.undoable or context is None or context.as_sql:
+        return []
+    return undo.undo_applied(context, step.journal, step.inverses)
 
 
 def _failed_at(step: RunningStep, err: Exception) -> str:
@@ -150,6 +176,9 @@ def _reason(err: Exception) -> str:
 _DIALECT: contextvars.ContextVar[str] = contextvars.ContextVar(
     "zerodown_dialect", default="unknown"
 )
+_CONTEXT: contextvars.ContextVar[MigrationContext | None] = (
+    contextvars.ContextVar("zerodown_context", default=None)
+)
 
 
 @contextlib.contextmanager
@@ -161,7 +190,7 @@ def guarded_operations(
     Every statement also runs under the lock timeout of ``settings``.
     """
     operations = Operations(context)
-    _guard_instance(operations, _journal)
+    _guard_instance(operations, _journal_operation)
     original_batch = operations.batch_alter_table
 
     @contextlib.contextmanager
@@ -175,15 +204,16 @@ def guarded_operations(
                 _legacy_rename(context),
                 original_batch(table_name, **kwargs) as batch,
             ):
-                _guard_instance(batch, queued.append)
+                _guard_instance(batch, lambda text, _: queued.append(text))
                 yield batch
         except Exception as err:
             _attempted(err, f"{described} ({'; '.join(queued)})")
             raise
-        _journal(f"{described} ({'; '.join(queued)})")
+        journal(f"{described} ({'; '.join(queued)})")
 
     operations.batch_alter_table = batch_alter_table  # type: ignore[method-assign,assignment]
     token = _DIALECT.set(context.dialect.name)
+    context_token = _CONTEXT.set(context)
     restore = _lock_safe_statements(context, settings or MigrationSettings())
     # Operations.context() would build a plain Operations; installing the
     # proxy ourselves is the same mechanism with our guarded instance.
@@ -193,6 +223,7 @@ def guarded_operations(
     finally:
         operations._remove_proxy()
         restore()
+        _CONTEXT.reset(context_token)
         _DIALECT.reset(token)
 
 
@@ -249,10 +280,31 @@ def _legacy_rename(context: MigrationContext) -> Iterator[None]:
         connection.exec_driver_sql("PRAGMA legacy_alter_table = OFF")
 
 
-def _journal(described: str) -> None:
+def journal(
+    described: str, inverse: alembic_ops.MigrateOperation | None = None
+) -> None:
+    """Record that the running revision applied ``described``, undone by
+    ``inverse`` if the revision fails (see :mod:`.undo`)."""
     step = _STEP.get()
-    if step is not None:
-        step.journal.append(described)
+    if step is None:
+        return
+    step.journal.append(described)
+    if inverse is not None and step.undoable:
+        step.inverses[len(step.journal) - 1] = inverse
+
+
+def undone_by(mark: int, inverse: alembic_ops.MigrateOperation) -> None:
+    """The one entry journaled since the journal had ``mark`` entries is
+    undone by ``inverse`` (an online operation's step knows its own)."""
+    step = _STEP.get()
+    if step is not None and step.undoable and len(step.journal) == mark + 1:
+        step.inverses[mark] = inverse
+
+
+def _journal_operation(
+    described: str, operation: alembic_ops.MigrateOperation
+) -> None:
+    journal(described, undo.inverse(operation))
 
 
 def _attempted(err: Exception, described: str) -> None:
@@ -261,7 +313,8 @@ def _attempted(err: Exception, described: str) -> None:
 
 
 def _guard_instance(
-    operations: AbstractOperations, record: Callable[[str], None]
+    operations: AbstractOperations,
+    record: Callable[[str, alembic_ops.MigrateOperation], None],
 ) -> None:
     invoke = operations.invoke
 
@@ -276,7 +329,8 @@ def _guard_instance(
         except Exception as err:
             _attempted(err, described)
             raise
-        record(described)
+        if not getattr(operation, "zerodown_journals_steps", False):
+            record(described, operation)
         return result
 
     operations.invoke = guarded_invoke  # type: ignore[method-assign]

@@ -12,6 +12,8 @@ import apps
 import sqlalchemy as sa
 from alembic.config import main as alembic_main
 
+from zerodown.migrations.operations.reflected import Reflected
+
 ZOP = "from zerodown.migrations.operations import zop\n"
 FAST_LOCKS = {
     "ZERODOWN_LOCK_TIMEOUT": "0.3",
@@ -71,16 +73,24 @@ def base_schema(project, body: str) -> None:
     assert result.exit_code == 0, result.output
 
 
-def online(project, call: str, message: str = "online", expand=True):
+def online(
+    project,
+    call: str,
+    message: str = "online",
+    expand=True,
+    undo: str | None = None,
+):
     """The expand and the contract revision, each calling ``call`` in
-    upgrade() and downgrade() (only the contract one if not ``expand``)."""
+    upgrade() and downgrade() (only the contract one if not ``expand``);
+    ``undo``, if given, is the downgrade's call instead (the calls of
+    several operations, in reverse order)."""
     expand_script, contract = project.revision(message, "--contract")
     scripts = (expand_script, contract) if expand else (contract,)
     for script in scripts:
         project.write_upgrade(script, call, header=ZOP)
         text = script.read_text().replace(
             "def downgrade() -> None:\n    pass",
-            f"def downgrade() -> None:\n    {call}",
+            f"def downgrade() -> None:\n    {undo or call}",
         )
         script.write_text(text)
     return expand_script, contract
@@ -128,22 +138,24 @@ def schema(engine: sa.Engine) -> dict[str, Any]:
 
 
 def _table(conn, inspector, table: str) -> dict[str, Any]:
+    # What operations read (MySQL's reflection leaves `` in names).
+    reflected = Reflected(inspector)
     described: dict[str, Any] = {
         "columns": [
             (c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
-            for c in inspector.get_columns(table)
+            for c in reflected.get_columns(table)
         ],
         "indexes": sorted(
             (i["name"], tuple(i["column_names"]), bool(i["unique"]))
-            for i in inspector.get_indexes(table)
+            for i in reflected.get_indexes(table)
         ),
         "uniques": sorted(
             (u["name"], tuple(u["column_names"]))
-            for u in inspector.get_unique_constraints(table)
+            for u in reflected.get_unique_constraints(table)
         ),
         "fks": sorted(
             (f["name"], tuple(f["constrained_columns"]), f["referred_table"])
-            for f in inspector.get_foreign_keys(table)
+            for f in reflected.get_foreign_keys(table)
         ),
     }
     if conn.dialect.name == "postgresql":

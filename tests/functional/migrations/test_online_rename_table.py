@@ -18,6 +18,8 @@ from online import (
     schema,
 )
 
+from zerodown.migrations.operations import naming
+
 USERS = """
 op.create_table(
     "users",
@@ -28,6 +30,8 @@ op.create_table(
 )
 """
 RENAME = 'zop.rename_table("users", "accounts")'
+STAGED = naming.generated("view", "users", "accounts")
+GONE = naming.generated("gone", "users", "accounts")
 
 
 def release(table: str):
@@ -145,11 +149,11 @@ def test_sql_rendering(renameable):
         "mysql": [
             "CREATE SQL SECURITY INVOKER VIEW accounts AS SELECT * FROM "
             "users;",
-            "CREATE SQL SECURITY INVOKER VIEW zd_view_users AS SELECT * "
+            f"CREATE SQL SECURITY INVOKER VIEW {STAGED} AS SELECT * "
             "FROM accounts;",
-            "RENAME TABLE accounts TO zd_gone_users, users TO accounts, "
-            "zd_view_users TO users;",
-            "DROP VIEW zd_gone_users;",
+            f"RENAME TABLE accounts TO {GONE}, users TO accounts, "
+            f"{STAGED} TO users;",
+            f"DROP VIEW {GONE};",
         ],
     }[project.database.backend]
     assert in_order(result.output, expected)

@@ -18,6 +18,8 @@ from online import (
     schema,
 )
 
+from zerodown.migrations.operations import SetNotNull
+
 USERS = """
 op.create_table(
     "users",
@@ -26,6 +28,7 @@ op.create_table(
 )
 """
 SET = 'zop.set_not_null("users", "name", existing_type=sa.String(100))'
+CHECK = SetNotNull("users", "name").check_name
 
 
 def _insert(engine, *names):
@@ -62,7 +65,7 @@ def test_tightened_while_a_writer_writes(users):
     expanded = schema(engine)
     if backend == "postgresql":
         # New writes are checked at once; old rows wait for contract.
-        assert expanded["users"]["checks"] == ["zd_nn_users_name"]
+        assert expanded["users"]["checks"] == [CHECK]
         with pytest.raises(sa.exc.IntegrityError):
             _insert(engine, None)
     assert _nullable(engine) is True
@@ -159,7 +162,7 @@ def test_nulls_left_stop_contract(users):
     result = project.zerodown("contract")
     assert result.exit_code == 1
     if project.database.backend == "postgresql":
-        assert "zd_nn_users_name" in result.output  # VALIDATE failed
+        assert CHECK in result.output  # VALIDATE failed
     else:
         assert "rows still hold NULL" in result.output
         assert schema(engine) == expanded
@@ -177,7 +180,7 @@ def test_sql_rendering(users):
     expand = project.zerodown("expand", "--sql")
     ok(expand)
     check = (
-        "ALTER TABLE users ADD CONSTRAINT zd_nn_users_name CHECK "
+        f"ALTER TABLE users ADD CONSTRAINT {CHECK} CHECK "
         "(name IS NOT NULL) NOT VALID;"
     )
     assert (check in expand.output) == (backend == "postgresql")
@@ -189,10 +192,10 @@ def test_sql_rendering(users):
     expected = {
         "postgresql": [
             "COMMIT;",
-            "ALTER TABLE users VALIDATE CONSTRAINT zd_nn_users_name;",
+            f"ALTER TABLE users VALIDATE CONSTRAINT {CHECK};",
             "BEGIN;",
             "ALTER TABLE users ALTER COLUMN name SET NOT NULL;",
-            "ALTER TABLE users DROP CONSTRAINT IF EXISTS zd_nn_users_name;",
+            f"ALTER TABLE users DROP CONSTRAINT IF EXISTS {CHECK};",
         ],
         "mysql": [
             "-- zerodown check, must return no row: SELECT 1 FROM users "

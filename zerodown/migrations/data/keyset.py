@@ -30,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from zerodown.exceptions import InvalidDataMigration
+from zerodown.migrations import sqltext
 from zerodown.migrations.data.protocol import DataContext
 
 __all__ = ["KeysetBackfill", "decode_key", "encode_key"]
@@ -112,23 +113,28 @@ class _Statements:
     def build(
         cls, backfill: KeysetBackfill, dialect: sa.Dialect, bounded: bool
     ) -> _Statements:
-        quote = dialect.identifier_preparer.quote
-        table = quote(backfill.table)
+        # Names and the given SQL are escaped before the statements get
+        # their own parameters (see zerodown.migrations.sqltext).
+        quote = sqltext.quoter(dialect)
+        table = sqltext.escape_binds(quote(backfill.table))
         if backfill.schema:
-            table = f"{quote(backfill.schema)}.{table}"
-        columns = [f"{table}.{quote(k)}" for k in backfill.key]
+            schema = sqltext.escape_binds(quote(backfill.schema))
+            table = f"{schema}.{table}"
+        columns = [
+            f"{table}.{sqltext.escape_binds(quote(k))}" for k in backfill.key
+        ]
         compare = _expanded if dialect.name == "mysql" else _row_value
         lower = [compare(columns, ">", "zd_lo")] if bounded else []
-        where = [f"({backfill.where})"] if backfill.where else []
-        todo = " AND ".join(lower + where) or "1 = 1"
+        where = backfill.where
+        given = [f"({sqltext.escape_binds(where)})"] if where else []
+        todo = " AND ".join(lower + given) or "1 = 1"
         inside = " AND ".join(
-            [*lower, compare(columns, "<=", "zd_hi"), *where]
+            [*lower, compare(columns, "<=", "zd_hi"), *given]
         )
+        assignments = sqltext.escape_binds(backfill.assignments)
         return cls(
             window=_window(table, columns, todo),
-            update=sa.text(
-                f"UPDATE {table} SET {backfill.assignments} WHERE {inside}"
-            ),
+            update=sa.text(f"UPDATE {table} SET {assignments} WHERE {inside}"),
             count=sa.text(f"SELECT COUNT(*) FROM {table} WHERE {todo}"),
         )
 

@@ -10,13 +10,14 @@ import sqlalchemy as sa
 from alembic.operations import ops
 
 from zerodown.exceptions import OperationRefused
+from zerodown.migrations.operations import naming
 from zerodown.migrations.operations.base import (
     Backfill,
     OnlineOperation,
     Step,
     Target,
 )
-from zerodown.migrations.operations.sync import (
+from zerodown.migrations.operations.fill import (
     ColumnFill,
     fill_steps,
     unfill_steps,
@@ -93,7 +94,7 @@ class AddColumn(OnlineOperation):
             return None
         column = target.quote(self.column.name)
         return Backfill(
-            name=f"add_column:{self.target_name}",
+            name=naming.backfill(self.name, self.table_name, self.column.name),
             table=self.table_name,
             assignments=f"{column} = {fill.render(target.quote)}",
             where=f"{column} IS NULL",

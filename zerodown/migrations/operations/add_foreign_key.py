@@ -76,6 +76,7 @@ class AddForeignKey(OnlineOperation):
                 target=self.constraint_name,
                 why="local_cols and remote_cols must pair up, one or more",
             )
+        self._refuse_unreadable(target)
         catalog.require_columns(target, self.source_table, self.local_cols)
         catalog.require_columns(target, self.referent_table, self.remote_cols)
         if not self._exists(target):
@@ -188,6 +189,26 @@ class AddForeignKey(OnlineOperation):
             ),
         )
 
+    def _refuse_unreadable(self, target: Target) -> None:
+        # SQLAlchemy reads a key back from its table's CREATE statement on
+        # SQLite and MySQL, and loses it when a name in it holds the
+        # quote character escaped.
+        quote = _UNREADABLE.get(target.dialect)
+        names = (
+            self.constraint_name,
+            self.referent_table,
+            *self.local_cols,
+            *self.remote_cols,
+        )
+        if quote and any(quote in name for name in names):
+            raise OperationRefused(
+                operation="add foreign key",
+                target=self.constraint_name,
+                why=f"on {target.dialect}, SQLAlchemy cannot read back a key "
+                f"whose names hold {quote}, so it could be added but never "
+                "found again nor rolled back; choose names without one",
+            )
+
     def _refuse_orphans(self, target: Target) -> None:
         if target.dialect == "postgresql" or target.inspector is None:
             return  # PostgreSQL: NOT VALID; VALIDATE in contract says
@@ -272,18 +293,57 @@ def _mysql(fk: AddForeignKey, target: Target) -> Sequence[Step]:
     q = target.quote
     if fk._exists(target):
         return [fk.orphan_check(target, "the key exists from an earlier run")]
+    checks_on = "SET foreign_key_checks = 1"
     return [
         fk.orphan_check(target, "before"),
-        Step("old rows were checked above", sql="SET foreign_key_checks = 0"),
+        # Undone in any order, the session's checks end on.
+        Step(
+            "old rows were checked above",
+            sql="SET foreign_key_checks = 0",
+            undo=checks_on,
+        ),
         Step(
             f"add foreign key {fk.constraint_name} in place, writes allowed",
             sql=f"ALTER TABLE {q(fk.source_table)} ADD CONSTRAINT "
             f"{q(fk.constraint_name)} {fk._references(target)}, "
             "ALGORITHM=INPLACE, LOCK=NONE",
+            undo=_mysql_unadd(fk, target),
         ),
-        Step("check new writes again", sql="SET foreign_key_checks = 1"),
+        Step("check new writes again", sql=checks_on, undo=checks_on),
         fk.orphan_check(target, "after: covers the rows written meanwhile"),
     ]
+
+
+def _mysql_unadd(fk: AddForeignKey, target: Target) -> str:
+    """Drop the key, and the index InnoDB makes for it where no index
+    starts with its columns (the primary key included)."""
+    q = target.quote
+    drop = f"ALTER TABLE {q(fk.source_table)} DROP FOREIGN KEY " + q(
+        fk.constraint_name
+    )
+    if _usable_index(fk, target):
+        return f"{drop}, ALGORITHM=INPLACE, LOCK=NONE"
+    return (
+        f"{drop}, DROP INDEX {q(fk.constraint_name)}, "
+        "ALGORITHM=INPLACE, LOCK=NONE"
+    )
+
+
+def _usable_index(fk: AddForeignKey, target: Target) -> bool:
+    inspector = target.inspector
+    if inspector is None:
+        return False
+    local = tuple(fk.local_cols)
+    indexed = [
+        tuple(index["column_names"])
+        for index in inspector.get_indexes(fk.source_table)
+    ]
+    indexed.append(
+        tuple(
+            inspector.get_pk_constraint(fk.source_table)["constrained_columns"]
+        )
+    )
+    return any(columns[: len(local)] == local for columns in indexed)
 
 
 def _sqlite(fk: AddForeignKey, target: Target) -> Sequence[Step]:
@@ -307,3 +367,4 @@ def _sqlite(fk: AddForeignKey, target: Target) -> Sequence[Step]:
 
 
 _EXPAND = {"postgresql": _postgresql, "mysql": _mysql, "sqlite": _sqlite}
+_UNREADABLE = {"sqlite": '"', "mysql": "`"}

@@ -107,6 +107,8 @@ class AddUnique(OnlineOperation):
             sql=f"ALTER TABLE {q(self.table_name)} ADD CONSTRAINT "
             f"{q(self.constraint_name)} UNIQUE ({columns}), "
             "ALGORITHM=INPLACE, LOCK=NONE",
+            undo=f"ALTER TABLE {q(self.table_name)} DROP INDEX "
+            f"{q(self.constraint_name)}, ALGORITHM=INPLACE, LOCK=NONE",
         )
 
     def _constraint(self, target: Target) -> tuple[str, ...] | None:

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from alembic.operations import Operations, ops
 
 from zerodown.migrations import data
 from zerodown.migrations.operations.base import Backfill
 from zerodown.migrations.operations.cross_sync import QUIET_SQL
+from zerodown.migrations.operations.reflected import Reflected
 
-__all__ = ["facts", "finish", "forget", "register", "resolve"]
+__all__ = ["Forget", "facts", "finish", "forget", "register", "resolve"]
 
 
 def register(connection: sa.Connection, work: Backfill, revision: str) -> None:
@@ -27,6 +29,20 @@ def register(connection: sa.Connection, work: Backfill, revision: str) -> None:
 
 def forget(connection: sa.Connection, work: Backfill) -> None:
     data.forget_online(connection, work.name)
+
+
+class Forget(ops.MigrateOperation):
+    """Forget the backfill ``name``: what undoes its registration when
+    the expand that registered it fails (see
+    :mod:`zerodown.migrations.undo`)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+@Operations.implementation_for(Forget)
+def _forget(operations: Operations, operation: Forget) -> None:
+    data.forget_online(operations.get_bind(), operation.name)
 
 
 def finish(connection: sa.Connection, work: Backfill) -> None:
@@ -44,7 +60,7 @@ def resolve(
 ) -> data.DataMigration:
     """The data migration that performs a recorded backfill."""
     work = Backfill.from_spec(spec)
-    key = sa.inspect(connection).get_pk_constraint(work.table)
+    key = Reflected(sa.inspect(connection)).get_pk_constraint(work.table)
     return Quiet(
         data.KeysetBackfill(
             name=work.name,

@@ -13,6 +13,7 @@ phase of the running revision decides which steps run::
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -21,6 +22,8 @@ import sqlalchemy as sa
 from alembic.operations import ops
 
 from zerodown.exceptions import ObjectNotFound, OperationRefused
+from zerodown.migrations import sqltext
+from zerodown.migrations.operations.reflected import Reflected
 
 __all__ = ["Backfill", "Check", "OnlineOperation", "Step", "Target"]
 
@@ -44,8 +47,9 @@ class Check:
 class Step:
     """One action on the database, as data.
 
-    Exactly one of ``sql`` (a statement), ``operation`` (an Alembic
-    operation, rendered portably per backend) or ``check`` is set.
+    Exactly one of ``sql`` (a statement, with every name quoted and no
+    parameters), ``operation`` (an Alembic operation, rendered portably per
+    backend) or ``check`` is set.
     ``autocommit`` steps run outside the revision's transaction
     (``CONCURRENTLY``, or a scan that must not keep the revision's locks).
     ``cleanup`` is SQL that removes what a failed attempt left behind (the
@@ -53,6 +57,9 @@ class Step:
     lock-timeout retry and after the step finally fails.  ``waiver`` says
     why the step is safe in its phase although the phase guard would
     refuse its kind (a drop of that leftover during expand, say).
+    ``undo`` (SQL or an Alembic operation) reverses the step: where DDL
+    commits itself (MySQL, MariaDB), an expand that fails after the step
+    ran undoes it (see :mod:`zerodown.migrations.undo`).
     """
 
     description: str
@@ -62,6 +69,7 @@ class Step:
     check: Check | None = None
     cleanup: str | None = None
     waiver: str | None = None
+    undo: str | ops.MigrateOperation | None = None
 
 
 @dataclass(frozen=True)
@@ -96,15 +104,24 @@ class Target:
     dialect: str
     server_version: tuple[int | str, ...] = ()
     is_mariadb: bool = False
-    inspector: sa.Inspector | None = None  # None when rendering --sql
+    inspector: Reflected | None = None  # None when rendering --sql
     # What expand recorded for a backfill (by name); None when offline.
     recall: Callable[[str], dict[str, Any]] | None = None
+    # The connection's own dialect (MariaDB's reserved words are not
+    # MySQL's); None: the backend's generic one.
+    sql_dialect: sa.Dialect | None = None
 
     def facts(self, backfill: str) -> dict[str, Any]:
         return self.recall(backfill) if self.recall else {}
 
     def quote(self, name: str) -> str:
-        return _PREPARERS[self.dialect].quote(name)
+        """``name`` as an identifier in SQL text (see
+        :mod:`zerodown.migrations.sqltext`)."""
+        return self._quote(name)
+
+    @functools.cached_property
+    def _quote(self) -> sqltext.Quote:
+        return sqltext.quoter(self.sql_dialect or _DIALECTS[self.dialect])
 
     def columns(self, table: str) -> dict[str, dict[str, Any]] | None:
         if self.inspector is None:
@@ -136,7 +153,9 @@ class Target:
             return None
         connection = self.inspector.bind
         assert isinstance(connection, sa.Connection)
-        return list(connection.execute(sa.text(sql), params))
+        # Without parameters, every colon is part of the SQL (a name).
+        query = sa.text(sql) if params else sqltext.literal(sql)
+        return list(connection.execute(query, params))
 
     def primary_key(self, table: str) -> tuple[str, ...]:
         if self.inspector is None:
@@ -153,10 +172,8 @@ class Target:
         return tuple(columns)
 
 
-_PREPARERS = {
-    name: sa.create_mock_engine(
-        f"{name}://", lambda *a, **k: None
-    ).dialect.identifier_preparer
+_DIALECTS = {
+    name: sa.create_mock_engine(f"{name}://", lambda *a, **k: None).dialect
     for name in ("postgresql", "mysql", "sqlite")
 }
 
@@ -170,6 +187,9 @@ class OnlineOperation(ops.MigrateOperation):
 
     name: ClassVar[str]
     registry: ClassVar[dict[str, type[OnlineOperation]]] = {}
+    # Its steps are journaled one by one (see the runtime), so that a
+    # failed expand can undo each; the operation itself is not a step.
+    zerodown_journals_steps: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

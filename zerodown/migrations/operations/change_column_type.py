@@ -13,8 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.operations import ops
 
+from zerodown.migrations.operations import catalog, naming
 from zerodown.migrations.operations.base import (
     Backfill,
+    Check,
     OnlineOperation,
     Step,
     Target,
@@ -80,7 +82,7 @@ class ChangeColumnType(OnlineOperation):
                 "default": None if default is None else str(default),
             }
         return Backfill(
-            name=f"{self.name}:{self.table_name}.{self.column_name}",
+            name=self._backfill_name,
             table=self.table_name,
             assignments=f"{new} = {self.up.format(value=old)}",
             where=f"{new} IS NULL AND {old} IS NOT NULL",
@@ -95,9 +97,7 @@ class ChangeColumnType(OnlineOperation):
                 operation=ops.DropColumnOp(self.table_name, self.column_name),
             ),
         ]
-        facts = target.facts(
-            f"{self.name}:{self.table_name}.{self.column_name}"
-        )
+        facts = target.facts(self._backfill_name)
         if facts.get("nullable") is False or facts.get("default"):
             default = facts.get("default")
             steps.append(
@@ -121,7 +121,7 @@ class ChangeColumnType(OnlineOperation):
         return steps
 
     def rollback(self, target: Target) -> Sequence[Step]:
-        return [
+        steps = [
             *drop_steps(self._sync(target), target),
             Step(
                 f"drop {self.table_name}.{self.new_column_name}",
@@ -130,6 +130,21 @@ class ChangeColumnType(OnlineOperation):
                 ),
             ),
         ]
+        if target.facts(self._backfill_name).get("nullable") is False:
+            sync = self._sync(target)
+            old = target.column(self.table_name, self.column_name)
+            steps += restore_not_null(
+                self.table_name,
+                self.column_name,
+                old,
+                target,
+                own=(sync.name, sync.legacy_name),
+            )
+        return steps
+
+    @property
+    def _backfill_name(self) -> str:
+        return naming.backfill(self.name, self.table_name, self.column_name)
 
     def _sync(self, target: Target) -> ColumnSync:
         return ColumnSync(
@@ -171,6 +186,7 @@ def relax_not_null(
     """
     if existing.get("nullable", True) or target.dialect == "postgresql":
         return ()
+    catalog.rebuild_refusal(target, table, "relax NOT NULL on")
     return [
         Step(
             f"let {table}.{column} be NULL while the new release omits it",
@@ -181,5 +197,49 @@ def relax_not_null(
                 existing_nullable=False,
                 modify_nullable=True,
             ),
+            undo=ops.AlterColumnOp(
+                table,
+                column,
+                existing_type=existing["type"],
+                existing_nullable=True,
+                modify_nullable=False,
+            ),
         )
+    ]
+
+
+def restore_not_null(
+    table: str,
+    column: str,
+    existing: dict[str, Any] | None,
+    target: Target,
+    own: Sequence[str],
+) -> Sequence[Step]:
+    """Rolling back: the old column is NOT NULL again, as before expand
+    relaxed it (see :func:`relax_not_null`).  ``own`` are the prefixes of
+    the triggers the rollback drops before SQLite rebuilds the table."""
+    if existing is None or existing["nullable"] is False:
+        return ()  # offline, or PostgreSQL, where expand left it alone
+    catalog.rebuild_refusal(target, table, "restore NOT NULL on", own)
+    q = target.quote
+    return [
+        Step(
+            f"no NULL in {table}.{column}",
+            check=Check(
+                f"SELECT 1 FROM {q(table)} WHERE {q(column)} IS NULL LIMIT 1",
+                operation="restore NOT NULL on",
+                target=f"{table}.{column}",
+                why="rows written meanwhile hold NULL; fill them first",
+            ),
+        ),
+        Step(
+            f"{table}.{column} is NOT NULL again",
+            operation=ops.AlterColumnOp(
+                table,
+                column,
+                existing_type=existing["type"],
+                existing_nullable=True,
+                modify_nullable=False,
+            ),
+        ),
     ]

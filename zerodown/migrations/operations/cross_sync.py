@@ -18,7 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from zerodown.migrations.operations import naming, triggers
 from zerodown.migrations.operations.base import Step, Target
+from zerodown.migrations.operations.triggers import Placed, Trigger
 
 __all__ = ["QUIET_SQL", "TableSync", "create_steps", "drop_steps"]
 
@@ -44,11 +46,20 @@ class TableSync:
 
     @property
     def name(self) -> str:
-        return f"zd_move_{self.source}_{self.column}"[:54]
+        """The triggers' base name (see :mod:`.naming`)."""
+        return naming.generated(
+            "move", self.source, self.column, self.target, self.target_column
+        )
+
+    @property
+    def legacy_name(self) -> str:
+        return naming.legacy("move", self.source, self.column, length=54)
 
 
 class CrossDialect:
     dialect: ClassVar[str]
+    # Each trigger's suffix and whether it is on the source table.
+    parts: ClassVar[tuple[tuple[str, bool], ...]]
     registry: ClassVar[dict[str, type[CrossDialect]]] = {}
 
     def __init_subclass__(cls) -> None:
@@ -57,11 +68,14 @@ class CrossDialect:
     def __init__(self, target: Target) -> None:
         self.q = target.quote
 
-    def create(self, sync: TableSync) -> list[str]:
+    def create(self, sync: TableSync) -> list[Trigger]:
         raise NotImplementedError
 
-    def drop(self, sync: TableSync) -> list[str]:
-        raise NotImplementedError
+    def placed(self, sync: TableSync, base: str) -> list[Placed]:
+        return [
+            Placed(base + suffix, sync.source if on_source else sync.target)
+            for suffix, on_source in self.parts
+        ]
 
     def match_source(self, sync: TableSync, row: str) -> str:
         """Condition on ``source`` selecting the row of target ``row``."""
@@ -85,9 +99,10 @@ class CrossDialect:
 
 class PostgreSQLCross(CrossDialect):
     dialect = "postgresql"
+    parts = (("_s", True), ("_f", False), ("_t", False))
 
-    def create(self, sync: TableSync) -> list[str]:
-        q, n = self.q, sync.name
+    def create(self, sync: TableSync) -> list[Trigger]:
+        q = self.q
         src_col, tgt_col = q(sync.column), q(sync.target_column)
         to_target = (
             f"UPDATE {q(sync.target)} SET {tgt_col} = NEW.{src_col} WHERE "
@@ -103,51 +118,44 @@ class PostgreSQLCross(CrossDialect):
             f"IF TG_OP = 'INSERT' AND NEW.{tgt_col} IS NULL THEN "
             f"NEW.{tgt_col} := {self.lookup(sync, 'NEW')}; END IF;"
         )
+        source, filled, target = self.placed(sync, sync.name)
         return [
-            _function(f"{n}_s", f"{to_target} RETURN NEW;"),
-            f"CREATE TRIGGER {n}_s AFTER INSERT OR UPDATE OF {src_col} ON "
-            f"{q(sync.source)} FOR EACH ROW EXECUTE FUNCTION {n}_s()",
-            _function(f"{n}_f", f"{fill} RETURN NEW;"),
-            f"CREATE TRIGGER {n}_f BEFORE INSERT ON {q(sync.target)} "
-            f"FOR EACH ROW EXECUTE FUNCTION {n}_f()",
-            _function(
-                f"{n}_t",
+            self._trigger(
+                source,
+                f"AFTER INSERT OR UPDATE OF {src_col}",
+                f"{to_target} RETURN NEW;",
+            ),
+            self._trigger(filled, "BEFORE INSERT", f"{fill} RETURN NEW;"),
+            self._trigger(
+                target,
+                f"AFTER INSERT OR UPDATE OF {tgt_col}",
                 f"IF NEW.{tgt_col} IS NOT NULL OR TG_OP = 'UPDATE' THEN "
                 f"{to_source} END IF; RETURN NEW;",
             ),
-            f"CREATE TRIGGER {n}_t AFTER INSERT OR UPDATE OF {tgt_col} ON "
-            f"{q(sync.target)} FOR EACH ROW EXECUTE FUNCTION {n}_t()",
         ]
 
-    def drop(self, sync: TableSync) -> list[str]:
-        statements = []
-        for suffix, table in (
-            ("s", sync.source),
-            ("f", sync.target),
-            ("t", sync.target),
-        ):
-            name = f"{sync.name}_{suffix}"
-            statements.append(
-                f"DROP TRIGGER IF EXISTS {name} ON {self.q(table)}"
-            )
-            statements.append(f"DROP FUNCTION IF EXISTS {name}()")
-        return statements
-
-
-def _function(name: str, body: str) -> str:
-    # A backfill's own writes are not echoed back (see QUIET_SQL).
-    return (
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
-        f"$zd$ BEGIN IF current_setting('{QUIET_SETTING}', true) = 'on' "
-        f"THEN RETURN NEW; END IF; {body} END $zd$"
-    )
+    def _trigger(self, placed: Placed, when: str, body: str) -> Trigger:
+        name = self.q(placed.name)
+        # A backfill's own writes are not echoed back (see QUIET_SQL).
+        function = (
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$zd$ BEGIN IF current_setting('{QUIET_SETTING}', true) = 'on' "
+            f"THEN RETURN NEW; END IF; {body} END $zd$"
+        )
+        return Trigger(
+            placed,
+            function=function,
+            body=f"CREATE TRIGGER {name} {when} ON {self.q(placed.table)} "
+            f"FOR EACH ROW EXECUTE FUNCTION {name}()",
+        )
 
 
 class MySQLCross(CrossDialect):
     dialect = "mysql"
+    parts = (("_su", True), ("_f", False), ("_ti", False), ("_tu", False))
 
-    def create(self, sync: TableSync) -> list[str]:
-        q, n = self.q, sync.name
+    def create(self, sync: TableSync) -> list[Trigger]:
+        q = self.q
         src_col, tgt_col = q(sync.column), q(sync.target_column)
         to_target = _copy(
             q(sync.target),
@@ -165,7 +173,7 @@ class MySQLCross(CrossDialect):
         )
         changed_src = f"NOT (NEW.{src_col} <=> OLD.{src_col})"
         changed_tgt = f"NOT (NEW.{tgt_col} <=> OLD.{tgt_col})"
-        source, target = q(sync.source), q(sync.target)
+        source, filled, inserted, updated = self.placed(sync, sync.name)
         return [
             # No AFTER INSERT copy on the source: looking for a target
             # row that a brand-new source row could have takes InnoDB gap
@@ -173,29 +181,36 @@ class MySQLCross(CrossDialect):
             # then target) deadlock on them.  A target row inserted after
             # its source row (parent then child, as Nova writes instances
             # and instance_extra) takes the value from the fill trigger.
-            _guarded(
-                f"{n}_su", "AFTER UPDATE", source, changed_src, to_target
+            self._guarded(source, "AFTER UPDATE", changed_src, to_target),
+            Trigger(
+                filled,
+                f"CREATE TRIGGER {q(filled.name)} BEFORE INSERT ON "
+                f"{q(filled.table)} FOR EACH ROW BEGIN IF NEW.{tgt_col} IS "
+                f"NULL THEN SET NEW.{tgt_col} = {self.lookup(sync, 'NEW')}; "
+                "END IF; END",
             ),
-            f"CREATE TRIGGER {n}_f BEFORE INSERT ON {target} FOR "
-            f"EACH ROW BEGIN IF NEW.{tgt_col} IS NULL THEN SET NEW.{tgt_col}"
-            f" = {self.lookup(sync, 'NEW')}; END IF; END",
-            _guarded(
-                f"{n}_ti",
+            self._guarded(
+                inserted,
                 "AFTER INSERT",
-                target,
                 f"NEW.{tgt_col} IS NOT NULL",
                 to_source,
             ),
-            _guarded(
-                f"{n}_tu", "AFTER UPDATE", target, changed_tgt, to_source
-            ),
+            self._guarded(updated, "AFTER UPDATE", changed_tgt, to_source),
         ]
 
-    def drop(self, sync: TableSync) -> list[str]:
-        return [
-            f"DROP TRIGGER IF EXISTS {sync.name}_{suffix}"
-            for suffix in ("su", "f", "ti", "tu")
-        ]
+    def _guarded(
+        self, placed: Placed, when: str, condition: str, body: str
+    ) -> Trigger:
+        return Trigger(
+            placed,
+            f"CREATE TRIGGER {self.q(placed.name)} {when} ON "
+            f"{self.q(placed.table)} FOR EACH ROW BEGIN\n"
+            "  DECLARE EXIT HANDLER FOR SQLEXCEPTION\n"
+            "    BEGIN SET @zd_sync = NULL; RESIGNAL; END;\n"
+            f"  IF @zd_sync IS NULL AND {condition} THEN\n"
+            f"    SET @zd_sync = 1; {body}; SET @zd_sync = NULL;\n"
+            "  END IF;\nEND",
+        )
 
 
 def _copy(table: str, column: str, value: str, where: str) -> str:
@@ -208,24 +223,12 @@ def _copy(table: str, column: str, value: str, where: str) -> str:
     )
 
 
-def _guarded(
-    name: str, when: str, table: str, condition: str, body: str
-) -> str:
-    return (
-        f"CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW BEGIN\n"
-        "  DECLARE EXIT HANDLER FOR SQLEXCEPTION\n"
-        "    BEGIN SET @zd_sync = NULL; RESIGNAL; END;\n"
-        f"  IF @zd_sync IS NULL AND {condition} THEN\n"
-        f"    SET @zd_sync = 1; {body}; SET @zd_sync = NULL;\n"
-        "  END IF;\nEND"
-    )
-
-
 class SQLiteCross(CrossDialect):
     dialect = "sqlite"
+    parts = (("_si", True), ("_su", True), ("_ti", False), ("_tu", False))
 
-    def create(self, sync: TableSync) -> list[str]:
-        q, n = self.q, sync.name
+    def create(self, sync: TableSync) -> list[Trigger]:
+        q = self.q
         src, tgt = q(sync.source), q(sync.target)
         src_col, tgt_col = q(sync.column), q(sync.target_column)
         key = " AND ".join(f"{q(t)} = NEW.{q(t)}" for t, _ in sync.on)
@@ -239,39 +242,51 @@ class SQLiteCross(CrossDialect):
             f"{self.match_source(sync, 'NEW')} AND {src_col} IS NOT "
             f"NEW.{tgt_col};"
         )
+        inserted, updated, target_in, target_up = self.placed(sync, sync.name)
         return [
-            f"CREATE TRIGGER {n}_si AFTER INSERT ON {src} "
-            f"BEGIN {to_target} END",
-            f"CREATE TRIGGER {n}_su AFTER UPDATE OF {src_col} ON {src} "
-            f"WHEN NEW.{src_col} IS NOT OLD.{src_col} BEGIN {to_target} END",
-            f"CREATE TRIGGER {n}_ti AFTER INSERT ON {tgt} BEGIN "
-            f"UPDATE {tgt} SET {tgt_col} = {self.lookup(sync, 'NEW')} WHERE "
-            f"{key} AND NEW.{tgt_col} IS NULL; "
-            f"UPDATE {src} SET {src_col} = NEW.{tgt_col} WHERE "
-            f"{self.match_source(sync, 'NEW')} AND NEW.{tgt_col} IS NOT NULL "
-            f"AND {src_col} IS NOT NEW.{tgt_col}; END",
-            f"CREATE TRIGGER {n}_tu AFTER UPDATE OF {tgt_col} ON {tgt} "
-            f"WHEN NEW.{tgt_col} IS NOT OLD.{tgt_col} BEGIN {to_source} END",
-        ]
-
-    def drop(self, sync: TableSync) -> list[str]:
-        return [
-            f"DROP TRIGGER IF EXISTS {sync.name}_{suffix}"
-            for suffix in ("si", "su", "ti", "tu")
+            Trigger(
+                inserted,
+                f"CREATE TRIGGER {q(inserted.name)} AFTER INSERT ON {src} "
+                f"BEGIN {to_target} END",
+            ),
+            Trigger(
+                updated,
+                f"CREATE TRIGGER {q(updated.name)} AFTER UPDATE OF {src_col} "
+                f"ON {src} WHEN NEW.{src_col} IS NOT OLD.{src_col} BEGIN "
+                f"{to_target} END",
+            ),
+            Trigger(
+                target_in,
+                f"CREATE TRIGGER {q(target_in.name)} AFTER INSERT ON {tgt} "
+                f"BEGIN UPDATE {tgt} SET {tgt_col} = "
+                f"{self.lookup(sync, 'NEW')} WHERE {key} AND NEW.{tgt_col} "
+                f"IS NULL; UPDATE {src} SET {src_col} = NEW.{tgt_col} WHERE "
+                f"{self.match_source(sync, 'NEW')} AND NEW.{tgt_col} IS NOT "
+                f"NULL AND {src_col} IS NOT NEW.{tgt_col}; END",
+            ),
+            Trigger(
+                target_up,
+                f"CREATE TRIGGER {q(target_up.name)} AFTER UPDATE OF "
+                f"{tgt_col} ON {tgt} WHEN NEW.{tgt_col} IS NOT "
+                f"OLD.{tgt_col} BEGIN {to_source} END",
+            ),
         ]
 
 
 def create_steps(sync: TableSync, target: Target) -> Sequence[Step]:
     dialect = CrossDialect.registry[target.dialect](target)
-    return [
-        Step(f"sync {sync.source}.{sync.column} -> {sync.target}", sql=sql)
-        for sql in dialect.create(sync)
-    ]
+    return triggers.create_steps(
+        dialect.create(sync),
+        target,
+        f"sync {sync.source}.{sync.column} -> {sync.target}",
+    )
 
 
 def drop_steps(sync: TableSync, target: Target) -> Sequence[Step]:
     dialect = CrossDialect.registry[target.dialect](target)
-    return [
-        Step(f"stop syncing {sync.source}.{sync.column}", sql=sql)
-        for sql in dialect.drop(sync)
-    ]
+    return triggers.drop_steps(
+        dialect.placed(sync, sync.name),
+        dialect.placed(sync, sync.legacy_name),
+        target,
+        f"stop syncing {sync.source}.{sync.column}",
+    )

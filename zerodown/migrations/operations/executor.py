@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic.operations import Operations, ops
 
 from zerodown.exceptions import MigrationError, OperationRefused
-from zerodown.migrations import guard
+from zerodown.migrations import guard, runtime, sqltext
 from zerodown.migrations.locking import cleanup_between_attempts
 from zerodown.migrations.operations import backfills
 from zerodown.migrations.operations.base import (
@@ -28,8 +28,10 @@ from zerodown.migrations.operations.base import (
     Step,
     Target,
 )
+from zerodown.migrations.operations.reflected import Reflected
 from zerodown.migrations.phases import Phase
 from zerodown.migrations.runtime import RunningStep, current_step
+from zerodown.migrations.sqltext import literal
 
 __all__ = ["plan", "run", "target_of"]
 
@@ -95,6 +97,8 @@ def _copied(operation: OnlineOperation, target: Target) -> list[Step]:
 
 def _execute(operations: Operations, action: Step) -> None:
     LOG.info("%s", action.description)
+    step = current_step()
+    journaled = len(step.journal) if step else 0
     with _waived(action):
         if action.autocommit:
             # Offline, the block renders COMMIT before and BEGIN after.
@@ -104,6 +108,14 @@ def _execute(operations: Operations, action: Step) -> None:
             _committed()
         else:
             _cleaned(operations, action)
+    if action.undo is not None:
+        runtime.undone_by(journaled, _as_operation(action.undo))
+
+
+def _as_operation(
+    undo: str | ops.MigrateOperation,
+) -> ops.MigrateOperation:
+    return ops.ExecuteSQLOp(literal(undo)) if isinstance(undo, str) else undo
 
 
 def _committed() -> None:
@@ -145,7 +157,7 @@ def _clean_up(operations: Operations, sql: str) -> None:
     # Best effort: what it leaves, the operation's next run repairs.
     LOG.warning("the step failed; cleaning up: %s", sql)
     try:
-        operations.migration_context.impl._exec(sa.text(sql))
+        operations.migration_context.impl._exec(literal(sql))
     except Exception as err:  # logged; the original error is what counts
         LOG.warning("cleanup failed, the next run repairs: %s", err)
 
@@ -155,7 +167,7 @@ def _one(operations: Operations, action: Step) -> None:
     if action.check is not None:
         _check(operations, action.check)
     elif operation is None:
-        operations.execute(action.sql or "")
+        operations.execute(literal(action.sql or ""))
     elif _needs_batch(operations, operation):
         # SQLite cannot ALTER a column; Alembic's batch mode rebuilds the
         # table (which also drops its triggers: sync steps are ordered
@@ -170,16 +182,24 @@ def _one(operations: Operations, action: Step) -> None:
 def _check(operations: Operations, check: Check) -> None:
     if operations.migration_context.as_sql:
         operations.execute(
-            f"-- zerodown check, must return no row: {check.query}"
+            literal(
+                _comment(f"zerodown check, must return no row: {check.query}")
+            )
         )
         return
-    row = operations.get_bind().execute(sa.text(check.query)).first()
+    row = operations.get_bind().execute(literal(check.query)).first()
     if row is not None:
         raise OperationRefused(
             operation=check.operation,
             target=check.target,
             why=check.why.format(row=tuple(row)),
         )
+
+
+def _comment(text: str) -> str:
+    # One line: a name or an expression could hold a line break, and
+    # what follows it would no longer be a comment.
+    return "-- " + " ".join(text.split())
 
 
 def _table_of(operation: ops.MigrateOperation) -> str:
@@ -201,17 +221,27 @@ def _needs_batch(operations: Operations, operation: object) -> bool:
 def _track_backfill(
     operations: Operations, work: Backfill, step: RunningStep
 ) -> None:
-    if operations.migration_context.as_sql:
+    context = operations.migration_context
+    if context.as_sql:
         if step.direction == "upgrade" and step.phase is Phase.EXPAND:
+            table = sqltext.quoter(context.dialect)(work.table)
             operations.execute(
-                f"-- zerodown: backfill {work.name} for zerodown db migrate: "
-                f"UPDATE {work.table} SET {work.assignments} "
-                f"WHERE {work.where or 'TRUE'}"
+                literal(
+                    _comment(
+                        f"zerodown: backfill {work.name} for zerodown db "
+                        f"migrate: UPDATE {table} SET {work.assignments} "
+                        f"WHERE {work.where or 'TRUE'}"
+                    )
+                )
             )
         return
     connection = operations.get_bind()
     if step.phase is Phase.EXPAND and step.direction == "upgrade":
         backfills.register(connection, work, step.revision)
+        # MySQL commits it with the next DDL: a failed expand forgets it.
+        runtime.journal(
+            f"register backfill {work.name}", backfills.Forget(work.name)
+        )
     elif step.phase is Phase.EXPAND:
         backfills.forget(connection, work)
     elif step.direction == "upgrade":
@@ -229,14 +259,14 @@ def target_of(connection: sa.Connection) -> Target:
     """What operations plan for on ``connection``."""
     return _describe(
         connection.dialect,
-        sa.inspect(connection),
+        Reflected(sa.inspect(connection)),
         lambda name: backfills.facts(connection, name),
     )
 
 
 def _describe(
     dialect: sa.Dialect,
-    inspector: sa.Inspector | None,
+    inspector: Reflected | None,
     recall: Callable[[str], dict[str, Any]] | None = None,
 ) -> Target:
     return Target(
@@ -245,4 +275,5 @@ def _describe(
         is_mariadb=bool(getattr(dialect, "is_mariadb", False)),
         inspector=inspector,
         recall=recall,
+        sql_dialect=dialect,
     )

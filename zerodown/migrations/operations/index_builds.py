@@ -126,6 +126,7 @@ class MySQLIndexes(IndexDialect):
                 sql=f"CREATE {unique}INDEX {self.q(spec.name)} ON "
                 f"{self.q(spec.table)} ({self.columns(spec)}) "
                 "ALGORITHM=INPLACE LOCK=NONE",
+                undo=self.drop_sql(spec.name, spec.table),
             )
         ]
 
@@ -133,11 +134,16 @@ class MySQLIndexes(IndexDialect):
         return [
             Step(
                 f"drop index {name} in place, writes allowed",
-                # MariaDB's DROP INDEX takes no ALGORITHM; ALTER TABLE does.
-                sql=f"ALTER TABLE {self.q(table)} DROP INDEX {self.q(name)}, "
-                "ALGORITHM=INPLACE, LOCK=NONE",
+                sql=self.drop_sql(name, table),
             )
         ]
+
+    def drop_sql(self, name: str, table: str) -> str:
+        # MariaDB's DROP INDEX takes no ALGORITHM; ALTER TABLE does.
+        return (
+            f"ALTER TABLE {self.q(table)} DROP INDEX {self.q(name)}, "
+            "ALGORITHM=INPLACE, LOCK=NONE"
+        )
 
 
 class SQLiteIndexes(IndexDialect):

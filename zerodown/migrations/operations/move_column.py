@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from alembic.operations import ops
 
 from zerodown.exceptions import OperationRefused
+from zerodown.migrations.operations import naming
 from zerodown.migrations.operations.base import (
     Backfill,
     OnlineOperation,
@@ -130,7 +131,7 @@ class MoveColumn(OnlineOperation):
             f"{target.quote(self.table_name)}.{target.quote(self.column_name)}"
         )
         return Backfill(
-            name=f"move_column:{self.table_name}.{self.column_name}",
+            name=naming.backfill(self.name, self.table_name, self.column_name),
             table=self.target_table,
             assignments=(
                 f"{target.quote(self.target_column)} = "

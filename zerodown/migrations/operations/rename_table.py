@@ -7,11 +7,12 @@ generated keys and all) until contract drops it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from zerodown.exceptions import ObjectNotFound, OperationRefused
-from zerodown.migrations.operations import catalog
+from zerodown.migrations.operations import catalog, naming
 from zerodown.migrations.operations.base import OnlineOperation, Step, Target
 
 __all__ = ["RenameTable"]
@@ -122,11 +123,11 @@ class RenameTable(OnlineOperation):
 
     @property
     def _gone(self) -> str:
-        return f"zd_gone_{self.table_name}"[:64]
+        return naming.generated("gone", self.table_name, self.new_table_name)
 
     @property
     def _staged(self) -> str:
-        return f"zd_view_{self.table_name}"[:64]
+        return naming.generated("view", self.table_name, self.new_table_name)
 
     def _view(self, target: Target, name: str, over: str) -> Step:
         q = target.quote
@@ -147,21 +148,31 @@ class RenameTable(OnlineOperation):
         return [
             # A view must name an existing table, so the new name first
             # exists as a view over the table; the old name's future view
-            # is staged over it.
-            self._view(target, self.new_table_name, self.table_name),
-            self._view(target, self._staged, self.new_table_name),
+            # is staged over it.  Each step's undo takes the state back to
+            # the one before it.
+            _undone(
+                self._view(target, self.new_table_name, self.table_name),
+                f"DROP VIEW IF EXISTS {new}",
+            ),
+            _undone(
+                self._view(target, self._staged, self.new_table_name),
+                f"DROP VIEW IF EXISTS {staged}",
+            ),
             Step(
                 f"swap: {self.table_name} becomes {self.new_table_name} and "
                 f"the staged view becomes {self.table_name}, atomically",
                 sql=f"RENAME TABLE {new} TO {gone}, {old} TO {new}, "
                 f"{staged} TO {old}",
                 waiver=_WAIVER,
+                undo=f"RENAME TABLE {old} TO {staged}, {new} TO {old}, "
+                f"{gone} TO {new}",
             ),
             Step(
                 "drop the stand-in view",
                 sql=f"DROP VIEW {gone}",
                 waiver="it drops the stand-in view of this same step, "
                 "which no release uses",
+                undo=f"CREATE VIEW {gone} AS SELECT * FROM {new}",
             ),
         ]
 
@@ -175,6 +186,10 @@ class RenameTable(OnlineOperation):
                 "old release would read wrong ids; rename it in a release "
                 "that stops the old code first",
             )
+
+
+def _undone(step: Step, undo: str) -> Step:
+    return dataclasses.replace(step, undo=undo)
 
 
 def _pg_invoker(target: Target) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from alembic.operations import ops
 
 from zerodown.exceptions import OperationRefused
-from zerodown.migrations.operations import catalog
+from zerodown.migrations.operations import catalog, naming
 from zerodown.migrations.operations.base import (
     Backfill,
     Check,
@@ -19,7 +20,7 @@ from zerodown.migrations.operations.base import (
     Step,
     Target,
 )
-from zerodown.migrations.operations.sync import (
+from zerodown.migrations.operations.fill import (
     ColumnFill,
     fill_steps,
     unfill_steps,
@@ -72,7 +73,21 @@ class SetNotNull(OnlineOperation):
 
     @property
     def check_name(self) -> str:
-        return f"zd_nn_{self.table_name}_{self.column_name}"[:63]
+        """The PostgreSQL check's name (see :mod:`.naming`)."""
+        return naming.generated("nn", self.table_name, self.column_name)
+
+    def _check_name(self, target: Target) -> str:
+        """The check's name in this database: :attr:`check_name`, or the
+        name a release up to 2.0 gave it if its expand made it so."""
+        legacy = naming.clipped(
+            naming.legacy("nn", self.table_name, self.column_name, length=63)
+        )
+        present = functools.partial(
+            catalog.constraint_validated, target, self.table_name
+        )
+        if present(self.check_name) is None and present(legacy) is not None:
+            return legacy
+        return self.check_name
 
     def validate(self, target: Target) -> None:
         column = target.column(self.table_name, self.column_name)
@@ -95,7 +110,7 @@ class SetNotNull(OnlineOperation):
         steps = list(self._fill_steps(target))
         if target.dialect == "postgresql":
             present = catalog.constraint_validated(
-                target, self.table_name, self.check_name
+                target, self.table_name, self._check_name(target)
             )
             if present is None:
                 steps.append(self._add_check(target))
@@ -107,7 +122,7 @@ class SetNotNull(OnlineOperation):
             return None
         column = target.quote(self.column_name)
         return Backfill(
-            name=f"set_not_null:{self.target_name}",
+            name=naming.backfill(self.name, self.table_name, self.column_name),
             table=self.table_name,
             assignments=f"{column} = {fill.render(target.quote)}",
             where=f"{column} IS NULL",
@@ -122,7 +137,7 @@ class SetNotNull(OnlineOperation):
             target,
             self.table_name,
             "set NOT NULL on",
-            own=(fill.name,) if fill else (),
+            own=(fill.name, fill.legacy_name) if fill else (),
         )
         tighten = (
             self._mysql_modify(target)
@@ -181,21 +196,21 @@ class SetNotNull(OnlineOperation):
             "NOT VALID",
         )
 
-    def _drop_check(self, target: Target) -> Step:
+    def _drop_check(self, target: Target, name: str | None = None) -> Step:
         q = target.quote
+        name = name or self._check_name(target)
         return Step(
-            f"drop the check {self.check_name}",
+            f"drop the check {name}",
             sql=f"ALTER TABLE {q(self.table_name)} DROP CONSTRAINT IF EXISTS "
-            f"{q(self.check_name)}",
+            f"{q(name)}",
         )
 
     def _postgresql_contract(self, target: Target) -> Sequence[Step]:
         q = target.quote
         table = q(self.table_name)
         steps = []
-        state = catalog.constraint_validated(
-            target, self.table_name, self.check_name
-        )
+        name = self._check_name(target)
+        state = catalog.constraint_validated(target, self.table_name, name)
         if state is None and target.inspector is not None:
             # The call stands in contract only: the check that lets SET
             # NOT NULL skip its scan is made here, and dropped below.
@@ -205,10 +220,9 @@ class SetNotNull(OnlineOperation):
         if not state:
             steps.append(
                 Step(
-                    f"validate {self.check_name} in its own transaction, "
+                    f"validate {name} in its own transaction, "
                     "writers going on",
-                    sql=f"ALTER TABLE {table} VALIDATE CONSTRAINT "
-                    f"{q(self.check_name)}",
+                    sql=f"ALTER TABLE {table} VALIDATE CONSTRAINT {q(name)}",
                     autocommit=True,
                 )
             )
@@ -218,7 +232,7 @@ class SetNotNull(OnlineOperation):
                 sql=f"ALTER TABLE {table} ALTER COLUMN "
                 f"{q(self.column_name)} SET NOT NULL",
             ),
-            self._drop_check(target),
+            self._drop_check(target, name),
         ]
         return steps
 

@@ -15,21 +15,15 @@ adds the new column without a server default, so "left NULL" really means
 
 from __future__ import annotations
 
-import string
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from zerodown.migrations.operations import naming, triggers
 from zerodown.migrations.operations.base import Step, Target
+from zerodown.migrations.operations.triggers import Placed, Trigger
 
-__all__ = [
-    "ColumnFill",
-    "ColumnSync",
-    "create_steps",
-    "drop_steps",
-    "fill_steps",
-    "unfill_steps",
-]
+__all__ = ["ColumnSync", "create_steps", "drop_steps"]
 
 
 @dataclass(frozen=True)
@@ -45,13 +39,17 @@ class ColumnSync:
 
     @property
     def name(self) -> str:
-        # Trigger names share one namespace per schema on PostgreSQL and
-        # MySQL, and are limited to 63/64 characters.
-        return f"zd_sync_{self.table}_{self.new}"[:56]
+        """The triggers' base name (see :mod:`.naming`)."""
+        return naming.generated("sync", self.table, self.old, self.new)
+
+    @property
+    def legacy_name(self) -> str:
+        return naming.legacy("sync", self.table, self.new, length=56)
 
 
 class SyncDialect:
     dialect: ClassVar[str]
+    suffixes: ClassVar[tuple[str, ...]]
     registry: ClassVar[dict[str, type[SyncDialect]]] = {}
 
     def __init_subclass__(cls) -> None:
@@ -60,11 +58,11 @@ class SyncDialect:
     def __init__(self, target: Target) -> None:
         self.q = target.quote
 
-    def create(self, sync: ColumnSync) -> list[str]:
+    def create(self, sync: ColumnSync) -> list[Trigger]:
         raise NotImplementedError
 
-    def drop(self, sync: ColumnSync) -> list[str]:
-        raise NotImplementedError
+    def placed(self, sync: ColumnSync, base: str) -> list[Placed]:
+        return [Placed(base + suffix, sync.table) for suffix in self.suffixes]
 
     def expr(self, template: str, row: str, column: str) -> str:
         return "(" + template.format(value=f"{row}.{self.q(column)}") + ")"
@@ -72,9 +70,12 @@ class SyncDialect:
 
 class PostgreSQLSync(SyncDialect):
     dialect = "postgresql"
+    suffixes = ("",)  # the trigger and its function share the name
 
-    def create(self, sync: ColumnSync) -> list[str]:
-        old, new, name = self.q(sync.old), self.q(sync.new), sync.name
+    def create(self, sync: ColumnSync) -> list[Trigger]:
+        old, new = self.q(sync.old), self.q(sync.new)
+        (placed,) = self.placed(sync, sync.name)
+        name = self.q(placed.name)
         to_new = self.expr(sync.to_new, "NEW", sync.old)
         to_old = self.expr(sync.to_old, "NEW", sync.new)
         body = f"""
@@ -95,23 +96,22 @@ BEGIN
   RETURN NEW;
 END"""
         return [
-            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
-            f"AS $zd${body}\n$zd$",
-            f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON "
-            f"{self.q(sync.table)} FOR EACH ROW EXECUTE FUNCTION {name}()",
-        ]
-
-    def drop(self, sync: ColumnSync) -> list[str]:
-        return [
-            f"DROP TRIGGER IF EXISTS {sync.name} ON {self.q(sync.table)}",
-            f"DROP FUNCTION IF EXISTS {sync.name}()",
+            Trigger(
+                placed,
+                function=f"CREATE FUNCTION {name}() RETURNS trigger "
+                f"LANGUAGE plpgsql AS $zd${body}\n$zd$",
+                body=f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON "
+                f"{self.q(sync.table)} FOR EACH ROW EXECUTE FUNCTION "
+                f"{name}()",
+            )
         ]
 
 
 class MySQLSync(SyncDialect):
     dialect = "mysql"
+    suffixes = ("_bi", "_bu")
 
-    def create(self, sync: ColumnSync) -> list[str]:
+    def create(self, sync: ColumnSync) -> list[Trigger]:
         old, new, table = (
             self.q(sync.old),
             self.q(sync.new),
@@ -119,27 +119,28 @@ class MySQLSync(SyncDialect):
         )
         to_new = self.expr(sync.to_new, "NEW", sync.old)
         to_old = self.expr(sync.to_old, "NEW", sync.new)
+        insert, update = self.placed(sync, sync.name)
         return [
-            f"CREATE TRIGGER {sync.name}_bi BEFORE INSERT ON {table} "
-            f"FOR EACH ROW BEGIN\n"
-            f"  IF NEW.{new} IS NULL AND NEW.{old} IS NOT NULL THEN "
-            f"SET NEW.{new} = {to_new};\n"
-            f"  ELSEIF NEW.{old} IS NULL AND NEW.{new} IS NOT NULL THEN "
-            f"SET NEW.{old} = {to_old};\n"
-            f"  END IF;\nEND",
-            f"CREATE TRIGGER {sync.name}_bu BEFORE UPDATE ON {table} "
-            f"FOR EACH ROW BEGIN\n"
-            f"  IF NOT (NEW.{old} <=> OLD.{old}) AND (NEW.{new} <=> OLD.{new})"
-            f" THEN SET NEW.{new} = {to_new};\n"
-            f"  ELSEIF NOT (NEW.{new} <=> OLD.{new}) AND "
-            f"(NEW.{old} <=> OLD.{old}) THEN SET NEW.{old} = {to_old};\n"
-            f"  END IF;\nEND",
-        ]
-
-    def drop(self, sync: ColumnSync) -> list[str]:
-        return [
-            f"DROP TRIGGER IF EXISTS {sync.name}_bi",
-            f"DROP TRIGGER IF EXISTS {sync.name}_bu",
+            Trigger(
+                insert,
+                f"CREATE TRIGGER {self.q(insert.name)} BEFORE INSERT ON "
+                f"{table} FOR EACH ROW BEGIN\n"
+                f"  IF NEW.{new} IS NULL AND NEW.{old} IS NOT NULL THEN "
+                f"SET NEW.{new} = {to_new};\n"
+                f"  ELSEIF NEW.{old} IS NULL AND NEW.{new} IS NOT NULL THEN "
+                f"SET NEW.{old} = {to_old};\n"
+                f"  END IF;\nEND",
+            ),
+            Trigger(
+                update,
+                f"CREATE TRIGGER {self.q(update.name)} BEFORE UPDATE ON "
+                f"{table} FOR EACH ROW BEGIN\n"
+                f"  IF NOT (NEW.{old} <=> OLD.{old}) AND "
+                f"(NEW.{new} <=> OLD.{new}) THEN SET NEW.{new} = {to_new};\n"
+                f"  ELSEIF NOT (NEW.{new} <=> OLD.{new}) AND "
+                f"(NEW.{old} <=> OLD.{old}) THEN SET NEW.{old} = {to_old};\n"
+                f"  END IF;\nEND",
+            ),
         ]
 
 
@@ -147,8 +148,9 @@ class SQLiteSync(SyncDialect):
     """SQLite triggers cannot assign NEW: AFTER triggers update the row."""
 
     dialect = "sqlite"
+    suffixes = ("_ai", "_uo", "_un")
 
-    def create(self, sync: ColumnSync) -> list[str]:
+    def create(self, sync: ColumnSync) -> list[Trigger]:
         old, new, table = (
             self.q(sync.old),
             self.q(sync.new),
@@ -157,144 +159,48 @@ class SQLiteSync(SyncDialect):
         row = " AND ".join(f"{self.q(k)} = NEW.{self.q(k)}" for k in sync.key)
         to_new = self.expr(sync.to_new, "NEW", sync.old)
         to_old = self.expr(sync.to_old, "NEW", sync.new)
+        insert, of_old, of_new = self.placed(sync, sync.name)
         return [
-            f"CREATE TRIGGER {sync.name}_ai AFTER INSERT ON {table} BEGIN\n"
-            f"  UPDATE {table} SET {new} = {to_new} WHERE {row} "
-            f"AND NEW.{new} IS NULL AND NEW.{old} IS NOT NULL;\n"
-            f"  UPDATE {table} SET {old} = {to_old} WHERE {row} "
-            f"AND NEW.{old} IS NULL AND NEW.{new} IS NOT NULL;\nEND",
-            f"CREATE TRIGGER {sync.name}_uo AFTER UPDATE OF {old} ON {table} "
-            f"WHEN NEW.{old} IS NOT OLD.{old} AND NEW.{new} IS OLD.{new} "
-            f"BEGIN\n  UPDATE {table} SET {new} = {to_new} WHERE {row};\nEND",
-            f"CREATE TRIGGER {sync.name}_un AFTER UPDATE OF {new} ON {table} "
-            f"WHEN NEW.{new} IS NOT OLD.{new} AND NEW.{old} IS OLD.{old} "
-            f"BEGIN\n  UPDATE {table} SET {old} = {to_old} WHERE {row};\nEND",
-        ]
-
-    def drop(self, sync: ColumnSync) -> list[str]:
-        return [
-            f"DROP TRIGGER IF EXISTS {sync.name}_{suffix}"
-            for suffix in ("ai", "uo", "un")
+            Trigger(
+                insert,
+                f"CREATE TRIGGER {self.q(insert.name)} AFTER INSERT ON "
+                f"{table} BEGIN\n"
+                f"  UPDATE {table} SET {new} = {to_new} WHERE {row} "
+                f"AND NEW.{new} IS NULL AND NEW.{old} IS NOT NULL;\n"
+                f"  UPDATE {table} SET {old} = {to_old} WHERE {row} "
+                f"AND NEW.{old} IS NULL AND NEW.{new} IS NOT NULL;\nEND",
+            ),
+            Trigger(
+                of_old,
+                f"CREATE TRIGGER {self.q(of_old.name)} AFTER UPDATE OF {old} "
+                f"ON {table} WHEN NEW.{old} IS NOT OLD.{old} AND "
+                f"NEW.{new} IS OLD.{new} BEGIN\n"
+                f"  UPDATE {table} SET {new} = {to_new} WHERE {row};\nEND",
+            ),
+            Trigger(
+                of_new,
+                f"CREATE TRIGGER {self.q(of_new.name)} AFTER UPDATE OF {new} "
+                f"ON {table} WHEN NEW.{new} IS NOT OLD.{new} AND "
+                f"NEW.{old} IS OLD.{old} BEGIN\n"
+                f"  UPDATE {table} SET {old} = {to_old} WHERE {row};\nEND",
+            ),
         ]
 
 
 def create_steps(sync: ColumnSync, target: Target) -> Sequence[Step]:
     dialect = SyncDialect.registry[target.dialect](target)
-    return [
-        Step(f"sync {sync.table}.{sync.old} <-> {sync.new}", sql=sql)
-        for sql in dialect.create(sync)
-    ]
+    return triggers.create_steps(
+        dialect.create(sync),
+        target,
+        f"sync {sync.table}.{sync.old} <-> {sync.new}",
+    )
 
 
 def drop_steps(sync: ColumnSync, target: Target) -> Sequence[Step]:
     dialect = SyncDialect.registry[target.dialect](target)
-    return [
-        Step(f"stop syncing {sync.table}.{sync.old} <-> {sync.new}", sql=sql)
-        for sql in dialect.drop(sync)
-    ]
-
-
-@dataclass(frozen=True)
-class ColumnFill:
-    """Compute ``table.column`` from the row's other columns whenever a
-    write leaves it NULL (the old release does not know the column).
-
-    ``expression`` is SQL with ``{other_column}`` placeholders.
-    """
-
-    table: str
-    column: str
-    expression: str
-    key: tuple[str, ...]
-
-    @property
-    def name(self) -> str:
-        return f"zd_fill_{self.table}_{self.column}"[:56]
-
-    def render(self, quote: Callable[[str], str], row: str = "") -> str:
-        names = {
-            field: f"{row}.{quote(field)}" if row else quote(field)
-            for _, field, _, _ in string.Formatter().parse(self.expression)
-            if field
-        }
-        return "(" + self.expression.format(**names) + ")"
-
-
-def fill_steps(fill: ColumnFill, target: Target) -> Sequence[Step]:
-    q = target.quote
-    table, column = q(fill.table), q(fill.column)
-    value = fill.render(q, "NEW")
-    statements = _FILLS[target.dialect](fill, table, column, value, q)
-    return [
-        Step(f"fill {fill.table}.{fill.column} on writes", sql=sql)
-        for sql in statements
-    ]
-
-
-def unfill_steps(fill: ColumnFill, target: Target) -> Sequence[Step]:
-    q = target.quote
-    statements = {
-        "postgresql": [
-            f"DROP TRIGGER IF EXISTS {fill.name} ON {q(fill.table)}",
-            f"DROP FUNCTION IF EXISTS {fill.name}()",
-        ],
-        "mysql": [
-            f"DROP TRIGGER IF EXISTS {fill.name}_bi",
-            f"DROP TRIGGER IF EXISTS {fill.name}_bu",
-        ],
-        "sqlite": [
-            f"DROP TRIGGER IF EXISTS {fill.name}_ai",
-            f"DROP TRIGGER IF EXISTS {fill.name}_au",
-        ],
-    }[target.dialect]
-    return [
-        Step(f"stop filling {fill.table}.{fill.column}", sql=sql)
-        for sql in statements
-    ]
-
-
-def _pg_fill(
-    fill: ColumnFill, table: str, column: str, value: str, q: Quote
-) -> list[str]:
-    return [
-        f"CREATE FUNCTION {fill.name}() RETURNS trigger LANGUAGE plpgsql AS "
-        f"$zd$ BEGIN IF NEW.{column} IS NULL THEN NEW.{column} := {value}; "
-        "END IF; RETURN NEW; END $zd$",
-        f"CREATE TRIGGER {fill.name} BEFORE INSERT OR UPDATE ON {table} "
-        f"FOR EACH ROW EXECUTE FUNCTION {fill.name}()",
-    ]
-
-
-def _mysql_fill(
-    fill: ColumnFill, table: str, column: str, value: str, q: Quote
-) -> list[str]:
-    body = f"IF NEW.{column} IS NULL THEN SET NEW.{column} = {value}; END IF"
-    return [
-        f"CREATE TRIGGER {fill.name}_{suffix} BEFORE {event} ON {table} "
-        f"FOR EACH ROW BEGIN {body}; END"
-        for suffix, event in (("bi", "INSERT"), ("bu", "UPDATE"))
-    ]
-
-
-def _sqlite_fill(
-    fill: ColumnFill, table: str, column: str, value: str, q: Quote
-) -> list[str]:
-    row = " AND ".join(f"{q(k)} = NEW.{q(k)}" for k in fill.key)
-    update = (
-        f"UPDATE {table} SET {column} = {value} WHERE {row} "
-        f"AND {column} IS NULL;"
+    return triggers.drop_steps(
+        dialect.placed(sync, sync.name),
+        dialect.placed(sync, sync.legacy_name),
+        target,
+        f"stop syncing {sync.table}.{sync.old} <-> {sync.new}",
     )
-    return [
-        f"CREATE TRIGGER {fill.name}_ai AFTER INSERT ON {table} "
-        f"WHEN NEW.{column} IS NULL BEGIN {update} END",
-        f"CREATE TRIGGER {fill.name}_au AFTER UPDATE ON {table} "
-        f"WHEN NEW.{column} IS NULL BEGIN {update} END",
-    ]
-
-
-Quote = Callable[[str], str]
-_FILLS: dict[str, Callable[..., list[str]]] = {
-    "postgresql": _pg_fill,
-    "mysql": _mysql_fill,
-    "sqlite": _sqlite_fill,
-}

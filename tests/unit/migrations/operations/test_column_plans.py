@@ -12,9 +12,11 @@ from zerodown.migrations.operations import (
     ChangeColumnType,
     MoveColumn,
     RenameColumn,
+    naming,
 )
 from zerodown.migrations.operations.base import Target
-from zerodown.migrations.operations.sync import ColumnFill
+from zerodown.migrations.operations.fill import ColumnFill
+from zerodown.migrations.operations.reflected import Reflected
 
 DIALECTS = ["postgresql", "mysql", "sqlite"]
 
@@ -37,9 +39,8 @@ def test_rename_plans_add_sync_and_drop(dialect):
     assert add.column.name == "full_name" and add.column.nullable is True
     assert add.column.server_default is None  # NULL means "not written"
     triggers = _sql(expand)
-    assert triggers and all(
-        "zd_sync_users_full_name" in sql for sql in triggers
-    )
+    name = naming.generated("sync", "users", "name", "full_name")
+    assert triggers and all(name in sql for sql in triggers)
     contract = rename.contract(target)
     assert all(
         "DROP TRIGGER" in s or "DROP FUNCTION" in s for s in _sql(contract)
@@ -69,21 +70,14 @@ def test_mysql_triggers_use_null_safe_comparison():
 
 
 def test_sqlite_rename_of_not_null_relaxes_the_old_column_first():
-    class Inspector:
-        def has_table(self, table):
-            return True
-
-        def get_columns(self, table):
-            return [
-                {"name": "id", "type": sa.Integer(), "nullable": False},
-                {"name": "name", "type": sa.String(10), "nullable": False},
-            ]
-
-        def get_pk_constraint(self, table):
-            return {"constrained_columns": ["id"]}
-
-    target = Target("sqlite", inspector=Inspector())
-    steps = RenameColumn("users", "name", "full_name").expand(target)
+    engine = sa.create_engine("sqlite://")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, "
+            "name VARCHAR(10) NOT NULL)"
+        )
+        target = Target("sqlite", inspector=Reflected(sa.inspect(conn)))
+        steps = RenameColumn("users", "name", "full_name").expand(target)
     relax = [o for o in _ops(steps) if isinstance(o, ops.AlterColumnOp)]
     assert len(relax) == 1 and relax[0].modify_nullable is True
     # Relaxing rebuilds the table on SQLite, so it must come before the
@@ -92,6 +86,22 @@ def test_sqlite_rename_of_not_null_relaxes_the_old_column_first():
     assert kinds.index("sql") > steps.index(
         next(s for s in steps if s.operation is relax[0])
     )
+
+
+def test_sqlite_refuses_a_rebuild_that_would_drop_other_triggers():
+    engine = sa.create_engine("sqlite://")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, "
+            "name VARCHAR(10) NOT NULL, email VARCHAR(10))"
+        )
+        conn.exec_driver_sql(
+            "CREATE TRIGGER in_flight AFTER INSERT ON users BEGIN "
+            "SELECT 1; END"
+        )
+        target = Target("sqlite", inspector=Reflected(sa.inspect(conn)))
+        with pytest.raises(OperationRefused, match="in_flight"):
+            RenameColumn("users", "name", "full_name").expand(target)
 
 
 def test_change_type_converts_with_its_expressions():

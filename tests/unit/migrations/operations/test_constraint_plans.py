@@ -15,6 +15,7 @@ from zerodown.migrations.operations import (
     DropTable,
     RenameTable,
     SetNotNull,
+    naming,
 )
 from zerodown.migrations.operations.base import Target
 from zerodown.migrations.phases import Phase
@@ -78,15 +79,17 @@ def test_foreign_key_columns_must_pair():
 
 def test_postgresql_not_null_via_a_check():
     op = SetNotNull("users", "name")
+    name = naming.generated("nn", "users", "name")
+    assert op.check_name == name
     (check,) = op.expand(Target("postgresql"))
     assert check.sql == (
-        "ALTER TABLE users ADD CONSTRAINT zd_nn_users_name CHECK "
+        f"ALTER TABLE users ADD CONSTRAINT {name} CHECK "
         "(name IS NOT NULL) NOT VALID"
     )
     validate, tighten, drop = op.contract(Target("postgresql"))
     assert validate.autocommit and "VALIDATE CONSTRAINT" in validate.sql
     assert tighten.sql == "ALTER TABLE users ALTER COLUMN name SET NOT NULL"
-    assert "DROP CONSTRAINT IF EXISTS zd_nn_users_name" in drop.sql
+    assert f"DROP CONSTRAINT IF EXISTS {name}" in drop.sql
     (undo,) = op.rollback(Target("postgresql"))
     assert undo.sql == drop.sql
 
@@ -165,17 +168,27 @@ def test_postgresql_rename_is_one_transaction_with_a_view():
 
 def test_mysql_rename_swaps_atomically():
     rename = RenameTable("users", "accounts")
-    assert _sql(rename.expand(Target("mysql"))) == [
+    staged = naming.generated("view", "users", "accounts")
+    gone = naming.generated("gone", "users", "accounts")
+    expand = rename.expand(Target("mysql"))
+    assert _sql(expand) == [
         "CREATE SQL SECURITY INVOKER VIEW accounts AS SELECT * FROM users",
-        "CREATE SQL SECURITY INVOKER VIEW zd_view_users AS "
-        "SELECT * FROM accounts",
-        "RENAME TABLE accounts TO zd_gone_users, users TO accounts, "
-        "zd_view_users TO users",
-        "DROP VIEW zd_gone_users",
+        f"CREATE SQL SECURITY INVOKER VIEW {staged} AS SELECT * FROM accounts",
+        f"RENAME TABLE accounts TO {gone}, users TO accounts, "
+        f"{staged} TO users",
+        f"DROP VIEW {gone}",
+    ]
+    # Each step's undo takes the schema back to the one before it.
+    assert [step.undo for step in expand] == [
+        "DROP VIEW IF EXISTS accounts",
+        f"DROP VIEW IF EXISTS {staged}",
+        f"RENAME TABLE users TO {staged}, accounts TO users, "
+        f"{gone} TO accounts",
+        f"CREATE VIEW {gone} AS SELECT * FROM accounts",
     ]
     assert _sql(rename.rollback(Target("mysql"))) == [
-        "RENAME TABLE users TO zd_gone_users, accounts TO users",
-        "DROP VIEW zd_gone_users",
+        f"RENAME TABLE users TO {gone}, accounts TO users",
+        f"DROP VIEW {gone}",
     ]
 
 
