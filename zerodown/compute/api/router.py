@@ -1,9 +1,10 @@
 """Routes: ``(method, path template)`` to an operation and its handler.
 
 A template's ``{name}`` segments are path parameters, each checked by
-the rule :data:`PARAMS` holds for its name before a handler runs: a
-value that no resource could have is "not found" (or, for a hypervisor
-id that is not a number, a 400), never a database error.  Every route
+the rule :data:`PARAMS` holds for its name before a handler runs: an id
+no resource could have is "not found", a hypervisor id that is not a
+number or an extra spec key that could never be one is a 400; neither
+reaches the database.  Every route
 names its operation; :mod:`.policy` says who may run it.
 """
 
@@ -15,7 +16,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from zerodown.compute.api.errors import HTTPError
-from zerodown.compute.api.validation import FLAVOR_ID, INT32_MAX, SPEC_KEY
+from zerodown.compute.api.validation import (
+    FLAVOR_ID,
+    INT32_MAX,
+    SPEC_KEY,
+    SPEC_KEY_RULE,
+)
 
 __all__ = ["PARAMS", "Handler", "Match", "Route", "Router"]
 
@@ -58,8 +64,11 @@ def _hypervisor_id(value: str) -> int:
 
 
 def _spec_key(value: str) -> str:
+    # A 400 rather than "not found": a PUT would create it.
     if SPEC_KEY.match(value) is None:
-        raise HTTPError(404, f"extra spec {value[:100]!r} not found")
+        raise HTTPError(
+            400, f"extra spec key {value[:100]!r}: {SPEC_KEY_RULE}"
+        )
     return value
 
 

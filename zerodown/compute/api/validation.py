@@ -40,10 +40,12 @@ __all__ = [
     "EXTRA_SPECS",
     "FLAVOR",
     "FLAVOR_ID",
+    "FLAVOR_ID_RULE",
     "INT32_MAX",
     "MAX_VCPUS",
     "SERVER",
     "SPEC_KEY",
+    "SPEC_KEY_RULE",
     "Schema",
     "check_placement",
     "check_spec_keys",
@@ -56,8 +58,8 @@ MAX_VCPUS = 4096
 #: Flavor ids and extra spec keys (Nova's characters, without spaces).
 FLAVOR_ID = re.compile(r"\A[A-Za-z0-9_.-]{1,255}\Z")
 SPEC_KEY = re.compile(r"\A[A-Za-z0-9_:.-]{1,255}\Z")
-_FLAVOR_ID_RULE = "a flavor id is 1 to 255 of A-Z a-z 0-9 _ . -"
-_SPEC_KEY_RULE = "an extra spec key is 1 to 255 of A-Z a-z 0-9 _ : . -"
+FLAVOR_ID_RULE = "a flavor id is 1 to 255 of A-Z a-z 0-9 _ . -"
+SPEC_KEY_RULE = "an extra spec key is 1 to 255 of A-Z a-z 0-9 _ : . -"
 _STORABLE = r"\A[^\x00\ud800-\udfff]*\Z"
 
 
@@ -126,7 +128,7 @@ FLAVOR = Schema(
                 "type": "object",
                 "properties": {
                     "name": _text(255, 1),
-                    "id": _matching(FLAVOR_ID, _FLAVOR_ID_RULE),
+                    "id": _matching(FLAVOR_ID, FLAVOR_ID_RULE),
                     "vcpus": _integer(1, MAX_VCPUS),
                     "ram": _integer(1),
                     "disk": _integer(0),
@@ -149,7 +151,7 @@ EXTRA_SPECS = Schema(
         "properties": {
             "extra_specs": {
                 "type": "object",
-                "propertyNames": _matching(SPEC_KEY, _SPEC_KEY_RULE),
+                "propertyNames": _matching(SPEC_KEY, SPEC_KEY_RULE),
                 "additionalProperties": _text(255),
             }
         },
