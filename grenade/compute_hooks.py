@@ -282,6 +282,9 @@ def run_zerodown(*args: str, **kwargs: object) -> subprocess.CompletedProcess:
     done = subprocess.run(
         [sys.executable, "-m", "zerodown", *args],
         env=env,
+        # Not the side's worktree (where hooks run): `python -m` would
+        # import the zerodown found there, the old release's.
+        cwd=WORKDIR,
         check=False,
         **kwargs,  # type: ignore[arg-type]
     )
