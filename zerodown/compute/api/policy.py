@@ -65,7 +65,7 @@ class Identity:
     project: str | None
     user: str | None
     roles: tuple[str, ...]
-    #: The token's ``jti`` (logged instead of the token).
+    #: The token's ``jti``: names it without the token itself.
     token_id: str | None = None
 
     def has(self, role: str) -> bool:

@@ -3,9 +3,9 @@
 A token says who asks (``sub``, the user), for which project
 (``project``), with which roles (``roles``), from when (``iat``) until
 when (``exp``), for which deployment (``aud``) and by whom it was made
-(``iss``, always ``zerodown``); ``jti`` names the token in logs so the
-token itself never has to be written anywhere.  The API verifies it with
-the keys of its key file and nothing else: no database round trip.
+(``iss``, always ``zerodown``); ``jti`` is its id, by which an operator
+can name a token without writing the token down.  The API verifies it
+with the keys of its key file and nothing else: no database round trip.
 
 The format and its checks are PyJWT's (``jwt.encode`` / ``jwt.decode``):
 zerodown writes no cryptography of its own.  Verification pins the

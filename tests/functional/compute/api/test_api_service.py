@@ -17,16 +17,18 @@ from zerodown.compute import conf, service
 from zerodown.compute.launcher import write_config
 
 
+def _settings(tmp_path, api):
+    """An API's file: everything but ``[api]`` as plain as can be."""
+    return {
+        "host": "api-test",
+        "database_url": f"sqlite:///{tmp_path}/compute.db",
+        "transport_url": "memory://",
+        "api": {"listen": "127.0.0.1:0", **api},
+    }
+
+
 def _run(tmp_path, api):
-    path = write_config(
-        tmp_path / "api.toml",
-        {
-            "host": "api-test",
-            "database_url": f"sqlite:///{tmp_path}/compute.db",
-            "transport_url": "memory://",
-            "api": {"listen": "127.0.0.1:0", **api},
-        },
-    )
+    path = write_config(tmp_path / "api.toml", _settings(tmp_path, api))
     command = ["compute", "run", "api", "--config", str(path)]
     return subprocess.run(
         [sys.executable, "-m", "zerodown", *command],
@@ -79,14 +81,7 @@ def _get(url, path, method="GET", body=None):
 
 def test_auth_none_serves_everyone_and_says_so(tmp_path, caplog):
     deployed_db(tmp_path, f"sqlite:///{tmp_path}/compute.db").engine.dispose()
-    config = conf.parse(
-        {
-            "host": "api-test",
-            "database_url": f"sqlite:///{tmp_path}/compute.db",
-            "transport_url": "memory://",
-            "api": {"listen": "127.0.0.1:0", "auth": "none"},
-        }
-    )
+    config = conf.parse(_settings(tmp_path, {"auth": "none"}))
     stop, ready = threading.Event(), threading.Event()
     lines: list[str] = []
 
