@@ -80,7 +80,8 @@ def _refresh(api: Api) -> None:
     api.conductor.calls.clear()
     api.compute.calls.clear()
     instances = api.db.list_instances()
-    for instance in instances[:-20]:
+    # Lists cost a server each: a few are enough to show.
+    for instance in instances[:-5]:
         api.db.destroy_instance(instance.uuid)
     for instance in instances[-3:]:
         instance.vm_state, instance.task_state = "active", None
