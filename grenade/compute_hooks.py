@@ -23,6 +23,14 @@ and the hosts' per-cell usage unchanged.
   realtime vCPUs recorded; it is deleted again (ComputeAPI 1.1's clean
   shutdown).
 
+Each side has its own service files, ``{workdir}/etc/{side}/NAME.toml``
+(:func:`service_settings`): release r1 refuses keys it does not know, so
+what only the new release reads goes in the new side's files alone.  The
+new side's APIs check tokens (``[api] auth = "token"``, a key file made
+by ``setup``); every request of the hooks and of the load carries an
+admin token from the start (release r1 ignores it), and HAProxy's health
+check a member's.
+
 The database, broker and topic prefix come from the job's ``[vars]``
 (``GRENADE_VAR_*``), so the same job runs on SQLite + the embedded broker
 and on PostgreSQL/MariaDB + RabbitMQ.  ``faults`` (comma-separated) adds
@@ -40,6 +48,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -67,6 +76,13 @@ REALTIME = {
     "hw:cpu_realtime_mask": "^0",
 }
 MIXED_NOTE = "booted while every compute ran release 1"
+# API tokens: the key file the new side's APIs verify with, and the
+# admin token every request of the hooks and the load carries.
+KEY_FILE = WORKDIR / "etc" / "api-token-keys"
+TOKEN_FILE = WORKDIR / "etc" / "admin-token"
+TOKEN_LIFETIME = "12h"  # longer than any run of the job
+# The RPC signing key of the new side's services.
+SIGNING_KEY_FILE = WORKDIR / "etc" / "rpc-signing-key"
 # HAProxy's admin socket (compute_lb.py drains the APIs through it).
 LB_SOCKET = WORKDIR / "haproxy.sock"
 PINNED = {
@@ -101,17 +117,23 @@ frontend api
 
 backend apis
     balance roundrobin
-    option httpchk GET /flavors
+    option httpchk
+    http-check send meth GET uri /flavors hdr X-Auth-Token {token}
     default-server inter 200ms fall 1 rise 2
 {backends}
 """
 
 
 def call(
-    method: str, path: str, body: object = None, base: str = API
+    method: str,
+    path: str,
+    body: object = None,
+    base: str = API,
+    token: str | None = None,
 ) -> tuple[int, object]:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("X-Auth-Token", token or admin_token())
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
@@ -129,47 +151,168 @@ def expect(method: str, path: str, body: object = None) -> object:
     return data
 
 
+def signing_key() -> str:
+    """The RPC signing key of the new side's services (made once)."""
+    if not SIGNING_KEY_FILE.exists():
+        write_private(SIGNING_KEY_FILE, secrets.token_hex(32))
+    return SIGNING_KEY_FILE.read_text().strip()
+
+
+def admin_token(path: Path = TOKEN_FILE) -> str:
+    """The admin token ``setup`` made."""
+    return path.read_text().strip()
+
+
 def setup() -> None:
-    """One TOML file per service (conductor, scheduler, api, 2 computes)."""
-    etc = WORKDIR / "etc"
-    etc.mkdir(parents=True, exist_ok=True)
-    port = API.rsplit(":", 1)[1]
-    common = (
-        f'database_url = "{DB}"\ntransport_url = "{BROKER}"\n'
-        f'topic_prefix = "{PREFIX}"\n'
-        "[service]\nheartbeat_interval = 1.0\ndown_after = 6.0\n"
-        "report_interval = 1.0\n"
-    )
-    alias = (
-        '\n[[pci.alias]]\nname = "nic"\nvendor_id = "8086"\n'
-        'product_id = "154d"\n'
-    )
-    for name in ("conductor", "scheduler"):
-        (etc / f"{name}.toml").write_text(f'host = "{name}"\n{common}{alias}')
-    # Two API processes behind HAProxy, restarted one at a time: a
-    # request that finds one gone is retried on the other.
-    backends = []
-    for index, api_port in ((1, int(port) + 1), (2, int(port) + 2)):
-        (etc / f"api-{index}.toml").write_text(
-            f'host = "api-{index}"\n{common}[api]\n'
-            f'listen = "127.0.0.1:{api_port}"\n{alias}'
-        )
-        backends.append(f"    server api-{index} 127.0.0.1:{api_port} check")
-    (etc / "haproxy.cfg").write_text(
+    """A key file, every service's file for each side, tokens, and
+    HAProxy's file."""
+    run_zerodown("compute", "token", "add-key", str(KEY_FILE))
+    for side in ("old", "new"):
+        etc = WORKDIR / "etc" / side
+        etc.mkdir(parents=True, exist_ok=True)
+        for name in SERVICES:
+            (etc / f"{name}.toml").write_text(
+                toml(service_settings(name, side))
+            )
+    write_private(TOKEN_FILE, make_token("grenade", "grenade-admin", "admin"))
+    write_private(
+        WORKDIR / "etc" / "haproxy.cfg",
         HAPROXY.format(
-            port=port, backends="\n".join(backends), socket=LB_SOCKET
-        )
+            port=API.rsplit(":", 1)[1],
+            backends="\n".join(
+                f"    server {n} 127.0.0.1:{api_port(n)} check"
+                for n in SERVICES
+                if n.startswith("api-")
+            ),
+            socket=LB_SOCKET,
+            token=make_token("grenade-lb", "haproxy", "member"),
+        ),
     )
-    for name in ("compute-1", "compute-2"):
-        (etc / f"{name}.toml").write_text(
-            f'host = "{name}"\ntransport_url = "{BROKER}"\n'
-            f'topic_prefix = "{PREFIX}"\n'
-            "[service]\nheartbeat_interval = 1.0\ndown_after = 6.0\n"
-            "report_interval = 1.0\n"
-            '[compute]\ndriver = "fake"\nram_allocation_ratio = 1.0\n'
-            "[compute.driver_options]\ncpu_dedicated_set = "
-            '"2-3,10-11,6-7,14-15"\n' + alias
+
+
+SERVICES = (
+    "conductor",
+    "scheduler",
+    "api-1",
+    "api-2",
+    "compute-1",
+    "compute-2",
+)
+PCI_ALIAS = {"name": "nic", "vendor_id": "8086", "product_id": "154d"}
+
+
+def api_port(name: str) -> int:
+    """Two API processes behind HAProxy, restarted one at a time: a
+    request that finds one gone is retried on the other."""
+    return int(API.rsplit(":", 1)[1]) + int(name.rsplit("-", 1)[1])
+
+
+def service_settings(name: str, side: str) -> dict:
+    """What the file of service ``name`` says on ``side`` (old or new):
+    everything a release reads, and only what it knows."""
+    values: dict = {
+        "host": name,
+        "transport_url": BROKER,
+        "topic_prefix": PREFIX,
+        "service": {
+            "heartbeat_interval": 1.0,
+            "down_after": 6.0,
+            "report_interval": 1.0,
+        },
+    }
+    if name.startswith("compute-"):  # computes have no database
+        values["compute"] = {
+            "driver": "fake",
+            "ram_allocation_ratio": 1.0,
+            "driver_options": {"cpu_dedicated_set": "2-3,10-11,6-7,14-15"},
+        }
+    else:
+        values["database_url"] = DB
+    if name.startswith("api-"):
+        values["api"] = {"listen": f"127.0.0.1:{api_port(name)}"}
+        if side == "new":
+            values["api"] |= {"auth": "token", "token_key_file": str(KEY_FILE)}
+    if side == "new":
+        # Release 1 sends unsigned messages: the new side signs its own,
+        # checks every signature it is given and accepts the unsigned
+        # ones, counted, while both releases run.
+        values |= {
+            "rpc_signing": "permissive",
+            "rpc_signing_keys": [signing_key()],
+            "state_path": str(WORKDIR / "state" / name),
+        }
+    values["pci"] = {"alias": [PCI_ALIAS]}
+    return values
+
+
+def toml(values: dict, table: str = "") -> str:
+    """``values`` as TOML: its scalars, then its tables and arrays of
+    tables under their dotted names (all this job's files need; a JSON
+    string, number or boolean is a TOML one)."""
+    lines = [f"[{table}]"] if table else []
+    later = []
+    for key, value in values.items():
+        name = f"{table}.{key}" if table else key
+        if isinstance(value, dict):
+            later.append(toml(value, name))
+        elif isinstance(value, list):
+            later += [
+                toml(item, name).replace(f"[{name}]", f"[[{name}]]", 1)
+                for item in value
+            ]
+        else:
+            lines.append(f"{key} = {json.dumps(value)}")
+    return "\n".join(lines) + "\n" + "".join(f"\n{t}" for t in later)
+
+
+def make_token(project: str, user: str, role: str) -> str:
+    """A token for the new side's APIs (signed with the key file)."""
+    done = run_zerodown(
+        "compute",
+        "token",
+        "create",
+        "--config",
+        str(WORKDIR / "etc" / "new" / "api-1.toml"),
+        "--project",
+        project,
+        "--user",
+        user,
+        "--role",
+        role,
+        "--expires",
+        TOKEN_LIFETIME,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip()
+
+
+def write_private(path: Path, text: str) -> None:
+    """A file only its owner may read (it holds a token)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as stream:
+        stream.write(text if text.endswith("\n") else text + "\n")
+
+
+def run_zerodown(*args: str, **kwargs: object) -> subprocess.CompletedProcess:
+    """The harness's own ``zerodown`` (this checkout): the setup hook
+    runs on the old side, whose release has no tokens to make."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(
+        [sys.executable, "-m", "zerodown", *args],
+        env=env,
+        # Not the side's worktree (where hooks run): `python -m` would
+        # import the zerodown found there, the old release's.
+        cwd=WORKDIR,
+        check=False,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    if done.returncode:
+        sys.exit(
+            f"zerodown {' '.join(args[:3])} exited with {done.returncode}: "
+            f"{done.stderr or ''}"
         )
+    return done
 
 
 def smoke() -> None:

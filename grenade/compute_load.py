@@ -1,13 +1,18 @@
-"""The compute job's load beyond plain reads (``[load] flows``): a
-server's whole life, one recorded request per step.  The harness loads
-this file from the job's folder, so it may import ``compute_hooks``."""
+"""The compute job's load (``[load] flows``): reads of servers, flavors
+and hypervisors, and a server's whole life, one recorded request per
+step.  Every request carries the admin token the setup hook made (the
+harness gives the work directory; a plain ``[load] mix`` could send no
+token).  The harness loads this file from the job's folder, so it may
+import ``compute_hooks``."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
-from compute_hooks import call
+import compute_hooks
 
 LOAD_FLAVOR = {
     "name": "grenade.load",
@@ -19,28 +24,55 @@ LOAD_FLAVOR = {
 STEP_TIMEOUT = 60.0  # a server stuck in a task state fails its flow
 
 
-def load_flows(base_url: str) -> list[tuple[str, int, Callable[[], object]]]:
-    """The job's load beyond plain reads (``[load] flows``): a server's
-    whole life, one recorded request per step."""
-    return [("server", 1, lambda: server_flow(base_url))]
+#: name -> (weight, path): what the load reads, and how often.
+READS = {
+    "servers": (5, "/servers/detail"),
+    "flavors": (2, "/flavors/detail"),
+    "hypervisors": (1, "/os-hypervisors/detail"),
+}
 
 
-def server_flow(base: str) -> Iterator[tuple[str, Callable[[], object]]]:
+def load_flows(
+    base_url: str, workdir: Path
+) -> list[tuple[str, int, Callable[[], object]]]:
+    """Reads (``servers.list``...) and a server's whole life
+    (``server.create``...), every request with the admin token."""
+    token = compute_hooks.admin_token(workdir / "etc" / "admin-token")
+    call = functools.partial(compute_hooks.call, base=base_url, token=token)
+    flows: list[tuple[str, int, Callable[[], object]]] = [
+        (name, weight, functools.partial(read_flow, call, path))
+        for name, (weight, path) in READS.items()
+    ]
+    return [*flows, ("server", 1, lambda: server_flow(call))]
+
+
+def read_flow(
+    call: Callable[..., tuple[int, object]], path: str
+) -> Iterator[tuple[str, Callable[[], object]]]:
+    def read() -> None:
+        status, data = call("GET", path)
+        if status != 200:
+            raise RuntimeError(f"GET {path}: HTTP {status} {data!s:.200}")
+
+    yield "list", read
+
+
+def server_flow(
+    call: Callable[..., tuple[int, object]],
+) -> Iterator[tuple[str, Callable[[], object]]]:
     state: dict = {}
 
     def request(
         method: str, path: str, body: object = None, ok: tuple = (200,)
     ) -> dict:
-        status, data = call(method, path, body, base)
+        status, data = call(method, path, body)
         if status not in ok:
             raise RuntimeError(f"{method} {path}: HTTP {status} {data!s:.200}")
         return data if isinstance(data, dict) else {}
 
     def flavor() -> None:
-        if call("GET", "/flavors/grenade.load", None, base)[0] == 404:
-            status, data = call(
-                "POST", "/flavors", {"flavor": LOAD_FLAVOR}, base
-            )
+        if call("GET", "/flavors/grenade.load")[0] == 404:
+            status, data = call("POST", "/flavors", {"flavor": LOAD_FLAVOR})
             if status not in (200, 409):  # 409: another worker made it
                 raise RuntimeError(f"POST /flavors: HTTP {status} {data}")
 
@@ -64,7 +96,7 @@ def server_flow(base: str) -> Iterator[tuple[str, Callable[[], object]]]:
         deadline = time.monotonic() + STEP_TIMEOUT
 
         def show() -> None:
-            status, data = call("GET", f"/servers/{state['id']}", None, base)
+            status, data = call("GET", f"/servers/{state['id']}")
             if status == 404 and wanted == "gone":
                 state["status"] = "gone"
                 return

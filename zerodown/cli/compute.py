@@ -1,5 +1,5 @@
-"""``zerodown compute ...``: run the compute stack's services, and a
-client of its HTTP API."""
+"""``zerodown compute ...``: run the compute stack's services, make
+tokens for its HTTP API, and a client of that API."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import click
 
 from zerodown.cli import main
 from zerodown.cli.compute_run import run
+from zerodown.cli.compute_token import token
 from zerodown.cli.render import console, table
 
 if TYPE_CHECKING:
@@ -28,6 +29,13 @@ __all__ = ["compute"]
     help="The compute API (client commands).",
 )
 @click.option(
+    "--token",
+    "auth_token",
+    envvar="ZERODOWN_TOKEN",
+    help="The API token (`token create`); prefer ZERODOWN_TOKEN, which "
+    "other users cannot see in the process list.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "json"]),
@@ -35,18 +43,24 @@ __all__ = ["compute"]
     show_default=True,
 )
 @click.pass_context
-def compute(ctx: click.Context, api_url: str, fmt: str) -> None:
-    """The compute stack: ``run`` a service, or talk to its API."""
-    ctx.obj = {"url": api_url, "format": fmt}
+def compute(
+    ctx: click.Context, api_url: str, auth_token: str | None, fmt: str
+) -> None:
+    """The compute stack: ``run`` a service, make a ``token``, or talk to
+    its API."""
+    # OS_TOKEN is deliberately not read: it holds a Keystone token of an
+    # OpenStack cloud, which must never be sent to another service.
+    ctx.obj = {"url": api_url, "token": auth_token, "format": fmt}
 
 
 compute.add_command(run)
+compute.add_command(token)
 
 
 def _client(ctx: click.Context) -> ComputeClient:
     from zerodown.compute.client import ComputeClient
 
-    return ComputeClient(ctx.obj["url"])
+    return ComputeClient(ctx.obj["url"], token=ctx.obj["token"])
 
 
 def _show(

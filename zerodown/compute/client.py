@@ -1,9 +1,11 @@
 """A Python client of the compute stack's HTTP API.
 
 Thin on purpose: each method is one request and returns the JSON body.
-An error answer raises :class:`ApiError` with the status and the API's
-message; an API that cannot be reached raises :class:`ApiUnreachable`.
-Used by the ``zerodown compute`` commands, the demo and the tests.
+Every request carries the client's token in ``X-Auth-Token`` (make one
+with ``zerodown compute token create``).  An error answer raises
+:class:`ApiError` with the status and the API's message; an API that
+cannot be reached raises :class:`ApiUnreachable`.  Used by the
+``zerodown compute`` commands, the demo and the tests.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ class ApiUnreachable(ZerodownError):
 
 
 class ComputeClient:
-    def __init__(self, url: str, timeout: float = 30.0) -> None:
+    def __init__(
+        self, url: str, timeout: float = 30.0, *, token: str | None = None
+    ) -> None:
         parsed = urllib.parse.urlsplit(url)
         if parsed.scheme != "http" or not parsed.hostname:
             raise ApiUnreachable(url=url, reason="not an http:// URL")
@@ -38,6 +42,7 @@ class ComputeClient:
         self.port = parsed.port or 80
         self.prefix = parsed.path.rstrip("/")
         self.timeout = timeout
+        self.token = token
 
     # -- raw -----------------------------------------------------------------
 
@@ -50,6 +55,8 @@ class ComputeClient:
         )
         payload = None if body is None else json.dumps(body).encode()
         headers = {"Accept": "application/json"}
+        if self.token:
+            headers["X-Auth-Token"] = self.token
         if payload is not None:
             headers["Content-Type"] = "application/json"
         try:
@@ -60,8 +67,7 @@ class ComputeClient:
             raise ApiUnreachable(url=self.url, reason=str(err)) from err
         finally:
             conn.close()
-        data = json.loads(raw) if raw else None
-        return response.status, data, dict(response.getheaders())
+        return response.status, _decode(raw), dict(response.getheaders())
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         status, data, _ = self.request(method, path, body)
@@ -189,6 +195,17 @@ def _q(value: str) -> str:
     return urllib.parse.quote(str(value), safe="")
 
 
+def _decode(raw: bytes) -> Any:
+    """The body as JSON; text if it is not (waitress answers a request
+    over its limits itself, in plain text)."""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
 def _message(data: Any) -> str:
     """The message of Nova-style error bodies: ``{"badRequest":
     {"message": ..., "code": 400}}``."""
@@ -196,4 +213,4 @@ def _message(data: Any) -> str:
         inner = next(iter(data.values()))
         if isinstance(inner, dict) and "message" in inner:
             return str(inner["message"])
-    return json.dumps(data)
+    return data if isinstance(data, str) else json.dumps(data)

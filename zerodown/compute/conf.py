@@ -18,6 +18,9 @@
     [api]
     listen = "127.0.0.1:8774"
     threads = 8
+    auth = "token"                       # required: "token" or "none"
+    token_key_file = "/etc/zerodown/api-token-keys"   # mode 0600
+    token_audience = "zerodown-compute"  # names the deployment
 
     [scheduler]
     max_attempts = 3                     # hosts tried per build
@@ -70,6 +73,7 @@ from zerodown.rpc import RPCSettings, Signing
 from zerodown.rpc.protocol import DEFAULT_MAX_SIZE
 
 __all__ = [
+    "API_AUTH_MODES",
     "ApiConfig",
     "ComputeConfig",
     "ComputeDriverConfig",
@@ -90,10 +94,71 @@ class ServiceConfig:
     build_timeout: float = 120.0
 
 
+#: ``[api] auth``: every request carries a token, or none is checked.
+API_AUTH_MODES = ("token", "none")
+
+
 @dataclasses.dataclass(frozen=True)
 class ApiConfig:
+    """``[api]``.  ``auth`` has no working default on purpose: an API
+    whose file says nothing about authentication refuses to start
+    (:meth:`auth_mode`) rather than serve everyone.  ``token_key_file``
+    holds the token keys, one a line, the first signing (the file, not
+    this one, because a key file can be kept at mode 0600 while service
+    files are shared); ``token_audience`` names the deployment, so a
+    token made for one is refused by another that shares its keys."""
+
     listen: str = "127.0.0.1:8774"
     threads: int = 8
+    auth: str = ""
+    token_key_file: str = ""
+    token_audience: str = "zerodown-compute"
+
+    def __post_init__(self) -> None:
+        if self.auth and self.auth not in API_AUTH_MODES:
+            raise ConfigError(
+                problem=f"[api] auth = {self.auth!r}: choose "
+                + " or ".join(repr(m) for m in API_AUTH_MODES)
+            )
+        # Relative to what?  A service's working directory is rarely the
+        # file's; an absolute path cannot be read two ways.
+        if self.token_key_file and not os.path.isabs(self.token_key_file):
+            raise ConfigError(
+                problem=f"[api] token_key_file {self.token_key_file!r} "
+                "must be an absolute path"
+            )
+        if not 0 < len(self.token_audience) <= 255:
+            raise ConfigError(
+                problem="[api] token_audience must be 1 to 255 characters"
+            )
+
+    def auth_mode(self) -> str:
+        """``"token"`` or ``"none"``, as the file says.
+
+        :raises ConfigError: saying how to fix a file that does not
+            say, that asks for tokens without keys, or that gives keys
+            while turning authentication off.
+        """
+        mode = self.auth or ("token" if self.token_key_file else "")
+        if not mode:
+            raise ConfigError(
+                problem="[api] says nothing about authentication: set "
+                'auth = "token" and token_key_file = "/path/to/keys" '
+                "(create it with `zerodown compute token add-key "
+                'PATH`), or auth = "none" to let anyone who reaches '
+                "the API do anything"
+            )
+        if mode == "token" and not self.token_key_file:
+            raise ConfigError(
+                problem='[api] auth = "token" needs token_key_file '
+                "(create it with `zerodown compute token add-key PATH`)"
+            )
+        if mode == "none" and self.token_key_file:
+            raise ConfigError(
+                problem='[api] auth = "none" contradicts token_key_file; '
+                "remove one of them"
+            )
+        return mode
 
 
 @dataclasses.dataclass(frozen=True)

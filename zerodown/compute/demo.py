@@ -7,6 +7,10 @@ creates three flavors (shared CPUs; dedicated CPUs on two NUMA nodes with
 boots instances through the HTTP API, shows where each landed, its
 pinning, page size and devices, the hosts' usage per NUMA cell, what the
 API answers to bad requests, and stops everything cleanly.
+
+The API checks tokens: the demo works with an admin token its
+deployment makes, and shows what the API answers to a request without
+one, to a member who writes a flavor and to another project's member.
 """
 
 from __future__ import annotations
@@ -140,6 +144,7 @@ def run_demo(
         )
         say(f"services up: {services}")
         result = _exercise(deployment.api, say)
+        result.refusals += _auth_refusals(deployment, say)
     except BaseException:
         say(deployment.logs())
         deployment.stop()
@@ -199,6 +204,39 @@ def _refusals(api: ComputeClient) -> list[tuple[str, str]]:
     fault = failed.get("fault", {}).get("message", failed["status"])
     found.append(("1 GiB pages on hosts without them", fault))
     api.delete_server(server["id"])
+    return found
+
+
+def _auth_refusals(
+    deployment: Deployment, say: Callable[[Any], None]
+) -> list[tuple[str, str]]:
+    """What the API answers to requests its tokens do not allow."""
+    admin = deployment.api
+    server = admin.create_server("owned-by-demo", "m1.shared")
+    other = deployment.client(
+        deployment.token(project="other", user="someone", role="member")
+    )
+    attempts: list[tuple[str, Callable[[], object]]] = [
+        ("no token", deployment.client(None).list_flavors),
+        (
+            "a member creating a flavor",
+            lambda: other.create_flavor("mine", 1, 128, flavorid="mine"),
+        ),
+        (
+            "another project's server",
+            lambda: other.get_server(server["id"]),
+        ),
+    ]
+    found = []
+    for name, attempt in attempts:
+        try:
+            attempt()
+        except ApiError as err:
+            status, detail = err.fields["status"], err.fields["detail"]
+            found.append((name, f"{status} {detail}"))
+            say(f"refused {name}: {status} {detail}")
+    admin.delete_server(server["id"])
+    admin.wait_for_deleted(server["id"])
     return found
 
 

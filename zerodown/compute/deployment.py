@@ -5,6 +5,11 @@ directory, deploys the schema, starts the conductor, the scheduler, the
 computes and the API as separate processes, and stops them in reverse
 order.  ``zerodown demo`` and the multi-process tests use it; each
 service's log is ``<workdir>/logs/<name>.log``.
+
+The API checks tokens: the deployment makes a key file
+(``<workdir>/etc/api-token-keys``, mode 0600), names it in the API's
+file, and :attr:`Deployment.api` is a client with an admin token;
+:meth:`Deployment.token` makes others.
 """
 
 from __future__ import annotations
@@ -15,7 +20,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from zerodown.compute.api.keys import add_key, load_keys
+from zerodown.compute.api.tokens import issue
 from zerodown.compute.client import ComputeClient
+from zerodown.compute.conf import ApiConfig
 from zerodown.compute.deploy import deploy_schema
 from zerodown.compute.launcher import ServiceProcess, write_config
 from zerodown.rpc.signing import generate_key
@@ -63,7 +71,35 @@ class Deployment:
 
     @property
     def api(self) -> ComputeClient:
-        return ComputeClient(self.processes["api"].url)
+        """A client of the API with an admin token."""
+        return self.client(self.token(role="admin"))
+
+    def client(self, token: str | None) -> ComputeClient:
+        return ComputeClient(self.processes["api"].url, token=token)
+
+    # -- API tokens ------------------------------------------------------
+
+    @property
+    def token_key_file(self) -> Path:
+        return self.workdir / "etc" / "api-token-keys"
+
+    def _api_auth(self) -> dict[str, str]:
+        """``[api]`` settings that make the API check tokens, with a new
+        key file if there is none yet."""
+        if not self.token_key_file.exists():
+            add_key(self.token_key_file)
+        return {"auth": "token", "token_key_file": str(self.token_key_file)}
+
+    def token(
+        self,
+        project: str = "demo",
+        user: str = "demo-admin",
+        role: str = "admin",
+    ) -> str:
+        """A token (one hour) the deployment's API accepts."""
+        keys = load_keys(self.token_key_file, ApiConfig().token_audience)
+        made, _ = issue(keys, project=project, user=user, roles=[role])
+        return made
 
     def config_for(self, name: str, extra: Mapping[str, Any]) -> Path:
         values: dict[str, Any] = {
@@ -135,7 +171,11 @@ class Deployment:
             "api",
             {
                 "database_url": self.database_url,
-                "api": {"listen": "127.0.0.1:0", "threads": 8},
+                "api": {
+                    "listen": "127.0.0.1:0",
+                    "threads": 8,
+                    **self._api_auth(),
+                },
             },
         )
         return self._process("api", "api", config).start()

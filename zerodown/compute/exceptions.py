@@ -6,6 +6,8 @@ family to one status code (``http_status``)::
 
     ComputeError
     ├── PlacementRequestInvalid   400  (zerodown.exceptions)
+    ├── NotAuthenticated          401  no token, or one that does not verify
+    ├── Forbidden                 403  the token's roles do not allow it
     ├── NotFound                  404
     │   ├── FlavorNotFound
     │   ├── InstanceNotFound
@@ -35,15 +37,33 @@ __all__ = [
     "DomainNotFound",
     "FlavorExists",
     "FlavorNotFound",
+    "Forbidden",
     "HostFitError",
     "InstanceInvalidState",
     "InstanceNotFound",
     "InstanceNotRunning",
     "NoValidHost",
+    "NotAuthenticated",
     "NotFound",
     "StoredDataInvalid",
     "VirtError",
 ]
+
+
+class NotAuthenticated(ComputeError):
+    """The API could not tell who is asking: no token, or one that is
+    malformed, forged, expired or made for another deployment.
+    ``reason`` says which, never the token itself."""
+
+    http_status = 401
+    template = "authentication required: {reason}"
+
+
+class Forbidden(ComputeError):
+    """A valid token whose roles do not allow the operation."""
+
+    http_status = 403
+    template = "{operation} needs the {role} role; this token has {roles}"
 
 
 class NotFound(ComputeError):

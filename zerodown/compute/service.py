@@ -316,8 +316,10 @@ def _wait_for_conductor(
 
 @contextlib.contextmanager
 def _api(parts: _Parts) -> Iterator[str]:
-    from zerodown.compute.api import make_app, make_server
+    from zerodown.compute.api import auth, make_app, make_server
 
+    # First: an API that cannot tell who asks must not start at all.
+    authenticator = auth.from_config(parts.config.api)
     directory = parts.directory()
     conductor = parts.client(ConductorAPI, directory)
     compute = parts.client(ComputeAPI, directory)
@@ -327,6 +329,7 @@ def _api(parts: _Parts) -> Iterator[str]:
         compute=compute,
         services=directory,
         pci_aliases=parts.aliases,
+        auth=authenticator,
     )
     server = make_server(
         app, parts.config.api.listen, threads=parts.config.api.threads

@@ -174,18 +174,22 @@ def _raise(err: Exception) -> Callable[[], None]:
 
 
 def python_operations(
-    spec: str, jobdir: Path, base_url: str
+    spec: str, jobdir: Path, base_url: str, workdir: Path | None = None
 ) -> list[Operation]:
     """Flows from the job's own Python: ``spec`` is ``FILE.py:FUNCTION``
     (``FILE`` relative to the job file's folder); ``FUNCTION(base_url)``
     returns ``(name, weight, flow)`` triples, each ``flow()`` yielding
-    ``(step, call)`` pairs.  Such a file needs nothing of zerodown; while
-    it loads, the job's folder is importable, so it may use its sibling
-    hook modules.
+    ``(step, call)`` pairs.  A ``FUNCTION`` with a ``workdir`` parameter
+    also gets the job's work directory, where its hooks leave files
+    (credentials the ``setup`` hook made, say): hooks see it as
+    ``$GRENADE_WORKDIR``, but flows run inside the harness.  Such a file
+    needs nothing of zerodown; while it loads, the job's folder is
+    importable, so it may use its sibling hook modules.
 
     :raises GrenadeError: if it cannot be loaded.
     """
     import importlib.util
+    import inspect
 
     from zerodown.grenade.errors import GrenadeError
 
@@ -203,7 +207,13 @@ def python_operations(
             module_spec.loader.exec_module(module)
         finally:
             sys.path.remove(str(jobdir))
-        triples = getattr(module, function)(base_url)
+        make = getattr(module, function)
+        extra = (
+            {"workdir": workdir}
+            if "workdir" in inspect.signature(make).parameters
+            else {}
+        )
+        triples = make(base_url, **extra)
         return [
             Operation(str(name), int(weight), flow, flow=True)
             for name, weight, flow in triples

@@ -248,7 +248,10 @@ class Runner:
         operations = http_operations(str(spec["url"]), spec.get("mix", []))
         if spec.get("flows"):
             operations += python_operations(
-                str(spec["flows"]), self.job.path.parent, str(spec["url"])
+                str(spec["flows"]),
+                self.job.path.parent,
+                str(spec["url"]),
+                self.workdir,
             )
         self.load = LoadGenerator(
             operations,

@@ -232,15 +232,75 @@ def test_a_compute_that_stops_heartbeating_is_excluded(api, stack):
     _delete_all(api)
 
 
+def test_servers_belong_to_the_tokens_project(api, stack):
+    """A member's server, booted through every process, carries its
+    project and user; another project's member cannot see or touch it;
+    a member cannot write flavors or read the hosts."""
+    alice = stack.client(stack.token("project-a", "alice", "member"))
+    bob = stack.client(stack.token("project-b", "bob", "member"))
+    server = _boot(alice, "shared", name="alices")
+    assert (server["tenant_id"], server["user_id"]) == ("project-a", "alice")
+    assert [s["id"] for s in alice.list_servers()] == [server["id"]]
+    assert bob.list_servers() == []
+    for attempt in (
+        lambda: bob.get_server(server["id"]),
+        lambda: bob.action(server["id"], "pause"),
+        lambda: bob.delete_server(server["id"]),
+    ):
+        with pytest.raises(ApiError) as caught:
+            attempt()
+        assert caught.value.status == 404, caught.value
+    for attempt in (
+        lambda: bob.create_flavor("bobs", 1, 128, flavorid="bobs"),
+        bob.list_hypervisors,
+        bob.list_services,
+    ):
+        with pytest.raises(ApiError) as caught:
+            attempt()
+        assert caught.value.status == 403, caught.value
+    assert server["id"] in {s["id"] for s in api.list_servers()}  # admin
+    alice.delete_server(server["id"])
+    assert alice.wait_for_deleted(server["id"])
+
+
 def test_the_client_commands(api, stack):
     from click.testing import CliRunner
 
     from zerodown.cli import main
 
     url = stack.processes["api"].url
+    config = str(stack.workdir / "etc" / "api.toml")
+    made = CliRunner().invoke(
+        main,
+        [
+            "compute",
+            "token",
+            "create",
+            "--config",
+            config,
+            "--project",
+            "cli",
+            "--user",
+            "cli-admin",
+            "--role",
+            "admin",
+            "--expires",
+            "10m",
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    token = made.output.strip()
 
-    def run(*args):
-        return CliRunner().invoke(main, ["compute", "--api-url", url, *args])
+    def run(*args, token=token):
+        return CliRunner().invoke(
+            main,
+            ["compute", "--api-url", url, *args],
+            env={"ZERODOWN_TOKEN": token},
+        )
+
+    anonymous = run("list", token=None)
+    assert anonymous.exit_code == 1
+    assert "401 authentication required: no X-Auth-Token" in anonymous.output
 
     made = run(
         "flavor-create",

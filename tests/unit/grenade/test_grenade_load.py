@@ -62,6 +62,15 @@ def test_flows_come_from_the_jobs_own_file(tmp_path):
     (op,) = python_operations("hooks.py:flows", tmp_path, "http://x")
     assert (op.name, op.weight, op.flow) == ("ping", 3, True)
     assert [name for name, _ in op.call()] == ["get"]
+    # A flows function that asks for the work directory gets it.
+    (tmp_path / "tokens.py").write_text(
+        "def flows(url, workdir):\n"
+        "    return [(str(workdir), 1, lambda: iter(()))]\n"
+    )
+    (op,) = python_operations(
+        "tokens.py:flows", tmp_path, "http://x", tmp_path
+    )
+    assert op.name == str(tmp_path)
     with pytest.raises(GrenadeError, match=r"hooks\.py:missing"):
         python_operations("hooks.py:missing", tmp_path, "http://x")
     with pytest.raises(GrenadeError, match=r"nowhere\.py"):

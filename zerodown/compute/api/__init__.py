@@ -1,4 +1,9 @@
-"""The compute stack's HTTP API (Nova's shapes), served by waitress."""
+"""The compute stack's HTTP API (Nova's shapes), served by waitress.
+
+Every request but the version document carries a bearer token
+(``X-Auth-Token``, :mod:`.tokens`); :mod:`.policy` says which role each
+operation needs and which servers a project sees.
+"""
 
 from __future__ import annotations
 

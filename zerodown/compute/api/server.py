@@ -1,4 +1,10 @@
-"""Serving the API with waitress (a production WSGI server, threads)."""
+"""Serving the API with waitress (a production WSGI server, threads).
+
+waitress gets the API's own limits, so a request over them is refused
+(413, 431) by the server before it is buffered, not after: left alone,
+waitress would read a body of up to 1 GiB into memory and temporary
+files before the application could say no.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,13 @@ from typing import Any
 
 import waitress.server
 
+from zerodown.compute.api.request import MAX_BODY
 from zerodown.exceptions import ConfigError
 
-__all__ = ["ApiServer", "make_server"]
+__all__ = ["MAX_HEADERS", "ApiServer", "make_server"]
+
+#: The request line and headers together (a token is ~400 bytes).
+MAX_HEADERS = 32 * 1024
 
 
 class ApiServer:
@@ -62,5 +72,9 @@ def make_server(
         threads=threads,
         ident="zerodown-compute-api",
         clear_untrusted_proxy_headers=True,
+        # waitress refuses a body of this many bytes or more: one more
+        # than the largest the API takes.
+        max_request_body_size=MAX_BODY + 1,
+        max_request_header_size=MAX_HEADERS,
     )
     return ApiServer(server)

@@ -34,6 +34,8 @@ def server(obj: Instance, fault: Mapping[str, Any] | None) -> dict[str, Any]:
         "id": obj.uuid,
         "name": obj.display_name,
         "description": obj.description,
+        "tenant_id": obj.project_id,
+        "user_id": obj.user_id,
         "image": {"id": obj.image_ref} if obj.image_ref else "",
         "status": states.api_status(obj.vm_state, obj.task_state),
         "vm_state": obj.vm_state,

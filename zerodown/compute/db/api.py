@@ -215,10 +215,13 @@ class ComputeDB:
         host: str | None = None,
         vm_states: Sequence[str] | None = None,
         include_deleted: bool = False,
+        project_id: str | None = None,
     ) -> list[Instance]:
         where = []
         if host is not None:
             where.append(INSTANCES.c.host == host)
+        if project_id is not None:
+            where.append(INSTANCES.c.project_id == project_id)
         if vm_states is not None:
             where.append(INSTANCES.c.vm_state.in_(list(vm_states)))
         return self._instances(*where, include_deleted=include_deleted)

@@ -3,83 +3,31 @@ clear 4xx, never a 500; good input reaches the RPC clients."""
 
 from __future__ import annotations
 
-import io
-import json
-
 import pytest
-from compute_samples import deployed_db
+from api_harness import SMALL, Api
 
-from zerodown.compute.api import make_app
-from zerodown.compute.api.app import MAX_BODY
-from zerodown.compute.pci_alias import parse_aliases
+from zerodown.compute.api.request import MAX_BODY
 from zerodown.compute.version import HISTORY
 from zerodown.services import ServiceDirectory
 
 
-class Recorder:
-    """Stands in for the RPC clients: records what would be cast."""
-
-    def __init__(self):
-        self.calls = []
-
-    def __getattr__(self, name):
-        return lambda ctx, *args: self.calls.append((name, ctx, args))
-
-
 @pytest.fixture
 def api(zerodown_db, tmp_path):
-    db = deployed_db(tmp_path, zerodown_db.url)
-    conductor, compute = Recorder(), Recorder()
-    app = make_app(
-        db=db,
-        conductor=conductor,
-        compute=compute,
-        services=ServiceDirectory(db.engine, HISTORY),
-        pci_aliases=parse_aliases([{"name": "nic", "vendor_id": "8086"}]),
+    harness = Api(tmp_path, zerodown_db.url)
+
+    def call(method, path, body=None, **kwargs):
+        status, data, _ = harness.wsgi(method, path, body, **kwargs)
+        return status, data
+
+    call.conductor, call.compute, call.db = (
+        harness.conductor,
+        harness.compute,
+        harness.db,
     )
-
-    def call(
-        method, path, body=None, raw=None, content_type="application/json"
-    ):
-        data = (
-            raw
-            if raw is not None
-            else (b"" if body is None else json.dumps(body).encode())
-        )
-        environ = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": path,
-            "CONTENT_TYPE": content_type,
-            "CONTENT_LENGTH": str(len(data)),
-            "wsgi.input": io.BytesIO(data),
-        }
-        seen = {}
-
-        def start(status, headers):
-            seen["status"], seen["headers"] = status, dict(headers)
-
-        payload = b"".join(app(environ, start))
-        status = int(seen["status"].split()[0])
-        assert "X-Request-Id" in seen["headers"]
-        return status, json.loads(payload) if payload else None
-
-    call.conductor, call.compute, call.db = conductor, compute, db
-    status, _ = call(
-        "POST",
-        "/flavors",
-        {
-            "flavor": {
-                "name": "small",
-                "id": "small",
-                "vcpus": 1,
-                "ram": 512,
-                "disk": 1,
-            }
-        },
-    )
+    status, _ = call("POST", "/flavors", {"flavor": SMALL})
     assert status == 200
     yield call
-    db.engine.dispose()
+    harness.close()
 
 
 def test_a_boot_is_stored_and_handed_to_the_conductor(api):

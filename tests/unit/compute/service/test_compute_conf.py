@@ -112,3 +112,48 @@ def test_a_written_file_is_private(tmp_path):
     )
     assert path.stat().st_mode & 0o777 == 0o600
     assert conf.load(path, environ={}).rpc_signing_keys == ("k" * 32,)
+
+
+# -- [api] auth ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("api", "mode"),
+    [
+        ({"auth": "token", "token_key_file": "/etc/k"}, "token"),
+        ({"token_key_file": "/etc/k"}, "token"),
+        ({"auth": "none"}, "none"),
+    ],
+)
+def test_the_api_says_how_it_authenticates(api, mode):
+    assert conf.parse({"api": api}).api.auth_mode() == mode
+
+
+@pytest.mark.parametrize(
+    ("api", "message"),
+    [
+        ({}, 'says nothing about authentication: set auth = "token"'),
+        ({"auth": ""}, "says nothing about authentication"),
+        ({"auth": "token"}, "needs token_key_file"),
+        ({"auth": "none", "token_key_file": "/etc/k"}, "contradicts"),
+    ],
+)
+def test_an_api_that_cannot_tell_who_asks_does_not_start(api, message):
+    config = conf.parse({"api": api})  # other services read it fine
+    with pytest.raises(ConfigError, match=message):
+        config.api.auth_mode()
+
+
+@pytest.mark.parametrize(
+    ("api", "message"),
+    [
+        ({"auth": "keystone"}, "choose 'token' or 'none'"),
+        ({"auth": True}, "auth must be str"),
+        ({"token_key_file": "keys"}, "must be an absolute path"),
+        ({"token_audience": ""}, "1 to 255 characters"),
+        ({"token_keys": ["x"]}, "unknown setting 'token_keys'"),
+    ],
+)
+def test_bad_auth_settings_name_themselves(api, message):
+    with pytest.raises(ConfigError, match=message):
+        conf.parse({"api": api})
