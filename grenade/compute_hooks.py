@@ -57,6 +57,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from zerodown.compute.version import SERVICE_VERSION
+
 WORKDIR = Path(os.environ.get("GRENADE_WORKDIR", "."))
 API = os.environ.get("COMPUTE_API", "http://127.0.0.1:18774")
 STATE = WORKDIR / "compute-resources.json"
@@ -246,16 +248,19 @@ def service_settings(name: str, side: str) -> dict:
 
 
 def toml(values: dict, table: str = "") -> str:
-    """``values`` as TOML: its scalars, then its tables and arrays of
-    tables under their dotted names (all this job's files need; a JSON
-    string, number or boolean is a TOML one)."""
+    """``values`` as TOML: its scalars and arrays of scalars, then its
+    tables and arrays of tables under their dotted names (all this job's
+    files need; a JSON string, number, boolean or array of them is a TOML
+    one)."""
     lines = [f"[{table}]"] if table else []
     later = []
     for key, value in values.items():
         name = f"{table}.{key}" if table else key
         if isinstance(value, dict):
             later.append(toml(value, name))
-        elif isinstance(value, list):
+        elif isinstance(value, list) and all(
+            isinstance(v, dict) for v in value
+        ):
             later += [
                 toml(item, name).replace(f"[{name}]", f"[[{name}]]", 1)
                 for item in value
@@ -513,8 +518,11 @@ def mixed_phase(recorded: dict) -> None:
 def final_phase(recorded: dict) -> None:
     """Every compute is new: the realtime guest boots."""
     versions = compute_versions()
-    if set(versions.values()) != {2}:
-        sys.exit(f"expected only release-2 computes, found {versions}")
+    if set(versions.values()) != {SERVICE_VERSION}:
+        sys.exit(
+            f"expected only computes at service version {SERVICE_VERSION}, "
+            f"found {versions}"
+        )
     mixed = expect("GET", f"/servers/{recorded['mixed']}")["server"]  # type: ignore[index]
     if mixed["description"] != MIXED_NOTE:
         sys.exit(f"mixed-1 lost its description: {mixed}")
@@ -631,13 +639,13 @@ def kill_migrate(db: list[str]) -> None:
 
 
 def caps() -> None:
-    """The computes' RPC cap rises by itself once all run release 2."""
+    """The computes' RPC cap rises by itself once all run the new code."""
     report = json.loads(Path(sys.argv[2]).read_text())
-    # No cap (None) means the latest version: every peer is release 2.
+    # No cap (None) means the latest version: every peer is on this code.
     capped = {
         c["api"]: c["cap"]
         for c in report["caps"]
-        if c["cap"] is not None or c["oldest_live"] != 2
+        if c["cap"] is not None or c["oldest_live"] != SERVICE_VERSION
     }
     print(f"caps: {report['caps']}")
     if capped or "compute" not in {c["api"] for c in report["caps"]}:
