@@ -39,6 +39,10 @@ def _payload(**changes):
     return {k: v for k, v in payload.items() if v is not None}
 
 
+def _now() -> int:
+    return int(time.time())
+
+
 def _b64(data: dict) -> str:
     raw = json.dumps(data).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
@@ -70,48 +74,74 @@ def test_every_key_verifies_and_the_first_signs():
         verify(TokenKeys((old,)), made)
 
 
+# Tokens are made when each test runs, not when the module is collected:
+# a long run would otherwise see them all expire first.
 @pytest.mark.parametrize(
-    ("token", "reason"),
+    ("make", "reason"),
     [
-        (jwt.encode(_payload(exp=int(time.time()) - 120), KEY), "has expired"),
+        (lambda: jwt.encode(_payload(exp=_now() - 120), KEY), "has expired"),
         (
-            jwt.encode(_payload(iat=int(time.time()) + 600), KEY),
+            lambda: jwt.encode(_payload(iat=_now() + 600), KEY),
             "not valid yet",
         ),
-        (jwt.encode(_payload(aud="elsewhere"), KEY), "another deployment"),
-        (jwt.encode(_payload(aud=["zerodown-compute"]), KEY), "another"),
-        (jwt.encode(_payload(iss="keystone"), KEY), "not made by zerodown"),
-        (jwt.encode(_payload(project=None), KEY), "lacks a required claim"),
-        (jwt.encode(_payload(jti=None), KEY), "lacks a required claim"),
-        (jwt.encode(_payload(), b"x" * 32), "signature does not verify"),
         (
-            jwt.encode(_payload(), KEY * 2, algorithm="HS512"),
+            lambda: jwt.encode(_payload(aud="elsewhere"), KEY),
+            "another deployment",
+        ),
+        (
+            lambda: jwt.encode(_payload(aud=["zerodown-compute"]), KEY),
+            "another",
+        ),
+        (
+            lambda: jwt.encode(_payload(iss="keystone"), KEY),
+            "not made by zerodown",
+        ),
+        (
+            lambda: jwt.encode(_payload(project=None), KEY),
+            "lacks a required claim",
+        ),
+        (
+            lambda: jwt.encode(_payload(jti=None), KEY),
+            "lacks a required claim",
+        ),
+        (
+            lambda: jwt.encode(_payload(), b"x" * 32),
+            "signature does not verify",
+        ),
+        (
+            lambda: jwt.encode(_payload(), KEY * 2, algorithm="HS512"),
             "not signed with HS256",
         ),
         # alg "none": no signature at all.
         (
-            f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(_payload())}.",
+            lambda: (
+                f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(_payload())}."
+            ),
             "HS256",
         ),
-        (jwt.encode(_payload(roles=["owner"]), KEY), "grants no role"),
-        (jwt.encode(_payload(roles="admin"), KEY), "claims are malformed"),
-        (jwt.encode(_payload(project="p 1"), KEY), "claims are malformed"),
-        (jwt.encode(_payload(sub=7), KEY), "invalid"),
+        (lambda: jwt.encode(_payload(roles=["owner"]), KEY), "grants no role"),
         (
-            jwt.encode(
-                _payload(exp=int(time.time()) + MAX_LIFETIME + 600), KEY
-            ),
+            lambda: jwt.encode(_payload(roles="admin"), KEY),
+            "claims are malformed",
+        ),
+        (
+            lambda: jwt.encode(_payload(project="p 1"), KEY),
+            "claims are malformed",
+        ),
+        (lambda: jwt.encode(_payload(sub=7), KEY), "invalid"),
+        (
+            lambda: jwt.encode(_payload(exp=_now() + MAX_LIFETIME + 600), KEY),
             "longer than allowed",
         ),
-        ("garbage", "malformed"),
-        ("a.b.c", "malformed"),
-        ("\u00e9" * 10, "malformed"),
-        ("x" * 5000, "too long"),
+        (lambda: "garbage", "malformed"),
+        (lambda: "a.b.c", "malformed"),
+        (lambda: "\u00e9" * 10, "malformed"),
+        (lambda: "x" * 5000, "too long"),
     ],
 )
-def test_bad_tokens_are_refused_with_the_reason(token, reason):
+def test_bad_tokens_are_refused_with_the_reason(make, reason):
     with pytest.raises(NotAuthenticated, match=reason) as caught:
-        verify(KEYS, token)
+        verify(KEYS, make())
     assert caught.value.http_status == 401
 
 
