@@ -215,8 +215,9 @@ class History:
 
     def backport(
         self, data: Data, source: VersionTuple, target: VersionTuple
-    ) -> None:
-        """Turn ``data`` of ``source`` into data of the older ``target``.
+    ) -> bool:
+        """Turn ``data`` of ``source`` into data of the older ``target``;
+        whether a step ran (rather than fields being dropped only).
 
         :raises UnrepresentableValue: if a value cannot be carried.
         """
@@ -237,6 +238,7 @@ class History:
                 step(data, context)
             for name in added:
                 data.pop(name, None)
+        return context is not None
 
     def _ladder_down(
         self, source: VersionTuple, target: VersionTuple
