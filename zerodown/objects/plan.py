@@ -141,9 +141,6 @@ class Plan:
             (e.codec.height or 0 for e in self.entries),
             default=0,
         )
-        self._children = frozenset(
-            e.name for e in self.entries if e.codec.child is not None
-        )
         self._at: dict[VersionTuple, VersionPlan] = {}
         # Hydration may skip __init__ unless a subclass does work in it.
         self._plain_init = cls.__init__ is VersionedObject.__init__
@@ -317,8 +314,14 @@ class Plan:
                 else:
                     value = data[name] = enc(value)
                     height = max(height, _value_height(value))
-        if wanted is not None and self.history.backport(data, source, wanted):
-            data, height = self._after_steps(data, height)
+        if wanted is not None:
+            # A step may rewrite values: keep the data as it was to see
+            # which (copying it only when a step will run).
+            steps = self.history.has_steps(source, wanted)
+            before = dict(data) if steps else data
+            self.history.backport(data, source, wanted)
+            if steps:
+                data, height = self._after_steps(data, before, height)
         changed = d.get("_changed_fields")
         if changed:
             changes = sorted(c for c in changed if c in data) or None
@@ -326,14 +329,16 @@ class Plan:
         return text, data, None, height
 
     def _after_steps(
-        self, data: dict[str, Any], height: int
+        self, data: dict[str, Any], before: dict[str, Any], height: int
     ) -> tuple[dict[str, Any], int]:
-        # A step may leave its fields in any order and any shape: sort
-        # them again and measure its values (children are untouched).
-        if list(data) != sorted(data):
-            data = {key: data[key] for key in sorted(data)}
+        # A step may leave fields in any order and values of any shape:
+        # sort the fields again, measure the values it wrote (children
+        # are not a step's business).
+        keys = list(data)
+        if keys != sorted(keys):
+            data = {key: data[key] for key in sorted(keys)}
         for key, value in data.items():
-            if key not in self._children:
+            if value is not before.get(key, _ABSENT):
                 height = max(height, _value_height(value))
         return data, height
 
@@ -591,6 +596,9 @@ def _child_entries(
 
 def _same(value: Any) -> Any:
     return value
+
+
+_ABSENT = object()
 
 
 def _value_height(value: Any) -> int:

@@ -107,7 +107,8 @@ def encode(value: Any, *, limits: Limits = DEFAULT_LIMITS) -> bytes:
     if len(out) > limits.max_size:
         reason = f"{len(out)} bytes exceed the limit of {limits.max_size}"
         raise _unencodable(value, reason)
-    if encoder.longest_chain > chain_budget(len(out), limits):
+    chain = encoder.longest_chain
+    if chain > len(out) and chain > chain_budget(len(out), limits):
         reason = "extensions nested inside each other hold too many bytes"
         raise _unencodable(value, reason)
     if len(out) > limits.element_limit:

@@ -3,10 +3,13 @@ refuses what the decoder would refuse, then msgpack.
 
 The walk (:meth:`Encoder.prepare`) turns every container into plain sorted
 data at a known level, so the depth rule of :mod:`wireformat` holds
-through lists, maps, sets and objects alike, and no value can reach the
-Python recursion limit.  Objects and sets become msgpack extensions here,
-their payloads packed as they are met; scalar extensions (datetimes,
-UUIDs, addresses) are packed by msgpack's ``default`` hook.
+through lists, maps, sets and objects alike.  It recurses, but checks the
+level before each step down, so a value deeper than ``max_depth`` (at most
+128) is refused long before the Python recursion limit.  Objects and sets
+become msgpack extensions here, their payloads packed as they are met;
+scalar extensions (datetimes, UUIDs, addresses) are packed by msgpack's
+``default`` hook.  Containers already plain and sorted are kept, not
+copied.
 
 Object data a plan made (:class:`~zerodown.objects.wireformat.
 CanonicalData`) is sorted and plain already: it is packed as it is, after

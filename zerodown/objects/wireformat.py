@@ -12,8 +12,10 @@ exactly what the decoder would:
 - **elements**: every msgpack item counts once - each scalar, each map
   key, each list and map, and each extension with the items of an
   object's or set's payload (an object's field list, namespace, name,
-  version, data map and changes).  Every item takes at least one byte, so
-  a message holds at most as many elements as it has bytes.
+  version, data map and changes) - and a string, binary or scalar
+  extension one more per :data:`BYTES_PER_ELEMENT` bytes of its payload.
+  Every element takes at least one byte, so a message holds at most as
+  many elements as it has bytes.
 - **extension payloads**: decoding an extension copies its payload, and
   an object or set inside another is decoded while the outer payload is
   held.  The payloads held at once (the chain from the outermost
@@ -61,10 +63,13 @@ EXT_FROZENSET = 6
 EXT_OBJECT = 16
 
 #: Without an explicit ``max_elements``, one element is allowed for this
-#: many bytes of ``max_size``.  Decoded, an element costs at most about
-#: 116 bytes (an empty set: the set and the list it was read into), so
-#: the elements of a message stay within 7.3 times the size limit; real
-#: messages of the compute stack have one element per 8 bytes.
+#: many bytes of ``max_size``; and a string, binary or scalar extension
+#: weighs one element more per this many bytes.  Decoded, an element costs
+#: at most about 116 bytes (an empty set, 232 bytes for its two elements),
+#: and a string at most 5 bytes a byte (4 a character, and the UTF-8 being
+#: decoded): a message within its element limit stays within about 7.3
+#: times the size limit.  Real messages of the compute stack have one
+#: element per 7 bytes.
 BYTES_PER_ELEMENT = 16
 #: The deepest ``Limits.max_depth`` allowed.
 MAX_DEPTH = 128
@@ -175,6 +180,8 @@ def plain_height(value: Any, cap: int = 64) -> int | None:
         items = value
     else:
         return None
+    if _PLAIN_SCALARS.issuperset(map(type, items)):
+        return 1
     height = 0
     for item in items:
         if type(item) not in _PLAIN_SCALARS:

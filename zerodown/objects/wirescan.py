@@ -11,8 +11,11 @@ header is read, applies the level and dict key rules of
 :mod:`wireformat`, refuses unknown extensions, and follows objects and
 sets into their payloads, bounding the chain of payloads the decoder will
 hold.  It allocates nothing per element, stops at the first violation,
-and costs about a tenth of a microsecond per element (a reply of 1,000
-Instances, 3.4 MB, scans in ~50 ms).
+and costs about 0.13 microseconds per element (a reply of 1,000
+Instances, 3.4 MB and 472,003 elements, scans in 55-65 ms).  The elements
+it counts are weighed: a string, binary or scalar extension counts one
+more per ``BYTES_PER_ELEMENT`` bytes of payload, which is what bounds the
+decoded size of a message by its element limit (see :mod:`wireformat`).
 
 What it leaves to msgpack and the extension decoders: UTF-8, and the
 contents of scalar extension payloads.

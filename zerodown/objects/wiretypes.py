@@ -51,6 +51,7 @@ _OFFSET = struct.Struct(">q")
 _ZONE_KEY = re.compile(r"[A-Za-z0-9_+-]{1,30}(?:/[A-Za-z0-9_+-]{1,30}){0,3}")
 _SCOPE = re.compile(r"[A-Za-z0-9_.-]{1,32}")
 _NAIVE, _FIXED, _ZONE = 0, 1, 2
+_UTC = _OFFSET.pack(0)
 
 
 def encode_datetime(value: datetime.datetime) -> bytes:
@@ -60,6 +61,10 @@ def encode_datetime(value: datetime.datetime) -> bytes:
     tz = value.tzinfo
     if tz is None:
         kind, rest = _NAIVE, b""
+    elif tz is datetime.timezone.utc:
+        # What _fixed_offset() gives UTC, without its lookups: most
+        # datetimes a service sends are in UTC.
+        kind, rest = _FIXED, _UTC
     elif _is_loaded_zone(tz):
         kind, rest = _ZONE, tz.key.encode()
     else:
