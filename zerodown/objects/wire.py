@@ -53,7 +53,7 @@ import msgpack
 
 from zerodown.exceptions import MalformedPayload, UnencodableValue
 from zerodown.objects import wirescan
-from zerodown.objects.wiredecode import ExtHook, as_buffer, check
+from zerodown.objects.wiredecode import Buffer, ExtHook, as_buffer, check
 from zerodown.objects.wireencode import Encoder
 from zerodown.objects.wireformat import (
     DEFAULT_LIMITS,
@@ -83,6 +83,7 @@ _DECODE_ERRORS = (
     KeyError,
     struct.error,
     RecursionError,
+    BufferError,
     msgpack.UnpackException,
 )
 _ENCODE_ERRORS = (TypeError, ValueError, OverflowError, RecursionError)
@@ -136,7 +137,15 @@ def decode(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> Any:
     :raises MalformedPayload: for anything that is not a valid message
         within ``limits``; no other exception escapes.
     """
-    buffer = as_buffer(data)
+    try:
+        return _decode(as_buffer(data), limits)
+    except MalformedPayload:
+        raise
+    except _DECODE_ERRORS as err:
+        raise MalformedPayload(reason=_reason(err)) from None
+
+
+def _decode(buffer: Buffer, limits: Limits) -> Any:
     size = len(buffer)
     if size > limits.max_size:
         raise MalformedPayload(
@@ -145,16 +154,11 @@ def decode(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> Any:
     # Small messages are walked after decoding; a message that may hold
     # more elements than allowed is scanned before anything is built.
     scanned = size > limits.element_limit
-    try:
-        if scanned:
-            wirescan.scan(buffer, limits)
-        value = ExtHook(limits, size).unpack(buffer)
-        if not scanned:
-            check(value, limits.max_depth)
-    except MalformedPayload:
-        raise
-    except _DECODE_ERRORS as err:
-        raise MalformedPayload(reason=_reason(err)) from None
+    if scanned:
+        wirescan.scan(buffer, limits)
+    value = ExtHook(limits, size).unpack(buffer)
+    if not scanned:
+        check(value, limits.max_depth)
     return value
 
 

@@ -207,7 +207,12 @@ class Encoder:
                 return _plain_default(value)
             found = _SCALAR_EXTS[datetime.datetime]
         code, encode = found
-        payload = encode(value)
+        try:
+            payload = encode(value)
+        except Exception as err:
+            # A tzinfo of the caller's own may raise anything from
+            # utcoffset() or tzname(): still a value the codec cannot carry.
+            raise ValueError(f"{type(value).__name__}: {err}") from None
         self.report(len(payload))
         return msgpack.ExtType(code, payload)
 

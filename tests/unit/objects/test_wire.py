@@ -372,3 +372,26 @@ def test_offset_names_round_trip(name):
     tz = datetime.timezone(datetime.timedelta(hours=2), name)
     back = wire.decode(wire.encode(datetime.datetime(2026, 1, 1, tzinfo=tz)))
     assert back.tzname() == name and back.utcoffset() == tz.utcoffset(None)
+
+
+def test_a_released_memoryview_is_malformed():
+    view = memoryview(wire.encode([1]))
+    view.release()
+    with pytest.raises(MalformedPayload):
+        wire.decode(view)
+
+
+class _Broken(datetime.tzinfo):
+    def utcoffset(self, dt):
+        raise RuntimeError("no offset today")
+
+    def tzname(self, dt):
+        return "?"
+
+    def dst(self, dt):
+        return None
+
+
+def test_a_tzinfo_that_raises_gives_the_codecs_error():
+    with pytest.raises(UnencodableValue, match="no offset today"):
+        wire.encode(datetime.datetime(2026, 1, 1, tzinfo=_Broken()))
