@@ -19,6 +19,10 @@ read by a registry frozen at those versions, as an old service would.
 
 Timing: ``time.process_time``, rounds interleaved across cases, median and
 range of the per-call time over the rounds.
+
+Then the wire codec's worst messages (``objects_limits.py``): the memory
+peak of decoding each (x the size limit, target 8x) and its time per MiB,
+under the default ``Limits`` (a 1 MiB size limit with ``--quick``).
 """
 
 # ruff: noqa: E402 - o.vo must be imported after its eventlet warning is
@@ -38,6 +42,7 @@ from typing import Any
 warnings.filterwarnings("ignore", message=r"(?s).*eventlet")
 
 import msgpack
+import objects_limits
 from objects_data import (
     NovaObjectSerializer,
     build_compute_node,
@@ -47,7 +52,7 @@ from objects_data import (
 from oslo_serialization import jsonutils
 
 from zerodown.compute import objects as zo
-from zerodown.objects import wire
+from zerodown.objects import Limits, wire
 from zerodown.objects.serializer import ObjectSerializer
 
 MESSAGE_VERSION = "6.0"
@@ -351,6 +356,8 @@ def main() -> int:
         NODE_PEERS,
         rounds,
     )
+    limits = Limits(max_size=1024 * 1024) if args.quick else Limits()
+    codec_results = objects_limits.report(limits)
     print(
         "\nTargets (Instance decides; ComputeNode for reference); ratios "
         "are medians of per-round ratios"
@@ -361,6 +368,8 @@ def main() -> int:
                 f"  {title:<12} {'PASS' if ok else 'MISS'}  {text} "
                 f"[target {target:g}]"
             )
+    for text, verdict in codec_results:
+        print(f"  {'Wire codec':<12} {verdict}  {text}")
     return 0
 
 

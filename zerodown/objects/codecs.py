@@ -65,6 +65,10 @@ class Codec:
     enum: frozenset[str] | None = None
     #: A type whose exact instances decode to themselves (a fast path).
     exact: type | None = None
+    #: Levels of containers in a wire value (0 for a scalar, 1 for a list
+    #: of scalars), when every value is plain data of exact types; None
+    #: when unknown, and then the encoder looks at the value.
+    height: int | None = None
 
 
 def codec_for(field: ovo.Field[Any]) -> Codec:
@@ -116,7 +120,12 @@ def _exact(expected: str, kind: type) -> Decoder:
 
 
 def _plain(expected: str, decode: Decoder, **kw: Any) -> Codec:
-    return Codec(expected, None, decode, None, decode, **kw)
+    return Codec(expected, None, decode, None, decode, height=0, **kw)
+
+
+def _above(codec: Codec) -> int | None:
+    """The height of a container of ``codec``'s values."""
+    return None if codec.height is None else codec.height + 1
 
 
 def _integer(ftype: Any) -> Codec:
@@ -202,7 +211,7 @@ def _int_set(ftype: zd.IntSet) -> Codec:
             raise Mismatch(expected, value)
         return from_list(value)
 
-    return Codec(expected, sorted, from_wire, sorted, from_list)
+    return Codec(expected, sorted, from_wire, sorted, from_list, height=1)
 
 
 def _datetime(ftype: zd.DateTime | ovo.DateTime) -> Codec:
@@ -229,7 +238,7 @@ def _datetime(ftype: zd.DateTime | ovo.DateTime) -> Codec:
         except ValueError as err:
             raise Mismatch("an ISO 8601 timestamp", value) from err
 
-    return Codec(expected, None, from_wire, to_prim, from_primitive)
+    return Codec(expected, None, from_wire, to_prim, from_primitive, height=0)
 
 
 def _ip_address(ftype: zd.IPAddress) -> Codec:
@@ -246,7 +255,7 @@ def _ip_address(ftype: zd.IPAddress) -> Codec:
         except ValueError as err:
             raise Mismatch(expected, value) from err
 
-    return Codec(expected, None, from_wire, str, from_primitive)
+    return Codec(expected, None, from_wire, str, from_primitive, height=0)
 
 
 def _list(ftype: ovo.List[Any]) -> Codec:
@@ -272,6 +281,7 @@ def _list(ftype: ovo.List[Any]) -> Codec:
         _map_list(codec.to_primitive),
         _decode_list(expected, codec.from_primitive, (list, tuple)),
         enum=codec.enum,
+        height=_above(codec),
     )
 
 
@@ -327,6 +337,7 @@ def _set(ftype: ovo.Set[Any]) -> Codec:
         decoder(codec.from_wire, (list,)),
         encoder(codec.to_primitive),
         decoder(codec.from_primitive, (list, tuple)),
+        height=_above(codec),
     )
 
 
@@ -367,6 +378,7 @@ def _dict(ftype: ovo.Dict[Any]) -> Codec:
         decode,
         encoder(codec.to_primitive),
         decode_primitive,
+        height=_above(codec),
     )
 
 

@@ -104,6 +104,7 @@ class History:
         self._added_in: dict[str, VersionTuple] = {}
         self._refusals: dict[VersionTuple, tuple[Refusal, ...]] = {}
         self._ladders: dict[tuple[VersionTuple, VersionTuple], Any] = {}
+        self._stepping: dict[tuple[VersionTuple, VersionTuple], bool] = {}
 
     def __repr__(self) -> str:
         return f"History({', '.join(c.version for c in self.changes)})"
@@ -152,6 +153,7 @@ class History:
             by_version.setdefault(refusal.version, []).append(refusal)
         self._refusals = {v: tuple(r) for v, r in by_version.items()}
         self._ladders.clear()
+        self._stepping.clear()
 
     def _parse(self, text: str) -> VersionTuple:
         try:
@@ -237,6 +239,18 @@ class History:
                 step(data, context)
             for name in added:
                 data.pop(name, None)
+
+    def has_steps(self, source: VersionTuple, target: VersionTuple) -> bool:
+        """Whether a backport from ``source`` to ``target`` runs a step
+        (rather than only dropping fields and checking values)."""
+        stepping = self._stepping.get((source, target))
+        if stepping is None:
+            ladder = self._ladders.get((source, target))
+            if ladder is None:
+                ladder = self._ladder_down(source, target)
+            stepping = any(rung[2] is not None for rung in ladder)
+            self._stepping[(source, target)] = stepping
+        return stepping
 
     def _ladder_down(
         self, source: VersionTuple, target: VersionTuple

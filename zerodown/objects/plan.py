@@ -40,6 +40,7 @@ from zerodown.objects.versions import (
     format_version,
     parse_version,
 )
+from zerodown.objects.wireformat import CanonicalData, plain_height
 
 if TYPE_CHECKING:
     from zerodown.objects.base import ZerodownObject
@@ -50,8 +51,12 @@ Manifest = Mapping[str, str]
 #: How a version decodes one field: attribute, decoder (None for child
 #: objects), nullable, codec, and the type that passes unchanged.
 Slot = tuple[str, Decoder | None, bool, Codec, type | None]
-# kinds of an encoded field
-_VALUE, _OBJECT, _OBJECTS = 0, 1, 2
+# kinds of an encoded field (an opaque value: of a codec whose wire
+# values have no known shape)
+_VALUE, _OBJECT, _OBJECTS, _OPAQUE = 0, 1, 2, 3
+#: The height of data whose shape the plan cannot vouch for: the encoder
+#: walks it.
+UNKNOWN_HEIGHT = 1 << 30
 
 
 class Resolver(Protocol):
@@ -130,6 +135,12 @@ class Plan:
         }
         self._wire_enc = tuple(self._encoder(e, True) for e in self.entries)
         self._prim_enc = tuple(self._encoder(e, False) for e in self.entries)
+        # Levels of the data of this class without its children (an
+        # upper bound over all its value fields).
+        self._height = 1 + max(
+            (e.codec.height or 0 for e in self.entries),
+            default=0,
+        )
         self._at: dict[VersionTuple, VersionPlan] = {}
         # Hydration may skip __init__ unless a subclass does work in it.
         self._plain_init = cls.__init__ is VersionedObject.__init__
@@ -161,6 +172,8 @@ class Plan:
             kind = _OBJECTS if codec.many else _OBJECT
             return entry.name, entry.attr, kind, kind
         enc = codec.to_wire if wire else codec.to_primitive
+        if wire and codec.height is None:
+            return entry.name, entry.attr, enc or _same, _OPAQUE
         return entry.name, entry.attr, enc, _VALUE
 
     # -- versions -----------------------------------------------------------
@@ -257,11 +270,29 @@ class Plan:
         target: str | None,
         manifest: Manifest | None,
     ) -> tuple[str, dict[str, Any], list[str] | None]:
-        """``(version, data, changes)`` of ``obj`` in wire form."""
+        """``(version, data, changes)`` of ``obj`` in wire form.
+
+        ``data`` is :class:`~zerodown.objects.wireformat.CanonicalData`:
+        its fields in sorted order, its values plain, and its height the
+        levels its values and children take.
+        """
+        text, data, changes, height = self.wire(obj, target, manifest)
+        canonical = CanonicalData(data)
+        canonical.height = height
+        return text, canonical, changes
+
+    def wire(
+        self,
+        obj: ZerodownObject,
+        target: str | None,
+        manifest: Manifest | None,
+    ) -> tuple[str, dict[str, Any], list[str] | None, int]:
+        """:meth:`encode_wire` with plain data, and the data's height."""
         source, wanted, text = self._target(obj, target)
         absent = self._absent(wanted)
         d = obj.__dict__
         data: dict[str, Any] = {}
+        height = self._height
         for name, attr, enc, kind in self._wire_enc:
             if attr in d:
                 value = d[attr]
@@ -272,15 +303,44 @@ class Plan:
                 elif name in absent:
                     continue
                 elif kind == _OBJECT:
-                    data[name] = child_wire(value, manifest)
+                    # [name, version, data] under this object's data
+                    data[name], below = _child_entry(value, manifest)
+                    if below + 2 > height:
+                        height = below + 2
+                elif kind == _OBJECTS:
+                    data[name], below = _child_entries(value, manifest)
+                    if below + 3 > height:
+                        height = below + 3
                 else:
-                    data[name] = [child_wire(v, manifest) for v in value]
+                    value = data[name] = enc(value)
+                    height = max(height, _value_height(value))
         if wanted is not None:
+            # A step may rewrite values: keep the data as it was to see
+            # which (copying it only when a step will run).
+            steps = self.history.has_steps(source, wanted)
+            before = dict(data) if steps else data
             self.history.backport(data, source, wanted)
+            if steps:
+                data, height = self._after_steps(data, before, height)
         changed = d.get("_changed_fields")
         if changed:
-            return text, data, sorted(c for c in changed if c in data) or None
-        return text, data, None
+            changes = sorted(c for c in changed if c in data) or None
+            return text, data, changes, height
+        return text, data, None, height
+
+    def _after_steps(
+        self, data: dict[str, Any], before: dict[str, Any], height: int
+    ) -> tuple[dict[str, Any], int]:
+        # A step may leave fields in any order and values of any shape:
+        # sort the fields again, measure the values it wrote (children
+        # are not a step's business).
+        keys = list(data)
+        if keys != sorted(keys):
+            data = {key: data[key] for key in sorted(keys)}
+        for key, value in data.items():
+            if value is not before.get(key, _ABSENT):
+                height = max(height, _value_height(value))
+        return data, height
 
     def encode_primitive(
         self,
@@ -336,7 +396,7 @@ class Plan:
         wire: bool,
     ) -> ZerodownObject:
         """Build an instance from the checked envelope of ``version``."""
-        if type(data) is not dict:
+        if type(data) is not dict and type(data) is not CanonicalData:
             raise InvalidPrimitive(
                 object=self.name,
                 version=text,
@@ -506,12 +566,45 @@ def plan_of(obj: Any) -> Plan:
 
 def child_wire(child: Any, manifest: Manifest | None) -> list[Any]:
     """A child object in wire form: ``[name, version, data(, changes)]``."""
+    return _child_entry(child, manifest)[0]
+
+
+def _child_entry(
+    child: Any, manifest: Manifest | None
+) -> tuple[list[Any], int]:
+    """:func:`child_wire` and the height of the child's data."""
     plan = plan_of(child)
     target = manifest.get(plan.name) if manifest else None
-    text, data, changes = plan.encode_wire(child, target, manifest)
+    text, data, changes, height = plan.wire(child, target, manifest)
     if changes:
-        return [plan.name, text, data, changes]
-    return [plan.name, text, data]
+        return [plan.name, text, data, changes], height
+    return [plan.name, text, data], height
+
+
+def _child_entries(
+    children: Any, manifest: Manifest | None
+) -> tuple[list[Any], int]:
+    """The wire forms of a list of children and their greatest height."""
+    entries, deepest = [], 0
+    for child in children:
+        entry, height = _child_entry(child, manifest)
+        entries.append(entry)
+        if height > deepest:
+            deepest = height
+    return entries, deepest
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_ABSENT = object()
+
+
+def _value_height(value: Any) -> int:
+    """The height a field value gives its object's data."""
+    below = plain_height(value)
+    return UNKNOWN_HEIGHT if below is None else below + 1
 
 
 def child_primitive(child: Any, manifest: Manifest | None) -> dict[str, Any]:

@@ -8,7 +8,15 @@ A datetime is its wall-clock time (seconds since 1970-01-01 as a signed
 64-bit integer, then microseconds) and a byte holding ``fold`` and the kind
 of its time zone: none, a fixed offset (in microseconds, with its name if it
 has one of its own), or an IANA zone by key.  Any other ``tzinfo`` travels
-as the fixed offset it has at that moment.
+as the fixed offset it has at that moment, and so does a ``ZoneInfo`` that
+is not the one its key loads here (``ZoneInfo.from_file``, ``no_cache``),
+whose key the receiver would read as another zone or not at all.
+
+The encoders refuse (:class:`ValueError`) what their decoders would: an
+empty offset name, an IPv6 scope outside ``[A-Za-z0-9_.-]{1,32}``.  A zone
+key is read only if it names a loadable zone: a key naming a directory of
+the tz database, a file that is not a zone, or nothing raises
+:class:`ValueError` like any other bad payload.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ import struct
 import uuid
 import zoneinfo
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 __all__ = [
     "DECODERS",
@@ -43,6 +51,7 @@ _OFFSET = struct.Struct(">q")
 _ZONE_KEY = re.compile(r"[A-Za-z0-9_+-]{1,30}(?:/[A-Za-z0-9_+-]{1,30}){0,3}")
 _SCOPE = re.compile(r"[A-Za-z0-9_.-]{1,32}")
 _NAIVE, _FIXED, _ZONE = 0, 1, 2
+_UTC = _OFFSET.pack(0)
 
 
 def encode_datetime(value: datetime.datetime) -> bytes:
@@ -52,17 +61,37 @@ def encode_datetime(value: datetime.datetime) -> bytes:
     tz = value.tzinfo
     if tz is None:
         kind, rest = _NAIVE, b""
-    elif isinstance(tz, zoneinfo.ZoneInfo) and tz.key:
+    elif tz is datetime.timezone.utc:
+        # What _fixed_offset() gives UTC, without its lookups: most
+        # datetimes a service sends are in UTC.
+        kind, rest = _FIXED, _UTC
+    elif _is_loaded_zone(tz):
         kind, rest = _ZONE, tz.key.encode()
     else:
-        offset = value.utcoffset() or datetime.timedelta(0)
-        name = tz.tzname(value) if isinstance(tz, datetime.timezone) else None
-        default_name = datetime.timezone(offset).tzname(None)
-        label = b"" if name in (None, default_name) else str(name).encode()
-        micros = offset // datetime.timedelta(microseconds=1)
-        kind, rest = _FIXED, _OFFSET.pack(micros) + label
+        kind, rest = _FIXED, _fixed_offset(value, tz)
     head = _HEAD.pack(wall, value.microsecond, kind | (value.fold << 7))
     return head + rest
+
+
+def _is_loaded_zone(tz: datetime.tzinfo) -> TypeGuard[zoneinfo.ZoneInfo]:
+    # Only the zone ZoneInfo(key) gives travels by key: the receiver
+    # loads that key, and another instance with the same key may hold
+    # other rules.
+    if type(tz) is not zoneinfo.ZoneInfo or not tz.key:
+        return False
+    return _ZONE_KEY.fullmatch(tz.key) is not None and _zone(tz.key) is tz
+
+
+def _fixed_offset(value: datetime.datetime, tz: datetime.tzinfo) -> bytes:
+    offset = value.utcoffset() or datetime.timedelta(0)
+    name = tz.tzname(value) if isinstance(tz, datetime.timezone) else None
+    default_name = datetime.timezone(offset).tzname(None)
+    if name == "":
+        # Read back, an empty label is no label: the default name.
+        raise ValueError("a time zone with an empty name")
+    label = b"" if name in (None, default_name) else str(name).encode()
+    micros = offset // datetime.timedelta(microseconds=1)
+    return _OFFSET.pack(micros) + label
 
 
 def decode_datetime(payload: bytes) -> datetime.datetime:
@@ -89,11 +118,24 @@ def _decode_tz(kind: int, rest: bytes) -> datetime.tzinfo | None:
     if kind == _ZONE:
         key = rest.decode()
         if _ZONE_KEY.fullmatch(key):
-            try:
-                return zoneinfo.ZoneInfo(key)
-            except zoneinfo.ZoneInfoNotFoundError:
-                raise ValueError(f"unknown time zone {key!r}") from None
+            zone = _zone(key)
+            if zone is not None:
+                return zone
+            raise ValueError(f"unknown time zone {key!r}")
     raise ValueError("bad time zone")
+
+
+def _zone(key: str) -> zoneinfo.ZoneInfo | None:
+    """The zone ``key`` loads, or ``None``.
+
+    A key that matches the pattern can still name a directory of the tz
+    database (``America``: ``IsADirectoryError``), a file that is not a
+    zone (``leapseconds``: ``ValueError``) or nothing.
+    """
+    try:
+        return zoneinfo.ZoneInfo(key)
+    except (zoneinfo.ZoneInfoNotFoundError, OSError, ValueError):
+        return None
 
 
 def decode_uuid(payload: bytes) -> uuid.UUID:
@@ -109,7 +151,10 @@ def decode_ipv4(payload: bytes) -> ipaddress.IPv4Address:
 
 
 def encode_ipv6(value: ipaddress.IPv6Address) -> bytes:
-    return value.packed + (value.scope_id or "").encode()
+    scope = value.scope_id or ""
+    if scope and not _SCOPE.fullmatch(scope):
+        raise ValueError(f"an IPv6 scope the decoder refuses: {scope!r:.40}")
+    return value.packed + scope.encode()
 
 
 def decode_ipv6(payload: bytes) -> ipaddress.IPv6Address:

@@ -218,3 +218,94 @@ def test_old_data_asked_for_a_newer_version_is_sent_as_it_is(registry):
     assert registry.obj_from_wire(again).VERSION == "1.3"
     with pytest.raises(InvalidTargetVersion):
         read.obj_to_wire("1.4")
+
+
+# -- the same object gives the same bytes -------------------------------------
+
+
+def test_field_order_and_dict_order_do_not_change_the_bytes(registry):
+    from zerodown.objects import wire
+
+    labels = [(f"k{i}", str(i)) for i in range(12)]
+    first = gadget(registry, labels=dict(labels))
+    second = gadget(registry, labels=dict(reversed(labels)))
+    cls = registry["Gadget"]
+    third = cls()
+    values = first.obj_to_wire().data
+    # The same fields set in the opposite order, from the same values.
+    for name in sorted(cls.fields, reverse=True):
+        if first.obj_attr_is_set(name):
+            setattr(third, name, getattr(first, name))
+    third.labels = dict(reversed(labels))
+    third.obj_reset_changes(recursive=True)
+    sent = {wire.encode(o.obj_to_wire()) for o in (first, second, third)}
+    assert len(sent) == 1
+    assert list(values) == sorted(values)
+
+
+def _unordered_registry():
+    from zerodown.objects import (
+        Change,
+        History,
+        ObjectRegistry,
+        ZerodownObject,
+    )
+
+    def _old_labels(data, step):
+        # A step that writes a new key and a dict in no particular order.
+        data["zlegacy"] = {"b": "2", "a": "1"}
+        data["alpha"] = data.pop("beta", None)
+
+    registry = ObjectRegistry("test.unordered")
+
+    @registry.register
+    class Thing(ZerodownObject):
+        VERSION = "1.1"
+        history = History(
+            Change("1.0", "initial", added=["alpha", "zlegacy"]),
+            Change("1.1", "beta", added=["beta"], backport=_old_labels),
+        )
+        fields = {
+            "alpha": f.StringField(nullable=True),
+            "beta": f.StringField(nullable=True),
+            "zlegacy": f.DictOfStringsField(nullable=True),
+        }
+
+    return registry
+
+
+def test_data_a_backport_step_rewrote_is_sent_in_order():
+    from zerodown.objects import WireObject, wire
+
+    registry = _unordered_registry()
+    thing = registry["Thing"](beta="b")
+    sent = thing.obj_to_wire("1.0")
+    expected = WireObject(
+        "test.unordered",
+        "Thing",
+        "1.0",
+        {"alpha": "b", "zlegacy": {"a": "1", "b": "2"}},
+        sent.changes,
+    )
+    assert wire.encode(sent) == wire.encode(expected)
+    back = wire.decode(wire.encode(sent))
+    assert list(back.data["zlegacy"]) == ["a", "b"]
+
+
+def _height(value):
+    """Levels of containers in plain wire data (0 for a scalar)."""
+    if isinstance(value, dict):
+        return 1 + max(map(_height, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_height, value), default=0)
+    return 0
+
+
+def test_the_height_a_plan_gives_its_data_is_an_upper_bound(registry):
+    from zerodown.compute import objects as compute
+
+    objects = [gadget(registry), registry["Part"](name="p", size=1)]
+    objects += [compute.VirtCPUTopology(sockets=1, cores=2, threads=1)]
+    for obj in objects:
+        data = obj.obj_to_wire().data
+        assert _height(data) <= data.height <= _height(data) + 2

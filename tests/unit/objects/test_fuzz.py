@@ -1,6 +1,12 @@
 """Fuzzing the codec and hydration: typed errors only, never anything else.
 
-Thousands of cases by default; the ``slow`` runs go an order deeper.
+Every run feeds 100,000 mutated messages of the compute stack to
+``wire.decode`` and 100,000 mutated decoded messages to hydration
+(``ObjectSerializer.deserialize_entity``), from a fresh seed (in the
+summary line with the counts, and in any failure: set
+``ZERODOWN_FUZZ_SEED`` to replay it).  Whatever decodes must encode again,
+and those bytes are a fixed point.  The hypothesis tests add generated
+structures; the ``slow`` runs go an order deeper.
 """
 
 from __future__ import annotations
@@ -8,9 +14,12 @@ from __future__ import annotations
 import contextlib
 import datetime
 import ipaddress
+import os
+import random
 import uuid
 from typing import Any
 
+import fuzz_corpus
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -221,3 +230,66 @@ def test_the_fuzzed_message_is_valid_to_begin_with():
     assert isinstance(message["args"]["g"].created_at, datetime.datetime)
     assert isinstance(message["args"]["g"].address, ipaddress.IPv6Address)
     assert uuid
+
+
+# -- the compute stack's messages, 100,000 at a time --------------------------
+
+INPUTS = 100_000
+SEED = int(os.environ.get("ZERODOWN_FUZZ_SEED") or random.randrange(2**32))
+CORPUS = fuzz_corpus.messages()
+COMPUTE = fuzz_corpus.SERIALIZER
+
+
+def _decode_hydrate_reencode(body: bytes) -> bool:
+    """Whether ``body`` decoded; only typed errors may escape."""
+    try:
+        message = wire.decode(body)
+    except MalformedPayload:
+        return False
+    again = wire.encode(message)
+    assert wire.encode(wire.decode(again)) == again
+    with contextlib.suppress(ObjectError):
+        COMPUTE.deserialize_entity(None, message)
+    return True
+
+
+def test_the_corpus_is_valid_to_begin_with():
+    for body in CORPUS:
+        assert wire.encode(wire.decode(body)) == body
+    for body in CORPUS[:-1]:
+        COMPUTE.deserialize_entity(None, wire.decode(body))
+
+
+def test_mutated_messages_of_the_compute_stack(fuzz_counts):
+    rng = random.Random(SEED)
+    decoded = 0
+    for count in range(INPUTS):
+        body = fuzz_corpus.mutate_bytes(rng.choice(CORPUS), rng)
+        try:
+            decoded += _decode_hydrate_reencode(body)
+        except Exception as err:
+            raise AssertionError(
+                f"seed {SEED}, input {count}: {body!r:.200}"
+            ) from err
+    fuzz_counts[f"inputs to wire.decode (seed {SEED})"] += INPUTS
+    fuzz_counts["of them decoded and hydrated"] += decoded
+    assert decoded > INPUTS // 100  # the mutations are not all fatal
+
+
+def test_mutated_decoded_messages_hydrate_or_fail_typed(fuzz_counts):
+    rng = random.Random(SEED + 1)
+    decoded = [wire.decode(body) for body in CORPUS]
+    hydrated = 0
+    for count in range(INPUTS):
+        message = fuzz_corpus.mutate_value(rng.choice(decoded), rng)
+        try:
+            COMPUTE.deserialize_entity(None, message)
+            hydrated += 1
+        except ObjectError:
+            pass
+        except Exception as err:
+            raise AssertionError(
+                f"seed {SEED + 1}, input {count}: {message!r:.300}"
+            ) from err
+    fuzz_counts["inputs to hydration"] += INPUTS
+    assert hydrated > INPUTS // 100

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import array
 import datetime
+import enum
 import ipaddress
 import os
+import pathlib
+import struct
 import subprocess
 import sys
 import uuid
@@ -12,6 +16,7 @@ import zoneinfo
 
 import msgpack
 import pytest
+import tzdata
 
 from zerodown.exceptions import MalformedPayload, UnencodableValue
 from zerodown.objects import Limits, WireObject, wire
@@ -209,7 +214,184 @@ def test_nested_objects_are_bounded_too():
         wire.decode(_ext(wire.EXT_OBJECT, body))
 
 
-def test_msgpack_timestamps_decode_to_plain_datetimes():
-    stamp = msgpack.Timestamp(1_700_000_000, 5000)
-    back = wire.decode(msgpack.packb(stamp))
-    assert back == datetime.datetime(2023, 11, 14, 22, 13, 20, 5, tzinfo=UTC)
+@pytest.mark.parametrize(
+    "body",
+    [
+        msgpack.packb(msgpack.Timestamp(1_700_000_000, 5000)),
+        msgpack.packb([1, {"t": msgpack.Timestamp(0, 0)}]),
+        msgpack.packb({"s": [msgpack.Timestamp(1, 0)]}),
+    ],
+)
+def test_msgpack_timestamps_are_an_unknown_extension(body):
+    # zerodown writes datetimes as type 1; a second form would make two
+    # byte strings for one value.
+    with pytest.raises(MalformedPayload, match="extension type -1"):
+        wire.decode(body)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        msgpack.Timestamp(1, 0),
+        msgpack.ExtType(99, b"x"),
+        [msgpack.ExtType(1, b"")],
+    ],
+)
+def test_msgpack_extension_values_are_not_encoded(value):
+    with pytest.raises(UnencodableValue):
+        wire.encode(value)
+
+
+class Colour(str, enum.Enum):
+    RED = "red"
+
+
+class Size(enum.IntEnum):
+    LARGE = 3
+
+
+class Perm(enum.IntFlag):
+    READ = 4
+
+
+class Ratio(float, enum.Enum):
+    HALF = 0.5
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Colour.RED, "red"),
+        (Size.LARGE, 3),
+        (Perm.READ, 4),
+        (Ratio.HALF, 0.5),
+        ({"c": Colour.RED, "l": [Size.LARGE]}, {"c": "red", "l": [3]}),
+        ({Colour.RED}, {"red"}),
+    ],
+)
+def test_enum_members_travel_as_their_value(value, expected):
+    # str(Colour.RED) is "Colour.RED": the value is what is meant.
+    back = wire.decode(wire.encode(value))
+    assert back == expected
+    assert type(back) is type(expected)
+    assert wire.encode(value) == wire.encode(expected)
+
+
+def test_buffers_count_bytes_and_must_be_bytes():
+    body = wire.encode({"a": [1, 2, 3]})
+    for data in (body, bytearray(body), memoryview(body)):
+        assert wire.decode(data) == {"a": [1, 2, 3]}
+    padded = b"\x00" + body + b"\x00"
+    assert wire.decode(memoryview(padded)[1:-1]) == {"a": [1, 2, 3]}
+    assert wire.decode(memoryview(b"\x92-\x01-\x01")[::2]) == [1, 1]
+    # A memoryview of 4-byte items has len() of its items, not its bytes.
+    words = array.array("I", [0x01020304] * 4)
+    for data in (memoryview(words), array.array("B", body), 3, None):
+        with pytest.raises(MalformedPayload, match="not bytes"):
+            wire.decode(data)
+    with pytest.raises(MalformedPayload, match="exceed the limit"):
+        wire.decode(memoryview(body), limits=Limits(max_size=len(body) - 1))
+
+
+@pytest.mark.parametrize(
+    "scope", ["eth0", "enp0s3.100", "br-ex", "1", "a" * 32]
+)
+def test_ipv6_scopes_the_decoder_reads_round_trip(scope):
+    address = ipaddress.IPv6Address(f"fe80::1%{scope}")
+    assert wire.decode(wire.encode(address)).scope_id == scope
+
+
+@pytest.mark.parametrize("scope", ["a b", "eth0@if2", "é", "a" * 33, "x:y"])
+def test_ipv6_scopes_the_decoder_refuses_are_refused_at_encode(scope):
+    with pytest.raises(UnencodableValue, match="IPv6 scope"):
+        wire.encode({"ip": ipaddress.IPv6Address(f"fe80::1%{scope}")})
+
+
+def _zone_payload(key: bytes) -> bytes:
+    head = struct.pack(">qIB", 0, 0, 2)
+    return msgpack.packb(msgpack.ExtType(wire.EXT_DATETIME, head + key))
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        b"America",
+        b"Etc",
+        b"__pycache__",
+        b"leapseconds",
+        b"zone.tab",
+        b"tzdata.zi",
+        b"iso3166.tab",
+        b"..",
+        b"../etc/passwd",
+        b"Europe/../../x",
+        b"Europe\x00Paris",
+        b"x" * 200,
+        b"A/" * 40,
+        b"Nowhere/Atlantis",
+        b"\xff\xfe",
+        b"",
+    ],
+)
+def test_zone_keys_that_name_no_zone_are_malformed(key):
+    # zoneinfo raises IsADirectoryError, ValueError or its own KeyError
+    # for these: the codec turns each into its one error.
+    with pytest.raises(MalformedPayload, match="datetime"):
+        wire.decode(_zone_payload(key))
+
+
+def test_a_zone_not_loaded_by_its_key_travels_as_its_offset():
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    path = pathlib.Path(tzdata.__file__).parent / "zoneinfo/Europe/Paris"
+    with path.open("rb") as source:
+        keyless = zoneinfo.ZoneInfo.from_file(source)
+    with path.open("rb") as source:
+        misleading = zoneinfo.ZoneInfo.from_file(source, key="Europe/Paris")
+    for zone in (
+        keyless,
+        misleading,
+        zoneinfo.ZoneInfo.no_cache("Europe/Paris"),
+    ):
+        moment = datetime.datetime(2026, 7, 1, 12, tzinfo=zone)
+        back = wire.decode(wire.encode(moment))
+        assert back == moment and back.utcoffset() == moment.utcoffset()
+        assert type(back.tzinfo) is datetime.timezone
+    moment = datetime.datetime(2026, 7, 1, 12, tzinfo=paris)
+    assert wire.decode(wire.encode(moment)).tzinfo is paris
+
+
+@pytest.mark.parametrize("name", ["", "\ud800"])
+def test_offset_names_that_would_not_come_back_are_refused(name):
+    tz = datetime.timezone(datetime.timedelta(hours=2), name)
+    with pytest.raises(UnencodableValue):
+        wire.encode(datetime.datetime(2026, 1, 1, tzinfo=tz))
+
+
+@pytest.mark.parametrize("name", ["CEST", "UTC+02:00", "Z", "é", "x" * 300])
+def test_offset_names_round_trip(name):
+    tz = datetime.timezone(datetime.timedelta(hours=2), name)
+    back = wire.decode(wire.encode(datetime.datetime(2026, 1, 1, tzinfo=tz)))
+    assert back.tzname() == name and back.utcoffset() == tz.utcoffset(None)
+
+
+def test_a_released_memoryview_is_malformed():
+    view = memoryview(wire.encode([1]))
+    view.release()
+    with pytest.raises(MalformedPayload):
+        wire.decode(view)
+
+
+class _Broken(datetime.tzinfo):
+    def utcoffset(self, dt):
+        raise RuntimeError("no offset today")
+
+    def tzname(self, dt):
+        return "?"
+
+    def dst(self, dt):
+        return None
+
+
+def test_a_tzinfo_that_raises_gives_the_codecs_error():
+    with pytest.raises(UnencodableValue, match="no offset today"):
+        wire.encode(datetime.datetime(2026, 1, 1, tzinfo=_Broken()))
