@@ -23,18 +23,21 @@ for _folder in sorted(
 
 
 # -- fuzzing counts ------------------------------------------------------------
-# Fuzz tests report how many inputs they fed, in the run's summary, so the
+# Fuzz tests say what they fed and how much, in the run's summary, so the
 # output of every CI run states what was fuzzed and how much.
 
-_FUZZED: dict[str, int] = {}
+_FUZZED: list[str] = []
 
 
 @pytest.fixture
 def fuzz_count():
-    """``fuzz_count(target, n)``: record ``n`` inputs fed to ``target``."""
+    """``fuzz_count(target, n, detail="")``: ``n`` inputs went to
+    ``target``; shown in the run's summary."""
 
-    def record(target: str, count: int) -> None:
-        _FUZZED[target] = _FUZZED.get(target, 0) + count
+    def record(target: str, count: int, detail: str = "") -> None:
+        _FUZZED.append(
+            f"{target}: {count:,} inputs" + (f"; {detail}" if detail else "")
+        )
 
     return record
 
@@ -43,5 +46,5 @@ def pytest_terminal_summary(terminalreporter):
     if not _FUZZED:
         return
     terminalreporter.section("fuzzing")
-    for target, count in sorted(_FUZZED.items()):
-        terminalreporter.write_line(f"{target}: {count:,} inputs")
+    for line in _FUZZED:
+        terminalreporter.write_line(line)

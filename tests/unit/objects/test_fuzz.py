@@ -260,7 +260,7 @@ def test_the_corpus_is_valid_to_begin_with():
         COMPUTE.deserialize_entity(None, wire.decode(body))
 
 
-def test_mutated_messages_of_the_compute_stack(fuzz_counts):
+def test_mutated_messages_of_the_compute_stack(fuzz_count):
     rng = random.Random(SEED)
     decoded = 0
     for count in range(INPUTS):
@@ -271,12 +271,15 @@ def test_mutated_messages_of_the_compute_stack(fuzz_counts):
             raise AssertionError(
                 f"seed {SEED}, input {count}: {body!r:.200}"
             ) from err
-    fuzz_counts[f"inputs to wire.decode (seed {SEED})"] += INPUTS
-    fuzz_counts["of them decoded and hydrated"] += decoded
+    fuzz_count(
+        f"wire.decode (seed {SEED})",
+        INPUTS,
+        f"{decoded:,} decoded, hydrated and re-encoded",
+    )
     assert decoded > INPUTS // 100  # the mutations are not all fatal
 
 
-def test_mutated_decoded_messages_hydrate_or_fail_typed(fuzz_counts):
+def test_mutated_decoded_messages_hydrate_or_fail_typed(fuzz_count):
     rng = random.Random(SEED + 1)
     decoded = [wire.decode(body) for body in CORPUS]
     hydrated = 0
@@ -291,5 +294,7 @@ def test_mutated_decoded_messages_hydrate_or_fail_typed(fuzz_counts):
             raise AssertionError(
                 f"seed {SEED + 1}, input {count}: {message!r:.300}"
             ) from err
-    fuzz_counts["inputs to hydration"] += INPUTS
+    fuzz_count(
+        f"object hydration (seed {SEED + 1})", INPUTS, f"{hydrated:,} hydrated"
+    )
     assert hydrated > INPUTS // 100

@@ -123,12 +123,15 @@ def fuzz(api: Api, seed: int, count: int) -> dict[str, Any]:
     }
 
 
-def _report(result: dict[str, Any], seed: int, where: str) -> str:
+def _report(
+    fuzz_count: Any, result: dict[str, Any], seed: int, where: str
+) -> None:
     statuses = ", ".join(f"{k}: {v}" for k, v in result["statuses"].items())
-    return (
-        f"compute API fuzz ({where}, seed {seed}): {result['count']:,} "
-        f"requests in {result['seconds']:.1f} s, "
-        f"{len(result['failures'])} failed; statuses {statuses}"
+    fuzz_count(
+        f"compute API requests ({where}, seed {seed})",
+        result["count"],
+        f"{result['seconds']:.1f} s, {len(result['failures'])} failed; "
+        f"statuses {statuses}",
     )
 
 
@@ -147,21 +150,23 @@ def _api(workdir, url) -> Api:
     return api
 
 
-def test_100000_generated_requests_get_no_5xx(tmp_path, complaints, report):
+def test_100000_generated_requests_get_no_5xx(
+    tmp_path, complaints, fuzz_count
+):
     seed = 20261206
     api = _api(tmp_path, f"sqlite:///{tmp_path}/fuzz.db")
     try:
         result = fuzz(api, seed, RUNS)
     finally:
         api.close()
-    report(_report(result, seed, "SQLite"))
+    _report(fuzz_count, result, seed, "SQLite")
     _check(result, complaints)
     assert result["count"] >= 100_000
 
 
 @pytest.mark.slow
 def test_generated_requests_on_every_database(
-    zerodown_db, tmp_path, complaints, report
+    zerodown_db, tmp_path, complaints, fuzz_count
 ):
     """Each server database has its own ways of refusing a value."""
     seed = 7
@@ -170,5 +175,5 @@ def test_generated_requests_on_every_database(
         result = fuzz(api, seed, 20_000)
     finally:
         api.close()
-    report(_report(result, seed, zerodown_db.backend))
+    _report(fuzz_count, result, seed, zerodown_db.backend)
     _check(result, complaints)
