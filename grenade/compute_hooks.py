@@ -173,8 +173,8 @@ def setup() -> None:
         etc = WORKDIR / "etc" / side
         etc.mkdir(parents=True, exist_ok=True)
         for name in SERVICES:
-            (etc / f"{name}.toml").write_text(
-                toml(service_settings(name, side))
+            write_private(
+                etc / f"{name}.toml", toml(service_settings(name, side))
             )
     write_private(TOKEN_FILE, make_token("grenade", "grenade-admin", "admin"))
     write_private(

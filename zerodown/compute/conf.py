@@ -257,6 +257,8 @@ def load(
             ) from err
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(problem=f"{path} is not TOML: {err}") from err
+        if data.get("rpc_signing_keys"):
+            _private(Path(path))
     env = os.environ if environ is None else environ
     for key in ("database_url", "transport_url", "host"):
         value = env.get(f"ZERODOWN_{key.upper()}")
@@ -264,6 +266,18 @@ def load(
             data[key] = value
     data.update({k: v for k, v in overrides.items() if v is not None})
     return parse(data, source=str(path or "defaults"))
+
+
+def _private(path: Path) -> None:
+    """A file that holds signing keys is readable by its owner only: the
+    keys let whoever reads them act as any service (ssh refuses a private
+    key open to others in the same way)."""
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise ConfigError(
+            problem=f"{path} holds rpc_signing_keys but is readable by "
+            f"others (mode {mode:04o}): chmod 600 {path}"
+        )
 
 
 def parse(data: Mapping[str, Any], source: str = "config") -> ComputeConfig:

@@ -179,8 +179,10 @@ def write_config(path: Path, values: Mapping[str, Any]) -> Path:
             lines += [f"{k} = {_toml(v)}" for k, v in item.items()]
     text = "\n".join(lines) + "\n"
     tomllib.loads(text)  # never write a file the services cannot read
-    # Private: a service's file holds its keys.
+    # Private: a service's file holds its keys (and an older file may
+    # have been written open).
     private_file(path).write_text(text)
+    path.chmod(0o600)
     return path
 
 

@@ -30,9 +30,11 @@ from zerodown.objects.wireformat import (
     EXT_FROZENSET,
     EXT_OBJECT,
     EXT_SET,
+    MAX_COLLIDABLE,
     Limits,
     WireObject,
     chain_budget,
+    colliding_members,
 )
 
 __all__ = ["ExtHook", "as_buffer", "check"]
@@ -124,6 +126,11 @@ def _decode_set(kind: type) -> Callable[[ExtHook, bytes], Any]:
         items = hook.unpack(payload)
         if type(items) is not list:
             raise _bad("set")
+        if colliding_members(items) > MAX_COLLIDABLE:
+            raise MalformedPayload(
+                reason=f"a set holds more than {MAX_COLLIDABLE} members "
+                "that are not strings, bytes or integers"
+            )
         limit = hook.limits.max_depth
         return kind(_hashable(item, limit) for item in items)
 

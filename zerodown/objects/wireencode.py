@@ -32,8 +32,10 @@ from zerodown.objects.wireformat import (
     EXT_FROZENSET,
     EXT_OBJECT,
     EXT_SET,
+    MAX_COLLIDABLE,
     CanonicalData,
     WireObject,
+    colliding_members,
 )
 
 __all__ = ["Encoder"]
@@ -164,9 +166,17 @@ class Encoder:
     def set(self, value: Any, level: int) -> msgpack.ExtType:
         inner = self.enter(value, level)
         if isinstance(value, frozenset):
-            code, members = EXT_FROZENSET, frozenset.__iter__(value)
+            code, members = EXT_FROZENSET, list(frozenset.__iter__(value))
         else:
-            code, members = EXT_SET, set.__iter__(value)
+            code, members = EXT_SET, list(set.__iter__(value))
+        if colliding_members(members) > MAX_COLLIDABLE:
+            raise UnencodableValue(
+                value_type=type(value).__name__,
+                path=f"level {level}",
+                reason=f"a set of more than {MAX_COLLIDABLE} members that "
+                "are not strings, bytes or integers (the decoder refuses "
+                "it: their hashes can be made to collide)",
+            )
         self.chains.append(0)
         try:
             items = sorted(

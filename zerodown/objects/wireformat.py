@@ -55,6 +55,7 @@ __all__ = [
     "Limits",
     "WireObject",
     "chain_budget",
+    "colliding_members",
     "plain_height",
 ]
 
@@ -138,6 +139,23 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+#: The most members of a set whose hashes a peer can make collide.
+#: Python randomises the hashes of ``str`` and ``bytes``; an ``int``'s is
+#: itself modulo 2**61 - 1, so at most about a dozen 64-bit integers
+#: share one.  A tuple's, a frozenset's or a UUID's can be made equal for
+#: as many members as a message holds, and building such a set costs the
+#: square of their number: a set holds at most this many of them.
+MAX_COLLIDABLE = 32
+# What travels as one of these (an enum of str, an IntEnum) is one on
+# the other side.
+_RANDOM_HASH = (str, bytes, int, type(None))
+
+
+def colliding_members(members: Any) -> int:
+    """How many of ``members`` have hashes a peer could make collide."""
+    return sum(1 for m in members if not isinstance(m, _RANDOM_HASH))
 
 
 def chain_budget(size: int, limits: Limits) -> int:

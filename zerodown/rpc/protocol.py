@@ -159,23 +159,42 @@ class Protocol:
     # -- receiving ----------------------------------------------------------
 
     def admit(self, message: Message, source: Address) -> Admission:
-        """Check size and signature, before anything else is read.
+        """Check signature and size, before anything else is read
+        (:meth:`authenticate`, then :meth:`check_size`).
 
         ``source`` is the address the message was consumed through.
+        """
+        admission = self.authenticate(message, source)
+        self.check_size(message)
+        return admission
 
-        :raises MessageTooLarge: above the size limit.
+    def authenticate(self, message: Message, source: Address) -> Admission:
+        """Who sent ``message``, consumed through ``source``.
+
+        The signature is checked first, whatever the size: a sender that
+        proves who it is hears why its message was too large; one that
+        does not is never answered.
+
+        :raises MalformedMessage: the transport could not read it.
         :raises BadSignature: unsigned (when signatures are required),
             wrongly signed, signed for another destination
             (:class:`MisdirectedMessage`) or outside its lifetime
             (:class:`StaleMessage`).
         """
+        if message.unreadable:
+            raise MalformedMessage(
+                message_id=_id(message), reason=message.unreadable
+            )
+        return self.signing.admit(message, destination_of(source))
+
+    def check_size(self, message: Message) -> None:
+        """:raises MessageTooLarge: above the size limit."""
         if len(message.body) > self.max_size:
             raise MessageTooLarge(
                 message_id=_id(message),
                 size=len(message.body),
                 limit=self.max_size,
             )
-        return self.signing.admit(message, destination_of(source))
 
     def read_request(self, message: Message) -> Request:
         """The request in an admitted message.

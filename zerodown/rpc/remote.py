@@ -59,8 +59,8 @@ def error_from_wire(
         if cls is not None:
             try:
                 return cls(**{str(k): v for k, v in fields.items()})
-            except Exception:
-                pass  # fit the class's template: report it generically
+            except Exception:  # a peer's fields that do not fit the
+                pass  # class's template: report it generically
     return RemoteError(
         method=method,
         destination=destination,

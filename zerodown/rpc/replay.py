@@ -59,8 +59,11 @@ __all__ = [
 
 LOG = logging.getLogger(__name__)
 DEFAULT_MAX_ENTRIES = 1_000_000
-# Expired ids are swept after this many new ones.
+# Expired ids are swept after this many new ones, once they are this many
+# seconds past their expiry: a host whose clock is behind the sweeper's
+# (by less than the clock skew signatures allow) still finds them.
 _SWEEP_EVERY = 1024
+_GRACE = 120.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,7 +134,8 @@ class MemoryReplayStore:
             return None
 
     def _sweep(self, now: float) -> None:
-        expired = [i for i, e in self._ids.items() if e.expires < now]
+        cutoff = now - _GRACE
+        expired = [i for i, e in self._ids.items() if e.expires < cutoff]
         for message_id in expired:
             del self._ids[message_id]
 
@@ -198,7 +202,9 @@ class FileReplayStore:
             return None
 
     def _sweep(self, db: sqlite3.Connection) -> None:
-        db.execute("DELETE FROM seen WHERE expires < ?", (self.clock(),))
+        db.execute(
+            "DELETE FROM seen WHERE expires < ?", (self.clock() - _GRACE,)
+        )
         db.execute(
             "DELETE FROM seen WHERE rowid <= "
             "(SELECT max(rowid) FROM seen) - ?",
@@ -308,7 +314,7 @@ class SqlReplayStore:
                 if self._added % _SWEEP_EVERY == 0:
                     conn.execute(
                         MESSAGES.delete().where(
-                            MESSAGES.c.expires < self.clock()
+                            MESSAGES.c.expires < self.clock() - _GRACE
                         )
                     )
             return None

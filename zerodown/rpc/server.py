@@ -30,6 +30,7 @@ stored leaves its message unacknowledged, to come back later.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import datetime
 import logging
@@ -44,6 +45,7 @@ from zerodown.exceptions import (
     MalformedMessage,
     MessageTooLarge,
     ReplayedMessage,
+    TransportUnreachable,
     ZerodownError,
 )
 from zerodown.rpc import deadletter
@@ -51,7 +53,7 @@ from zerodown.rpc.context import RequestContext
 from zerodown.rpc.dispatcher import Dispatcher, Invocation
 from zerodown.rpc.protocol import Protocol, Reply, Request
 from zerodown.rpc.remote import error_to_wire
-from zerodown.rpc.replay import MemoryReplayStore, ReplayStore
+from zerodown.rpc.replay import MemoryReplayStore, ReplayStore, Seen
 from zerodown.rpc.replies import REPLY_QUEUE
 from zerodown.rpc.serializer import Serializer
 from zerodown.rpc.signing import Admission, SigningMode
@@ -76,7 +78,17 @@ _QUEUE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}")
 _SAMPLE_BODY = 4096
 _SAMPLE_RATE = 1.0
 _SAMPLE_BURST = 10
+# A sample is worth little: it never holds a worker for long.
+_SAMPLE_TIMEOUT = 2.0
 _NOT_READ = (BadSignature, MessageTooLarge, MalformedMessage)
+# A message that could not be settled (its dead letter not stored, the
+# replay store not written) goes back to its queue after a pause that
+# grows with each failure in a row, up to this many seconds.
+_RETRY_MAX = 5.0
+
+
+class _Retry(Exception):
+    """The message must go back to its queue (a transient failure)."""
 
 
 @dataclasses.dataclass
@@ -86,8 +98,8 @@ class _Work:
     delivery: Delivery
     admission: Admission | None = None
     request: Request | None = None
-    #: A dead letter that could not be stored: the message comes back.
-    leave_unacked: bool = False
+    #: It could not be settled now: it goes back to its queue.
+    retry: bool = False
     #: The replay store that recorded this message as taken.
     taken_in: ReplayStore | None = None
 
@@ -97,7 +109,9 @@ class _Work:
 
     @property
     def label(self) -> str:
-        return self.message.message_id[:64] or "(no id)"
+        """The message id as it may be logged (a peer chooses it)."""
+        text = self.message.message_id[:64]
+        return "".join(c if c.isprintable() else "?" for c in text) or "-"
 
 
 class RPCServer:
@@ -138,7 +152,9 @@ class RPCServer:
         self.replays: ReplayStore = replays or MemoryReplayStore()
         self.shared_replays = shared_replays
         # Who takes messages in the replay stores: this server, this life.
-        self.incarnation = f"{target.destination}/{uuid.uuid4().hex[:12]}"
+        self.incarnation = uuid.uuid4().hex
+        self._failures = 0
+        self._stopping = threading.Event()
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._subscriber: Subscriber | None = None
         self._sampler = _Sampler(_SAMPLE_RATE, _SAMPLE_BURST)
@@ -177,6 +193,7 @@ class RPCServer:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop consuming, finish the work in progress, then return."""
+        self._stopping.set()
         subscriber, self._subscriber = self._subscriber, None
         if subscriber is not None:
             subscriber.stop(timeout)
@@ -203,26 +220,46 @@ class RPCServer:
         work = _Work(delivery)
         try:
             self._process(work)
+        except _Retry:
+            work.retry = True
         except BaseException as err:
-            # message is never left unsettled, whatever raised.
+            # The last line: a message is never left unsettled, whatever
+            # raised on its way.
             LOG.exception(
                 "unexpected failure on message %s on %s", work.label, self.name
             )
-            try:
-                self._settle_failure(work, err)
-            except BaseException:
-                LOG.exception("could not settle message %s", work.label)
+            self._settle_failure(work, err)
         finally:
-            if not work.leave_unacked:
-                delivery.ack()
-                self._finish(work)
+            self._settle(work)
+
+    def _settle(self, work: _Work) -> None:
+        if work.retry:
+            self._give_back(work)
+            return
+        self._failures = 0
+        # Finished before acknowledged: killed in between, the message
+        # comes back and is recognised as done.
+        self._finish(work)
+        work.delivery.ack()
+
+    def _give_back(self, work: _Work) -> None:
+        """Requeue after a pause that grows with each failure in a row (a
+        dead-letter queue or a replay store that keeps failing must not
+        turn the server into a loop)."""
+        if work.taken_in is not None:
+            with contextlib.suppress(Exception):
+                work.taken_in.forget(work.message.message_id)
+        self._failures += 1
+        self._stopping.wait(min(_RETRY_MAX, 0.05 * 2**self._failures))
+        work.delivery.requeue()
 
     def _process(self, work: _Work) -> None:
         message = work.message
         try:
-            work.admission = self.protocol.admit(
+            work.admission = self.protocol.authenticate(
                 message, work.delivery.address
             )
+            self.protocol.check_size(message)
             if not self._first_time(work):
                 return
             work.request = self.protocol.read_request(message)
@@ -249,7 +286,7 @@ class RPCServer:
             return True  # nothing to recognise it by, nothing at stake
         store = self._replays_for(work.delivery.address)
         message_id, redelivered = message.message_id, work.delivery.redelivered
-        seen = store.take(message_id, admission.expires_at, self.incarnation)
+        seen = self._take(store, message_id, admission.expires_at, work)
         if seen is None:
             work.taken_in = store
             return True
@@ -257,10 +294,13 @@ class RPCServer:
             raise ReplayedMessage(
                 message_id=work.label, reason="it already ran on this topic"
             )
+        # Only this server's own earlier life can have left a message of
+        # its own store unfinished: it died.  On a shared store the taker
+        # may be a live sibling, and anyone who can consume the queue can
+        # make a copy look redelivered: never run it twice there.
         orphaned = not seen.finished and seen.owner != self.incarnation
-        if orphaned and redelivered:
-            # Its taker died before settling it: run it (at least once).
-            LOG.info("%s was left unfinished by %s", work.label, seen.owner)
+        if orphaned and redelivered and store is not self.shared_replays:
+            LOG.info("%s was left unfinished by an earlier run", work.label)
             store.retake(message_id, self.incarnation)
             work.taken_in = store
             return True
@@ -270,6 +310,21 @@ class RPCServer:
         self.protocol.signing.stats.count_duplicate()
         return False
 
+    def _take(
+        self,
+        store: ReplayStore,
+        message_id: str,
+        expires_at: float,
+        work: _Work,
+    ) -> Seen | None:
+        try:
+            return store.take(message_id, expires_at, self.incarnation)
+        except Exception as err:
+            # A store that cannot write now (disk full, locked): the
+            # message goes back to its queue and comes again.
+            LOG.error("replay store failed on %s: %s", work.label, err)
+            raise _Retry from err
+
     def _finish(self, work: _Work) -> None:
         store = work.taken_in
         if store is None:
@@ -277,7 +332,8 @@ class RPCServer:
         try:
             store.finish(work.message.message_id)
         except Exception:
-            # logged; the message is settled either way.
+            # A store that cannot write is logged; the message is settled
+            # either way.
             LOG.exception("could not record %s as finished", work.label)
 
     def _replays_for(self, source: Address) -> ReplayStore:
@@ -306,7 +362,11 @@ class RPCServer:
         LOG.warning(
             "refused message %s on %s: %s", work.label, self.name, error
         )
-        if isinstance(error, BadSignature):
+        # Answer only a sender that got past the signature check: an
+        # answer to anything else would be this server's signature on a
+        # reply an attacker addressed to someone else's call.
+        admitted = work.admission is not None
+        if not admitted or isinstance(error, BadSignature):
             self._sample(work, error)
             return
         if work.message.reply_to and self._may_answer(work):
@@ -334,26 +394,44 @@ class RPCServer:
         self._dead_letter(work, error)
 
     def _settle_failure(self, work: _Work, error: BaseException) -> None:
-        if work.leave_unacked:
-            return
-        if work.request is None:
-            self.protocol.signing.stats.count_refused(type(error).__name__)
-            return
-        if work.message.reply_to:
-            self._answer(work, Reply(error=error_to_wire(error)))
-        else:
-            self._dead_letter(work, error)
+        try:
+            if work.retry:
+                return
+            if work.request is None:
+                stats = self.protocol.signing.stats
+                stats.count_refused(type(error).__name__)
+            elif work.message.reply_to:
+                self._answer(work, Reply(error=error_to_wire(error)))
+            else:
+                self._dead_letter(work, error)
+        except BaseException:
+            # Settling must not raise out of the worker.
+            LOG.exception("could not settle message %s", work.label)
 
     def _dead_letter(self, work: _Work, error: BaseException) -> None:
+        letter = self._letter(work, error)
         try:
-            letter = self._letter(work, error)
             deadletter.publish(self.transport, letter, quiet=True)
+        except TransportUnreachable as err:
+            # Not stored, not lost: it goes back to its queue.
+            LOG.error("cannot dead-letter %s yet: %s", work.label, err)
+            work.retry = True
         except ZerodownError as err:
-            # Leave it unacknowledged: it comes back after reconnecting.
-            LOG.error("cannot dead-letter %s: %s", work.label, err)
-            if work.taken_in is not None:
-                work.taken_in.forget(work.message.message_id)
-            work.leave_unacked = True
+            # The broker refuses the queue itself (declared with other
+            # arguments): retrying cannot help, and the message would
+            # hold a worker forever.  This log line is its dead letter.
+            LOG.error(
+                "dead letter refused by the broker (%s); dropped %s %s "
+                "(message %s, request %s) on %s: %s",
+                err,
+                letter.method,
+                letter.version,
+                letter.message_id,
+                letter.request_id,
+                self.name,
+                letter.error,
+            )
+            self.protocol.signing.stats.count_refused("DeadLetterRefused")
 
     def _sample(self, work: _Work, error: ZerodownError) -> None:
         if not self._sampler.take():
@@ -362,7 +440,11 @@ class RPCServer:
         letter = dataclasses.replace(letter, body=letter.body[:_SAMPLE_BODY])
         try:
             deadletter.publish(
-                self.transport, letter, address=deadletter.REFUSED, quiet=True
+                self.transport,
+                letter,
+                address=deadletter.REFUSED,
+                quiet=True,
+                timeout=_SAMPLE_TIMEOUT,
             )
         except ZerodownError as err:
             LOG.info("no sample kept of %s: %s", work.label, err)
@@ -410,7 +492,8 @@ class RPCServer:
                 message.reply_to[:80],
             )
             return
-        destination = Address(message.reply_to)
+        # A reply queue gone with its caller takes nothing: no retry.
+        destination = Address(message.reply_to, fleeting=True)
         try:
             answer = self.protocol.reply(
                 message.message_id, reply, destination

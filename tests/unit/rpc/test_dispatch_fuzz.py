@@ -96,6 +96,9 @@ class _Delivery(Delivery):
     def ack(self) -> None:
         self.acks += 1
 
+    def requeue(self) -> None:
+        self.acks += 1
+
 
 def _seeds() -> list[tuple[dict[str, Any], str | None]]:
     """Valid requests, as bodies before encoding, with a reply queue for
@@ -249,7 +252,7 @@ def test_no_input_escapes_the_server(quiet_rpc_logs, fuzz_count):
             Signing([KEY[::-1]]).sign(message, destination_of(TOPIC), None)
         delivery = _Delivery(message, TOPIC)
         server._handle(delivery)
-        assert delivery.acks == 1, f"message {n} acknowledged {delivery.acks}x"
+        assert delivery.acks == 1, f"message {n} settled {delivery.acks}x"
         outcomes["acked"] += 1
         if n % 5000 == 0:
             transport.purge(DEAD_LETTERS)

@@ -35,13 +35,15 @@ LOG = logging.getLogger(__name__)
 Answer = tuple[int, Any]
 
 
-def _view(deps: Deps, instance: Instance) -> dict[str, Any]:
+def _view(deps: Deps, request: Request, instance: Instance) -> dict[str, Any]:
     fault = (
         deps.db.get_fault(instance.uuid)
         if instance.vm_state == states.ERROR
         else None
     )
-    return views.server(instance, fault)
+    identity = request.identity
+    admin = identity is not None and identity.has(ADMIN)
+    return views.server(instance, fault, hosts=admin)
 
 
 def _visible(deps: Deps, request: Request) -> Instance:
@@ -67,11 +69,11 @@ def list_servers(deps: Deps, request: Request) -> Answer:
         instances = []
     else:
         instances = deps.db.list_instances(project_id=identity.project)
-    return 200, {"servers": [_view(deps, i) for i in instances]}
+    return 200, {"servers": [_view(deps, request, i) for i in instances]}
 
 
 def show_server(deps: Deps, request: Request) -> Answer:
-    return 200, {"server": _view(deps, _visible(deps, request))}
+    return 200, {"server": _view(deps, request, _visible(deps, request))}
 
 
 def create_server(deps: Deps, request: Request) -> Answer:
@@ -96,7 +98,7 @@ def create_server(deps: Deps, request: Request) -> Answer:
         stored.vm_state, stored.task_state = states.ERROR, None
         deps.db.save_instance(stored)
         deps.db.add_fault(stored.uuid, 503, f"build not started: {err}")
-    server = _view(deps, deps.db.get_instance(stored.uuid))
+    server = _view(deps, request, deps.db.get_instance(stored.uuid))
     return 202, {"server": server}
 
 

@@ -33,6 +33,7 @@ from zerodown.compute.hardware import (
     numa_get_constraints,
 )
 from zerodown.compute.objects import Flavor, ImageMetaProps
+from zerodown.compute.objects.cpuspec import MAX_GUEST_CPUS
 from zerodown.compute.pci_alias import PciAlias, pci_requests_from_flavor
 from zerodown.exceptions import InvalidExtraSpec
 
@@ -54,7 +55,7 @@ __all__ = [
 
 #: The largest value of an ``Integer`` column on every backend.
 INT32_MAX = 2**31 - 1
-MAX_VCPUS = 4096
+MAX_VCPUS = MAX_GUEST_CPUS
 #: Flavor ids and extra spec keys (Nova's characters, without spaces).
 FLAVOR_ID = re.compile(r"\A[A-Za-z0-9_.-]{1,255}\Z")
 SPEC_KEY = re.compile(r"\A[A-Za-z0-9_:.-]{1,255}\Z")

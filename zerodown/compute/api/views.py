@@ -3,6 +3,7 @@ extensions for placement)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,7 +30,13 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def server(obj: Instance, fault: Mapping[str, Any] | None) -> dict[str, Any]:
+def server(
+    obj: Instance, fault: Mapping[str, Any] | None, *, hosts: bool = True
+) -> dict[str, Any]:
+    """A server as the API shows it; without ``hosts`` (a member asks, as
+    in Nova), nothing about the host: neither its name nor its CPUs,
+    cells or devices, only ``hostId``, which tells two of the project's
+    servers on one host apart from two on two hosts."""
     view: dict[str, Any] = {
         "id": obj.uuid,
         "name": obj.display_name,
@@ -57,6 +64,10 @@ def server(obj: Instance, fault: Mapping[str, Any] | None) -> dict[str, Any]:
         "zerodown:numa": _numa(obj) if obj.host else None,
         "zerodown:pci_devices": [str(d.address) for d in obj.pci_devices],
     }
+    if not hosts:
+        for key in _HOST_KEYS:
+            view.pop(key)
+    view["hostId"] = _host_id(obj)
     if fault is not None and obj.vm_state == states.ERROR:
         view["fault"] = {
             "code": fault["code"],
@@ -64,6 +75,24 @@ def server(obj: Instance, fault: Mapping[str, Any] | None) -> dict[str, Any]:
             "created": fault["created"],
         }
     return view
+
+
+_HOST_KEYS = (
+    "host",
+    "OS-EXT-SRV-ATTR:host",
+    "OS-EXT-SRV-ATTR:hypervisor_hostname",
+    "zerodown:numa",
+    "zerodown:pci_devices",
+)
+
+
+def _host_id(obj: Instance) -> str:
+    # Nova's: a hash of the project and the host, so projects cannot
+    # compare their servers' hosts with each other's.
+    if not obj.host:
+        return ""
+    text = f"{obj.project_id or ''}{obj.host}".encode()
+    return hashlib.sha224(text).hexdigest()
 
 
 def _numa(obj: Instance) -> dict[str, Any] | None:

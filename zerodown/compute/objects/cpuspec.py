@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["format_cpu_spec", "parse_cpu_spec"]
+__all__ = ["MAX_GUEST_CPUS", "format_cpu_spec", "parse_cpu_spec"]
 
 _MAX_CPU = 1 << 16
+#: A guest's vCPUs are numbered below this (a flavor's largest count).
+MAX_GUEST_CPUS = 4096
 
 
-def parse_cpu_spec(spec: str) -> set[int]:
+def parse_cpu_spec(spec: str, limit: int = _MAX_CPU) -> set[int]:
     """The CPU ids of ``spec``: ranges ``a-b``, single ids, and ``^n``
     exclusions, comma separated.
 
-    :raises ValueError: for a malformed spec or an id beyond 65535.
+    :raises ValueError: for a malformed spec or an id of ``limit`` or more
+        (a host's: 65536).
     """
     included: set[int] = set()
     excluded: set[int] = set()
@@ -24,18 +27,20 @@ def parse_cpu_spec(spec: str) -> set[int]:
         if part.startswith("^"):
             target, part = excluded, part[1:]
         start, dash, end = part.partition("-")
-        first = _cpu(start)
-        last = _cpu(end) if dash else first
+        first = _cpu(start, limit)
+        last = _cpu(end, limit) if dash else first
         if last < first:
             raise ValueError(f"range {part!r} runs backwards")
         target.update(range(first, last + 1))
     return included - excluded
 
 
-def _cpu(text: str) -> int:
+def _cpu(text: str, limit: int) -> int:
     text = text.strip()
-    if not text.isdigit() or int(text) >= _MAX_CPU:
-        raise ValueError(f"{text!r} is not a CPU id")
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"{text[:20]!r} is not a CPU id")
+    if int(text) >= limit:
+        raise ValueError(f"{text[:20]!r} is not a CPU id below {limit}")
     return int(text)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zerodown.compute.objects.cpuspec import parse_cpu_spec
+from zerodown.compute.objects.cpuspec import MAX_GUEST_CPUS, parse_cpu_spec
 from zerodown.compute.objects.enums import (
     CPU_ALLOCATION_POLICIES,
     CPU_THREAD_POLICIES,
@@ -141,11 +141,22 @@ class ImageMetaProps(ZerodownObject):
 
 
 def _numa_lists(props: ImageMetaProps, data: dict[str, Any]) -> None:
-    # hw_numa_cpus.N / hw_numa_mem.N for N = 0, 1, ... with no gaps.
+    # hw_numa_cpus.N / hw_numa_mem.N for N = 0, 1, ... with no gaps.  A
+    # guest CPU is in one node at most, and numbered below the largest
+    # flavor's count: the lists hold a few thousand ids at most, whatever
+    # the request says ("0-65535" in every node would be millions).
     cpus: list[set[int]] = []
     mem: list[int] = []
+    seen: set[int] = set()
     while f"hw_numa_cpus.{len(cpus)}" in data:
-        cpus.append(parse_cpu_spec(str(data[f"hw_numa_cpus.{len(cpus)}"])))
+        spec = str(data[f"hw_numa_cpus.{len(cpus)}"])
+        node = parse_cpu_spec(spec, MAX_GUEST_CPUS)
+        if node & seen:
+            raise ValueError(
+                f"CPU {min(node & seen)} is in two NUMA nodes (hw_numa_cpus)"
+            )
+        seen |= node
+        cpus.append(node)
     while f"hw_numa_mem.{len(mem)}" in data:
         mem.append(int(data[f"hw_numa_mem.{len(mem)}"]))
     if cpus:

@@ -33,12 +33,15 @@ class Address:
     A ``durable`` queue survives a broker restart, and so do the messages
     published to it (a quorum queue on RabbitMQ).  ``max_length`` bounds a
     queue on brokers that support it: the oldest messages are dropped.
+    A ``fleeting`` queue lives only as long as its consumer (a reply
+    queue): a message to it is never retried when the queue is gone.
     """
 
     name: str
     fanout: bool = False
     durable: bool = False
     max_length: int | None = None
+    fleeting: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +65,9 @@ class Message:
 
     ``ttl`` (seconds) lets the broker drop a message nobody consumed in
     time, so a request whose caller gave up is never run later.
+    ``unreadable`` says why a received message could not be read as one
+    (properties that do not decode, a compressed body): the server
+    refuses it without looking further.
     """
 
     body: bytes
@@ -70,6 +76,7 @@ class Message:
     reply_to: str | None = None
     correlation_id: str | None = None
     ttl: float | None = None
+    unreadable: str | None = None
 
 
 class Delivery(abc.ABC):
@@ -90,6 +97,12 @@ class Delivery(abc.ABC):
     @abc.abstractmethod
     def ack(self) -> None:
         """Acknowledge; safe from any thread, idempotent."""
+
+    @abc.abstractmethod
+    def requeue(self) -> None:
+        """Give the message back to its queue, to be delivered again
+        (``redelivered=True``); safe from any thread.  Settles the
+        delivery like :meth:`ack` (one of the two, once)."""
 
 
 Handler = Callable[[Delivery], None]

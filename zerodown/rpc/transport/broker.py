@@ -26,6 +26,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from zerodown.rpc.transport import amqp_guard
 from zerodown.rpc.transport.base import (
     Address,
     Backoff,
@@ -89,6 +90,7 @@ class KombuTransport(Transport):
         self._next_url = itertools.cycle(range(len(self.urls)))
         self._url_lock = threading.Lock()
         self._publisher = Publisher(self)
+        amqp_guard.install()
         self._subscribers: list[KombuSubscriber] = []
         probe = self._connection(self.urls[0], heartbeat=0)
         self.retry_errors: tuple[type[BaseException], ...] = (

@@ -25,6 +25,7 @@ The file uses SQLite's write-ahead log, so readers do not block writers.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import select
 import socket
@@ -41,8 +42,11 @@ from kombu.exceptions import ChannelError
 from kombu.transport import virtual
 
 from zerodown.files import private_file
+from zerodown.rpc.transport.amqp_guard import UNREADABLE
 
 __all__ = ["EmbeddedKombuTransport"]
+
+LOG = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS zd_queues (
@@ -219,10 +223,19 @@ class Channel(virtual.Channel):
         if now >= self._gc_due:
             self._gc_due = now + _GC_INTERVAL
             self._collect(now)
-        row = self.db.execute(_CLAIM, (self.owner, queue, now)).fetchone()
-        if row is None:
-            raise Empty()
-        message = msgpack.unpackb(row[1], raw=False)
+        while True:
+            row = self.db.execute(_CLAIM, (self.owner, queue, now)).fetchone()
+            if row is None:
+                raise Empty()
+            message = _readable(row[1])
+            if message is not None:
+                break
+            # Whoever can write the file wrote something kombu cannot
+            # even hold: drop it rather than choke on it forever.
+            LOG.warning(
+                "dropping unreadable row %s of queue %s", row[0], queue
+            )
+            self._forget(row[0])
         properties = message["properties"]
         properties["zd_row"] = row[0]
         properties["delivery_info"]["redelivered"] = bool(row[2])
@@ -428,3 +441,34 @@ class EmbeddedKombuTransport(virtual.Transport):
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+
+
+def _readable(payload: bytes) -> dict[str, Any] | None:
+    """A stored message kombu can hold, or ``None``.  A compressed body
+    or one in an encoding of kombu's is marked unreadable, not decoded
+    (kombu would inflate it before any size check)."""
+    try:
+        message = msgpack.unpackb(payload, raw=False)
+    except Exception:  # any bytes at all: not a message
+        return None
+    if type(message) is not dict:
+        return None
+    properties, headers = message.get("properties"), message.get("headers")
+    if type(properties) is not dict or type(headers) not in (dict, NONE):
+        return None
+    info = properties.setdefault("delivery_info", {})
+    if type(info) is not dict or "delivery_tag" not in properties:
+        return None
+    if type(message.get("body")) not in (bytes, str, NONE):
+        return None
+    encoded = properties.pop("body_encoding", None)
+    if encoded or (headers and "compression" in headers):
+        message["headers"] = {
+            k: v for k, v in (headers or {}).items() if k != "compression"
+        }
+        properties[UNREADABLE] = "a compressed or encoded body (unread)"
+        message["body"] = b""
+    return message
+
+
+NONE = type(None)

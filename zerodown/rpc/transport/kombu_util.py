@@ -12,6 +12,7 @@ from typing import Any, TypeAlias
 import amqp.exceptions  # type: ignore[import-untyped]
 from kombu.connection import Connection as _KombuConnection
 
+from zerodown.rpc.transport.amqp_guard import UNREADABLE
 from zerodown.rpc.transport.base import Address, Message, Subscription
 
 __all__ = [
@@ -120,18 +121,23 @@ def queue_exists(
 
 
 def to_message(raw: Any) -> Message:
-    """The :class:`Message` in a kombu message, whatever a peer put in
-    it: header values of any AMQP type become text, a body that is not
-    bytes becomes bytes (never an exception: the server must see every
-    message to settle it)."""
+    """The :class:`Message` in a py-amqp or kombu message, whatever a peer
+    put in it: header values of any AMQP type become text, a body that is
+    not bytes becomes bytes (never an exception: the server must see every
+    message to settle it).  A compressed body is never inflated (kombu
+    would, before any size check): the message is unreadable."""
     properties = raw.properties if isinstance(raw.properties, dict) else {}
     headers = raw.headers if isinstance(raw.headers, dict) else {}
+    unreadable = properties.get(UNREADABLE)
+    if "compression" in headers:
+        unreadable = "a compressed body (refused unread)"
     return Message(
-        body=_bytes(raw.body),
+        body=b"" if unreadable else _bytes(raw.body),
         message_id=text(properties.get("message_id")),
         headers={text(k): text(v) for k, v in headers.items()},
         reply_to=text(properties.get("reply_to")) or None,
         correlation_id=text(properties.get("correlation_id")) or None,
+        unreadable=text(unreadable) or None,
     )
 
 

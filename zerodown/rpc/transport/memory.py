@@ -166,6 +166,11 @@ class _MemoryDelivery(Delivery):
     def ack(self) -> None:
         self.owner._acked(self)
 
+    def requeue(self) -> None:
+        if id(self) in self.owner.unacked:
+            self.owner._acked(self)
+            self.owner.transport._requeue(self.queue, self.entry)
+
 
 class _MemorySubscriber(Subscriber):
     def __init__(

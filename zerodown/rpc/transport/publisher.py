@@ -129,6 +129,7 @@ class Publisher:
         mandatory = (
             amqp
             and not address.fanout
+            and not address.fleeting
             and self.connected_at > 0
             and time.monotonic() - self.connected_at < RECOVERY_WINDOW
         )

@@ -18,6 +18,8 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import amqp  # type: ignore[import-untyped]
+
 from zerodown.rpc.transport.base import (
     Delivery,
     Handler,
@@ -71,9 +73,15 @@ class _KombuDelivery(Delivery):
         self.acked = False
 
     def ack(self) -> None:
+        self._settle(True)
+
+    def requeue(self) -> None:
+        self._settle(False)
+
+    def _settle(self, ack: bool) -> None:
         if not self.acked:
             self.acked = True
-            self.owner.acks.put((self.generation, self.tag))
+            self.owner.acks.put((self.generation, self.tag, ack))
 
 
 class KombuSubscriber(Subscriber):
@@ -95,7 +103,9 @@ class KombuSubscriber(Subscriber):
         self.transport, self.handler = transport, handler
         self.prefetch = prefetch
         self.queues = [(self._queue_name(sub), sub) for sub in subscriptions]
-        self.acks: queue.SimpleQueue[tuple[int, Any]] = queue.SimpleQueue()
+        self.acks: queue.SimpleQueue[tuple[int, Any, bool]] = (
+            queue.SimpleQueue()
+        )
         self.generation = 0
         self.outstanding = 0
         self.tags: list[str] = []
@@ -152,6 +162,17 @@ class KombuSubscriber(Subscriber):
                     delay,
                 )
                 self.stopping.wait(delay)
+            except Exception:
+                # Whatever a peer sent, the thread lives: drop the
+                # connection and consume again.
+                self.ready.clear()
+                delay = next(delays)
+                LOG.exception(
+                    "subscriber %s failed; reconnecting in %.2fs",
+                    self.name,
+                    delay,
+                )
+                self.stopping.wait(delay)
             finally:
                 close_quietly(conn)
 
@@ -179,7 +200,13 @@ class KombuSubscriber(Subscriber):
     ) -> Callable[[Any], None]:
         def on_message(raw: Any) -> None:
             try:
-                message = channel.message_to_python(raw)
+                # py-amqp's message is read as it is: kombu's wrapper
+                # would inflate a compressed body before any size check.
+                message = (
+                    raw
+                    if isinstance(raw, amqp.Message)
+                    else channel.message_to_python(raw)
+                )
                 info = message.delivery_info or {}
                 delivery = _KombuDelivery(
                     self,
@@ -226,13 +253,16 @@ class KombuSubscriber(Subscriber):
     def _flush_acks(self, channel: Any) -> None:
         while True:
             try:
-                generation, tag = self.acks.get_nowait()
+                generation, tag, ack = self.acks.get_nowait()
             except queue.Empty:
                 return
             # A tag of an older connection means nothing on this one; the
             # broker has put that message back already.
             if generation == self.generation:
-                channel.basic_ack(tag)
+                if ack:
+                    channel.basic_ack(tag)
+                else:
+                    channel.basic_reject(tag, requeue=True)
                 self.outstanding -= 1
 
 

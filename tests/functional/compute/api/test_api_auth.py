@@ -175,3 +175,30 @@ def test_a_token_signed_by_the_second_key_verifies(api):
     made, _ = issue(second, project="p9", user="u9", roles=["member"])
     assert api.wsgi("GET", "/servers", token=made)[0] == 200
     assert api.wsgi("GET", "/servers", token=token("member", "p9"))[0] == 200
+
+
+def test_a_member_sees_no_host_of_its_servers(api):
+    """As in Nova: host names, host CPUs, cells and device addresses are
+    an admin's; a member gets ``hostId``, a hash of its project and the
+    host, to tell whether two of its servers share a host."""
+    status, body, _ = api.wsgi(
+        "POST", "/servers", SERVER, token=TOKENS["member"]
+    )
+    assert status == 202, body
+    stored = api.db.get_instance(body["server"]["id"])
+    stored.host, stored.node = "compute-7", "compute-7"
+    api.db.save_instance(stored)
+    path = f"/servers/{stored.uuid}"
+    member = api.wsgi("GET", path, token=TOKENS["member"])[1]["server"]
+    admin = api.wsgi("GET", path, token=TOKENS["admin"])[1]["server"]
+    hidden = {
+        "host",
+        "OS-EXT-SRV-ATTR:host",
+        "OS-EXT-SRV-ATTR:hypervisor_hostname",
+        "zerodown:numa",
+        "zerodown:pci_devices",
+    }
+    assert not hidden & set(member)
+    assert hidden <= set(admin) and admin["host"] == "compute-7"
+    assert member["hostId"] == admin["hostId"] != ""
+    assert "compute-7" not in str(member)

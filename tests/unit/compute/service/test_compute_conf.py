@@ -157,3 +157,13 @@ def test_an_api_that_cannot_tell_who_asks_does_not_start(api, message):
 def test_bad_auth_settings_name_themselves(api, message):
     with pytest.raises(ConfigError, match=message):
         conf.parse({"api": api})
+
+
+def test_a_file_with_keys_open_to_others_is_refused(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('rpc_signing_keys = ["' + "k" * 32 + '"]\n')
+    path.chmod(0o644)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        conf.load(path, environ={})
+    path.chmod(0o600)
+    assert conf.load(path, environ={}).rpc_signing_keys == ("k" * 32,)
