@@ -130,6 +130,31 @@ CASES = {
         400,
         "server/name: text must not hold NUL",
     ),
+    # 1.5 KB that would parse into 128 sets of 65,536 CPU ids (2 GB).
+    "image NUMA CPUs beyond any guest's": (
+        "POST",
+        "/servers",
+        _server(
+            image_properties={
+                f"hw_numa_cpus.{n}": "0-65535" for n in range(128)
+            }
+        ),
+        400,
+        "not a CPU id below 4096",
+    ),
+    "image NUMA CPUs in two nodes": (
+        "POST",
+        "/servers",
+        _server(
+            image_properties={
+                "hw_numa_nodes": "2",
+                "hw_numa_cpus.0": "0-1",
+                "hw_numa_cpus.1": "1",
+            }
+        ),
+        400,
+        "CPU 1 is in two NUMA nodes",
+    ),
     "imageRef of 256 characters": (
         "POST",
         "/servers",
