@@ -54,12 +54,7 @@ HISTORY = ServiceHistory(
         3,
         "release 3 (in progress): conductor 1.1, whose heartbeats carry "
         "each compute's message signing report",
-        rpc={"compute": "1.1", "conductor": "1.1", "scheduler": "1.0"},
-        objects={
-            **_R1_OBJECTS,
-            "Instance": "2.5",
-            "InstanceNUMACell": "1.7",
-        },
+        rpc={"conductor": "1.1"},
     ),
     aliases={"r1": 1, "r2": 2},
 )
