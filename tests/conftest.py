@@ -24,27 +24,35 @@ for _folder in sorted(
 
 # -- fuzzing counts ------------------------------------------------------------
 # Fuzz tests say what they fed and how much, in the run's summary, so the
-# output of every CI run states what was fuzzed and how much.
+# output of every CI run states what was fuzzed and how much.  The lines
+# travel as the test's user properties, which pytest-xdist brings back
+# from its workers.
 
-_FUZZED: list[str] = []
+_FUZZ = "zerodown-fuzz"
 
 
 @pytest.fixture
-def fuzz_count():
+def fuzz_count(record_property):
     """``fuzz_count(target, n, detail="")``: ``n`` inputs went to
     ``target``; shown in the run's summary."""
 
     def record(target: str, count: int, detail: str = "") -> None:
-        _FUZZED.append(
-            f"{target}: {count:,} inputs" + (f"; {detail}" if detail else "")
+        line = f"{target}: {count:,} inputs" + (
+            f"; {detail}" if detail else ""
         )
+        record_property(_FUZZ, line)
 
     return record
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not _FUZZED:
-        return
-    terminalreporter.section("fuzzing")
-    for line in _FUZZED:
-        terminalreporter.write_line(line)
+    lines = [
+        value
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in report.user_properties
+        if name == _FUZZ
+    ]
+    if lines:
+        terminalreporter.section("fuzzing")
+        for line in lines:
+            terminalreporter.write_line(line)

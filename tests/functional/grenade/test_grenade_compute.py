@@ -104,6 +104,8 @@ def _run_job(
     return logs, failed
 
 
+# The job's HAProxy and APIs listen on fixed ports: one job at a time.
+@pytest.mark.serial
 @pytest.mark.parametrize(
     "stack", ["sqlite-embedded", "postgresql-rabbitmq", "mysql-rabbitmq"]
 )
@@ -114,6 +116,7 @@ def test_the_compute_job_upgrades_r1_to_this_checkout(tmp_path, stack):
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # it restarts the shared RabbitMQ
 def test_the_fault_run_loses_no_instance_and_counts_every_failure(tmp_path):
     """RabbitMQ restarts in the mixed phase and the data migration is
     killed with SIGKILL after one batch.  Every phase still passes: no

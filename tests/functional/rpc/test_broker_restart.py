@@ -99,6 +99,7 @@ class Stream:
             time.sleep(0.005)
 
 
+@pytest.mark.serial
 def test_restart_loses_no_cast_and_hangs_no_call(amqp_url, rabbit_topic):
     topic = rabbit_topic
     server_side, client_side = get_transport(amqp_url), get_transport(amqp_url)

@@ -17,6 +17,9 @@ from rpc_apis import EchoNoteAPI
 from zerodown.exceptions import TransportUnreachable
 from zerodown.rpc import RPCClient, RPCServer, Target, get_transport
 
+# It closes every connection of the shared RabbitMQ.
+pytestmark = pytest.mark.serial
+
 
 class Endpoint:
     target = Target(version="1.0")
