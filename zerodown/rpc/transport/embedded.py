@@ -351,6 +351,9 @@ class EmbeddedKombuTransport(virtual.Transport):
         self._socket: socket.socket | None = None
         self._address = ""
         self._lock = threading.Lock()
+        #: Set by the consuming thread: a wait ends when it is poked (its
+        #: workers have acknowledgements for it to send).
+        self.interrupt: Any = None
 
     def driver_version(self) -> str:
         return sqlite3.sqlite_version
@@ -421,20 +424,23 @@ class EmbeddedKombuTransport(virtual.Transport):
                 if deadline is None
                 else deadline - time.monotonic()
             )
-            if remaining <= 0:
+            if remaining <= 0 or self._sleep(min(remaining, _SAFETY_POLL)):
                 raise TimeoutError()
-            self._sleep(min(remaining, _SAFETY_POLL))
 
-    def _sleep(self, seconds: float) -> None:
-        sock = self._socket
-        if sock is None:
+    def _sleep(self, seconds: float) -> bool:
+        """Wait for a publisher's poke; whether :attr:`interrupt` ended
+        the wait."""
+        sock, interrupt = self._socket, self.interrupt
+        watched = [s for s in (sock, interrupt) if s is not None]
+        if not watched:
             time.sleep(seconds)
-            return
-        readable, _, _ = select.select([sock], [], [], seconds)
-        if readable:
+            return False
+        readable, _, _ = select.select(watched, [], [], seconds)
+        if sock is not None and sock in readable:
             with contextlib.suppress(BlockingIOError):
                 while sock.recv(64):
                     pass
+        return interrupt is not None and interrupt in readable
 
     def close_connection(self, connection: Any) -> None:
         super().close_connection(connection)

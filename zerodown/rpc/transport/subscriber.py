@@ -4,7 +4,9 @@ A subscriber whose connection drops reconnects with backoff, redeclares
 its queues and consumes again until it is stopped; the broker puts back
 what was not acknowledged, marked ``redelivered``.  Acknowledgements made on
 other threads are queued and sent by the consuming thread, which owns the
-channel.
+channel; they wake it (:class:`~zerodown.rpc.transport.wakeup.Wakeup`)
+wherever it waits, so a message is acknowledged as soon as it is handled
+and the broker sends the next at once.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
+import select
+import ssl
 import threading
 import time
 import uuid
@@ -34,6 +38,7 @@ from zerodown.rpc.transport.kombu_util import (
     declare,
     to_message,
 )
+from zerodown.rpc.transport.wakeup import Wakeup
 
 if TYPE_CHECKING:
     from zerodown.rpc.transport.broker import KombuTransport
@@ -41,7 +46,11 @@ if TYPE_CHECKING:
 __all__ = ["KombuSubscriber"]
 
 LOG = logging.getLogger(__name__)
+# How long to read once the socket says a frame is coming (or, with no
+# socket to watch, how long to wait for one), and the longest wait of an
+# idle consumer before it checks its heartbeat and whether to stop.
 _DRAIN_WAIT = 0.05
+_IDLE_WAIT = 1.0
 
 
 class _KombuDelivery(Delivery):
@@ -82,6 +91,7 @@ class _KombuDelivery(Delivery):
         if not self.acked:
             self.acked = True
             self.owner.acks.put((self.generation, self.tag, ack))
+            self.owner.wakeup.poke()
 
 
 class KombuSubscriber(Subscriber):
@@ -110,6 +120,7 @@ class KombuSubscriber(Subscriber):
         self.outstanding = 0
         self.tags: list[str] = []
         self.drain_timeout = 5.0
+        self.wakeup = Wakeup()
         self.ready = threading.Event()
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name=name)
@@ -134,6 +145,7 @@ class KombuSubscriber(Subscriber):
     def stop(self, timeout: float = 5.0) -> None:
         self.drain_timeout = timeout
         self.stopping.set()
+        self.wakeup.poke()
         if self.thread is not threading.current_thread():
             self.thread.join(timeout + 2.0)
         if self in self.transport._subscribers:
@@ -175,8 +187,13 @@ class KombuSubscriber(Subscriber):
                 self.stopping.wait(delay)
             finally:
                 close_quietly(conn)
+        self.wakeup.close()
 
     def _consume(self, conn: KombuConnection) -> Any:
+        # A transport that waits in its own select() (the embedded one)
+        # watches the wakeup too.
+        if hasattr(conn.transport, "interrupt"):
+            conn.transport.interrupt = self.wakeup
         self.generation += 1
         self.outstanding = 0
         self.tags = []
@@ -235,6 +252,7 @@ class KombuSubscriber(Subscriber):
         beat = time.monotonic()
         drain_until = None
         while True:
+            self.wakeup.clear()
             self._flush_acks(channel)
             now = time.monotonic()
             if self.stopping.is_set():
@@ -245,10 +263,31 @@ class KombuSubscriber(Subscriber):
                 if self.outstanding <= 0 or now >= drain_until:
                     return
             with contextlib.suppress(TimeoutError):
-                conn.drain_events(timeout=_DRAIN_WAIT)
+                self._wait(conn)
             if now - beat >= 1.0:
                 conn.heartbeat_check()
                 beat = now
+
+    def _wait(self, conn: KombuConnection) -> None:
+        """Handle the next frame, or return when poked or idle.
+
+        On py-amqp's plain or TLS socket the wait is a ``select()`` on the
+        socket and the wakeup (data py-amqp or TLS already buffered is read
+        first); other transports wait in their own way, for at most the
+        drain interval, and the embedded one watches the wakeup itself.
+        """
+        sock = _socket_of(conn)
+        if sock is None:
+            watched = getattr(conn.transport, "interrupt", None) is not None
+            conn.drain_events(timeout=_IDLE_WAIT if watched else _DRAIN_WAIT)
+            return
+        if not _buffered(conn, sock):
+            readable, _, _ = select.select(
+                [sock, self.wakeup], [], [], _IDLE_WAIT
+            )
+            if sock not in readable:
+                return
+        conn.drain_events(timeout=_DRAIN_WAIT)
 
     def _flush_acks(self, channel: Any) -> None:
         while True:
@@ -264,6 +303,22 @@ class KombuSubscriber(Subscriber):
                 else:
                     channel.basic_reject(tag, requeue=True)
                 self.outstanding -= 1
+
+
+def _socket_of(conn: KombuConnection) -> Any:
+    """py-amqp's socket under a kombu connection, or ``None``."""
+    if conn.transport.driver_type != "amqp":
+        return None
+    transport = getattr(conn.connection, "transport", None)
+    return getattr(transport, "sock", None)
+
+
+def _buffered(conn: KombuConnection, sock: Any) -> bool:
+    """Whether bytes were read already that ``select()`` cannot see: a
+    partial frame in py-amqp's buffer, or decrypted TLS data."""
+    if getattr(conn.connection.transport, "_read_buffer", b""):
+        return True
+    return isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
 
 
 def _drop(channel: Any, raw: Any) -> None:
