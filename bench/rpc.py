@@ -93,11 +93,16 @@ class CPU:
         self.pids = pids
         self.start = [_cpu_seconds(p) for p in pids]
 
-    def used(self) -> float:
-        return sum(
+    def parts(self) -> list[float]:
+        """CPU seconds since the start: client, server, broker."""
+        used = [
             _cpu_seconds(p) - s
             for p, s in zip(self.pids, self.start, strict=True)
-        )
+        ]
+        return used + [0.0] * (3 - len(used))
+
+    def used(self) -> float:
+        return sum(self.parts())
 
 
 # -- server and client processes ----------------------------------------------
@@ -189,7 +194,8 @@ def _calls(
     for worker in workers:
         worker.join()
     elapsed = time.perf_counter() - started
-    used = cpu.used()
+    parts = cpu.parts()
+    used = sum(parts)
     request = stacks.SIZES["largest"]
     reply = client.control("stats", wait=0)["reply_bytes"]
     latencies.sort()
@@ -198,8 +204,18 @@ def _calls(
         "p50": latencies[len(latencies) // 2] * 1000,
         "p99": latencies[int(len(latencies) * 0.99)] * 1000,
         "cpu_us": used / len(latencies) * 1e6,
+        **_split(parts, len(latencies)),
         "request_bytes": request,
         "reply_bytes": reply,
+    }
+
+
+def _split(parts: list[float], n: int) -> dict[str, float]:
+    return {
+        f"cpu_{who}_us": seconds / n * 1e6
+        for who, seconds in zip(
+            ("client", "server", "broker"), parts, strict=True
+        )
     }
 
 
@@ -210,13 +226,15 @@ def _casts(client: Any, n: int, cpu: CPU) -> dict[str, Any]:
     sent = time.monotonic()
     size = stacks.SIZES["largest"]
     stats = client.control("stats", wait=300)
-    used = cpu.used()
+    parts = cpu.parts()
+    used = sum(parts)
     if stats["count"] < n or stats["nth_at"] is None:
         raise RuntimeError(f"only {stats['count']} of {n} casts arrived")
     return {
         "rate": n / (stats["nth_at"] - started),
         "send_rate": n / (sent - started),
         "cpu_us": used / n * 1e6,
+        **_split(parts, n),
         "request_bytes": size,
     }
 
@@ -337,7 +355,22 @@ def report(rounds: list[dict[str, dict[str, Any]]]) -> None:
                 f"{_summary(values['cpu_us']):>20} "
                 f"{int(statistics.median(values['request_bytes'])):>7}"
             )
+    _cpu_split(by)
     _ratios(rounds, by)
+
+
+def _cpu_split(by: Any) -> None:
+    print("\nCPU us per message, by process: client / server / broker\n")
+    for scenario in SCENARIOS:
+        for stack, spec in STACKS.items():
+            values = by.get((stack, scenario))
+            if not values:
+                continue
+            split = " / ".join(
+                f"{statistics.median(values[f'cpu_{who}_us']):,.0f}"
+                for who in ("client", "server", "broker")
+            )
+            print(f"  {scenario:<8} {spec['label']:<17} {split}")
 
 
 def _ratio(

@@ -15,7 +15,6 @@ import contextlib
 import logging
 import queue
 import select
-import ssl
 import threading
 import time
 import uuid
@@ -34,8 +33,10 @@ from zerodown.rpc.transport.base import (
 from zerodown.rpc.transport.kombu_util import (
     REFUSALS,
     KombuConnection,
+    amqp_socket,
     close_quietly,
     declare,
+    has_buffered,
     to_message,
 )
 from zerodown.rpc.transport.wakeup import Wakeup
@@ -276,12 +277,12 @@ class KombuSubscriber(Subscriber):
         first); other transports wait in their own way, for at most the
         drain interval, and the embedded one watches the wakeup itself.
         """
-        sock = _socket_of(conn)
+        sock = amqp_socket(conn)
         if sock is None:
             watched = getattr(conn.transport, "interrupt", None) is not None
             conn.drain_events(timeout=_IDLE_WAIT if watched else _DRAIN_WAIT)
             return
-        if not _buffered(conn, sock):
+        if not has_buffered(conn, sock):
             readable, _, _ = select.select(
                 [sock, self.wakeup], [], [], _IDLE_WAIT
             )
@@ -303,22 +304,6 @@ class KombuSubscriber(Subscriber):
                 else:
                     channel.basic_reject(tag, requeue=True)
                 self.outstanding -= 1
-
-
-def _socket_of(conn: KombuConnection) -> Any:
-    """py-amqp's socket under a kombu connection, or ``None``."""
-    if conn.transport.driver_type != "amqp":
-        return None
-    transport = getattr(conn.connection, "transport", None)
-    return getattr(transport, "sock", None)
-
-
-def _buffered(conn: KombuConnection, sock: Any) -> bool:
-    """Whether bytes were read already that ``select()`` cannot see: a
-    partial frame in py-amqp's buffer, or decrypted TLS data."""
-    if getattr(conn.connection.transport, "_read_buffer", b""):
-        return True
-    return isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
 
 
 def _drop(channel: Any, raw: Any) -> None:
