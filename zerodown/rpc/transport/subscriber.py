@@ -75,12 +75,13 @@ class _KombuDelivery(Delivery):
         queue: str,
         message: Message,
         redelivered: bool,
+        settled: bool = False,
     ) -> None:
         self.owner, self.generation, self.tag = owner, generation, tag
         self.queue, self.message = queue, message
         self.address = sub.address
         self.redelivered = redelivered
-        self.acked = False
+        self.acked = settled
 
     def ack(self) -> None:
         self._settle(True)
@@ -91,8 +92,11 @@ class _KombuDelivery(Delivery):
     def _settle(self, ack: bool) -> None:
         if not self.acked:
             self.acked = True
-            self.owner.acks.put((self.generation, self.tag, ack))
-            self.owner.wakeup.poke()
+            owner = self.owner
+            owner.acks.put((self.generation, self.tag, ack))
+            # The consuming thread sends it after the callback anyway.
+            if threading.get_ident() != owner.thread.ident:
+                owner.wakeup.poke()
 
 
 class KombuSubscriber(Subscriber):
@@ -201,20 +205,32 @@ class KombuSubscriber(Subscriber):
         channel = conn.channel()
         if self.prefetch:
             channel.basic_qos(0, self.prefetch, False)
+        # A reply queue dies with its connection, taking what was not
+        # acknowledged: acknowledging replies buys nothing on RabbitMQ.
+        # (The embedded broker deletes a message when it is acknowledged.)
+        amqp_broker = conn.transport.driver_type == "amqp"
         for name, sub in self.queues:
             declare(channel, conn, sub, name)
+            no_ack = sub.exclusive and amqp_broker
             tag = f"{name}.{uuid.uuid4().hex[:8]}"
             channel.basic_consume(
                 queue=name,
-                no_ack=False,
-                callback=self._callback(channel, sub, name, self.generation),
+                no_ack=no_ack,
+                callback=self._callback(
+                    channel, sub, name, self.generation, no_ack
+                ),
                 consumer_tag=tag,
             )
             self.tags.append(tag)
         return channel
 
     def _callback(
-        self, channel: Any, sub: Subscription, name: str, generation: int
+        self,
+        channel: Any,
+        sub: Subscription,
+        name: str,
+        generation: int,
+        no_ack: bool,
     ) -> Callable[[Any], None]:
         def on_message(raw: Any) -> None:
             try:
@@ -234,14 +250,17 @@ class KombuSubscriber(Subscriber):
                     name,
                     to_message(message),
                     bool(info.get("redelivered")),
+                    settled=no_ack,
                 )
             except Exception:
                 # Nothing a peer sends may end this thread: drop what
                 # cannot even be read as a message.
                 LOG.exception("dropping an unreadable message on %s", name)
-                _drop(channel, raw)
+                if not no_ack:
+                    _drop(channel, raw)
                 return
-            self.outstanding += 1
+            if not no_ack:
+                self.outstanding += 1
             try:
                 self.handler(delivery)
             except Exception:
