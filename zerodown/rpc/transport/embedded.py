@@ -41,8 +41,8 @@ import msgpack
 from kombu.exceptions import ChannelError
 from kombu.transport import virtual
 
-from zerodown.files import private_file
 from zerodown.rpc.transport.amqp_guard import UNREADABLE
+from zerodown.rpc.transport.embedded_db import Database
 
 __all__ = ["EmbeddedKombuTransport"]
 
@@ -98,17 +98,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _open(path: str) -> sqlite3.Connection:
-    private_file(path)
-    db = sqlite3.connect(
-        path, timeout=30.0, isolation_level=None, check_same_thread=False
-    )
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.executescript(_SCHEMA)
-    return db
-
-
 class _QoS(virtual.QoS):
     """Acknowledging deletes the stored message; restoring unclaims it."""
 
@@ -139,7 +128,7 @@ class Channel(virtual.Channel):
 
     def __init__(self, connection: Any, **kwargs: Any) -> None:
         super().__init__(connection, **kwargs)
-        self.db = _open(connection.path)
+        self.db = Database(connection.path, _SCHEMA)
         self.owner = f"{os.getpid()}:{uuid.uuid4().hex}"
         self._exclusive: set[str] = set()
         self._gc_due = 0.0
@@ -179,15 +168,10 @@ class Channel(virtual.Channel):
         )
 
     def queue_delete(self, queue: str, **kwargs: Any) -> None:
-        with self.db:
-            self.db.execute("DELETE FROM zd_queues WHERE name = ?", (queue,))
-            self.db.execute(
-                "DELETE FROM zd_bindings WHERE queue = ?", (queue,)
-            )
-            self.db.execute(
-                "DELETE FROM zd_messages WHERE queue = ?", (queue,)
-            )
-            self.db.execute("DELETE FROM zd_waiters WHERE queue = ?", (queue,))
+        self.db.execute("DELETE FROM zd_queues WHERE name = ?", (queue,))
+        self.db.execute("DELETE FROM zd_bindings WHERE queue = ?", (queue,))
+        self.db.execute("DELETE FROM zd_messages WHERE queue = ?", (queue,))
+        self.db.execute("DELETE FROM zd_waiters WHERE queue = ?", (queue,))
         self._exclusive.discard(queue)
 
     # -- messages -----------------------------------------------------------
@@ -217,12 +201,11 @@ class Channel(virtual.Channel):
         expiration = message["properties"].get("expiration")
         expires = time.time() + int(expiration) / 1000 if expiration else None
         payload = msgpack.packb(message, use_bin_type=True)
-        with self.db:
-            self.db.executemany(
-                "INSERT INTO zd_messages (queue, payload, expires) "
-                "VALUES (?, ?, ?)",
-                [(queue, payload, expires) for queue in queues],
-            )
+        self.db.executemany(
+            "INSERT INTO zd_messages (queue, payload, expires) "
+            "VALUES (?, ?, ?)",
+            [(queue, payload, expires) for queue in queues],
+        )
         self.connection.wake(self.db, queues)
 
     def _get(self, queue: str, timeout: float | None = None) -> Any:
@@ -266,12 +249,10 @@ class Channel(virtual.Channel):
         self._unclaim(message.properties.get("zd_row"))
 
     def _purge(self, queue: str) -> int:
-        with self.db:
-            cursor = self.db.execute(
-                "DELETE FROM zd_messages "
-                "WHERE queue = ? AND claimed_by IS NULL",
-                (queue,),
-            )
+        cursor = self.db.execute(
+            "DELETE FROM zd_messages WHERE queue = ? AND claimed_by IS NULL",
+            (queue,),
+        )
         return int(cursor.rowcount)
 
     def _size(self, queue: str) -> int:
@@ -285,28 +266,25 @@ class Channel(virtual.Channel):
     def _collect(self, now: float) -> None:
         # Release what dead processes claimed; drop their exclusive queues
         # and expired messages.
-        with self.db:
-            self.db.execute(
-                "DELETE FROM zd_messages WHERE expires < ?", (now,)
-            )
-            owners = self.db.execute(
-                "SELECT DISTINCT claimed_by FROM zd_messages "
-                "WHERE claimed_by IS NOT NULL"
-            ).fetchall()
-            for (owner,) in owners:
-                if not _alive(int(owner.split(":", 1)[0])):
-                    self.db.execute(
-                        "UPDATE zd_messages SET claimed_by = NULL, "
-                        "redelivered = 1 WHERE claimed_by = ?",
-                        (owner,),
-                    )
-            dead = [
-                name
-                for name, pid in self.db.execute(
-                    "SELECT name, owner FROM zd_queues WHERE owner IS NOT NULL"
+        self.db.execute("DELETE FROM zd_messages WHERE expires < ?", (now,))
+        owners = self.db.execute(
+            "SELECT DISTINCT claimed_by FROM zd_messages "
+            "WHERE claimed_by IS NOT NULL"
+        ).fetchall()
+        for (owner,) in owners:
+            if not _alive(int(owner.split(":", 1)[0])):
+                self.db.execute(
+                    "UPDATE zd_messages SET claimed_by = NULL, "
+                    "redelivered = 1 WHERE claimed_by = ?",
+                    (owner,),
                 )
-                if not _alive(pid)
-            ]
+        dead = [
+            name
+            for name, pid in self.db.execute(
+                "SELECT name, owner FROM zd_queues WHERE owner IS NOT NULL"
+            )
+            if not _alive(pid)
+        ]
         for name in dead:
             self.queue_delete(name)
 
@@ -369,7 +347,7 @@ class EmbeddedKombuTransport(virtual.Transport):
 
     # -- wake-ups ---------------------------------------------------------
 
-    def listen(self, db: sqlite3.Connection, queue: str) -> None:
+    def listen(self, db: Database, queue: str) -> None:
         """Register this connection's socket for ``queue``'s wake-ups."""
         if not _WAKE:
             return
@@ -385,13 +363,13 @@ class EmbeddedKombuTransport(virtual.Transport):
             (queue, self._address),
         )
 
-    def unlisten(self, db: sqlite3.Connection) -> None:
+    def unlisten(self, db: Database) -> None:
         if self._address:
             db.execute(
                 "DELETE FROM zd_waiters WHERE address = ?", (self._address,)
             )
 
-    def wake(self, db: sqlite3.Connection, queues: list[str]) -> None:
+    def wake(self, db: Database, queues: list[str]) -> None:
         """Poke every consumer of ``queues`` (best effort)."""
         if not _WAKE:
             return
