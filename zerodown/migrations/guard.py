@@ -233,11 +233,7 @@ def is_widening(old: Any, new: Any) -> bool:
     if old is None or new is None:
         return False
     if isinstance(old, sqltypes.String) and isinstance(new, sqltypes.String):
-        if type(old)._type_affinity is not type(new)._type_affinity:
-            return False
-        if new.length is None:
-            return True
-        return old.length is not None and new.length >= old.length
+        return _string_widening(old, new)
     if isinstance(old, sqltypes.Integer) and isinstance(new, sqltypes.Integer):
         return _INT_WIDTH.get(type(new), 0) >= _INT_WIDTH.get(type(old), 9)
     if isinstance(old, sqltypes.Numeric) and isinstance(new, sqltypes.Numeric):
@@ -248,6 +244,63 @@ def is_widening(old: Any, new: Any) -> bool:
             and (new.scale or 0) >= (old.scale or 0)
         )
     return False
+
+
+# The kinds of character types: a value keeps its meaning only within a
+# kind (CHAR pads with spaces, VARCHAR keeps them; an ENUM holds members),
+# and from VARCHAR to TEXT.  Ranks order the kinds that hold longer values.
+_STRING_KINDS = {
+    "CHAR": "char",
+    "NCHAR": "char",
+    "string": "varchar",
+    "unicode": "varchar",
+    "VARCHAR": "varchar",
+    "NVARCHAR": "varchar",
+    "text": "text",
+    "unicode_text": "text",
+    "CLOB": "text",
+    "TEXT": "text",
+    "TINYTEXT": "text",
+    "MEDIUMTEXT": "text",
+    "LONGTEXT": "text",
+    "CITEXT": "citext",
+}
+_TEXT_RANK = {"TINYTEXT": 1, "MEDIUMTEXT": 3, "LONGTEXT": 4}  # others: 2
+
+
+def string_kind(type_: Any) -> str:
+    """``char``, ``varchar``, ``text``, ``enum``, ``set`` or another
+    kind of its own, for a SQLAlchemy character type."""
+    if isinstance(type_, sqltypes.Enum):
+        return "enum"
+    name = getattr(type_, "__visit_name__", "")
+    return _STRING_KINDS.get(name, name.lower())
+
+
+def _string_widening(old: Any, new: Any) -> bool:
+    if _collation(old) != _collation(new):
+        return False  # values compare and sort differently
+    kinds = string_kind(old), string_kind(new)
+    if kinds[0] == "enum" or kinds[1] == "enum":
+        # Every member stays (their order MySQL's profile judges).
+        return kinds == ("enum", "enum") and set(old.enums) <= set(new.enums)
+    if kinds == ("varchar", "text"):
+        return True
+    if kinds[0] != kinds[1]:
+        return False
+    if kinds[0] == "text":
+        return _text_rank(new) >= _text_rank(old)
+    if new.length is None:
+        return True
+    return old.length is not None and new.length >= old.length
+
+
+def _collation(type_: Any) -> tuple[Any, Any]:
+    return getattr(type_, "collation", None), getattr(type_, "charset", None)
+
+
+def _text_rank(type_: Any) -> int:
+    return _TEXT_RANK.get(getattr(type_, "__visit_name__", ""), 2)
 
 
 _INT_WIDTH = {

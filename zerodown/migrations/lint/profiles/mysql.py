@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import types as sqltypes
 
+from zerodown.migrations.guard import string_kind
 from zerodown.migrations.lint.dialects import Cost, DialectProfile, Lock
 
 __all__ = ["MariaDB", "MySQL"]
@@ -55,7 +56,8 @@ class MySQL(DialectProfile):
         ),
         "add_column_stored_generated": (((5, 7), _COPY),),
         "alter_type": (((0,), _COPY),),
-        # 5.7: a longer VARCHAR with the same length prefix is in place.
+        # 5.7: a longer VARCHAR with the same length prefix, or ENUM
+        # members added at the end, is in place.
         "alter_type_widen": (((5, 7), _INPLACE),),
         "set_not_null": (((0,), _REBUILD),),
         "create_index": (((0,), _INPLACE),),
@@ -83,6 +85,11 @@ class MySQL(DialectProfile):
     def type_change(self, old: Any, new: Any, widening: bool) -> str:
         if not widening or not isinstance(old, sqltypes.String):
             return "alter_type"
+        kinds = string_kind(old), string_kind(new)
+        if kinds == ("enum", "enum"):
+            return _enum_change(old, new)
+        if kinds != ("varchar", "varchar"):
+            return "alter_type"  # CHAR, TEXT sizes, VARCHAR to TEXT: copy
         if old.length is None or new.length is None:
             return "alter_type"
         # VARCHAR stores its length in one byte up to 255 bytes, then in
@@ -109,6 +116,15 @@ class MariaDB(MySQL):
         # 10.2.2: a longer VARCHAR with the same length prefix in place.
         "alter_type_widen": (((10, 2, 2), _INPLACE),),
     }
+
+
+def _enum_change(old: Any, new: Any) -> str:
+    # Members added at the end, the storage size (one byte up to 255
+    # members) unchanged: only the table's metadata changes.  Members
+    # inserted or reordered: every stored index changes, a copy.
+    appended = list(new.enums[: len(old.enums)]) == list(old.enums)
+    same_size = (len(old.enums) <= 255) == (len(new.enums) <= 255)
+    return "alter_type_widen" if appended and same_size else "alter_type"
 
 
 def _prefix(length: int) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import types as sqltypes
 
+from zerodown.migrations.guard import string_kind
 from zerodown.migrations.lint.dialects import Cost, DialectProfile, Lock
 
 __all__ = ["PostgreSQL"]
@@ -110,6 +111,13 @@ class PostgreSQL(DialectProfile):
             return "alter_type"
         if isinstance(old, sqltypes.Integer):
             return "alter_type"  # int -> bigint stores every row anew
+        if isinstance(old, sqltypes.String) and string_kind(old) in (
+            "char",
+            "enum",
+        ):
+            # char(n) pads to its length; an enum is a type of its own,
+            # converted through text: both rewrite.
+            return "alter_type"
         if isinstance(old, sqltypes.Numeric) and (old.scale or 0) != (
             new.scale or 0
         ):

@@ -8,7 +8,7 @@ from typing import Any
 from alembic.operations import ops
 
 from zerodown.migrations.guard import is_narrowing, is_widening
-from zerodown.migrations.lint.columns import type_of
+from zerodown.migrations.lint.columns import render_type, type_of
 from zerodown.migrations.lint.findings import Severity
 from zerodown.migrations.lint.rules import Context, Hit, rule
 from zerodown.migrations.lint.rules._common import heavy
@@ -40,7 +40,11 @@ def check(ctx: Context) -> Iterator[Hit]:
             target=target,
         )
         return
-    change = f"{target} from {_name(old)} to {_name(new)}"
+    family = ctx.profile.family
+    before, after = render_type(old, family), render_type(new, family)
+    if before == after:
+        return  # the same type on this backend: nothing changes
+    change = f"{target} from {before} to {after}"
     yield from _judge(ctx, old, new, change, target)
 
 
@@ -74,9 +78,3 @@ def _judge(
             severity=severity,
         )
 
-
-def _name(type_: Any) -> str:
-    try:
-        return str(type_)
-    except Exception:  # a dialect-specific type the default cannot print
-        return type(type_).__name__
