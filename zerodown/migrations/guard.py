@@ -206,11 +206,38 @@ def _alter_column(op: ops.AlterColumnOp) -> Verdict:
     return Verdict("alter_column", target, Effect.NEUTRAL)
 
 
-_BREAKING_SQL = re.compile(
-    r"^\s*(DROP\b|TRUNCATE\b|ALTER\s+TABLE\b.*\b(DROP|RENAME|MODIFY|CHANGE)\b"
-    r"|ALTER\s+TABLE\b.*\bSET\s+NOT\s+NULL\b|ALTER\s+TABLE\b.*\bTYPE\b"
-    r"|RENAME\b)",
-    re.IGNORECASE | re.DOTALL,
+# What a raw statement takes away from the release still running, first
+# match wins: (pattern, how the phase guard describes it).
+_BREAKING_SQL: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE | re.DOTALL), why)
+    for pattern, why in (
+        (r"^\s*TRUNCATE\b", "raw SQL that empties a table"),
+        (r"^\s*DROP\b", "raw SQL that drops"),
+        (r"^\s*RENAME\b", "raw SQL that renames a table"),
+        (
+            r"^\s*ALTER\s+TABLE\b.*\bRENAME\s+COLUMN\b",
+            "raw SQL that renames a column",
+        ),
+        (
+            r"^\s*ALTER\s+TABLE\b.*\bRENAME\s+TO\b",
+            "raw SQL that renames a table",
+        ),
+        (r"^\s*ALTER\s+TABLE\b.*\bRENAME\b", "raw SQL that renames"),
+        (
+            r"^\s*ALTER\s+TABLE\b.*\bSET\s+NOT\s+NULL\b",
+            "raw SQL that makes a column NOT NULL",
+        ),
+        (r"^\s*ALTER\s+TABLE\b.*\bDROP\b", "raw SQL that drops"),
+        (
+            r"^\s*ALTER\s+TABLE\b.*\b(MODIFY|CHANGE)\b",
+            "raw SQL that redefines a column (MODIFY/CHANGE: its type, "
+            "NULL-ability and default at once)",
+        ),
+        (
+            r"^\s*ALTER\s+TABLE\b.*\bTYPE\b",
+            "raw SQL that changes a column's type",
+        ),
+    )
 )
 _CREATING_SQL = re.compile(
     r"^\s*(CREATE\b|ALTER\s+TABLE\b.*\bADD\b)", re.IGNORECASE | re.DOTALL
@@ -220,12 +247,24 @@ _CREATING_SQL = re.compile(
 @classify.register
 def _execute(op: ops.ExecuteSQLOp) -> Verdict:
     sql = str(op.sqltext)
-    first = " ".join(sql.split())[:60]
-    if _BREAKING_SQL.match(sql):
-        return Verdict("execute", first, Effect.BREAKS, "raw SQL that drops")
+    first = sql_head(sql)
+    for pattern, why in _BREAKING_SQL:
+        if pattern.match(sql):
+            return Verdict("execute", first, Effect.BREAKS, why)
     if _CREATING_SQL.match(sql):
         return Verdict("execute", first, Effect.CREATES)
     return Verdict("execute", first, Effect.NEUTRAL)
+
+
+def sql_head(sql: str, limit: int = 60) -> str:
+    """The first words of ``sql``, at most ``limit`` characters, never cut
+    inside a word (one longer word is cut): what names a raw statement in
+    messages, and what a waiver or a phase exception's glob matches."""
+    text = " ".join(sql.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0]
+    return cut if cut and len(cut) <= limit else text[:limit]
 
 
 def is_widening(old: Any, new: Any) -> bool:

@@ -62,6 +62,15 @@ class MySQL(DialectProfile):
         "set_not_null": (((0,), _REBUILD),),
         "create_index": (((0,), _INPLACE),),
         "drop_index": (((0,), _INPLACE),),
+        # InnoDB builds FULLTEXT (5.6) and SPATIAL (5.7) indexes in place
+        # but without concurrent writes; the first FULLTEXT index also
+        # rebuilds the table to add its FTS_DOC_ID column.
+        "create_fulltext_index": (
+            ((5, 6), Cost(SHARED, scans=True, algorithm="INPLACE")),
+        ),
+        "create_spatial_index": (
+            ((5, 7), Cost(SHARED, scans=True, algorithm="INPLACE")),
+        ),
         # With foreign_key_checks on, adding a foreign key copies.
         "add_foreign_key": (((0,), _COPY),),
         # 8.0.16: CHECK constraints are enforced (and checked on add).
@@ -113,6 +122,13 @@ class MariaDB(MySQL):
         "rename_column": (((0,), _INPLACE),),
         # 10.4: INSTANT DROP COLUMN.
         "drop_column": (((0,), _REBUILD), ((10, 4), _INSTANT)),
+        # 10.0.5: InnoDB FULLTEXT; 10.2.2: InnoDB SPATIAL.
+        "create_fulltext_index": (
+            ((10, 0, 5), Cost(SHARED, scans=True, algorithm="INPLACE")),
+        ),
+        "create_spatial_index": (
+            ((10, 2, 2), Cost(SHARED, scans=True, algorithm="INPLACE")),
+        ),
         # 10.2.2: a longer VARCHAR with the same length prefix in place.
         "alter_type_widen": (((10, 2, 2), _INPLACE),),
     }

@@ -88,6 +88,9 @@ class PostgreSQL(DialectProfile):
             ((9, 1), Cost(SHARE_UPDATE_EXCLUSIVE, scans=True)),
         ),
         "add_unique": (((0,), Cost(ACCESS_EXCLUSIVE, scans=True)),),
+        # 9.0: exclusion constraints; no USING INDEX form attaches one
+        # built concurrently.
+        "add_exclusion": (((9, 0), Cost(ACCESS_EXCLUSIVE, scans=True)),),
         "rename_column": (((0,), _CATALOG),),
         "rename_table": (((0,), _CATALOG),),
         "drop_column": (((0,), _CATALOG),),

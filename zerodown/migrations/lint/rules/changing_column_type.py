@@ -77,4 +77,3 @@ def _judge(
             target=target,
             severity=severity,
         )
-
