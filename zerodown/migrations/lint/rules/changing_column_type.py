@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import sqlalchemy as sa
 from alembic.operations import ops
 
 from zerodown.migrations.guard import is_narrowing, is_widening
@@ -41,7 +42,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         )
         return
     family = ctx.profile.family
-    before, after = render_type(old, family), render_type(new, family)
+    before, after = _shown(old, family), _shown(new, family)
     if before == after:
         return  # the same type on this backend: nothing changes
     change = f"{target} from {before} to {after}"
@@ -77,3 +78,11 @@ def _judge(
             target=target,
             severity=severity,
         )
+
+
+def _shown(type_: Any, family: str) -> str:
+    # A PostgreSQL ENUM renders as its name alone: its members tell.
+    text = render_type(type_, family)
+    if isinstance(type_, sa.Enum) and "(" not in text:
+        text += " (" + ", ".join(map(str, type_.enums)) + ")"
+    return text

@@ -19,9 +19,9 @@ depends_on: str | Sequence[str] | None = 'dcc318961801'
 
 
 def upgrade() -> None:
-    # The old column's index goes first: SQLite refuses to drop an
-    # indexed column.
-    op.drop_index('ix_customers_email', table_name='customers')
+    # The old column's index goes first (SQLite refuses to drop an
+    # indexed column), concurrently on PostgreSQL.
+    zop.drop_index('ix_customers_email', 'customers', ['email'])
     zop.change_column_type(
         'customers', 'email', 'contact_email', sa.String(320)
     )
