@@ -91,3 +91,80 @@ def test_n_plus_1_contracts_while_n_plus_2_backfill_is_pending(shop):
     }
     columns = {c["name"] for c in sa.inspect(engine).get_columns("customers")}
     assert columns == {"id", "full_name", "contact_email"}
+
+
+ZOP = "from zerodown.migrations.operations import zop\n"
+RENAME_A = 'zop.rename_column("t", "a", "a2")'
+RENAME_B = 'zop.rename_column("t", "b", "b2")'
+
+
+def _row(engine, key, columns):
+    with engine.connect() as conn:
+        query = f"SELECT {', '.join(columns)} FROM t WHERE id = :id"
+        return tuple(conn.execute(sa.text(query), {"id": key}).one())
+
+
+def _insert(engine, key, values):
+    with engine.begin() as conn:
+        names = ", ".join(["id", *values])
+        marks = ", ".join([":id", *(f":{c}" for c in values)])
+        conn.execute(
+            sa.text(f"INSERT INTO t ({names}) VALUES ({marks})"),
+            {"id": key, **values},
+        )
+
+
+def test_two_renames_of_not_null_columns_in_flight_on_one_table(project):
+    """Release N+2 renames t.b while release N+1's rename of t.a waits
+    for its contract.  Both columns are NOT NULL: on SQLite, relaxing b
+    rebuilds t, and a's triggers must survive that (and the rebuilds of
+    both contracts)."""
+    assert project.zerodown("expand").exit_code == 0
+    assert project.zerodown("contract").exit_code == 0
+    (table,) = project.revision("t")
+    project.write_upgrade(
+        table,
+        """
+        op.create_table(
+            "t",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("a", sa.String(20), nullable=False),
+            sa.Column("b", sa.String(20), nullable=False),
+        )
+        """,
+    )
+    first = project.revision("rename t.a", "--contract")
+    for script in first:
+        project.write_upgrade(script, RENAME_A, header=ZOP)
+    assert project.zerodown("expand").exit_code == 0
+    second = project.revision("rename t.b", "--contract")
+    for script in second:
+        project.write_upgrade(script, RENAME_B, header=ZOP)
+    result = project.zerodown("expand")
+    assert result.exit_code == 0, result.output
+    engine = project.database.engine
+    # Releases N, N+1 and N+2 write at once; every column pair agrees.
+    _insert(engine, 1, {"a": "n-a", "b": "n-b"})
+    _insert(engine, 2, {"a2": "n1-a", "b": "n1-b"})
+    _insert(engine, 3, {"a2": "n2-a", "b2": "n2-b"})
+    columns = ("a", "a2", "b", "b2")
+    assert _row(engine, 1, columns) == ("n-a", "n-a", "n-b", "n-b")
+    assert _row(engine, 2, columns) == ("n1-a", "n1-a", "n1-b", "n1-b")
+    assert _row(engine, 3, columns) == ("n2-a", "n2-a", "n2-b", "n2-b")
+
+    first_contract = first[1].stem.split("_")[0]
+    result = project.zerodown("contract", first_contract)
+    assert result.exit_code == 0, result.output
+    # b's triggers outlived a's contract (a rebuild on SQLite).
+    _insert(engine, 4, {"a2": "n1-a", "b": "n1-b4"})
+    _insert(engine, 5, {"a2": "n2-a", "b2": "n2-b5"})
+    assert _row(engine, 4, ("b", "b2")) == ("n1-b4", "n1-b4")
+    assert _row(engine, 5, ("b", "b2")) == ("n2-b5", "n2-b5")
+
+    assert project.zerodown("migrate").exit_code == 0
+    result = project.zerodown("contract")
+    assert result.exit_code == 0, result.output
+    with engine.connect() as conn:
+        found = {c["name"]: c for c in sa.inspect(conn).get_columns("t")}
+    assert set(found) == {"id", "a2", "b2"}
+    assert not found["a2"]["nullable"] and not found["b2"]["nullable"]
