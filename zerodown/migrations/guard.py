@@ -25,6 +25,7 @@ from typing import Any
 
 from alembic.operations import ops
 from sqlalchemy import types as sqltypes
+from sqlalchemy.engine import Dialect
 
 from zerodown.exceptions import MigrationError, PhaseViolation
 from zerodown.migrations.phases import Phase
@@ -84,9 +85,17 @@ def check(
     phase: Phase,
     revision: str,
     exceptions: Sequence[PhaseException] = (),
+    dialect: Dialect | None = None,
 ) -> Verdict:
-    """Classify ``operation``; raise :class:`PhaseViolation` if forbidden."""
+    """Classify ``operation``; raise :class:`PhaseViolation` if forbidden.
+
+    With the ``dialect`` it runs on, a type change to a type this backend
+    spells the same (``DateTime`` to ``DateTime(timezone=True)`` on
+    MySQL/MariaDB) changes nothing and is allowed.
+    """
     verdict = classify(operation)
+    if verdict.kind == "change_column_type" and _same_type(operation, dialect):
+        verdict = Verdict("alter_column", verdict.target, Effect.NEUTRAL)
     forbidden, reason = _FORBIDDEN.get(phase, (Effect.NEUTRAL, ""))
     if verdict.effect & forbidden and not any(
         exc.covers(verdict) for exc in exceptions
@@ -100,6 +109,18 @@ def check(
             why=verdict.why or reason,
         )
     return verdict
+
+
+def _same_type(operation: Any, dialect: Dialect | None) -> bool:
+    old, new = operation.existing_type, operation.modify_type
+    if dialect is None or old is None or new is None:
+        return False
+    try:
+        return bool(
+            old.compile(dialect=dialect) == new.compile(dialect=dialect)
+        )
+    except Exception:  # a type this dialect cannot render
+        return False
 
 
 @singledispatch
