@@ -197,7 +197,7 @@ class _Walker:
         self, names: Namespace, functions: Mapping[str, ast.FunctionDef]
     ) -> None:
         self.names = names
-        self.functions = functions
+        self.functions = dict(functions)
         self.calls: list[Call] = []
         self.stack: list[str] = ["upgrade"]
         self.rebuilder = Rebuilder()
@@ -216,6 +216,9 @@ class _Walker:
         scope: Namespace,
     ) -> None:
         for statement in body:
+            if isinstance(statement, ast.FunctionDef):
+                self.functions[statement.name] = statement  # a local helper
+                continue
             if isinstance(statement, (ast.With, ast.AsyncWith)):
                 self._with(statement, batch, auto, scope)
                 continue

@@ -73,6 +73,22 @@ def test_a_helper_is_read_with_each_call_s_arguments(lint_upgrade):
     assert [f.target for f in found] == ["ix_t_c", "ix_u_d"]
 
 
+def test_a_helper_defined_inside_upgrade_is_read(lint_upgrade):
+    body = (
+        "def drop(name):\n"
+        "    op.drop_table(name)\n"
+        "drop('legacy')\n"
+        "drop(pick())"
+    )
+    found = lint_upgrade(body)
+    # The unreadable drop still breaks expand, whatever it drops.
+    assert [(f.rule, f.target) for f in found] == [
+        ("drop-in-expand", "legacy"),
+        ("drop-in-expand", "*"),
+        ("unreadable-operation", "op.drop_table(name)"),
+    ]
+
+
 def test_a_local_name_hides_the_module_constant(lint_upgrade):
     body = "TABLE = pick()\nop.drop_table(TABLE)"
     (finding,) = lint_upgrade(body, header=HELPER_DEF, rule=RULE)
