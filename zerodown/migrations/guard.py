@@ -112,8 +112,10 @@ def check(
 
 
 def _same_type(operation: Any, dialect: Dialect | None) -> bool:
+    if dialect is None or not isinstance(operation, ops.AlterColumnOp):
+        return False  # zop.change_column_type is an operation of its own
     old, new = operation.existing_type, operation.modify_type
-    if dialect is None or old is None or new is None:
+    if old is None or new is None:
         return False
     try:
         return bool(

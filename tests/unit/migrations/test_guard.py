@@ -246,3 +246,13 @@ def test_a_type_the_backend_spells_the_same_is_no_change(dialect, allowed):
 )
 def test_string_kinds_widen_only_within_their_kind(old, new, widening):
     assert is_widening(old, new) is widening
+
+
+def test_an_online_type_change_is_judged_as_itself():
+    from zerodown.migrations.operations import ChangeColumnType
+
+    operation = ChangeColumnType("t", "c", "c2", sa.BigInteger())
+    verdict = check(
+        operation, Phase.EXPAND, "r1", dialect=_dialect("postgresql")
+    )
+    assert verdict.kind == "change_column_type"
