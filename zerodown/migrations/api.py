@@ -56,6 +56,7 @@ __all__ = [
     "Status",
     "check",
     "contract",
+    "contract_gate",
     "data_remaining",
     "downgrade",
     "expand",
@@ -292,6 +293,24 @@ def _target(loaded: Layout, phase: Phase, target: str | None) -> str:
             f"{phase.value} branch"
         )
     return script.revision
+
+
+def contract_gate(
+    config: Config, target: str | None = None
+) -> gate.GateReport:
+    """The contract gate's answer for a contract up to ``target`` (default:
+    the contract head), without running anything.
+
+    With several releases in flight, ``target`` asks about one release's
+    contract revision: only what that release's contract depends on counts.
+    """
+    loaded = check(config)
+    destination = _target(loaded, Phase.CONTRACT, target)
+    with connect(_url(config)) as connection:
+        pending, applied = _pending_for(loaded, connection, destination)
+        return gate.evaluate(
+            _gate_context(config, connection, loaded, pending, applied)
+        )
 
 
 def status(config: Config) -> Status:

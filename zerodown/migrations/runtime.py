@@ -322,7 +322,13 @@ def _guard_instance(
         step = _STEP.get()
         verdict = guard.classify(operation)
         if step is not None and step.direction == "upgrade" and step.phase:
-            guard.check(operation, step.phase, step.revision, step.exceptions)
+            guard.check(
+                operation,
+                step.phase,
+                step.revision,
+                step.exceptions,
+                operations.migration_context.dialect,
+            )
         described = f"{verdict.kind} {verdict.target}"
         try:
             result = invoke(operation)

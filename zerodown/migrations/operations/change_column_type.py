@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.operations import ops
 
-from zerodown.migrations.operations import catalog, naming
+from zerodown.migrations.operations import naming
 from zerodown.migrations.operations.base import (
     Backfill,
     Check,
@@ -131,14 +131,9 @@ class ChangeColumnType(OnlineOperation):
             ),
         ]
         if target.facts(self._backfill_name).get("nullable") is False:
-            sync = self._sync(target)
             old = target.column(self.table_name, self.column_name)
             steps += restore_not_null(
-                self.table_name,
-                self.column_name,
-                old,
-                target,
-                own=(sync.name, sync.legacy_name),
+                self.table_name, self.column_name, old, target
             )
         return steps
 
@@ -182,11 +177,12 @@ def relax_not_null(
     """Let the new release omit a NOT NULL old column where the triggers
     cannot cover it: SQLite's run after the constraint is checked, and on
     MySQL/MariaDB contract drops the triggers and the column in two
-    statements that each commit, with inserts landing in between.
+    statements that each commit, with inserts landing in between.  SQLite
+    rebuilds the table for it; the triggers of another operation in flight
+    on it are made again (see the executor).
     """
     if existing.get("nullable", True) or target.dialect == "postgresql":
         return ()
-    catalog.rebuild_refusal(target, table, "relax NOT NULL on")
     return [
         Step(
             f"let {table}.{column} be NULL while the new release omits it",
@@ -213,14 +209,13 @@ def restore_not_null(
     column: str,
     existing: dict[str, Any] | None,
     target: Target,
-    own: Sequence[str],
 ) -> Sequence[Step]:
     """Rolling back: the old column is NOT NULL again, as before expand
-    relaxed it (see :func:`relax_not_null`).  ``own`` are the prefixes of
-    the triggers the rollback drops before SQLite rebuilds the table."""
+    relaxed it (see :func:`relax_not_null`).  On SQLite the table is
+    rebuilt; the rollback drops its own triggers first, and the executor
+    makes those of other operations in flight again."""
     if existing is None or existing["nullable"] is False:
         return ()  # offline, or PostgreSQL, where expand left it alone
-    catalog.rebuild_refusal(target, table, "restore NOT NULL on", own)
     q = target.quote
     return [
         Step(

@@ -170,11 +170,15 @@ def _one(operations: Operations, action: Step) -> None:
         operations.execute(literal(action.sql or ""))
     elif _needs_batch(operations, operation):
         # SQLite cannot ALTER a column; Alembic's batch mode rebuilds the
-        # table (which also drops its triggers: sync steps are ordered
-        # around that).
+        # table, which drops its triggers.  The operation's own are gone
+        # by then (its steps are ordered around that); another
+        # operation's, still in flight (releases N+1 and N+2 both
+        # expanded), are made again on the new table.
         table = _table_of(operation)
+        kept = _sqlite_triggers(operations, table)
         with operations.batch_alter_table(table) as batch:
             batch.invoke(operation)
+        _recreate_triggers(operations, table, kept)
     else:
         operations.invoke(operation)
 
@@ -206,6 +210,32 @@ def _table_of(operation: ops.MigrateOperation) -> str:
     if isinstance(operation, ops.CreateForeignKeyOp):
         return operation.source_table
     return str(operation.table_name)  # type: ignore[attr-defined]
+
+
+def _sqlite_triggers(operations: Operations, table: str) -> dict[str, str]:
+    """The triggers on ``table``: name -> the ``CREATE TRIGGER`` text."""
+    if operations.migration_context.as_sql:
+        return {}  # offline a rebuild is refused before it gets here
+    rows = operations.get_bind().execute(
+        sa.text(
+            "SELECT name, sql FROM sqlite_master "
+            "WHERE type = 'trigger' AND tbl_name = :table"
+        ),
+        {"table": table},
+    )
+    return {str(name): str(sql) for name, sql in rows}
+
+
+def _recreate_triggers(
+    operations: Operations, table: str, kept: dict[str, str]
+) -> None:
+    left = _sqlite_triggers(operations, table)
+    for name, sql in kept.items():
+        if name not in left:
+            # Past the phase guard: it is no addition, only the same
+            # trigger again (contract would refuse a CREATE).
+            LOG.info("recreating trigger %s after rebuilding %s", name, table)
+            operations.migration_context.impl._exec(literal(sql))
 
 
 def _needs_batch(operations: Operations, operation: object) -> bool:

@@ -88,22 +88,6 @@ def test_sqlite_rename_of_not_null_relaxes_the_old_column_first():
     )
 
 
-def test_sqlite_refuses_a_rebuild_that_would_drop_other_triggers():
-    engine = sa.create_engine("sqlite://")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(
-            "CREATE TABLE users (id INTEGER PRIMARY KEY, "
-            "name VARCHAR(10) NOT NULL, email VARCHAR(10))"
-        )
-        conn.exec_driver_sql(
-            "CREATE TRIGGER in_flight AFTER INSERT ON users BEGIN "
-            "SELECT 1; END"
-        )
-        target = Target("sqlite", inspector=Reflected(sa.inspect(conn)))
-        with pytest.raises(OperationRefused, match="in_flight"):
-            RenameColumn("users", "name", "full_name").expand(target)
-
-
 def test_change_type_converts_with_its_expressions():
     change = ChangeColumnType(
         "t",
