@@ -113,12 +113,21 @@ def _tracked(
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
         step = new_step()
+        running = _STEP.get()
+        if running is not None and running.revision == step.revision:
+            # downgrade() calling upgrade() (the generated pattern of
+            # online operations): the same calls, in the step that runs,
+            # so they undo rather than apply again.
+            return fn(*args, **kwargs)
         token = _STEP.set(step)
         LOG.info("%s %s (%s)", step.direction, step.revision, step.phase)
         try:
             return fn(*args, **kwargs)
         except Exception as err:
-            raise _failure(step, err, transactional_ddl()) from err
+            failure = _failure(step, err, transactional_ddl())
+            if failure is err:
+                raise  # it says all; its own cause would loop
+            raise failure from err
         finally:
             _STEP.reset(token)
 

@@ -21,7 +21,11 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from alembic.operations import ops
 
-from zerodown.exceptions import ObjectNotFound, OperationRefused
+from zerodown.exceptions import (
+    DowngradeRefused,
+    ObjectNotFound,
+    OperationRefused,
+)
 from zerodown.migrations import sqltext
 from zerodown.migrations.operations.reflected import Reflected
 
@@ -227,8 +231,11 @@ class OnlineOperation(ops.MigrateOperation):
 
     def uncontract(self, target: Target) -> Sequence[Step]:
         """Undo ``contract``; most operations cannot, their data is gone."""
-        raise OperationRefused(
+        raise DowngradeRefused(
             operation=f"undo the contract of {self.name}",
             target=self.target_name,
-            why="contract removed the old shape and its data",
+            why="contract removed the old shape, which the previous "
+            "release used, and no downgrade rebuilds it: restore the backup "
+            "taken before this contract ran, or go forward with a new expand "
+            "revision that adds back what is needed",
         )

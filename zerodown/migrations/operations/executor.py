@@ -51,8 +51,11 @@ def run(operations: Operations, operation: OnlineOperation) -> None:
     if step.direction == "upgrade" and step.phase is Phase.EXPAND:
         operation.validate(target)
     # Planned before anything runs: the steps may drop what it inspects.
+    # The plan first: a contract's downgrade is refused before the backfill
+    # looks for a column the contract dropped.
+    actions = plan(operation, step, target)
     work = operation.backfill(target)
-    for action in plan(operation, step, target):
+    for action in actions:
         _execute(operations, action)
     if work is not None:
         _track_backfill(operations, work, step)
