@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from alembic.operations import Operations
 from alembic.operations import ops as alembic_ops
 from alembic.operations.base import AbstractOperations
@@ -40,11 +41,13 @@ from zerodown.migrations.phases import Phase
 from zerodown.migrations.settings import MigrationSettings
 
 __all__ = [
+    "PREFLIGHT",
     "RunningStep",
     "current_step",
     "guarded_operations",
     "journal",
     "preflight",
+    "scripted_type",
     "track_steps",
     "undone_by",
 ]
@@ -185,6 +188,37 @@ def _reason(err: Exception) -> str:
 _DIALECT: contextvars.ContextVar[str] = contextvars.ContextVar(
     "zerodown_dialect", default="unknown"
 )
+# --sql: the type of each column the script created so far, by table and
+# column; what an offline operation knows in place of reflection.
+_SCRIPTED: contextvars.ContextVar[dict[tuple[str, str], Any] | None] = (
+    contextvars.ContextVar("zerodown_scripted", default=None)
+)
+
+
+# Marks the offline rendering of preflight, which checks phases only: what
+# a script would have to know (a column's type) may stay unknown.
+PREFLIGHT = "zerodown_preflight"
+
+
+def scripted_type(table: str, column: str) -> Any:
+    """``--sql``: the type the script gave ``table.column``, if it did."""
+    return (_SCRIPTED.get() or {}).get((table, column))
+
+
+def _remember_columns(operation: alembic_ops.MigrateOperation) -> None:
+    scripted = _SCRIPTED.get()
+    if scripted is None:
+        return
+    if isinstance(operation, alembic_ops.CreateTableOp):
+        for column in operation.columns:
+            if isinstance(column, sa.Column):
+                scripted[(operation.table_name, column.name)] = column.type
+    elif isinstance(operation, alembic_ops.AddColumnOp):
+        scripted[(operation.table_name, operation.column.name)] = (
+            operation.column.type
+        )
+
+
 _CONTEXT: contextvars.ContextVar[MigrationContext | None] = (
     contextvars.ContextVar("zerodown_context", default=None)
 )
@@ -223,7 +257,9 @@ def guarded_operations(
     operations.batch_alter_table = batch_alter_table  # type: ignore[method-assign,assignment]
     token = _DIALECT.set(context.dialect.name)
     context_token = _CONTEXT.set(context)
+    scripted_token = _SCRIPTED.set({} if context.as_sql else None)
     restore = _lock_safe_statements(context, settings or MigrationSettings())
+    unwrap = _client_delimiters(context)
     # Operations.context() would build a plain Operations; installing the
     # proxy ourselves is the same mechanism with our guarded instance.
     operations._install_proxy()
@@ -231,7 +267,9 @@ def guarded_operations(
         yield operations
     finally:
         operations._remove_proxy()
+        unwrap()
         restore()
+        _SCRIPTED.reset(scripted_token)
         _CONTEXT.reset(context_token)
         _DIALECT.reset(token)
 
@@ -257,6 +295,31 @@ def _lock_safe_statements(
 
     def restore() -> None:
         impl._exec = original  # type: ignore[method-assign]
+
+    return restore
+
+
+def _client_delimiters(context: MigrationContext) -> Callable[[], None]:
+    """A MySQL/MariaDB script between ``DELIMITER`` lines where a statement
+    holds semicolons (a trigger's or a procedure's body): the ``mysql``
+    client splits its input at each ``;`` otherwise (ERROR 1064)."""
+    impl = context.impl
+    if not context.as_sql or context.dialect.name != "mysql":
+        return lambda: None
+    original = impl.static_output
+    end = impl.command_terminator
+
+    def static_output(text: str) -> None:
+        body = text[: -len(end)] if text.endswith(end) else text
+        if end in body and not body.lstrip().startswith("--"):
+            mark = next(m for m in ("//", "$$", "@@@") if m not in body)
+            text = f"DELIMITER {mark}\n{body} {mark}\nDELIMITER {end}"
+        original(text)
+
+    impl.static_output = static_output  # type: ignore[method-assign]
+
+    def restore() -> None:
+        impl.static_output = original  # type: ignore[method-assign]
 
     return restore
 
@@ -340,6 +403,7 @@ def _guard_instance(
             raise
         if not getattr(operation, "zerodown_journals_steps", False):
             record(described, operation)
+        _remember_columns(operation)
         return result
 
     operations.invoke = guarded_invoke  # type: ignore[method-assign]
@@ -359,7 +423,11 @@ def preflight(layout: Layout, revisions: Iterable[str], dialect: str) -> None:
             continue
         context = MigrationContext.configure(
             dialect_name=dialect,
-            opts={"as_sql": True, "output_buffer": io.StringIO()},
+            opts={
+                "as_sql": True,
+                "output_buffer": io.StringIO(),
+                PREFLIGHT: True,
+            },
         )
         step = RunningStep(
             script.revision,

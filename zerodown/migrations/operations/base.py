@@ -114,6 +114,9 @@ class Target:
     # The connection's own dialect (MariaDB's reserved words are not
     # MySQL's); None: the backend's generic one.
     sql_dialect: sa.Dialect | None = None
+    # --sql: the type of a column where reflection cannot tell (what the
+    # script created, else the models); None online.
+    scripted_type: Callable[[str, str], Any] | None = None
 
     def facts(self, backfill: str) -> dict[str, Any]:
         return self.recall(backfill) if self.recall else {}

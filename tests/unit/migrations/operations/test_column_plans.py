@@ -132,10 +132,14 @@ def test_move_plans_triggers_on_both_tables(dialect):
         "instance_extra",
         {"instance_uuid": "uuid"},
     )
-    target = Target(dialect)
+    known = {("instances", "numa_topology"): sa.String(4000)}
+    target = Target(dialect, scripted_type=lambda *c: known.get(c))
     expand = move.expand(target)
     (add,) = _ops(expand)
     assert add.table_name == "instance_extra"
+    # Offline, the type the script gave the old column (TEXT was a guess).
+    assert isinstance(add.column.type, sa.String)
+    assert add.column.type.length == 4000
     statements = " ".join(_sql(expand))
     assert (
         " ON instances " in statements and " ON instance_extra " in statements
@@ -148,6 +152,17 @@ def test_move_plans_triggers_on_both_tables(dialect):
         "instances",
         "numa_topology",
     )
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_move_offline_takes_the_models_type_or_refuses_to_guess(dialect):
+    move = MoveColumn("instances", "image_ref", "instance_extra", {"u": "u"})
+    models = {("instance_extra", "image_ref"): sa.String(255)}
+    target = Target(dialect, scripted_type=lambda *c: models.get(c))
+    (add,) = _ops(move.expand(target))
+    assert add.column.type.length == 255
+    with pytest.raises(OperationRefused, match="the column's type is unknown"):
+        move.expand(Target(dialect, scripted_type=lambda *c: None))
 
 
 def test_move_refuses_an_empty_join():
