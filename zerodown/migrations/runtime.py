@@ -29,6 +29,7 @@ from alembic.operations.base import AbstractOperations
 from alembic.runtime.migration import MigrationContext
 
 from zerodown.exceptions import (
+    MigrationError,
     MigrationFailed,
     PartiallyApplied,
     PhaseViolation,
@@ -47,7 +48,7 @@ __all__ = [
     "guarded_operations",
     "journal",
     "preflight",
-    "scripted_type",
+    "scripted_column",
     "track_steps",
     "undone_by",
 ]
@@ -143,6 +144,14 @@ def _failure(
 ) -> Exception:
     failed_at = _failed_at(step, err)
     reason = _reason(err)
+    context = _CONTEXT.get()
+    if context is not None and context.as_sql:
+        if isinstance(err, ZerodownError):
+            return err
+        return MigrationError(
+            problem=f"revision {step.revision} cannot be written as SQL "
+            f"(--sql) at {failed_at}: {reason}"
+        )
     undone = [] if transactional else _undo(step)
     if undone:
         reason += (
@@ -188,21 +197,21 @@ def _reason(err: Exception) -> str:
 _DIALECT: contextvars.ContextVar[str] = contextvars.ContextVar(
     "zerodown_dialect", default="unknown"
 )
-# --sql: the type of each column the script created so far, by table and
-# column; what an offline operation knows in place of reflection.
-_SCRIPTED: contextvars.ContextVar[dict[tuple[str, str], Any] | None] = (
-    contextvars.ContextVar("zerodown_scripted", default=None)
-)
-
+# --sql: each column the script created so far, by table and column, as
+# reflection would describe it; what an offline operation knows instead.
+_SCRIPTED: contextvars.ContextVar[
+    dict[tuple[str, str], dict[str, Any]] | None
+] = contextvars.ContextVar("zerodown_scripted", default=None)
 
 # Marks the offline rendering of preflight, which checks phases only: what
 # a script would have to know (a column's type) may stay unknown.
 PREFLIGHT = "zerodown_preflight"
 
 
-def scripted_type(table: str, column: str) -> Any:
-    """``--sql``: the type the script gave ``table.column``, if it did."""
-    return (_SCRIPTED.get() or {}).get((table, column))
+def scripted_column(table: str, column: str) -> dict[str, Any] | None:
+    """``--sql``: ``table.column`` as the script made it, if it did."""
+    found = (_SCRIPTED.get() or {}).get((table, column))
+    return dict(found) if found else None
 
 
 def _remember_columns(operation: alembic_ops.MigrateOperation) -> None:
@@ -212,11 +221,33 @@ def _remember_columns(operation: alembic_ops.MigrateOperation) -> None:
     if isinstance(operation, alembic_ops.CreateTableOp):
         for column in operation.columns:
             if isinstance(column, sa.Column):
-                scripted[(operation.table_name, column.name)] = column.type
+                _remember(scripted, operation.table_name, column)
     elif isinstance(operation, alembic_ops.AddColumnOp):
-        scripted[(operation.table_name, operation.column.name)] = (
-            operation.column.type
-        )
+        _remember(scripted, operation.table_name, operation.column)
+    elif isinstance(operation, alembic_ops.DropColumnOp):
+        scripted.pop((operation.table_name, operation.column_name), None)
+    elif isinstance(operation, alembic_ops.AlterColumnOp):
+        known = scripted.get((operation.table_name, operation.column_name))
+        if known is not None:
+            if operation.modify_nullable is not None:
+                known["nullable"] = operation.modify_nullable
+            if operation.modify_type is not None:
+                known["type"] = operation.modify_type
+
+
+def _remember(
+    scripted: dict[tuple[str, str], dict[str, Any]],
+    table: str,
+    column: sa.Column[Any],
+) -> None:
+    default = column.server_default
+    arg = getattr(default, "arg", None)
+    scripted[(table, column.name)] = {
+        "name": column.name,
+        "type": column.type,
+        "nullable": bool(column.nullable),
+        "default": None if arg is None else str(getattr(arg, "text", arg)),
+    }
 
 
 _CONTEXT: contextvars.ContextVar[MigrationContext | None] = (

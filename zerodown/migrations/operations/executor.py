@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -278,27 +277,13 @@ def _script_backfill(
 def _target(operations: Operations) -> Target:
     context = operations.migration_context
     if context.as_sql:
-        target = _describe(context.dialect, None)
-        known = functools.partial(
-            _scripted_type,
-            context.opts.get("target_metadata"),
-            # Preflight checks phases; a type it cannot know is no matter.
-            sa.Text() if context.opts.get(runtime.PREFLIGHT) else None,
+        return dataclasses.replace(
+            _describe(context.dialect, None),
+            scripted=runtime.scripted_column,
+            models=context.opts.get("target_metadata"),
+            guess_types=bool(context.opts.get(runtime.PREFLIGHT)),
         )
-        return dataclasses.replace(target, scripted_type=known)
     return target_of(operations.get_bind())
-
-
-def _scripted_type(models: Any, unknown: Any, table: str, column: str) -> Any:
-    """What the script made ``table.column``, else what the models say."""
-    known = runtime.scripted_type(table, column)
-    if known is not None:
-        return known
-    for metadata in models if isinstance(models, Sequence) else [models]:
-        found = getattr(metadata, "tables", {}).get(table)
-        if found is not None and column in found.c:
-            return found.c[column].type
-    return unknown
 
 
 def target_of(connection: sa.Connection) -> Target:

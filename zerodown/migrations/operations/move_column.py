@@ -129,10 +129,7 @@ class MoveColumn(OnlineOperation):
         source = target.column(self.table_name, self.column_name)
         if source is not None:
             return source["type"]
-        known = target.scripted_type or (lambda table, column: None)
-        kind = known(self.table_name, self.column_name) or known(
-            self.target_table, self.target_column
-        )
+        kind = target.model_type(self.target_table, self.target_column)
         if kind is None:
             raise OperationRefused(
                 operation="write the SQL of",

@@ -132,8 +132,8 @@ def test_move_plans_triggers_on_both_tables(dialect):
         "instance_extra",
         {"instance_uuid": "uuid"},
     )
-    known = {("instances", "numa_topology"): sa.String(4000)}
-    target = Target(dialect, scripted_type=lambda *c: known.get(c))
+    known = {("instances", "numa_topology"): {"type": sa.String(4000)}}
+    target = Target(dialect, scripted=lambda *c: known.get(c))
     expand = move.expand(target)
     (add,) = _ops(expand)
     assert add.table_name == "instance_extra"
@@ -157,12 +157,13 @@ def test_move_plans_triggers_on_both_tables(dialect):
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_move_offline_takes_the_models_type_or_refuses_to_guess(dialect):
     move = MoveColumn("instances", "image_ref", "instance_extra", {"u": "u"})
-    models = {("instance_extra", "image_ref"): sa.String(255)}
-    target = Target(dialect, scripted_type=lambda *c: models.get(c))
-    (add,) = _ops(move.expand(target))
+    models = sa.MetaData()
+    sa.Table("instance_extra", models, sa.Column("image_ref", sa.String(255)))
+    (add,) = _ops(move.expand(Target(dialect, models=models)))
     assert add.column.type.length == 255
+    writing = Target(dialect, scripted=lambda *c: None)
     with pytest.raises(OperationRefused, match="the column's type is unknown"):
-        move.expand(Target(dialect, scripted_type=lambda *c: None))
+        move.expand(writing)
 
 
 def test_move_refuses_an_empty_join():
