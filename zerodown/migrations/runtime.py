@@ -48,7 +48,9 @@ __all__ = [
     "guarded_operations",
     "journal",
     "preflight",
+    "remember_facts",
     "scripted_column",
+    "scripted_facts",
     "track_steps",
     "undone_by",
 ]
@@ -208,6 +210,25 @@ _SCRIPTED: contextvars.ContextVar[
 PREFLIGHT = "zerodown_preflight"
 
 
+# --sql: what each backfill's expand recorded (its facts), by name, for the
+# contract later in the same script (online it reads them from the table).
+_SCRIPTED_FACTS: contextvars.ContextVar[dict[str, dict[str, Any]] | None] = (
+    contextvars.ContextVar("zerodown_scripted_facts", default=None)
+)
+
+
+def remember_facts(backfill: str, facts: dict[str, Any]) -> None:
+    """``--sql``: the facts an expand recorded for ``backfill``."""
+    known = _SCRIPTED_FACTS.get()
+    if known is not None:
+        known[backfill] = dict(facts)
+
+
+def scripted_facts(backfill: str) -> dict[str, Any]:
+    """``--sql``: the facts the script's expand recorded, if it ran."""
+    return dict((_SCRIPTED_FACTS.get() or {}).get(backfill, {}))
+
+
 def scripted_column(table: str, column: str) -> dict[str, Any] | None:
     """``--sql``: ``table.column`` as the script made it, if it did."""
     found = (_SCRIPTED.get() or {}).get((table, column))
@@ -289,6 +310,7 @@ def guarded_operations(
     token = _DIALECT.set(context.dialect.name)
     context_token = _CONTEXT.set(context)
     scripted_token = _SCRIPTED.set({} if context.as_sql else None)
+    facts_token = _SCRIPTED_FACTS.set({} if context.as_sql else None)
     restore = _lock_safe_statements(context, settings or MigrationSettings())
     unwrap = _client_delimiters(context)
     # Operations.context() would build a plain Operations; installing the
@@ -300,6 +322,7 @@ def guarded_operations(
         operations._remove_proxy()
         unwrap()
         restore()
+        _SCRIPTED_FACTS.reset(facts_token)
         _SCRIPTED.reset(scripted_token)
         _CONTEXT.reset(context_token)
         _DIALECT.reset(token)

@@ -192,3 +192,10 @@ def test_the_online_examples_script_upgrades_like_the_online_commands(
         config.set_main_option("sqlalchemy.url", scripted.url)
         command.check(config)
         assert state(scripted) == state(online)
+        # The whole history as one contract script (an empty database has
+        # nothing to backfill): the new column takes the old one's NOT
+        # NULL, as the online contract did from the recorded facts.
+        with fresh_database(backend) as whole:
+            script = zerodown(whole.url, "contract", "--sql", ini=EXAMPLE)
+            client(whole.url, script)
+            assert state(whole)["schema"] == state(online)["schema"]

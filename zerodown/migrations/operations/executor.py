@@ -264,6 +264,7 @@ def _script_backfill(
             )
         )
         statements = backfills.register_sql(work, step.revision, dialect.name)
+        runtime.remember_facts(work.name, work.facts)
     elif step.phase is Phase.EXPAND:
         statements = backfills.forget_sql(work)
     elif step.direction == "upgrade":
@@ -278,7 +279,7 @@ def _target(operations: Operations) -> Target:
     context = operations.migration_context
     if context.as_sql:
         return dataclasses.replace(
-            _describe(context.dialect, None),
+            _describe(context.dialect, None, runtime.scripted_facts),
             scripted=runtime.scripted_column,
             models=context.opts.get("target_metadata"),
             guess_types=bool(context.opts.get(runtime.PREFLIGHT)),
