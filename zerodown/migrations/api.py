@@ -132,6 +132,8 @@ def alembic_config(
     cfg = AlembicConfig(str(config.alembic_ini), output_buffer=buffer)
     settings = config.settings(MigrationSettings)
     cfg.attributes[SETTINGS_ATTRIBUTE] = settings
+    # env.py leaves logging alone: the command configured it (-v).
+    cfg.attributes["configure_logger"] = False
     if settings.database_url:
         cfg.attributes[URL_ATTRIBUTE] = settings.database_url
     return cfg

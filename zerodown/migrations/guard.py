@@ -130,10 +130,20 @@ def classify(operation: Any) -> Verdict:
     """What an operation does to code that runs against the schema."""
     # On the instance: an online operation's kind and target are
     # properties (a failure names them: "failed at rename_column t.c").
-    name = getattr(operation, "zerodown_kind", type(operation).__name__)
+    name = getattr(operation, "zerodown_kind", None)
+    target = getattr(operation, "target_name", None)
+    # Given a class, these are property objects: "failed at <property
+    # object at 0x...>" says nothing, its name does.
     return Verdict(
-        name, getattr(operation, "target_name", "*"), Effect.NEUTRAL
+        name if isinstance(name, str) else _type_name(operation),
+        target if isinstance(target, str) else "*",
+        Effect.NEUTRAL,
     )
+
+
+def _type_name(operation: Any) -> str:
+    cls = operation if isinstance(operation, type) else type(operation)
+    return cls.__name__
 
 
 def _simple(
@@ -151,7 +161,9 @@ def _column(op: Any) -> str:
 
 
 def _named(op: Any) -> str:
-    return str(op.constraint_name or op.table_name)
+    # A foreign key names its table source_table.
+    table = getattr(op, "table_name", None) or getattr(op, "source_table", "*")
+    return str(op.constraint_name or table)
 
 
 def _index(op: Any) -> str:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import hashlib
 import hmac
 import secrets
 import threading

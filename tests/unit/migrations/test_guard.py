@@ -9,6 +9,12 @@ from alembic.operations import ops
 from zerodown.exceptions import MigrationError, PhaseViolation
 from zerodown.migrations import Phase, allow
 from zerodown.migrations.guard import Effect, check, classify, is_widening
+from zerodown.migrations.operations import (
+    AddColumn,
+    DropTable,
+    MoveColumn,
+    RenameColumn,
+)
 
 CREATES, BREAKS, NEUTRAL = Effect.CREATES, Effect.BREAKS, Effect.NEUTRAL
 
@@ -256,3 +262,28 @@ def test_an_online_type_change_is_judged_as_itself():
         operation, Phase.EXPAND, "r1", dialect=_dialect("postgresql")
     )
     assert verdict.kind == "change_column_type"
+
+
+def test_an_unnamed_foreign_key_is_named_by_its_table():
+    op = ops.CreateForeignKeyOp(None, "orders", "customers", ["c"], ["id"])
+    assert classify(op).target == "orders"
+
+
+ONLINE = [
+    MoveColumn("instances", "image_ref", "instance_extra", on={"u": "u"}),
+    RenameColumn("t", "a", "b"),
+    AddColumn("t", _col("n")),
+    DropTable("t"),
+]
+
+
+@pytest.mark.parametrize("operation", ONLINE, ids=lambda o: o.name)
+def test_online_operations_are_named_in_plain_words(operation):
+    """A failure reads "failed at move_column instances.image_ref"."""
+    verdict = classify(operation)
+    assert verdict.kind == operation.name
+    assert verdict.target == operation.target_name
+    assert "object at 0x" not in f"{verdict.kind} {verdict.target}"
+    # Handed the class, not an instance: its name, never a property.
+    by_class = classify(type(operation))
+    assert (by_class.kind, by_class.target) == (type(operation).__name__, "*")

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.operations import ops
 
+from zerodown.exceptions import OperationRefused
 from zerodown.migrations.operations import naming
 from zerodown.migrations.operations.base import (
     Backfill,
@@ -153,7 +154,25 @@ class ChangeColumnType(OnlineOperation):
 
     def _old(self, target: Target) -> dict[str, Any]:
         column = target.column(self.table_name, self.column_name)
-        return column or {"type": self.type_ or sa.Text(), "nullable": True}
+        if column is not None:
+            return column
+        # Offline, and the script did not create it: its type from the
+        # call or the models; whether it is NOT NULL nobody can tell (a
+        # script that starts after the column's creation assumes NULL).
+        kind = self.type_ or target.model_type(
+            self.table_name, self.new_column_name
+        )
+        if kind is None:
+            raise OperationRefused(
+                operation="write the SQL of",
+                target=f"{self.name} {self.target_name}",
+                why="offline, the column's type is unknown: the script does "
+                f"not create {self.target_name} and the models env.py gives "
+                f"autogenerate have no {self.table_name}."
+                f"{self.new_column_name}; pass type_=, run it online or "
+                "start the script where the column is created",
+            )
+        return {"type": kind, "nullable": True}
 
     def _new_type(self, target: Target) -> Any:
         column = target.column(self.table_name, self.new_column_name)

@@ -116,10 +116,14 @@ def test_move_plans_triggers_on_both_tables(dialect):
         "instance_extra",
         {"instance_uuid": "uuid"},
     )
-    target = Target(dialect)
+    known = {("instances", "numa_topology"): {"type": sa.String(4000)}}
+    target = Target(dialect, scripted=lambda *c: known.get(c))
     expand = move.expand(target)
     (add,) = _ops(expand)
     assert add.table_name == "instance_extra"
+    # Offline, the type the script gave the old column (TEXT was a guess).
+    assert isinstance(add.column.type, sa.String)
+    assert add.column.type.length == 4000
     statements = " ".join(_sql(expand))
     assert (
         " ON instances " in statements and " ON instance_extra " in statements
@@ -132,6 +136,18 @@ def test_move_plans_triggers_on_both_tables(dialect):
         "instances",
         "numa_topology",
     )
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_move_offline_takes_the_models_type_or_refuses_to_guess(dialect):
+    move = MoveColumn("instances", "image_ref", "instance_extra", {"u": "u"})
+    models = sa.MetaData()
+    sa.Table("instance_extra", models, sa.Column("image_ref", sa.String(255)))
+    (add,) = _ops(move.expand(Target(dialect, models=models)))
+    assert add.column.type.length == 255
+    writing = Target(dialect, scripted=lambda *c: None)
+    with pytest.raises(OperationRefused, match="the column's type is unknown"):
+        move.expand(writing)
 
 
 def test_move_refuses_an_empty_join():
