@@ -86,7 +86,8 @@ class Migrate:
             "json",
             *args,
         ]
-        self._errors = tempfile.TemporaryFile("w+")
+        # closed by close(), which every test calls in a finally
+        self._errors = tempfile.TemporaryFile("w+")  # noqa: SIM115
         self.process = subprocess.Popen(
             command,
             env={
