@@ -84,7 +84,7 @@ class DataMigrationSettings:
     migrate_replicas: tuple[str, ...] = ()
     migrate_max_replica_lag: float | None = None
     migrate_baseline_time: float = 2.0
-    migrate_probe_interval: float = 0.015
+    migrate_probe_interval: float = 0.01
     migrate_check_interval: float = 0.1
 
     @property
