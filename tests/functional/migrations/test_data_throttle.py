@@ -173,7 +173,7 @@ def test_max_impact_takes_a_baseline_and_paces_the_batches(
     assert paces, run.kinds()
     for pace in paces:
         assert pace["action"] in ("slower", "faster", "hold")
-        assert pace["samples"] >= 60
+        assert pace["samples"] >= 100
         expected = pace["batch_time"] * (1 - pace["duty"]) / pace["duty"]
         assert pace["pause"] == pytest.approx(expected, abs=2e-4)
         assert pace["ratio"] == pytest.approx(

@@ -93,7 +93,7 @@ class Controller:
     baseline_p99: float
     batch_time: float
     baseline_lock_waits: float | None = None
-    window: int = 60
+    window: int = 100
     band: float = 0.75
     duty: float = 0.5
     min_duty: float = 1 / 64
