@@ -38,6 +38,7 @@ from sqlalchemy.engine import make_url
 from zerodown.exceptions import ConfigError, ReplicaUnusable
 from zerodown.migrations.data.busy import describe
 from zerodown.migrations.data.watch import HEARTBEAT
+from zerodown.migrations.database import create_engine, safe_url
 
 __all__ = ["Lag", "Replica", "open_replicas"]
 
@@ -78,8 +79,6 @@ class Replica:
         heartbeat: tuple[str | None, str],
         wall: Callable[[], float] = time.time,
     ) -> None:
-        from zerodown.migrations.database import create_engine, safe_url
-
         self.name = safe_url(url)
         self.engine = create_engine(url)
         self.schema, self.row = heartbeat

@@ -40,6 +40,7 @@ from zerodown.migrations.data.report import (
 )
 from zerodown.migrations.data.settings import DataMigrationSettings
 from zerodown.migrations.data.watch import Samples, Watch
+from zerodown.migrations.database import create_engine
 
 __all__ = ["Throttle", "Unthrottled", "throttle_for"]
 
@@ -97,8 +98,6 @@ class Throttle:
         sleep: Callable[[float], None],
         now: Callable[[], float],
     ) -> None:
-        from zerodown.migrations.database import create_engine
-
         self.settings = settings
         self.emit = emit
         self.sleep = sleep
