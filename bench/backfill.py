@@ -269,25 +269,30 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     urls = {"postgresql": args.pg_url, "mariadb": args.mysql_url}
     names = args.backends.split(",")
-    results = [
-        run_backend(BACKENDS[name](urls[name], args.database), args)
-        for name in names
-    ]
-    lag = []
+    results: list[dict] = []
+    lag: list[dict] = []
+
+    def keep() -> None:  # after each part: a long run keeps what it did
+        if args.json:
+            raw = {"results": results, "replica_lag": lag}
+            Path(args.json).write_text(json.dumps(raw, default=_plain))
+
+    for name in names:
+        results.append(
+            run_backend(BACKENDS[name](urls[name], args.database), args)
+        )
+        print(report(results[-1:], [], args), flush=True)
+        keep()
+    if args.plot:
+        plot(results, args.plot, args.rows)
     if args.replicas:
         servers = _env_file(args.replicas)
         for name in names:
             print(f"== {name}: replica lag", file=sys.stderr)
             lag.append(replica_point(name, servers, args, _zerodown, _project))
-    print(report(results, lag, args))
-    if args.plot:
-        plot(results, args.plot, args.rows)
-    if args.json:
-        raw = {"results": results, "replica_lag": lag}
-        Path(args.json).write_text(json.dumps(raw, default=_plain))
-    failed = any(
-        p["exit_code"] != 0 for r in results for p in r["points"]
-    ) or any(point["exit_code"] != 0 for point in lag)
+            print(report([], lag[-1:], args), flush=True)
+            keep()
+    failed = any(p["exit_code"] != 0 for r in results for p in r["points"])
     return 1 if failed else 0
 
 
@@ -365,6 +370,13 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=6.0,
         help="... every this many seconds",
+    )
+    parser.add_argument(
+        "--lag-max-duration",
+        type=float,
+        default=300.0,
+        help="for --replicas: the runner's --max-duration (a replica that "
+        "cannot keep up with the writers alone would pause it for ever)",
     )
     parser.add_argument("--plot", help="write the curve to this PNG")
     parser.add_argument("--json", help="also write raw results here")

@@ -79,6 +79,8 @@ def replica_point(
                 replica_url,
                 "--max-replica-lag",
                 str(args.max_replica_lag),
+                "--max-duration",
+                str(args.lag_max_duration),
             ]
             writers = Writers(backend.name, backend.writer_dsn(), args.rows)
             sampler.start()

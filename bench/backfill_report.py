@@ -225,8 +225,8 @@ def _lag(point: dict[str, Any]) -> str:
     return (
         f"\n## {point['backend']}: replica lag\n\n"
         f"{point['rows']:,} rows in {point['seconds']:.1f} s (exit "
-        f"{point['exit_code']}); replay stopped {point['replay_stops']} "
-        f"times for {point['replay_stop']:g} s every "
+        f"{point['exit_code']}{_cut(point)}); replay stopped "
+        f"{point['replay_stops']} times for {point['replay_stop']:g} s every "
         f"{point['replay_period']:g} s; --max-replica-lag "
         f"{point['max_replica_lag']:g}\n\n"
         "| peak lag s | extra lag s (peak - stop) | limit s (max lag + "
@@ -236,6 +236,12 @@ def _lag(point: dict[str, Any]) -> str:
         f"{limit:.2f} | {point['pauses']} | {at_pause} | "
         f"{'yes' if ok else 'NO'} |\n"
     )
+
+
+def _cut(point: dict[str, Any]) -> str:
+    if point["exit_code"] == 1:
+        return ", cut short by --lag-max-duration: rows remain"
+    return ""
 
 
 def plot(results: list[dict[str, Any]], path: str, rows: int) -> None:

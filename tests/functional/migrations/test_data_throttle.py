@@ -151,7 +151,7 @@ def test_max_impact_takes_a_baseline_and_paces_the_batches(
         "ZERODOWN_MIGRATE_PROBE_INTERVAL": "0.002",
         "ZERODOWN_MIGRATE_BATCH_TIME": "0.02",
         "ZERODOWN_MIGRATE_INITIAL_BATCH_SIZE": "10",
-        "ZERODOWN_MIGRATE_MAX_BATCH_SIZE": "50",
+        "ZERODOWN_MIGRATE_MAX_BATCH_SIZE": "20",
     }
     if zerodown_db.backend == "sqlite":
         code, _ = _refused(Migrate(ini, "--max-impact", impact, env=quick))

@@ -4,8 +4,10 @@ Two signals on every server backend, under the same names:
 
 - ``active``: sessions running a statement.  PostgreSQL: sessions of this
   database in ``pg_stat_activity`` whose state is ``active``, the
-  runner's own excepted; MySQL/MariaDB: the server's ``Threads_running``
-  (gh-ost's and pt-online-schema-change's ``--max-load`` default).
+  runner's own (its batches, its watch) excepted; MySQL/MariaDB: the
+  server's ``Threads_running`` (gh-ost's and pt-online-schema-change's
+  ``--max-load`` default), less the query that reads it; a batch running
+  at that moment counts, as with those tools.
 - ``lock_waits``: sessions waiting on a lock.  PostgreSQL: sessions of
   this database whose ``wait_event_type`` is ``Lock``; MySQL/MariaDB:
   ``Innodb_row_lock_current_waits``.
@@ -54,6 +56,7 @@ SELECT
   count(*) FILTER (WHERE wait_event_type = 'Lock') AS {LOCK_WAITS}
 FROM pg_stat_activity
 WHERE datname = current_database() AND pid <> pg_backend_pid()
+  AND pid <> %(runner)s
 """
 
 
@@ -106,17 +109,20 @@ def check_backend(dialect: str, limits: Iterable[Limit]) -> None:
 
 
 def read(
-    connection: sa.Connection, names: Iterable[str] = ()
+    connection: sa.Connection, names: Iterable[str] = (), runner: int = 0
 ) -> dict[str, float]:
     """The two common signals and any other ``names`` the backend has.
 
-    Empty on SQLite.  A MySQL status variable that does not exist is
-    reported as missing from the result (the limit then never triggers;
-    :func:`check_names` says so first).
+    Empty on SQLite.  ``runner``: the PostgreSQL backend pid of the
+    runner's batches, left out of the counts.  A MySQL status variable
+    that does not exist is missing from the result
+    (:func:`check_names_in` refuses such a limit before the run).
     """
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        row = connection.exec_driver_sql(_PG_SIGNALS).one()
+        row = connection.exec_driver_sql(
+            _PG_SIGNALS, {"runner": int(runner)}
+        ).one()
         return {ACTIVE: float(row[0]), LOCK_WAITS: float(row[1])}
     if dialect != "mysql":
         return {}

@@ -120,6 +120,7 @@ class Throttle:
             probe=settings.migrate_max_impact is not None or heartbeat,
             interval=settings.migrate_probe_interval,
             names=[limit.name for limit in limits],
+            runner=_backend_pid(connection),
         )
         self.primary = connection
         self.replicas: list[Replica] = []
@@ -234,3 +235,12 @@ class Throttle:
             return []
         lags = [replica.lag() for replica in self.replicas]
         return [f"{lag} > {limit:g}s" for lag in lags if lag.over(limit)]
+
+
+def _backend_pid(connection: sa.Connection) -> int:
+    """The PostgreSQL pid of the runner's own session (0 elsewhere)."""
+    if connection.dialect.name != "postgresql":
+        return 0
+    pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    connection.commit()
+    return int(pid or 0)

@@ -68,6 +68,7 @@ class Watch:
         signal_interval: float = 0.2,
         names: Iterable[str] = (),
         wall: Callable[[], float] = time.time,
+        runner: int = 0,
     ) -> None:
         self.engine = engine
         self.probe = probe
@@ -75,6 +76,7 @@ class Watch:
         self.signal_interval = signal_interval
         self.names = tuple(names)
         self.wall = wall
+        self.runner = runner  # PostgreSQL pid of the batches' session
         self.row = (
             f"{socket.gethostname()[:40]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         )
@@ -96,7 +98,9 @@ class Watch:
                     HEARTBEAT.insert().values(name=self.row, beat=self.wall())
                 )
         with self._connection.begin():
-            self.latest = signals.read(self._connection, self.names)
+            self.latest = signals.read(
+                self._connection, self.names, self.runner
+            )
         self._thread = threading.Thread(
             target=self._run, name="zerodown-watch", daemon=True
         )
@@ -164,7 +168,7 @@ class Watch:
     def _signals(self) -> None:
         assert self._connection is not None
         with self._connection.begin():
-            values = signals.read(self._connection, self.names)
+            values = signals.read(self._connection, self.names, self.runner)
         with self._lock:
             self.latest = values
             self._samples.signals.append(values)
