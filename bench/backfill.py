@@ -65,17 +65,23 @@ data_migrations = [
 def _phase(backend: Backend, rows: int, args: Any, work: Any) -> dict:
     """Writers on; ``lead`` s; ``work()`` -> (start, end, info); ``tail`` s."""
     writers = Writers(backend.name, backend.writer_dsn(), rows)
+    warm = time.monotonic() + 1.0  # connections made, loops running
     time.sleep(args.lead)
+    lead_end = time.monotonic()
     cpu = psutil.cpu_times()
     start, end, info = work()
     busy = _busy_cores(cpu, psutil.cpu_times())
     time.sleep(args.tail)
     logs = writers.stop()
     stats = {kind: window_stats(logs[kind], start, end) for kind in KINDS}
+    # The writers alone just before this phase: its own baseline, side by
+    # side, so that what other tenants do to the host moves both.
+    alone = {kind: window_stats(logs[kind], warm, lead_end) for kind in KINDS}
     return {
         "start": start,
         "end": end,
         "writers": stats,
+        "writers_alone": alone,
         "host_busy_cores": busy,
         **info,
     }
@@ -322,10 +328,14 @@ def _parser() -> argparse.ArgumentParser:
         "--baseline-seconds",
         type=float,
         default=10.0,
-        help="how long the writers run alone",
+        help="how long the writers run alone for the run's baseline",
     )
     parser.add_argument(
-        "--lead", type=float, default=3.0, help="writers' head start, s"
+        "--lead",
+        type=float,
+        default=6.0,
+        help="writers' head start, s; its last lead - 1 s are the phase's "
+        "own baseline",
     )
     parser.add_argument(
         "--tail", type=float, default=2.0, help="writers run on after, s"
