@@ -14,7 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 
 
-def naive(backend: Any, batch: int, pause: float) -> Any:
+def naive(
+    backend: Any, batch: int, pause: float, max_duration: float = 1e9
+) -> Any:
     """A phase's ``work``: run the loop; (start, end, info)."""
 
     def work() -> tuple[float, float, dict]:
@@ -32,7 +34,7 @@ def naive(backend: Any, batch: int, pause: float) -> Any:
             )
             start = time.monotonic()
             lo = low - 1
-            while lo < high:
+            while lo < high and time.monotonic() - start < max_duration:
                 began = time.monotonic()
                 done += conn.execute(
                     statement, {"lo": lo, "hi": lo + batch}
@@ -51,7 +53,7 @@ def naive(backend: Any, batch: int, pause: float) -> Any:
                 "rows": done,
                 "seconds": end - start,
                 "longest_batch_ms": longest * 1000,
-                "exit_code": 0,
+                "exit_code": 0 if lo >= high else 1,
             },
         )
 

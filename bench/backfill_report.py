@@ -87,7 +87,7 @@ def _curve(result: dict[str, Any]) -> str:
         )
         rate = point["rows"] / point["seconds"] if point["seconds"] else 0.0
         lines.append(
-            f"| {point['label']} | {rate:,.0f} | "
+            f"| {point['label']}{_short(point)} | {rate:,.0f} | "
             f"{speed(result, point):.2f} | {tps_ratio(result, point):.2f} | "
             f"{p99s} | {max(alone[k].p99_ms for k in KINDS):.1f} | "
             f"{_worst(point):.0f} | "
@@ -238,6 +238,12 @@ def _lag(point: dict[str, Any]) -> str:
         f"{limit:.2f} | {point['pauses']} | {at_pause} | "
         f"{'yes' if ok else 'NO'} |\n"
     )
+
+
+def _short(point: dict[str, Any]) -> str:
+    if point["exit_code"] != 1:
+        return ""
+    return f" (cut short: {point['rows']:,} rows)"
 
 
 def _cut(point: dict[str, Any]) -> str:
