@@ -1,22 +1,28 @@
-"""Benchmark: ``zerodown db migrate`` against one single-statement UPDATE.
+"""Benchmark: how fast ``zerodown db migrate`` backfills, and what the
+application's writers pay meanwhile, against one UPDATE and a naive loop.
 
-    .venv/bin/python bench/backfill.py [--rows N] [--backends ...]
+    .venv/bin/python bench/backfill.py [--rows N] [--backends ...] [--plot F]
 
 On PostgreSQL and MariaDB (127.0.0.1, or --pg-url / --mysql-url), in a
-database of its own, for each backend and in one run:
+database of its own, for each backend and in one run, two writer
+processes running throughout (UPDATE by primary key, INSERT):
 
-1. baseline: two writer processes (UPDATE by primary key, INSERT) alone;
+1. baseline: the writers alone;
 2. single: ``UPDATE instances SET extra = ...`` of all N rows in one
-   statement (the physical limit), with the writers running;
-3. zerodown: the same change as a :class:`KeysetBackfill` run by the real
-   command (``zerodown db migrate --format json`` in a subprocess, default
-   settings), with the writers running; its RSS is sampled as it goes.
+   statement (the physical limit);
+3. the curve: for each point, on a freshly filled table, the same change
+   by ``zerodown db migrate --format json --max-impact X`` (the real
+   command in a subprocess, X of ``--impacts``; its RSS sampled) and by
+   naive keyset batches of 1,000 rows with a fixed pause (``--pauses``,
+   :mod:`backfill_naive`);
+4. with ``--replicas ENV`` (the file ``scripts/replicas start`` writes): a
+   backfill under ``--max-replica-lag`` on a primary of its own whose
+   replica stops replaying now and then; the replica's lag is sampled.
 
-Each measured phase starts from a freshly filled table.  Writer figures
-cover the transactions that started while the phase's statement (or the
-runner's batches) ran.  It prints rows/s, the writers' throughput, p50,
-p99, max latency and errors per phase, the runner's memory, and each
-target of issue 3 with the measured ratio; nothing is tuned to meet them.
+Each point prints rows/s ÷ the single UPDATE's, and the writers' tx/s and
+p99 ÷ baseline, with their worst latency and errors; then issue 14's
+targets, met or missed, with the measured figures.  Nothing is tuned to
+meet them.
 """
 
 from __future__ import annotations
@@ -34,8 +40,10 @@ from typing import Any
 
 import psutil
 from backfill_data import BACKENDS, DATABASE, Backend
+from backfill_lag import replica_point
 from backfill_load import KINDS, Writers, WriterStats, window_stats
-from backfill_report import report
+from backfill_naive import naive
+from backfill_report import plot, report
 
 from zerodown.migrations import api
 
@@ -57,17 +65,23 @@ data_migrations = [
 def _phase(backend: Backend, rows: int, args: Any, work: Any) -> dict:
     """Writers on; ``lead`` s; ``work()`` -> (start, end, info); ``tail`` s."""
     writers = Writers(backend.name, backend.writer_dsn(), rows)
+    warm = time.monotonic() + 1.0  # connections made, loops running
     time.sleep(args.lead)
+    lead_end = time.monotonic()
     cpu = psutil.cpu_times()
     start, end, info = work()
     busy = _busy_cores(cpu, psutil.cpu_times())
     time.sleep(args.tail)
     logs = writers.stop()
     stats = {kind: window_stats(logs[kind], start, end) for kind in KINDS}
+    # The writers alone just before this phase: its own baseline, side by
+    # side, so that what other tenants do to the host moves both.
+    alone = {kind: window_stats(logs[kind], warm, lead_end) for kind in KINDS}
     return {
         "start": start,
         "end": end,
         "writers": stats,
+        "writers_alone": alone,
         "host_busy_cores": busy,
         **info,
     }
@@ -128,13 +142,20 @@ def _zerodown(backend: Backend, project: Path, extra: list[str]) -> Any:
         sampler = _RSS(proc.pid)
         marks: dict[str, float] = {}
         batches: list[dict] = []
+        throttle: list[dict] = []
         summary: dict = {}
         assert proc.stdout is not None
         for raw in proc.stdout:
             event = json.loads(raw)
             now = time.monotonic()
-            if event["event"] == "started":
+            if event["event"] in ("started", "baseline"):
+                # The probe's baseline (2 s) comes before the first batch;
+                # the writers' window starts after it.
                 marks["start"] = now
+                if event["event"] == "baseline":
+                    throttle.append({**event, "at": now})
+            elif event["event"] in ("pace", "paused", "resumed"):
+                throttle.append({**event, "at": now})
             elif event["event"] == "batch":
                 batches.append(event)
                 sampler.after_first_batch()
@@ -157,6 +178,7 @@ def _zerodown(backend: Backend, project: Path, extra: list[str]) -> Any:
                 "peak_rss_mb": usage.ru_maxrss / 1024,
                 "rss_first_batch_mb": sampler.first / 2**20,
                 "rss_samples_mb": [s / 2**20 for s in sampler.samples],
+                "throttle": throttle,
             },
         )
 
@@ -200,10 +222,7 @@ def _project(backend: Backend, where: Path) -> Path:
 def run_backend(backend: Backend, args: Any) -> dict:
     print(f"== {backend.label}: {args.rows:,} rows", file=sys.stderr)
     backend.create_database()
-    result: dict[str, Any] = {
-        "backend": backend.label,
-        "migrate_args": args.migrate_args,
-    }
+    result: dict[str, Any] = {"backend": backend.label, "points": []}
     try:
         fill = backend.populate(args.rows)
         print(f"   filled in {fill:.1f}s; baseline", file=sys.stderr)
@@ -212,34 +231,88 @@ def run_backend(backend: Backend, args: Any) -> dict:
         result["single"] = _phase(
             backend, args.rows, args, _single(backend, args.rows)
         )
-        backend.populate(args.rows)
-        print("   zerodown db migrate", file=sys.stderr)
         with tempfile.TemporaryDirectory(prefix="zd_bench_") as tmp:
             project = _project(backend, Path(tmp))
-            result["zerodown"] = _phase(
-                backend,
-                args.rows,
-                args,
-                _zerodown(backend, project, args.migrate_args.split()),
-            )
+            for kind, value in _points(args):
+                backend.populate(args.rows)
+                label = _label(kind, value)
+                print(f"   {label}", file=sys.stderr)
+                work = (
+                    _zerodown(
+                        backend,
+                        project,
+                        [
+                            "--max-impact",
+                            str(value),
+                            "--max-duration",
+                            str(args.point_max_duration),
+                            *args.migrate_args.split(),
+                        ],
+                    )
+                    if kind == "zerodown"
+                    else naive(
+                        backend,
+                        args.naive_batch,
+                        value / 1000,
+                        args.point_max_duration,
+                    )
+                )
+                point = _phase(backend, args.rows, args, work)
+                point.update(kind=kind, value=value, label=label)
+                result["points"].append(point)
     finally:
         if not args.keep:
             backend.drop_database()
     return result
 
 
+def _points(args: Any) -> list[tuple[str, float]]:
+    impacts = [float(x) for x in args.impacts.split(",") if x]
+    pauses = [float(x) for x in args.pauses.split(",") if x]
+    return [("zerodown", x) for x in impacts] + [("naive", p) for p in pauses]
+
+
+def _label(kind: str, value: float) -> str:
+    if kind == "zerodown":
+        return f"zerodown --max-impact {value:g}"
+    return f"naive B=1000, pause {value:g} ms"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     urls = {"postgresql": args.pg_url, "mariadb": args.mysql_url}
-    results = [
-        run_backend(BACKENDS[name](urls[name], args.database), args)
-        for name in args.backends.split(",")
-    ]
-    print(report(results))
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, default=_plain))
-    zerodown_failed = any(r["zerodown"]["exit_code"] != 0 for r in results)
-    return 1 if zerodown_failed else 0
+    names = args.backends.split(",")
+    results: list[dict] = []
+    lag: list[dict] = []
+
+    def keep() -> None:  # after each part: a long run keeps what it did
+        if args.json:
+            raw = {"results": results, "replica_lag": lag}
+            Path(args.json).write_text(json.dumps(raw, default=_plain))
+
+    for name in names:
+        results.append(
+            run_backend(BACKENDS[name](urls[name], args.database), args)
+        )
+        print(report(results[-1:], [], args), flush=True)
+        keep()
+    if args.plot:
+        plot(results, args.plot, args.rows)
+    if args.replicas:
+        servers = _env_file(args.replicas)
+        for name in names:
+            print(f"== {name}: replica lag", file=sys.stderr)
+            lag.append(replica_point(name, servers, args, _zerodown, _project))
+            print(report([], lag[-1:], args), flush=True)
+            keep()
+    # 1: a point cut short by --point-max-duration (more remains).
+    failed = any(p["exit_code"] > 1 for r in results for p in r["points"])
+    return 1 if failed else 0
+
+
+def _env_file(path: str) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in Path(path).read_text().split())
+    return {key: value for key, value in pairs}
 
 
 def _plain(value: object) -> object:
@@ -263,10 +336,14 @@ def _parser() -> argparse.ArgumentParser:
         "--baseline-seconds",
         type=float,
         default=10.0,
-        help="how long the writers run alone",
+        help="how long the writers run alone for the run's baseline",
     )
     parser.add_argument(
-        "--lead", type=float, default=3.0, help="writers' head start, s"
+        "--lead",
+        type=float,
+        default=6.0,
+        help="writers' head start, s; its last lead - 1 s are the phase's "
+        "own baseline",
     )
     parser.add_argument(
         "--tail", type=float, default=2.0, help="writers run on after, s"
@@ -279,9 +356,54 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--migrate-args",
         default="",
-        help="extra flags for zerodown db migrate (default: none, i.e. "
-        "its default settings), e.g. '--sleep 0.05'",
+        help="extra flags for zerodown db migrate besides --max-impact",
     )
+    parser.add_argument(
+        "--impacts",
+        default="1.5,2,3,5",
+        help="zerodown's points: --max-impact values",
+    )
+    parser.add_argument(
+        "--pauses",
+        default="0,10,50",
+        help="the naive loop's points: pauses after each batch, ms",
+    )
+    parser.add_argument("--naive-batch", type=int, default=1000)
+    parser.add_argument(
+        "--point-max-duration",
+        type=float,
+        default=600.0,
+        help="a point starts no batch after this many seconds (its rows/s "
+        "is over the time it ran; the table shows the rows it did)",
+    )
+    parser.add_argument(
+        "--replicas",
+        help="the env file scripts/replicas start wrote: adds the replica "
+        "lag point on those servers",
+    )
+    parser.add_argument(
+        "--max-replica-lag", type=float, default=1.0, help="for --replicas"
+    )
+    parser.add_argument(
+        "--replay-stop",
+        type=float,
+        default=2.0,
+        help="for --replicas: seconds the replica stops replaying ...",
+    )
+    parser.add_argument(
+        "--replay-period",
+        type=float,
+        default=6.0,
+        help="... every this many seconds",
+    )
+    parser.add_argument(
+        "--lag-max-duration",
+        type=float,
+        default=300.0,
+        help="for --replicas: the runner's --max-duration (a replica that "
+        "cannot keep up with the writers alone would pause it for ever)",
+    )
+    parser.add_argument("--plot", help="write the curve to this PNG")
     parser.add_argument("--json", help="also write raw results here")
     parser.add_argument("--keep", action="store_true", help="keep the db")
     return parser

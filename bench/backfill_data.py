@@ -2,9 +2,9 @@
 
 One class per backend knows how to create the benchmark's own database,
 fill ``instances`` server-side (``generate_series`` / MariaDB's sequence
-engine) and write the migration's SQL.  Rows and the migration match
-``/work/shared/research/backfill_ref.md``: ~230 bytes of NUMA JSON a row,
-and ``extra = '{"numa":' || numa_topology || '}'`` grows each by ~240 B.
+engine) and write the migration's SQL: ~230 bytes of NUMA JSON a row,
+and ``extra = '{"numa":' || numa_topology || '}'`` grows each by ~240 B
+(bench/README.md says how the rows were chosen).
 """
 
 from __future__ import annotations

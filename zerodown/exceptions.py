@@ -100,8 +100,10 @@ Each carries its data as attributes (named in its ``template``) and a stable
         │                                     loaded or run as declared
         ├── DataMigrationError            1   a data migration failed (the
         │   │                                 runner records it, goes on)
-        │   └── DataMigrationBusy             the database stayed busy
-        │                                     (lock waits, deadlocks)
+        │   ├── DataMigrationBusy             the database stayed busy
+        │   │                                 (lock waits, deadlocks)
+        │   └── ReplicaUnusable               a --replica that cannot tell
+        │                                     its lag (not a replica)
         ├── PendingMigrations             3   work remains ("not safe yet")
         └── ContractGateClosed            3   contract must wait (reasons)
 
@@ -167,6 +169,7 @@ __all__ = [
     "RPCVersionCapError",
     "RemoteError",
     "ReplayedMessage",
+    "ReplicaUnusable",
     "RevisionNotFound",
     "ScriptError",
     "ServiceError",
@@ -621,6 +624,13 @@ class DataMigrationBusy(DataMigrationError):
         "data migration {name} failed: the database stayed busy through "
         "{attempts} attempts ({reason}); run again later, or raise "
         "migrate_retries / migrate_lock_timeout"
+    )
+
+
+class ReplicaUnusable(DataMigrationError):
+    template = (
+        "replica {replica} cannot tell its lag: {reason}; check "
+        "migrate_replicas"
     )
 
 

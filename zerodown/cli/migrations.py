@@ -378,6 +378,45 @@ class _NovaUsage(click.Command):
     help="Start no batch after this many seconds.",
 )
 @click.option(
+    "--max-impact",
+    type=click.FloatRange(min=1, min_open=True),
+    default=None,
+    help="Latency budget: keep a probe transaction's p99 within this "
+    "multiple of its p99 before the run (e.g. 2.0), pacing batch size and "
+    "pause (default: migrate_max_impact, unset: no budget).",
+)
+@click.option(
+    "--max-load",
+    metavar="NAME=VALUE",
+    multiple=True,
+    help="Pause while a database signal is above VALUE: active, "
+    "lock_waits, or a MySQL/MariaDB global status variable.  Repeatable "
+    "(default: migrate_max_load).",
+)
+@click.option(
+    "--critical-load",
+    metavar="NAME=VALUE",
+    multiple=True,
+    help="Stop (cursor saved, exit code 3) when a signal is above VALUE.  "
+    "Repeatable (default: migrate_critical_load).",
+)
+@click.option(
+    "--replica",
+    "replicas",
+    metavar="URL",
+    multiple=True,
+    help="A replica whose lag to watch (with --max-replica-lag).  "
+    "Repeatable (default: migrate_replicas).",
+)
+@click.option(
+    "--max-replica-lag",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Pause while any replica is further behind (default: "
+    "migrate_max_replica_lag).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "json"]),
@@ -392,6 +431,11 @@ def migrate(
     batch_size: int | None,
     sleep: float | None,
     max_duration: float | None,
+    max_impact: float | None,
+    max_load: tuple[str, ...],
+    critical_load: tuple[str, ...],
+    replicas: tuple[str, ...],
+    max_replica_lag: float | None,
     fmt: str,
 ) -> None:
     """Run the data migrations in small batches, resumably.
@@ -399,10 +443,13 @@ def migrate(
     Runs the backfills of online operations, the data_migrations of the
     applied revisions and of the modules the data_migrations setting
     names; one transaction per batch, the batch size adapted to a target
-    time per batch, backing off while the database is busy.  A killed run
-    resumes where it stopped.  Exit codes (Nova's): 0 nothing left to do,
-    1 progress made and more remains (run again), 2 a migration failed,
-    127 bad arguments or settings.
+    time per batch, backing off while the database is busy.  With
+    --max-impact it paces itself to a latency budget; with --max-load and
+    --max-replica-lag it pauses while the database is loaded or a replica
+    lags.  A killed run resumes where it stopped.  Exit codes (Nova's): 0
+    nothing left to do, 1 progress made and more remains (run again), 2 a
+    migration failed; 3 stopped by --critical-load (cursor saved, run
+    again later); 127 bad arguments or settings.
     """
     run = functools.partial(
         api.migrate,
@@ -411,6 +458,13 @@ def migrate(
         batch_size=batch_size,
         sleep=sleep,
         max_duration=max_duration,
+        throttle=api.ThrottleFlags(
+            max_impact=max_impact,
+            max_load=max_load or None,
+            critical_load=critical_load or None,
+            replicas=replicas or None,
+            max_replica_lag=max_replica_lag,
+        ),
     )
     try:
         if fmt == "json":

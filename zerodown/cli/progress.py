@@ -30,6 +30,8 @@ from zerodown.migrations.data.report import event_json
 
 __all__ = ["json_lines", "progress_bars", "summary"]
 
+_THROTTLE = (data.Paced, data.Paused, data.Resumed, data.CriticalLoad)
+
 
 def json_lines(event: data.Event) -> None:
     """Write ``event`` as one JSON line on stdout."""
@@ -58,8 +60,12 @@ class _Bars:
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.tasks: dict[str, TaskID] = {}
+        self.pace = ""
 
     def __call__(self, event: data.Event) -> None:
+        if isinstance(event, (data.Baseline, *_THROTTLE)):
+            self._throttle(event)
+            return
         if isinstance(event, data.BusyRetry) and event.name not in self.tasks:
             return  # busy before any migration started (state table)
         if isinstance(event, data.MigrationStarted):
@@ -71,15 +77,44 @@ class _Bars:
             self.progress.update(
                 self.tasks[event.name],
                 completed=event.total_done,
-                note=f"{rate:,.0f} rows/s, batch {event.batch_size}",
+                note=f"{rate:,.0f} rows/s, batch {event.batch_size}"
+                + self.pace,
             )
         elif isinstance(event, data.BusyRetry):
             self.progress.update(
                 self.tasks[event.name],
                 note=f"busy, retry {event.attempt} in {event.delay:.1f}s",
             )
-        else:
+        elif isinstance(event, data.MigrationFinished):
             self._finished(event.outcome)
+
+    def _throttle(self, event: data.Event) -> None:
+        """The throttle's decisions, on the migration's line."""
+        if isinstance(event, data.Baseline):
+            if event.probe_p99_ms is not None:
+                self.progress.console.print(
+                    f"baseline: probe p99 {event.probe_p99_ms:.1f} ms, "
+                    f"budget {event.budget_ms:.1f} ms",
+                    highlight=False,
+                )
+            return
+        task = self.tasks.get(getattr(event, "name", ""))
+        if isinstance(event, data.Paced):
+            self.pace = (
+                f"; probe p99 {event.ratio:.1f}x, pause "
+                f"{event.pause * 1000:.0f} ms ({event.action})"
+            )
+            return
+        if task is None:
+            return
+        if isinstance(event, data.Paused):
+            note = "paused: " + "; ".join(event.reasons)
+        elif isinstance(event, data.Resumed):
+            note = f"resumed after {event.seconds:.1f}s"
+        else:
+            assert isinstance(event, data.CriticalLoad)
+            note = "stopped, critical load: " + "; ".join(event.reasons)
+        self.progress.update(task, note=note)
 
     def _finished(self, outcome: data.Outcome) -> None:
         task = self.tasks[outcome.name]

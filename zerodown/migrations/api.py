@@ -54,6 +54,7 @@ __all__ = [
     "HistoryEntry",
     "MigrationSettings",
     "Status",
+    "ThrottleFlags",
     "check",
     "contract",
     "contract_gate",
@@ -534,6 +535,18 @@ def _url(config: Config) -> str | None:
     return config.settings(MigrationSettings).database_url
 
 
+@dataclass(frozen=True)
+class ThrottleFlags:
+    """``zerodown db migrate``'s flags that override the throttle's
+    settings (None: keep the setting)."""
+
+    max_impact: float | None = None
+    max_load: tuple[str, ...] | None = None
+    critical_load: tuple[str, ...] | None = None
+    replicas: tuple[str, ...] | None = None
+    max_replica_lag: float | None = None
+
+
 def migrate(
     config: Config,
     max_count: int | None = None,
@@ -543,6 +556,7 @@ def migrate(
     on_event: Callable[[data.Event], None] | None = None,
     estimate: bool = False,
     resolver: data.Resolver | None = None,
+    throttle: ThrottleFlags | None = None,
 ) -> data.RunResult:
     """Run the data migrations in batches until none finds rows.
 
@@ -553,9 +567,13 @@ def migrate(
     arguments override the ``migrate_*`` settings
     (:class:`DataMigrationSettings`); ``max_count`` caps the rows
     migrated by this run.  ``on_event`` receives progress events; the
-    result's ``exit_code`` has Nova's meaning (0, 1, 2).
+    result's ``exit_code`` has Nova's meaning (0, 1, 2), and 3 for a run
+    stopped by a critical load.  ``throttle`` overrides the settings of
+    the latency budget, the load limits and the replicas watched.
     """
-    settings = _data_settings(config, batch_size, sleep, max_duration)
+    settings = _data_settings(
+        config, batch_size, sleep, max_duration, throttle or ThrottleFlags()
+    )
     loaded = layout(config)
     with connect(_url(config)) as connection:
         if connection.dialect.name == "mysql":
@@ -597,6 +615,7 @@ def _data_settings(
     batch_size: int | None,
     sleep: float | None,
     max_duration: float | None,
+    flags: ThrottleFlags,
 ) -> DataMigrationSettings:
     base = config.settings(DataMigrationSettings)
     return dataclasses.replace(
@@ -604,6 +623,15 @@ def _data_settings(
         migrate_batch_size=_given(batch_size, base.migrate_batch_size),
         migrate_sleep=_given(sleep, base.migrate_sleep),
         migrate_max_duration=_given(max_duration, base.migrate_max_duration),
+        migrate_max_impact=_given(flags.max_impact, base.migrate_max_impact),
+        migrate_max_load=_given(flags.max_load, base.migrate_max_load),
+        migrate_critical_load=_given(
+            flags.critical_load, base.migrate_critical_load
+        ),
+        migrate_replicas=_given(flags.replicas, base.migrate_replicas),
+        migrate_max_replica_lag=_given(
+            flags.max_replica_lag, base.migrate_max_replica_lag
+        ),
     )
 
 

@@ -23,12 +23,17 @@ from zerodown.migrations.data.protocol import (
     data_migration,
 )
 from zerodown.migrations.data.report import (
+    Baseline,
     BatchDone,
     BusyRetry,
+    CriticalLoad,
     Event,
     MigrationFinished,
     MigrationStarted,
     Outcome,
+    Paced,
+    Paused,
+    Resumed,
     RunResult,
     Status,
     Stop,
@@ -46,9 +51,11 @@ from zerodown.migrations.data.state import (
 )
 
 __all__ = [
+    "Baseline",
     "BatchDone",
     "BatchSizer",
     "BusyRetry",
+    "CriticalLoad",
     "DataContext",
     "DataMigration",
     "DataMigrationSettings",
@@ -61,8 +68,11 @@ __all__ = [
     "MigrationStarted",
     "MigrationState",
     "Outcome",
+    "Paced",
+    "Paused",
     "Remaining",
     "Resolver",
+    "Resumed",
     "RunResult",
     "Status",
     "Stop",

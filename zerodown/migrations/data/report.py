@@ -14,12 +14,17 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 __all__ = [
+    "Baseline",
     "BatchDone",
     "BusyRetry",
+    "CriticalLoad",
     "Event",
     "MigrationFinished",
     "MigrationStarted",
     "Outcome",
+    "Paced",
+    "Paused",
+    "Resumed",
     "RunResult",
     "Status",
     "Stop",
@@ -45,6 +50,7 @@ class Stop(str, enum.Enum):
     DONE = "done"  # every migration is complete, stalled or failed
     MAX_COUNT = "max-count"
     MAX_DURATION = "max-duration"
+    CRITICAL_LOAD = "critical-load"  # a --critical-load limit was passed
 
     def __str__(self) -> str:
         return self.value
@@ -80,6 +86,54 @@ class BusyRetry:
 
 
 @dataclass(frozen=True)
+class Baseline:
+    """The primary before the first batch (what the budget is set on)."""
+
+    probe_p50_ms: float | None  # None: no probe (no --max-impact)
+    probe_p99_ms: float | None
+    budget_ms: float | None  # max_impact x probe_p99_ms
+    samples: int
+    signals: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Paced:
+    """A decision of the latency controller (:mod:`.controller`)."""
+
+    name: str
+    action: str  # "slower", "faster" or "hold"
+    batch_time: float  # seconds a batch should take from now on
+    pause: float  # seconds after each batch from now on
+    duty: float  # share of time in batches
+    probe_p99_ms: float  # over the window the decision looked at
+    ratio: float  # probe_p99 / baseline p99 (the budget is max_impact)
+    samples: int
+    lock_waits: float | None
+
+
+@dataclass(frozen=True)
+class Paused:
+    """The run waits: a --max-load limit passed or a replica lags."""
+
+    name: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Resumed:
+    name: str
+    seconds: float  # how long it waited
+
+
+@dataclass(frozen=True)
+class CriticalLoad:
+    """A --critical-load limit passed: the run stops, cursor saved."""
+
+    name: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Outcome:
     """One migration's share of a run."""
 
@@ -98,7 +152,17 @@ class MigrationFinished:
     outcome: Outcome
 
 
-Event = MigrationStarted | BatchDone | BusyRetry | MigrationFinished
+Event = (
+    MigrationStarted
+    | BatchDone
+    | BusyRetry
+    | MigrationFinished
+    | Baseline
+    | Paced
+    | Paused
+    | Resumed
+    | CriticalLoad
+)
 OnEvent = Callable[[Event], None]
 
 
@@ -109,6 +173,11 @@ def event_json(event: Event) -> dict[str, Any]:
         BatchDone: "batch",
         BusyRetry: "busy",
         MigrationFinished: "finished",
+        Baseline: "baseline",
+        Paced: "pace",
+        Paused: "paused",
+        Resumed: "resumed",
+        CriticalLoad: "critical-load",
     }
     data = asdict(event)
     if isinstance(event, MigrationFinished):
@@ -141,12 +210,16 @@ class RunResult:
     @property
     def exit_code(self) -> int:
         """Nova's: 0 nothing left to do, 1 progress made and more remains
-        (run again), 2 a migration failed.
+        (run again), 2 a migration failed; and 3: stopped by a
+        ``--critical-load`` limit (cursor saved; run again once the
+        database is calmer).
 
         As in Nova, a run cut short by ``max_count`` or ``max_duration``
         that made progress answers 1 even if a migration failed: run again
         until the answer is 0 or 2.
         """
+        if self.stopped is Stop.CRITICAL_LOAD:
+            return 3
         cut_short = self.stopped is not Stop.DONE
         if self.failed and not (cut_short and self.done):
             return 2

@@ -39,6 +39,11 @@ from zerodown.migrations.data.report import (
 )
 from zerodown.migrations.data.settings import DataMigrationSettings
 from zerodown.migrations.data.sizing import BatchSizer
+from zerodown.migrations.data.throttle import (
+    Throttle,
+    Unthrottled,
+    throttle_for,
+)
 
 __all__ = ["run"]
 
@@ -106,6 +111,7 @@ class _Runner:
         self.backoff = backoff
         self.batches = 0
         self.deadline: float | None = None
+        self.throttle: Throttle | Unthrottled = Unthrottled(settings)
 
     def run_all(self, items: list[Discovered]) -> RunResult:
         start = self.clock.now()
@@ -132,13 +138,23 @@ class _Runner:
     @contextlib.contextmanager
     def _session(self) -> Iterator[None]:
         _settle(self.connection)
-        with (
-            busy.lock_timeout(
-                self.connection, self.settings.migrate_lock_timeout
-            ),
-            _read_committed(self.connection),
-        ):
-            yield
+        self.throttle = throttle_for(
+            self.connection,
+            self.settings,
+            self.emit,
+            self.clock.sleep,
+            self.clock.now,
+        )
+        try:
+            with (
+                busy.lock_timeout(
+                    self.connection, self.settings.migrate_lock_timeout
+                ),
+                _read_committed(self.connection),
+            ):
+                yield
+        finally:
+            self.throttle.close()
 
     def _prepare(
         self, items: list[Discovered]
@@ -168,7 +184,7 @@ class _Runner:
         LOG.info("data migration %s: starting", item.name)
         sizer = self._sizer()
         totals = _Totals()
-        status, error, stop = Status.PENDING, None, self._should_stop()
+        status, error, stop = Status.PENDING, None, self._go_on(item, sizer)
         while stop is None:
             try:
                 batch = self._batch(item, sizer)
@@ -181,8 +197,11 @@ class _Runner:
                 break
             sizer.observe(max(batch.found, batch.done), batch.seconds)
             stop = self._should_stop()
-            if stop is None and self.settings.migrate_sleep:
-                self.clock.sleep(self.settings.migrate_sleep)
+            if stop is None:
+                pause = self.throttle.pause(item.name)
+                if pause:
+                    self.clock.sleep(pause)
+                stop = self._go_on(item, sizer)
         outcome = totals.outcome(item, status, error)
         LOG.info(
             "data migration %s: %s (found %d, done %d, %d batches)",
@@ -268,6 +287,15 @@ class _Runner:
         ):
             return Stop.MAX_DURATION
         return None
+
+    def _go_on(self, item: Discovered, sizer: BatchSizer) -> Stop | None:
+        """None to run the next batch (after any wait the throttle asks
+        for), or why to stop."""
+        stop = self._should_stop()
+        if stop is None:
+            stop = self.throttle.wait(item.name, self._should_stop)
+        sizer.target = self.throttle.batch_time
+        return stop
 
     def _sizer(self) -> BatchSizer:
         s = self.settings

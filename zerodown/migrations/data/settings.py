@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zerodown.exceptions import ConfigError
+from zerodown.migrations.data.signals import parse_limits
 
 __all__ = ["DataMigrationSettings"]
 
@@ -45,6 +46,24 @@ class DataMigrationSettings:
         commit wait for its WAL flush.  Off by default: a batch and its
         cursor commit together, so a server crash that loses the last
         batches loses their cursor too and the next run redoes them.
+    :param migrate_max_impact: the latency budget: how many times its p99
+        before the run a probe transaction may take while batches run
+        (e.g. 2.0); the runner paces batch size and pause to stay within
+        it (:mod:`.controller`).  Unset: no budget, batches back to back.
+    :param migrate_max_load: ``NAME=VALUE`` limits on the database's
+        signals (:mod:`.signals`: ``active``, ``lock_waits``, or a MySQL
+        global status variable); the run pauses while one is exceeded.
+    :param migrate_critical_load: ``NAME=VALUE`` limits past which the
+        run stops (cursor saved, exit code 3).
+    :param migrate_replicas: URLs of replicas whose lag is watched.
+    :param migrate_max_replica_lag: seconds any of ``migrate_replicas``
+        may be behind; the run pauses while one is further behind.
+    :param migrate_baseline_time: seconds the probe runs alone before the
+        first batch, to take the baseline the budget multiplies.
+    :param migrate_probe_interval: seconds between two probes (and
+        between two heartbeats a MySQL/MariaDB replica's lag is read from).
+    :param migrate_check_interval: seconds between two checks while the
+        run is paused by a load limit or a lagging replica.
     """
 
     data_migrations: tuple[str, ...] = ()
@@ -59,6 +78,24 @@ class DataMigrationSettings:
     migrate_retries: int = 10
     migrate_retry_delay: float = 0.1
     migrate_synchronous_commit: bool = False
+    migrate_max_impact: float | None = None
+    migrate_max_load: tuple[str, ...] = ()
+    migrate_critical_load: tuple[str, ...] = ()
+    migrate_replicas: tuple[str, ...] = ()
+    migrate_max_replica_lag: float | None = None
+    migrate_baseline_time: float = 2.0
+    migrate_probe_interval: float = 0.01
+    migrate_check_interval: float = 0.1
+
+    @property
+    def throttled(self) -> bool:
+        """Whether anything watches the database while batches run."""
+        return bool(
+            self.migrate_max_impact is not None
+            or self.migrate_max_load
+            or self.migrate_critical_load
+            or self.migrate_replicas
+        )
 
     def __post_init__(self) -> None:
         problems = [
@@ -101,8 +138,42 @@ class DataMigrationSettings:
                     self.migrate_retry_delay >= 0,
                     ">= 0",
                 ),
+                (
+                    "migrate_max_impact",
+                    self.migrate_max_impact is None
+                    or self.migrate_max_impact > 1,
+                    "> 1 (a multiple of the baseline p99)",
+                ),
+                (
+                    "migrate_max_replica_lag",
+                    (self.migrate_max_replica_lag is None)
+                    == (not self.migrate_replicas)
+                    and (
+                        self.migrate_max_replica_lag is None
+                        or self.migrate_max_replica_lag > 0
+                    ),
+                    "> 0, and set together with migrate_replicas",
+                ),
+                (
+                    "migrate_baseline_time",
+                    self.migrate_baseline_time > 0,
+                    "> 0",
+                ),
+                (
+                    "migrate_probe_interval",
+                    0 < self.migrate_probe_interval <= 1,
+                    "> 0 and <= 1",
+                ),
+                (
+                    "migrate_check_interval",
+                    self.migrate_check_interval > 0,
+                    "> 0",
+                ),
             )
             if not ok
         ]
         if problems:
             raise ConfigError(problem="; ".join(problems))
+        # NAME=VALUE items: parsed here so that a typo fails at once.
+        parse_limits("migrate_max_load", self.migrate_max_load)
+        parse_limits("migrate_critical_load", self.migrate_critical_load)

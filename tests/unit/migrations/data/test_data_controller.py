@@ -1,0 +1,145 @@
+"""The latency controller: AIMD on the duty cycle within a p99 budget.
+
+The plant in the stability tests is a stand-in for a small server: the
+probe's latency grows with the share of time the runner spends in
+batches (``base x (1 + k x duty)``, plus noise); the controller sees only
+windows of latencies, as in a run.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from zerodown.migrations.data.controller import Controller, percentile
+
+BASE = 0.002  # a 2 ms probe p99 at baseline
+
+
+def window(latency: float, n: int = 100) -> list[float]:
+    return [latency] * n
+
+
+def test_no_decision_before_a_full_window():
+    controller = Controller(max_impact=2, baseline_p99=BASE, batch_time=0.1)
+    assert controller.decide(window(BASE * 10, 99)) is None
+    assert controller.pace.duty == 0.5
+
+
+def test_over_budget_halves_the_duty_then_the_batch_time():
+    controller = Controller(max_impact=2, baseline_p99=BASE, batch_time=0.1)
+    decision = controller.decide(window(BASE * 3))
+    assert decision is not None and decision.action == "slower"
+    assert decision.pace.duty == pytest.approx(0.25)
+    assert decision.pace.pause == pytest.approx(0.3)
+    assert decision.ratio == pytest.approx(3)
+    while controller.duty > controller.min_duty:
+        controller.decide(window(BASE * 3))
+    assert controller.batch_time == 0.1
+    decision = controller.decide(window(BASE * 3))
+    assert decision is not None and decision.action == "slower"
+    assert decision.pace.batch_time == pytest.approx(0.05)
+
+
+def test_under_the_band_gives_the_batch_time_back_first_then_the_duty():
+    controller = Controller(max_impact=2, baseline_p99=BASE, batch_time=0.1)
+    controller.duty = controller.min_duty
+    controller.batch_time = 0.025
+    controller.decide(window(BASE))
+    assert controller.batch_time == pytest.approx(0.05)
+    controller.decide(window(BASE))
+    assert controller.batch_time == pytest.approx(0.1)
+    assert controller.duty == controller.min_duty
+    controller.decide(window(BASE))
+    assert controller.duty == pytest.approx(controller.min_duty + 0.1)
+
+
+def test_within_the_band_it_holds():
+    controller = Controller(max_impact=2, baseline_p99=BASE, batch_time=0.1)
+    before = controller.pace
+    decision = controller.decide(window(BASE * 1.8))
+    assert decision is not None and decision.action == "hold"
+    assert controller.pace == before
+
+
+def test_flat_out_within_budget_holds_at_full_duty():
+    controller = Controller(max_impact=2, baseline_p99=BASE, batch_time=0.1)
+    for _ in range(10):
+        controller.decide(window(BASE))
+    assert controller.duty == 1 and controller.pace.pause == 0
+    decision = controller.decide(window(BASE))
+    assert decision is not None and decision.action == "hold"
+
+
+def test_more_sessions_waiting_on_locks_than_at_baseline_slows_down():
+    controller = Controller(
+        max_impact=2,
+        baseline_p99=BASE,
+        batch_time=0.1,
+        baseline_lock_waits=0.2,
+    )
+    assert controller.decide(window(BASE), lock_waits=1.0).action == "faster"
+    assert controller.decide(window(BASE), lock_waits=1.5).action == "slower"
+
+
+def test_the_pause_is_capped():
+    controller = Controller(
+        max_impact=2, baseline_p99=BASE, batch_time=0.1, max_pause=1.0
+    )
+    for _ in range(20):
+        controller.decide(window(BASE * 5))
+    assert controller.pace.pause <= 1.0
+
+
+def _plant(duty: float, batch_time: float, rng: random.Random) -> list[float]:
+    # p99 at full duty is 4x baseline; the budget (2x) is reached at
+    # duty 1/3.  Noise: +-10 % and, rarely, a stray slow probe.
+    latencies = []
+    for _ in range(100):
+        value = BASE * (1 + 3 * duty) * rng.uniform(0.9, 1.1)
+        if rng.random() < 0.005:
+            value *= 3
+        latencies.append(value)
+    return latencies
+
+
+@pytest.mark.parametrize("start", [1 / 64, 0.5, 1.0])
+def test_it_settles_under_the_budget_without_swinging(start):
+    rng = random.Random(14)
+    controller = Controller(max_impact=2, baseline_p99=BASE, batch_time=0.1)
+    controller.duty = start
+    duties = []
+    for _ in range(200):
+        pace = controller.pace
+        controller.decide(_plant(pace.duty, pace.batch_time, rng))
+        duties.append(controller.pace.duty)
+    settled = duties[50:]
+    # Within budget on average (duty 1/3 is the budget's edge), never
+    # collapsing to the floor (stray slow probes cost a halving each, won
+    # back by additive steps) nor overshooting by more than one step: a
+    # saw-tooth below the edge, not a swing between the extremes.
+    mean = sum(settled) / len(settled)
+    assert 1 / 3 / 4 <= mean <= 1 / 3
+    assert min(settled) >= 1 / 3 / 8 > controller.min_duty
+    assert max(settled) <= 1 / 3 + controller.step
+    reversals = sum(
+        1
+        for a, b, c in zip(settled, settled[1:], settled[2:], strict=False)
+        if (b - a) * (c - b) < 0
+    )
+    assert reversals <= len(settled) // 2
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match="max_impact"):
+        Controller(max_impact=1, baseline_p99=BASE, batch_time=0.1)
+    with pytest.raises(ValueError):
+        Controller(max_impact=2, baseline_p99=0, batch_time=0.1)
+
+
+def test_percentile_is_nearest_rank():
+    values = list(range(1, 101))
+    assert percentile(values, 0.99) == 99
+    assert percentile(values, 0.5) == 50
+    assert percentile([7.0], 0.99) == 7.0
