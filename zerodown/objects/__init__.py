@@ -6,6 +6,7 @@ data is upgraded on read, and a checked-in manifest of fingerprints catches
 a field change without a version bump.  See ``docs/objects.md``.
 
 Modules: :mod:`~zerodown.objects.fields` (field types),
+:mod:`~zerodown.objects.oslo` (o.vo's serializer and fixture),
 :mod:`~zerodown.objects.wire` (codec), :mod:`~zerodown.objects.manifest`
 (fingerprints), :mod:`~zerodown.objects.verify` (backport verification,
 needs hypothesis).
@@ -24,6 +25,7 @@ with warnings.catch_warnings():
 from zerodown.objects import fields
 from zerodown.objects.base import ZerodownObject
 from zerodown.objects.history import Change, History, StepContext
+from zerodown.objects.oslo import OsloSerializer
 from zerodown.objects.registry import ObjectRegistry, RegistryView
 from zerodown.objects.wire import Limits, WireObject
 
@@ -32,6 +34,7 @@ __all__ = [
     "History",
     "Limits",
     "ObjectRegistry",
+    "OsloSerializer",
     "RegistryView",
     "StepContext",
     "WireObject",
