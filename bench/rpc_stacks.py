@@ -187,7 +187,8 @@ def _bench_api() -> Any:
 
         API version history:
 
-        * 1.0 - echo(instance), note(instance), reset(expected).
+        * 1.0 - echo(instance), note(instance), reset(expected),
+          stats(wait).
         """
 
         TOPIC = "bench"

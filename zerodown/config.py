@@ -75,8 +75,15 @@ def load_config(
     pyproject: str | Path | None = None,
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, object | None] | None = None,
+    *,
+    parsed_ini: configparser.RawConfigParser | None = None,
 ) -> Config:
-    """Read and merge the four configuration sources."""
+    """Read and merge the four configuration sources.
+
+    ``parsed_ini`` is ``alembic_ini`` as a program already holds it (an
+    Alembic ``Config``'s ``file_config``, with whatever it set through
+    Alembic's API); it is read instead of the file.
+    """
     values: dict[str, str] = {}
     sources: dict[str, str] = {}
     ini_path = Path(alembic_ini).resolve() if alembic_ini else None
@@ -86,7 +93,13 @@ def load_config(
             values[key] = value
             sources[key] = source
 
-    if ini_path is not None:
+    if parsed_ini is not None:
+        here = str(ini_path.parent) if ini_path else ""
+        merge(
+            _ini_values(parsed_ini, here),
+            f"{ini_path or 'Alembic Config'} [zerodown]",
+        )
+    elif ini_path is not None:
         merge(_read_ini(ini_path), f"{ini_path} [zerodown]")
     if pyproject is not None and Path(pyproject).exists():
         merge(_read_pyproject(Path(pyproject)), f"{pyproject} [tool.zerodown]")
@@ -108,19 +121,29 @@ def _read_ini(path: Path) -> dict[str, str]:
         parser.read(path)
     except configparser.Error as err:
         raise ConfigError(problem=f"{path}: {err}") from err
+    return _ini_values(parser, str(path.parent))
+
+
+def _ini_values(
+    parser: configparser.RawConfigParser, here: str
+) -> dict[str, str]:
     found: dict[str, str] = {}
     # Alembic's own URL is the fallback for ours, so a plain Alembic
-    # project needs no extra setting.
+    # project needs no extra setting.  It is read as Alembic reads it
+    # (interpolated, where the parser interpolates).
     if parser.has_option("alembic", "sqlalchemy.url"):
-        url = parser.get("alembic", "sqlalchemy.url", raw=True)
+        try:
+            url = parser.get("alembic", "sqlalchemy.url")
+        except configparser.Error as err:
+            raise ConfigError(problem=f"sqlalchemy.url: {err}") from err
         if url.strip():
-            found["database_url"] = url.replace("%(here)s", str(path.parent))
+            found["database_url"] = url.replace("%(here)s", here)
     if parser.has_section("zerodown"):
         for key in parser.options("zerodown"):
             if key == "here":
                 continue
             raw = parser.get("zerodown", key, raw=True)
-            found[key] = raw.replace("%(here)s", str(path.parent))
+            found[key] = raw.replace("%(here)s", here)
     return found
 
 

@@ -88,7 +88,9 @@ Each carries its data as attributes (named in its ``template``) and a stable
         ├── ObjectNotFound                1   an operation names a missing
         │                                     table or column
         ├── OperationRefused              1   an online operation cannot
-        │                                     apply here (with the reason)
+        │   │                                 apply here (with the reason)
+        │   └── DowngradeRefused          1   a contract no downgrade undoes
+        │                                     (also a NotImplementedError)
         ├── PartiallyApplied              1   a revision failed after some DDL
         │                                     committed (no transactional DDL)
         ├── InvalidWaiver                 1   a lint waiver without a reason
@@ -126,6 +128,7 @@ __all__ = [
     "DataMigrationBusy",
     "DataMigrationError",
     "DatabaseUnreachable",
+    "DowngradeRefused",
     "GuestNUMATopologyInvalid",
     "ImagePropertyConflict",
     "IncompatibleVersion",
@@ -580,6 +583,12 @@ class ObjectNotFound(MigrationError):
 
 class OperationRefused(MigrationError):
     template = "cannot {operation} {target}: {why}"
+
+
+class DowngradeRefused(OperationRefused, NotImplementedError):
+    """A downgrade that no code can do.  It is a NotImplementedError too,
+    Alembic tooling's convention for an irreversible revision (pytest-alembic
+    ends its downgrade walk there)."""
 
 
 class PartiallyApplied(MigrationError):

@@ -2,7 +2,11 @@
 
 Each upgrade runs ``expand`` while the old release still serves, proves
 that old and new code both work against the expanded schema, and runs
-``contract`` only once the old release is gone.  Run it with::
+``contract`` only once the old release is gone.  Release 3's expand runs
+before release 2's contract: for a while three releases serve, and two
+online operations are in flight on the same table; ``migrate`` and
+``contract`` then finish both, in order.  The contract gate's answer is
+shown at each step.  Run it with::
 
     python examples/shop/walkthrough.py                      # SQLite
     python examples/shop/walkthrough.py --database-url URL   # any backend
@@ -26,7 +30,7 @@ sys.path.insert(0, str(HERE))
 from zerodown.config import Config, load_config  # noqa: E402
 from zerodown.migrations import Phase, api  # noqa: E402
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 
 
 def release(number: int) -> ModuleType:
@@ -69,15 +73,62 @@ def upgrade(config: Config, number: int, phase: Phase) -> None:
     show_status(config)
 
 
+def show_gate(config: Config, number: int) -> None:
+    """The contract gate's answer for release ``number``'s contract."""
+    target = revision_of(config, number, Phase.CONTRACT)
+    report = api.contract_gate(config, target)
+    if not report.checks:
+        console.print(f"    gate for release {number}: nothing to contract")
+        return
+    state = "open" if report.open else "closed"
+    console.print(f"    gate for release {number}'s contract: {state}")
+    for reason in report.reasons:
+        console.print(f"      {reason}")
+
+
+def migrate(config: Config) -> None:
+    result = api.migrate(config)
+    assert result.exit_code == 0, result
+    done = ", ".join(
+        f"{o.name} ({o.done} rows)" for o in result.outcomes if o.done
+    )
+    console.print(
+        f"  zerodown db migrate  [green]ok[/green]: {done or 'nothing'}"
+    )
+
+
+# Customers written by a release that records an email (2 and 3).
+EMAILED: set[str] = set()
+
+
 def serve(engine: sa.Engine, number: int, customer: str) -> None:
     """One request of release ``number``: place an order, read the report."""
     app = release(number)
+    if number > 1:
+        EMAILED.add(customer)
     with engine.begin() as conn:
         app.place_order(conn, customer, 1000 + 100 * number)
         rows = app.report(conn)
     console.print(
         f"  release {number} placed an order for {customer}; "
         f"its report reads {len(rows)} orders, last {rows[-1]}"
+    )
+
+
+def reads_everyone(engine: sa.Engine, number: int, names: list[str]) -> None:
+    """Release ``number`` sees every customer, whichever release wrote
+    them, and (from release 2 on) the email of each that was given one."""
+    with engine.begin() as conn:
+        rows = {row[0]: row[1] for row in release(number).report(conn)}
+    missing = sorted(set(names) - set(rows))
+    assert not missing, f"release {number} does not see {missing}"
+    if number > 1:
+        emailed = [n for n in names if n in EMAILED]
+        lost = sorted(n for n in emailed if not rows[n])
+        assert not lost, f"release {number} lost the email of {lost}"
+    console.print(
+        f"  release {number} reads all {len(names)} customers, whichever "
+        "release wrote them"
     )
 
 
@@ -100,19 +151,53 @@ def walk(config: Config, engine: sa.Engine) -> None:
     upgrade(config, 2, Phase.EXPAND)
     serve(engine, 1, "Grace Hopper")
     serve(engine, 2, "Alan Turing")
-    step("Release 1 is gone: contract (release 2 removes nothing)")
-    upgrade(config, 2, Phase.CONTRACT)
+    show_gate(config, 2)
 
-    step("Upgrade to release 3: expand while release 2 serves")
+    step("Release 3's expand runs while release 2's contract is still pending")
+    console.print(
+        "  (a release-1 process may linger, so customers.name stays; "
+        "customers now carries two online operations in flight: release "
+        "2's rename and release 3's type change)"
+    )
     upgrade(config, 3, Phase.EXPAND)
-    serve(engine, 2, "Edsger Dijkstra")
-    serve(engine, 3, "Barbara Liskov")
-    step("Release 2 is gone: contract drops customers.fax")
+    names = ["Ada Lovelace", "Grace Hopper", "Alan Turing"]
+    for number, customer in (
+        (1, "Edsger Dijkstra"),
+        (2, "Barbara Liskov"),
+        (3, "Frances Allen"),
+    ):
+        serve(engine, number, customer)
+        names.append(customer)
+    show_gate(config, 2)
+    show_gate(config, 3)
+
+    step("zerodown db migrate finishes both releases' backfills")
+    migrate(config)
+    for number in (1, 2, 3):
+        reads_everyone(engine, number, names)
+    show_gate(config, 2)
+    show_gate(config, 3)
+
+    step("Release 1 is gone: contract release 2 (drops customers.name)")
+    upgrade(config, 2, Phase.CONTRACT)
+    console.print(
+        "  release 1's report fails now, which is why contract waited: "
+        f"{old_code_breaks(engine, 1)}"
+    )
+    serve(engine, 2, "John Backus")
+    serve(engine, 3, "Kathleen Booth")
+    names += ["John Backus", "Kathleen Booth"]
+    for number in (2, 3):
+        reads_everyone(engine, number, names)
+    show_gate(config, 3)
+
+    step("Release 2 is gone: contract release 3 (drops fax and email)")
     upgrade(config, 3, Phase.CONTRACT)
     serve(engine, 3, "Donald Knuth")
+    reads_everyone(engine, 3, [*names, "Donald Knuth"])
     console.print(
-        "  release 1's report would now fail, which is why contract "
-        f"waited: {old_code_breaks(engine, 1)}"
+        "  release 2's report would now fail, which is why contract "
+        f"waited: {old_code_breaks(engine, 2)}"
     )
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 import pytest
 from click.testing import CliRunner
 
 from zerodown.cli import main
+
+# ``literal``, `role`, :role:`x`, **strong**, a ".. directive::"
+_RST = re.compile(r"`[^`\n]*`|:[a-z]+:`|\*\*\S|^\s*\.\. \w+::", re.M)
 
 
 def _commands(group: click.Group, path=()):
@@ -30,6 +35,9 @@ def test_help(path, command):
     )
     first_line = (command.help or "").strip().splitlines()[0]
     assert first_line and first_line in result.output
+    # Written for a terminal: no reStructuredText markup.
+    markup = _RST.findall(result.output)
+    assert not markup, f"reStructuredText in --help: {markup}"
 
 
 def test_version():

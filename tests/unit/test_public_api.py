@@ -22,6 +22,7 @@ PINNED = {
         "Status",
         "check",
         "contract",
+        "contract_gate",
         "data_remaining",
         "downgrade",
         "expand",

@@ -39,9 +39,9 @@ class ZerodownGroup(click.Group):
 def main(verbose: int) -> None:
     """Upgrade a distributed service with zero downtime.
 
-    Schema changes are split into an additive ``expand`` phase that runs
-    while the old release still serves, and a destructive ``contract``
-    phase that runs once nothing old remains.
+    Schema changes are split into an additive expand phase that runs
+    while the old release still serves, and a destructive contract phase
+    that runs once nothing old remains.
     """
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logging.basicConfig(

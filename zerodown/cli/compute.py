@@ -32,7 +32,7 @@ __all__ = ["compute"]
     "--token",
     "auth_token",
     envvar="ZERODOWN_TOKEN",
-    help="The API token (`token create`); prefer ZERODOWN_TOKEN, which "
+    help="The API token ('token create'); prefer ZERODOWN_TOKEN, which "
     "other users cannot see in the process list.",
 )
 @click.option(
@@ -46,8 +46,8 @@ __all__ = ["compute"]
 def compute(
     ctx: click.Context, api_url: str, auth_token: str | None, fmt: str
 ) -> None:
-    """The compute stack: ``run`` a service, make a ``token``, or talk to
-    its API."""
+    """The compute stack: run a service, make a token, or talk to its
+    API."""
     # OS_TOKEN is deliberately not read: it holds a Keystone token of an
     # OpenStack cloud, which must never be sent to another service.
     ctx.obj = {"url": api_url, "token": auth_token, "format": fmt}

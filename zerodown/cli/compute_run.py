@@ -33,7 +33,7 @@ def run(
     """Run BINARY until SIGTERM: api, conductor, scheduler or compute.
 
     It joins the deployment (refusing to start next to services its
-    release no longer supports), prints ``READY <binary> <host>`` once it
+    release no longer supports), prints "READY <binary> <host>" once it
     serves, and on SIGTERM stops consuming, records its stop and leaves.
     """
     from zerodown.compute import conf, service

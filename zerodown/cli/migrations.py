@@ -105,7 +105,7 @@ def expand(
     """Run additive changes, safe while the old release serves.
 
     Upgrades the expand branch to REVISION (default: its head); the same
-    as ``alembic upgrade expand@head``.
+    as 'alembic upgrade expand@head'.
     """
     _report(api.expand(config, revision, sql, from_revision), "expand")
 
@@ -129,7 +129,7 @@ def contract(
     """Run destructive changes, once no old service remains.
 
     Upgrades the contract branch to REVISION (default: its head); the same
-    as ``alembic upgrade contract@head``, after the contract gate: it
+    as 'alembic upgrade contract@head', after the contract gate: it
     refuses (exit 3, with its reasons) while an expand revision it needs
     is not applied, a data migration still finds rows, a live service is
     older than the revisions require, or lint finds an error.

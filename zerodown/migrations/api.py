@@ -56,6 +56,7 @@ __all__ = [
     "Status",
     "check",
     "contract",
+    "contract_gate",
     "data_remaining",
     "downgrade",
     "expand",
@@ -131,6 +132,8 @@ def alembic_config(
     cfg = AlembicConfig(str(config.alembic_ini), output_buffer=buffer)
     settings = config.settings(MigrationSettings)
     cfg.attributes[SETTINGS_ATTRIBUTE] = settings
+    # env.py leaves logging alone: the command configured it (-v).
+    cfg.attributes["configure_logger"] = False
     if settings.database_url:
         cfg.attributes[URL_ATTRIBUTE] = settings.database_url
     return cfg
@@ -292,6 +295,24 @@ def _target(loaded: Layout, phase: Phase, target: str | None) -> str:
             f"{phase.value} branch"
         )
     return script.revision
+
+
+def contract_gate(
+    config: Config, target: str | None = None
+) -> gate.GateReport:
+    """The contract gate's answer for a contract up to ``target`` (default:
+    the contract head), without running anything.
+
+    With several releases in flight, ``target`` asks about one release's
+    contract revision: only what that release's contract depends on counts.
+    """
+    loaded = check(config)
+    destination = _target(loaded, Phase.CONTRACT, target)
+    with connect(_url(config)) as connection:
+        pending, applied = _pending_for(loaded, connection, destination)
+        return gate.evaluate(
+            _gate_context(config, connection, loaded, pending, applied)
+        )
 
 
 def status(config: Config) -> Status:

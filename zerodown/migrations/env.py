@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 
-from zerodown.config import load_config
+from zerodown.config import Config, load_config
 from zerodown.exceptions import ConfigError
 from zerodown.migrations.autogen import split_by_phase
 from zerodown.migrations.database import TRANSACTIONAL_SQLITE, create_engine
@@ -78,15 +78,25 @@ def run_migrations(
         _run(context)
         return
     given = context.config.attributes.get(CONNECTION_ATTRIBUTE)
-    if given is not None:
+    if isinstance(given, sa.Connection):
         _run_on(context, given, opts)
-        return
-    engine = create_engine(_url(context))
-    try:
-        with engine.connect() as connection:
+    elif isinstance(given, sa.Engine):
+        # What pytest-alembic and other tools hand over: the engine is
+        # theirs to dispose of.
+        with given.connect() as connection:
             _run_on(context, connection, opts)
-    finally:
-        engine.dispose()
+    elif given is not None:
+        raise ConfigError(
+            problem=f"config.attributes[{CONNECTION_ATTRIBUTE!r}] must be "
+            f"a SQLAlchemy Connection or Engine, not {type(given).__name__}"
+        )
+    else:
+        engine = create_engine(_url(context))
+        try:
+            with engine.connect() as connection:
+                _run_on(context, connection, opts)
+        finally:
+            engine.dispose()
 
 
 def _run_on(
@@ -114,17 +124,21 @@ def _settings(context: EnvironmentContext) -> MigrationSettings:
     given = context.config.attributes.get(SETTINGS_ATTRIBUTE)
     if isinstance(given, MigrationSettings):
         return given
-    return load_config(context.config.config_file_name).settings(
-        MigrationSettings
-    )
+    return _config(context).settings(MigrationSettings)
+
+
+def _config(context: EnvironmentContext) -> Config:
+    # The Config object as the program holds it, not the file again: a
+    # URL set with set_main_option("sqlalchemy.url", ...) is the one used.
+    config = context.config
+    return load_config(config.config_file_name, parsed_ini=config.file_config)
 
 
 def _url(context: EnvironmentContext) -> str:
-    config = context.config
-    given = config.attributes.get(URL_ATTRIBUTE)
+    given = context.config.attributes.get(URL_ATTRIBUTE)
     if given:
         return str(given)
-    url = load_config(config.config_file_name).get("database_url")
+    url = _config(context).get("database_url")
     if not url:
         raise ConfigError(
             problem="no database URL: set sqlalchemy.url or database_url in "

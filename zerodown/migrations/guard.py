@@ -25,6 +25,7 @@ from typing import Any
 
 from alembic.operations import ops
 from sqlalchemy import types as sqltypes
+from sqlalchemy.engine import Dialect
 
 from zerodown.exceptions import MigrationError, PhaseViolation
 from zerodown.migrations.phases import Phase
@@ -84,9 +85,17 @@ def check(
     phase: Phase,
     revision: str,
     exceptions: Sequence[PhaseException] = (),
+    dialect: Dialect | None = None,
 ) -> Verdict:
-    """Classify ``operation``; raise :class:`PhaseViolation` if forbidden."""
+    """Classify ``operation``; raise :class:`PhaseViolation` if forbidden.
+
+    With the ``dialect`` it runs on, a type change to a type this backend
+    spells the same (``DateTime`` to ``DateTime(timezone=True)`` on
+    MySQL/MariaDB) changes nothing and is allowed.
+    """
     verdict = classify(operation)
+    if verdict.kind == "change_column_type" and _same_type(operation, dialect):
+        verdict = Verdict("alter_column", verdict.target, Effect.NEUTRAL)
     forbidden, reason = _FORBIDDEN.get(phase, (Effect.NEUTRAL, ""))
     if verdict.effect & forbidden and not any(
         exc.covers(verdict) for exc in exceptions
@@ -102,15 +111,39 @@ def check(
     return verdict
 
 
+def _same_type(operation: Any, dialect: Dialect | None) -> bool:
+    if dialect is None or not isinstance(operation, ops.AlterColumnOp):
+        return False  # zop.change_column_type is an operation of its own
+    old, new = operation.existing_type, operation.modify_type
+    if old is None or new is None:
+        return False
+    try:
+        return bool(
+            old.compile(dialect=dialect) == new.compile(dialect=dialect)
+        )
+    except Exception:  # a type this dialect cannot render
+        return False
+
+
 @singledispatch
 def classify(operation: Any) -> Verdict:
     """What an operation does to code that runs against the schema."""
     # On the instance: an online operation's kind and target are
     # properties (a failure names them: "failed at rename_column t.c").
-    name = getattr(operation, "zerodown_kind", type(operation).__name__)
+    name = getattr(operation, "zerodown_kind", None)
+    target = getattr(operation, "target_name", None)
+    # Given a class, these are property objects: "failed at <property
+    # object at 0x...>" says nothing, its name does.
     return Verdict(
-        name, getattr(operation, "target_name", "*"), Effect.NEUTRAL
+        name if isinstance(name, str) else _type_name(operation),
+        target if isinstance(target, str) else "*",
+        Effect.NEUTRAL,
     )
+
+
+def _type_name(operation: Any) -> str:
+    cls = operation if isinstance(operation, type) else type(operation)
+    return cls.__name__
 
 
 def _simple(
@@ -128,7 +161,9 @@ def _column(op: Any) -> str:
 
 
 def _named(op: Any) -> str:
-    return str(op.constraint_name or op.table_name)
+    # A foreign key names its table source_table.
+    table = getattr(op, "table_name", None) or getattr(op, "source_table", "*")
+    return str(op.constraint_name or table)
 
 
 def _index(op: Any) -> str:
@@ -206,11 +241,38 @@ def _alter_column(op: ops.AlterColumnOp) -> Verdict:
     return Verdict("alter_column", target, Effect.NEUTRAL)
 
 
-_BREAKING_SQL = re.compile(
-    r"^\s*(DROP\b|TRUNCATE\b|ALTER\s+TABLE\b.*\b(DROP|RENAME|MODIFY|CHANGE)\b"
-    r"|ALTER\s+TABLE\b.*\bSET\s+NOT\s+NULL\b|ALTER\s+TABLE\b.*\bTYPE\b"
-    r"|RENAME\b)",
-    re.IGNORECASE | re.DOTALL,
+# What a raw statement takes away from the release still running, first
+# match wins: (pattern, how the phase guard describes it).
+_BREAKING_SQL: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE | re.DOTALL), why)
+    for pattern, why in (
+        (r"^\s*TRUNCATE\b", "raw SQL that empties a table"),
+        (r"^\s*DROP\b", "raw SQL that drops"),
+        (r"^\s*RENAME\b", "raw SQL that renames a table"),
+        (
+            r"^\s*ALTER\s+TABLE\b.*\bRENAME\s+COLUMN\b",
+            "raw SQL that renames a column",
+        ),
+        (
+            r"^\s*ALTER\s+TABLE\b.*\bRENAME\s+TO\b",
+            "raw SQL that renames a table",
+        ),
+        (r"^\s*ALTER\s+TABLE\b.*\bRENAME\b", "raw SQL that renames"),
+        (
+            r"^\s*ALTER\s+TABLE\b.*\bSET\s+NOT\s+NULL\b",
+            "raw SQL that makes a column NOT NULL",
+        ),
+        (r"^\s*ALTER\s+TABLE\b.*\bDROP\b", "raw SQL that drops"),
+        (
+            r"^\s*ALTER\s+TABLE\b.*\b(MODIFY|CHANGE)\b",
+            "raw SQL that redefines a column (MODIFY/CHANGE: its type, "
+            "NULL-ability and default at once)",
+        ),
+        (
+            r"^\s*ALTER\s+TABLE\b.*\bTYPE\b",
+            "raw SQL that changes a column's type",
+        ),
+    )
 )
 _CREATING_SQL = re.compile(
     r"^\s*(CREATE\b|ALTER\s+TABLE\b.*\bADD\b)", re.IGNORECASE | re.DOTALL
@@ -220,12 +282,24 @@ _CREATING_SQL = re.compile(
 @classify.register
 def _execute(op: ops.ExecuteSQLOp) -> Verdict:
     sql = str(op.sqltext)
-    first = " ".join(sql.split())[:60]
-    if _BREAKING_SQL.match(sql):
-        return Verdict("execute", first, Effect.BREAKS, "raw SQL that drops")
+    first = sql_head(sql)
+    for pattern, why in _BREAKING_SQL:
+        if pattern.match(sql):
+            return Verdict("execute", first, Effect.BREAKS, why)
     if _CREATING_SQL.match(sql):
         return Verdict("execute", first, Effect.CREATES)
     return Verdict("execute", first, Effect.NEUTRAL)
+
+
+def sql_head(sql: str, limit: int = 60) -> str:
+    """The first words of ``sql``, at most ``limit`` characters, never cut
+    inside a word (one longer word is cut): what names a raw statement in
+    messages, and what a waiver or a phase exception's glob matches."""
+    text = " ".join(sql.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0]
+    return cut if cut and len(cut) <= limit else text[:limit]
 
 
 def is_widening(old: Any, new: Any) -> bool:
@@ -233,11 +307,7 @@ def is_widening(old: Any, new: Any) -> bool:
     if old is None or new is None:
         return False
     if isinstance(old, sqltypes.String) and isinstance(new, sqltypes.String):
-        if type(old)._type_affinity is not type(new)._type_affinity:
-            return False
-        if new.length is None:
-            return True
-        return old.length is not None and new.length >= old.length
+        return _string_widening(old, new)
     if isinstance(old, sqltypes.Integer) and isinstance(new, sqltypes.Integer):
         return _INT_WIDTH.get(type(new), 0) >= _INT_WIDTH.get(type(old), 9)
     if isinstance(old, sqltypes.Numeric) and isinstance(new, sqltypes.Numeric):
@@ -248,6 +318,63 @@ def is_widening(old: Any, new: Any) -> bool:
             and (new.scale or 0) >= (old.scale or 0)
         )
     return False
+
+
+# The kinds of character types: a value keeps its meaning only within a
+# kind (CHAR pads with spaces, VARCHAR keeps them; an ENUM holds members),
+# and from VARCHAR to TEXT.  Ranks order the kinds that hold longer values.
+_STRING_KINDS = {
+    "CHAR": "char",
+    "NCHAR": "char",
+    "string": "varchar",
+    "unicode": "varchar",
+    "VARCHAR": "varchar",
+    "NVARCHAR": "varchar",
+    "text": "text",
+    "unicode_text": "text",
+    "CLOB": "text",
+    "TEXT": "text",
+    "TINYTEXT": "text",
+    "MEDIUMTEXT": "text",
+    "LONGTEXT": "text",
+    "CITEXT": "citext",
+}
+_TEXT_RANK = {"TINYTEXT": 1, "MEDIUMTEXT": 3, "LONGTEXT": 4}  # others: 2
+
+
+def string_kind(type_: Any) -> str:
+    """``char``, ``varchar``, ``text``, ``enum``, ``set`` or another
+    kind of its own, for a SQLAlchemy character type."""
+    if isinstance(type_, sqltypes.Enum):
+        return "enum"
+    name = getattr(type_, "__visit_name__", "")
+    return _STRING_KINDS.get(name, name.lower())
+
+
+def _string_widening(old: Any, new: Any) -> bool:
+    if _collation(old) != _collation(new):
+        return False  # values compare and sort differently
+    kinds = string_kind(old), string_kind(new)
+    if kinds[0] == "enum" or kinds[1] == "enum":
+        # Every member stays (their order MySQL's profile judges).
+        return kinds == ("enum", "enum") and set(old.enums) <= set(new.enums)
+    if kinds == ("varchar", "text"):
+        return True
+    if kinds[0] != kinds[1]:
+        return False
+    if kinds[0] == "text":
+        return _text_rank(new) >= _text_rank(old)
+    if new.length is None:
+        return True
+    return old.length is not None and new.length >= old.length
+
+
+def _collation(type_: Any) -> tuple[Any, Any]:
+    return getattr(type_, "collation", None), getattr(type_, "charset", None)
+
+
+def _text_rank(type_: Any) -> int:
+    return _TEXT_RANK.get(getattr(type_, "__visit_name__", ""), 2)
 
 
 _INT_WIDTH = {

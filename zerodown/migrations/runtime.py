@@ -22,12 +22,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from alembic.operations import Operations
 from alembic.operations import ops as alembic_ops
 from alembic.operations.base import AbstractOperations
 from alembic.runtime.migration import MigrationContext
 
 from zerodown.exceptions import (
+    MigrationError,
     MigrationFailed,
     PartiallyApplied,
     PhaseViolation,
@@ -40,11 +42,15 @@ from zerodown.migrations.phases import Phase
 from zerodown.migrations.settings import MigrationSettings
 
 __all__ = [
+    "PREFLIGHT",
     "RunningStep",
     "current_step",
     "guarded_operations",
     "journal",
     "preflight",
+    "remember_facts",
+    "scripted_column",
+    "scripted_facts",
     "track_steps",
     "undone_by",
 ]
@@ -113,12 +119,21 @@ def _tracked(
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
         step = new_step()
+        running = _STEP.get()
+        if running is not None and running.revision == step.revision:
+            # downgrade() calling upgrade() (the generated pattern of
+            # online operations): the same calls, in the step that runs,
+            # so they undo rather than apply again.
+            return fn(*args, **kwargs)
         token = _STEP.set(step)
         LOG.info("%s %s (%s)", step.direction, step.revision, step.phase)
         try:
             return fn(*args, **kwargs)
         except Exception as err:
-            raise _failure(step, err, transactional_ddl()) from err
+            failure = _failure(step, err, transactional_ddl())
+            if failure is err:
+                raise  # it says all; its own cause would loop
+            raise failure from err
         finally:
             _STEP.reset(token)
 
@@ -131,6 +146,14 @@ def _failure(
 ) -> Exception:
     failed_at = _failed_at(step, err)
     reason = _reason(err)
+    context = _CONTEXT.get()
+    if context is not None and context.as_sql:
+        if isinstance(err, ZerodownError):
+            return err
+        return MigrationError(
+            problem=f"revision {step.revision} cannot be written as SQL "
+            f"(--sql) at {failed_at}: {reason}"
+        )
     undone = [] if transactional else _undo(step)
     if undone:
         reason += (
@@ -176,6 +199,78 @@ def _reason(err: Exception) -> str:
 _DIALECT: contextvars.ContextVar[str] = contextvars.ContextVar(
     "zerodown_dialect", default="unknown"
 )
+# --sql: each column the script created so far, by table and column, as
+# reflection would describe it; what an offline operation knows instead.
+_SCRIPTED: contextvars.ContextVar[
+    dict[tuple[str, str], dict[str, Any]] | None
+] = contextvars.ContextVar("zerodown_scripted", default=None)
+
+# Marks the offline rendering of preflight, which checks phases only: what
+# a script would have to know (a column's type) may stay unknown.
+PREFLIGHT = "zerodown_preflight"
+
+
+# --sql: what each backfill's expand recorded (its facts), by name, for the
+# contract later in the same script (online it reads them from the table).
+_SCRIPTED_FACTS: contextvars.ContextVar[dict[str, dict[str, Any]] | None] = (
+    contextvars.ContextVar("zerodown_scripted_facts", default=None)
+)
+
+
+def remember_facts(backfill: str, facts: dict[str, Any]) -> None:
+    """``--sql``: the facts an expand recorded for ``backfill``."""
+    known = _SCRIPTED_FACTS.get()
+    if known is not None:
+        known[backfill] = dict(facts)
+
+
+def scripted_facts(backfill: str) -> dict[str, Any]:
+    """``--sql``: the facts the script's expand recorded, if it ran."""
+    return dict((_SCRIPTED_FACTS.get() or {}).get(backfill, {}))
+
+
+def scripted_column(table: str, column: str) -> dict[str, Any] | None:
+    """``--sql``: ``table.column`` as the script made it, if it did."""
+    found = (_SCRIPTED.get() or {}).get((table, column))
+    return dict(found) if found else None
+
+
+def _remember_columns(operation: alembic_ops.MigrateOperation) -> None:
+    scripted = _SCRIPTED.get()
+    if scripted is None:
+        return
+    if isinstance(operation, alembic_ops.CreateTableOp):
+        for column in operation.columns:
+            if isinstance(column, sa.Column):
+                _remember(scripted, operation.table_name, column)
+    elif isinstance(operation, alembic_ops.AddColumnOp):
+        _remember(scripted, operation.table_name, operation.column)
+    elif isinstance(operation, alembic_ops.DropColumnOp):
+        scripted.pop((operation.table_name, operation.column_name), None)
+    elif isinstance(operation, alembic_ops.AlterColumnOp):
+        known = scripted.get((operation.table_name, operation.column_name))
+        if known is not None:
+            if operation.modify_nullable is not None:
+                known["nullable"] = operation.modify_nullable
+            if operation.modify_type is not None:
+                known["type"] = operation.modify_type
+
+
+def _remember(
+    scripted: dict[tuple[str, str], dict[str, Any]],
+    table: str,
+    column: sa.Column[Any],
+) -> None:
+    default = column.server_default
+    arg = getattr(default, "arg", None)
+    scripted[(table, column.name)] = {
+        "name": column.name,
+        "type": column.type,
+        "nullable": bool(column.nullable),
+        "default": None if arg is None else str(getattr(arg, "text", arg)),
+    }
+
+
 _CONTEXT: contextvars.ContextVar[MigrationContext | None] = (
     contextvars.ContextVar("zerodown_context", default=None)
 )
@@ -214,7 +309,10 @@ def guarded_operations(
     operations.batch_alter_table = batch_alter_table  # type: ignore[method-assign,assignment]
     token = _DIALECT.set(context.dialect.name)
     context_token = _CONTEXT.set(context)
+    scripted_token = _SCRIPTED.set({} if context.as_sql else None)
+    facts_token = _SCRIPTED_FACTS.set({} if context.as_sql else None)
     restore = _lock_safe_statements(context, settings or MigrationSettings())
+    unwrap = _client_delimiters(context)
     # Operations.context() would build a plain Operations; installing the
     # proxy ourselves is the same mechanism with our guarded instance.
     operations._install_proxy()
@@ -222,7 +320,10 @@ def guarded_operations(
         yield operations
     finally:
         operations._remove_proxy()
+        unwrap()
         restore()
+        _SCRIPTED_FACTS.reset(facts_token)
+        _SCRIPTED.reset(scripted_token)
         _CONTEXT.reset(context_token)
         _DIALECT.reset(token)
 
@@ -248,6 +349,31 @@ def _lock_safe_statements(
 
     def restore() -> None:
         impl._exec = original  # type: ignore[method-assign]
+
+    return restore
+
+
+def _client_delimiters(context: MigrationContext) -> Callable[[], None]:
+    """A MySQL/MariaDB script between ``DELIMITER`` lines where a statement
+    holds semicolons (a trigger's or a procedure's body): the ``mysql``
+    client splits its input at each ``;`` otherwise (ERROR 1064)."""
+    impl = context.impl
+    if not context.as_sql or context.dialect.name != "mysql":
+        return lambda: None
+    original = impl.static_output
+    end = impl.command_terminator
+
+    def static_output(text: str) -> None:
+        body = text[: -len(end)] if text.endswith(end) else text
+        if end in body and not body.lstrip().startswith("--"):
+            mark = next(m for m in ("//", "$$", "@@@") if m not in body)
+            text = f"DELIMITER {mark}\n{body} {mark}\nDELIMITER {end}"
+        original(text)
+
+    impl.static_output = static_output  # type: ignore[method-assign]
+
+    def restore() -> None:
+        impl.static_output = original  # type: ignore[method-assign]
 
     return restore
 
@@ -322,7 +448,13 @@ def _guard_instance(
         step = _STEP.get()
         verdict = guard.classify(operation)
         if step is not None and step.direction == "upgrade" and step.phase:
-            guard.check(operation, step.phase, step.revision, step.exceptions)
+            guard.check(
+                operation,
+                step.phase,
+                step.revision,
+                step.exceptions,
+                operations.migration_context.dialect,
+            )
         described = f"{verdict.kind} {verdict.target}"
         try:
             result = invoke(operation)
@@ -331,6 +463,7 @@ def _guard_instance(
             raise
         if not getattr(operation, "zerodown_journals_steps", False):
             record(described, operation)
+        _remember_columns(operation)
         return result
 
     operations.invoke = guarded_invoke  # type: ignore[method-assign]
@@ -350,7 +483,11 @@ def preflight(layout: Layout, revisions: Iterable[str], dialect: str) -> None:
             continue
         context = MigrationContext.configure(
             dialect_name=dialect,
-            opts={"as_sql": True, "output_buffer": io.StringIO()},
+            opts={
+                "as_sql": True,
+                "output_buffer": io.StringIO(),
+                PREFLIGHT: True,
+            },
         )
         step = RunningStep(
             script.revision,

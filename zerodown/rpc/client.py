@@ -116,6 +116,15 @@ class RPCClient:
     ) -> None:
         self.prepare().cast(context, method, **kwargs)
 
+    def flush(self, timeout: float | None = None) -> None:
+        """Return once the broker has confirmed every cast to a durable
+        topic sent so far through this client's transport.
+
+        :raises TransportUnreachable: some are not confirmed after
+            ``timeout`` seconds (default: ``cast_timeout``).
+        """
+        self.transport.flush(self.cast_timeout if timeout is None else timeout)
+
     def close(self) -> None:
         """Stop the reply consumer (the transport stays open)."""
         self.replies.close()
@@ -186,8 +195,11 @@ class CallContext:
     def cast(
         self, context: RequestContext | None, method: str, **kwargs: Any
     ) -> None:
-        """Send ``method`` without waiting; with a durable target, return
-        once the broker has stored it.
+        """Send ``method`` without waiting.  To a durable target, the
+        transport keeps the message until the broker confirms it has
+        stored it, publishing it again after a lost connection, for up to
+        ``cast_timeout`` seconds (:meth:`RPCClient.flush` waits for the
+        confirms).
 
         :raises RPCVersionCapError: the version is above the cap.
         :raises TransportUnreachable: the broker stayed unreachable.
@@ -199,7 +211,7 @@ class CallContext:
         self.client.transport.publish(
             address,
             message,
-            confirm=self.target.durable,
+            keep=self.target.durable,
             timeout=self.client.cast_timeout,
         )
 

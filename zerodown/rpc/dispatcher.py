@@ -65,7 +65,7 @@ class Dispatcher:
     ) -> None:
         self.endpoints = list(endpoints)
         self.serializer = serializer or NoOpSerializer()
-        self._signatures: dict[tuple[int, str], inspect.Signature] = {}
+        self._signatures: dict[tuple[int, str], _Parameters] = {}
         self._methods = {
             id(endpoint): _declared(endpoint) for endpoint in self.endpoints
         }
@@ -120,15 +120,57 @@ class Dispatcher:
         self, endpoint: object, method: Callable[..., Any], request: Request
     ) -> None:
         key = (id(type(endpoint)), request.method)
-        signature = self._signatures.get(key)
-        if signature is None:
-            signature = self._signatures[key] = inspect.signature(method)
+        params = self._signatures.get(key)
+        if params is None:
+            params = self._signatures[key] = _Parameters(method)
+        if params.fit(request.args):
+            return
         try:
-            signature.bind(None, **request.args)
+            params.signature.bind(None, **request.args)
         except TypeError as err:
             raise InvalidArguments(
                 method=request.method, version=request.version, reason=err
             ) from None
+
+
+class _Parameters:
+    """A method's parameters after its context, for a quick check that
+    keyword arguments fit (``Signature.bind`` cost more than the rest of
+    dispatching; it still words the error when they do not)."""
+
+    __slots__ = ("allowed", "required", "signature")
+
+    def __init__(self, method: Callable[..., Any]) -> None:
+        self.signature = inspect.signature(method)
+        P = inspect.Parameter
+        after_context = list(self.signature.parameters.values())[1:]
+        named = [
+            p
+            for p in after_context
+            if p.kind in (P.POSITIONAL_OR_KEYWORD, P.KEYWORD_ONLY)
+        ]
+        self.allowed = frozenset(p.name for p in named)
+        self.required = frozenset(
+            p.name for p in named if p.default is P.empty
+        )
+        # Anything else after the context (positional-only parameters, a
+        # context that is not positional...): leave it all to bind().
+        plain = all(
+            p.kind in (P.POSITIONAL_OR_KEYWORD, P.KEYWORD_ONLY, P.VAR_KEYWORD)
+            for p in after_context
+        )
+        first = next(iter(self.signature.parameters.values()), None)
+        positional = (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD)
+        context_ok = first is not None and (
+            first.kind in positional or first.kind is P.VAR_POSITIONAL
+        )
+        if not plain or not context_ok:
+            self.allowed = self.required = frozenset({"\0never"})
+
+    def fit(self, args: dict[Any, Any]) -> bool:
+        """Whether ``args`` surely bind (``False``: ask ``bind``, which
+        also takes what a ``**`` parameter collects)."""
+        return self.required <= args.keys() <= self.allowed
 
 
 def _target(endpoint: object) -> Target:

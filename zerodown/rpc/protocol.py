@@ -18,7 +18,7 @@ Each failure is a typed error.
 from __future__ import annotations
 
 import dataclasses
-import uuid
+import os
 from typing import Any
 
 from zerodown.exceptions import (
@@ -99,7 +99,7 @@ class Protocol:
         }
         if request.namespace:
             body["namespace"] = request.namespace
-        message_id = uuid.uuid4().hex
+        message_id = _new_id()
         return self._message(
             body,
             message_id,
@@ -119,7 +119,7 @@ class Protocol:
             else {"result": reply.result}
         )
         return self._message(
-            body, uuid.uuid4().hex, destination, correlation_id=correlation_id
+            body, _new_id(), destination, correlation_id=correlation_id
         )
 
     def _message(
@@ -266,6 +266,12 @@ def _request_problem(
     if namespace is not None and type(namespace) is not str:
         return f"{method}: the namespace is not a string"
     return None
+
+
+def _new_id() -> str:
+    """A random message id: 32 hex digits, like ``uuid4().hex`` (which
+    costs three times as much, for a version field nobody reads)."""
+    return os.urandom(16).hex()
 
 
 def _id(message: Message) -> str:

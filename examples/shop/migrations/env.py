@@ -3,11 +3,16 @@
 import importlib
 import os
 import sys
+from logging.config import fileConfig
 from pathlib import Path
 
 from alembic import context
 
 from zerodown.migrations.env import run_migrations
+
+config = context.config
+if config.config_file_name and config.attributes.get("configure_logger", 1):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 # The models of the newest release; SHOP_RELEASE picks an older one (the
 # walkthrough uses it to show how each release's revisions were written).

@@ -1,7 +1,10 @@
-"""Release 2: customers gain an email, looked up by an index.
+"""Release 2: customers gain an email, looked up by an index, and their
+``name`` becomes ``full_name``.
 
-Both are additive: they go to an expand revision, which release 1 keeps
-running against.  Release 2 stops writing ``fax`` but still has the column.
+All of it runs in expand, while release 1 keeps running: the email column
+and its index are plain additions; the rename is online (release 1 writes
+``name``, release 2 ``full_name``, triggers copy each write to the other).
+Release 2 stops writing ``fax`` but still has the column.
 """
 
 import sqlalchemy as sa
@@ -12,7 +15,7 @@ customers = sa.Table(
     "customers",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("full_name", sa.String(100), nullable=False),
     sa.Column("fax", sa.String(30), nullable=True),
     sa.Column("email", sa.String(200), nullable=True),
     sa.Index("ix_customers_email", "email"),
@@ -36,7 +39,7 @@ def place_order(conn: sa.Connection, name: str, total_cents: int) -> int:
     """Insert a customer (with an email, no fax) and an order."""
     email = f"{name.lower().replace(' ', '.')}@example.com"
     customer_id = conn.execute(
-        customers.insert().values(name=name, email=email)
+        customers.insert().values(full_name=name, email=email)
     ).inserted_primary_key[0]
     conn.execute(
         orders.insert().values(
@@ -47,9 +50,11 @@ def place_order(conn: sa.Connection, name: str, total_cents: int) -> int:
 
 
 def report(conn: sa.Connection) -> list[tuple[str, str | None, int]]:
-    """Every order with its customer's name and email."""
+    """Every order with its customer's full name and email."""
     query = (
-        sa.select(customers.c.name, customers.c.email, orders.c.total_cents)
+        sa.select(
+            customers.c.full_name, customers.c.email, orders.c.total_cents
+        )
         .join(orders, orders.c.customer_id == customers.c.id)
         .order_by(orders.c.id)
     )

@@ -1,7 +1,10 @@
-"""Release 3: the fax column is gone.
+"""Release 3: the fax column is gone, and ``email`` becomes
+``contact_email``, up to 320 characters.
 
-Dropping it is destructive, so it waits in a contract revision until no
-release-2 process is left.
+The type change is online (triggers copy release 2's ``email`` writes to
+``contact_email`` and back); dropping ``fax`` and ``email`` is
+destructive, so it waits in a contract revision until no release-2
+process is left.
 """
 
 import sqlalchemy as sa
@@ -12,9 +15,9 @@ customers = sa.Table(
     "customers",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("name", sa.String(100), nullable=False),
-    sa.Column("email", sa.String(200), nullable=True),
-    sa.Index("ix_customers_email", "email"),
+    sa.Column("full_name", sa.String(100), nullable=False),
+    sa.Column("contact_email", sa.String(320), nullable=True),
+    sa.Index("ix_customers_contact_email", "contact_email"),
 )
 
 orders = sa.Table(
@@ -32,10 +35,10 @@ orders = sa.Table(
 
 
 def place_order(conn: sa.Connection, name: str, total_cents: int) -> int:
-    """Insert a customer (with an email, no fax) and an order."""
+    """Insert a customer (with a contact email) and an order."""
     email = f"{name.lower().replace(' ', '.')}@example.com"
     customer_id = conn.execute(
-        customers.insert().values(name=name, email=email)
+        customers.insert().values(full_name=name, contact_email=email)
     ).inserted_primary_key[0]
     conn.execute(
         orders.insert().values(
@@ -46,9 +49,13 @@ def place_order(conn: sa.Connection, name: str, total_cents: int) -> int:
 
 
 def report(conn: sa.Connection) -> list[tuple[str, str | None, int]]:
-    """Every order with its customer's name and email."""
+    """Every order with its customer's full name and contact email."""
     query = (
-        sa.select(customers.c.name, customers.c.email, orders.c.total_cents)
+        sa.select(
+            customers.c.full_name,
+            customers.c.contact_email,
+            orders.c.total_cents,
+        )
         .join(orders, orders.c.customer_id == customers.c.id)
         .order_by(orders.c.id)
     )

@@ -18,7 +18,7 @@ from online import (
     schema,
 )
 
-from zerodown.migrations.operations import SetNotNull
+from zerodown.migrations.operations import SetNotNull, naming
 
 USERS = """
 op.create_table(
@@ -29,6 +29,10 @@ op.create_table(
 """
 SET = 'zop.set_not_null("users", "name", existing_type=sa.String(100))'
 CHECK = SetNotNull("users", "name").check_name
+# The procedure a MySQL script calls to stop where NULLs are left.
+NULL_CHECK = naming.generated(
+    "check", "SELECT 1 FROM users WHERE name IS NULL LIMIT 1"
+)
 
 
 def _insert(engine, *names):
@@ -198,8 +202,15 @@ def test_sql_rendering(users):
             f"ALTER TABLE users DROP CONSTRAINT IF EXISTS {CHECK};",
         ],
         "mysql": [
-            "-- zerodown check, must return no row: SELECT 1 FROM users "
-            "WHERE name IS NULL LIMIT 1;",
+            "DELIMITER //",
+            f"CREATE PROCEDURE {NULL_CHECK}() BEGIN IF EXISTS (SELECT 1 FROM "
+            "users WHERE name IS NULL LIMIT 1) THEN SIGNAL SQLSTATE '45000' "
+            "SET MESSAGE_TEXT = 'cannot set NOT NULL on users.name: rows "
+            "still hold NULL; run zerodown db migrate (or fill them) "
+            "first'; END IF; END //",
+            "DELIMITER ;",
+            f"CALL {NULL_CHECK}();",
+            f"DROP PROCEDURE {NULL_CHECK};",
             "ALTER TABLE users MODIFY COLUMN name VARCHAR(100) NOT NULL, "
             "ALGORITHM=INPLACE, LOCK=NONE;",
         ],

@@ -9,6 +9,12 @@ from alembic.operations import ops
 from zerodown.exceptions import MigrationError, PhaseViolation
 from zerodown.migrations import Phase, allow
 from zerodown.migrations.guard import Effect, check, classify, is_widening
+from zerodown.migrations.operations import (
+    AddColumn,
+    DropTable,
+    MoveColumn,
+    RenameColumn,
+)
 
 CREATES, BREAKS, NEUTRAL = Effect.CREATES, Effect.BREAKS, Effect.NEUTRAL
 
@@ -200,3 +206,84 @@ def test_an_exception_needs_a_reason(reason):
 )
 def test_widening(old, new, widening):
     assert is_widening(old, new) is widening
+
+
+def _dialect(name):
+    return sa.engine.make_url(f"{name}://").get_dialect()()
+
+
+@pytest.mark.parametrize(
+    "dialect, allowed",
+    [("mysql", True), ("mariadb", True), ("postgresql", False)],
+)
+def test_a_type_the_backend_spells_the_same_is_no_change(dialect, allowed):
+    # timestamp -> timestamptz: one DATETIME on MySQL/MariaDB, a
+    # conversion of every value on PostgreSQL.
+    operation = ops.AlterColumnOp(
+        "orders",
+        "placed_at",
+        existing_type=sa.DateTime(),
+        modify_type=sa.DateTime(timezone=True),
+    )
+    if allowed:
+        verdict = check(
+            operation, Phase.EXPAND, "r1", dialect=_dialect(dialect)
+        )
+        assert verdict.effect is NEUTRAL
+    else:
+        with pytest.raises(PhaseViolation, match="change_column_type"):
+            check(operation, Phase.EXPAND, "r1", dialect=_dialect(dialect))
+    with pytest.raises(PhaseViolation):  # without a dialect: a type change
+        check(operation, Phase.EXPAND, "r1")
+
+
+@pytest.mark.parametrize(
+    "old, new, widening",
+    [
+        (sa.String(20), sa.String(30), True),
+        (sa.String(20), sa.CHAR(20), False),
+        (sa.CHAR(20), sa.String(20), False),
+        (sa.String(20), sa.Text(), True),
+        (sa.Text(), sa.String(20), False),
+        (sa.Enum("a", "b"), sa.Enum("a", "b", "c"), True),
+        (sa.Enum("a", "b", "c"), sa.Enum("a", "b"), False),
+        (sa.String(20, collation="C"), sa.String(30), False),
+    ],
+)
+def test_string_kinds_widen_only_within_their_kind(old, new, widening):
+    assert is_widening(old, new) is widening
+
+
+def test_an_online_type_change_is_judged_as_itself():
+    from zerodown.migrations.operations import ChangeColumnType
+
+    operation = ChangeColumnType("t", "c", "c2", sa.BigInteger())
+    verdict = check(
+        operation, Phase.EXPAND, "r1", dialect=_dialect("postgresql")
+    )
+    assert verdict.kind == "change_column_type"
+
+
+def test_an_unnamed_foreign_key_is_named_by_its_table():
+    op = ops.CreateForeignKeyOp(None, "orders", "customers", ["c"], ["id"])
+    assert classify(op).target == "orders"
+
+
+ONLINE = [
+    MoveColumn("instances", "image_ref", "instance_extra", on={"u": "u"}),
+    RenameColumn("t", "a", "b"),
+    AddColumn("t", _col("n")),
+    DropTable("t"),
+]
+
+
+@pytest.mark.parametrize("operation", ONLINE, ids=lambda o: o.name)
+def test_online_operations_are_named_in_plain_words(operation):
+    """A failure reads "failed at move_column instances.image_ref"."""
+    verdict = classify(operation)
+    assert verdict.kind == operation.name
+    assert verdict.target == operation.target_name
+    assert "object at 0x" not in f"{verdict.kind} {verdict.target}"
+    # Handed the class, not an instance: its name, never a property.
+    by_class = classify(type(operation))
+    assert (by_class.kind, by_class.target) == (type(operation).__name__, "*")

@@ -38,13 +38,16 @@ __all__ = [
     "ensure_table",
     "exists",
     "finish_online",
+    "finish_online_sql",
     "forget_online",
+    "forget_online_sql",
     "load",
     "online_spec",
     "pending",
     "record_batch",
     "record_failure",
     "register_online",
+    "register_online_sql",
 ]
 
 LOG = logging.getLogger(__name__)
@@ -158,6 +161,44 @@ def finish_online(connection: sa.Connection, name: str) -> None:
             .where(_C.name == name)
             .values(status=COMPLETE, last_error=None, updated_at=_now())
         )
+
+
+# --sql: what register_online, finish_online and forget_online do, as
+# statements of a script (the same table and row, stamped when it runs).
+
+
+def register_online_sql(
+    name: str, spec: Mapping[str, Any], revision: str | None, dialect: str
+) -> list[sa.Executable]:
+    now = _script_now(dialect)
+    row = _new_row(name, ONLINE, revision) | {
+        "spec": _dumps(spec, name),
+        "registered_at": now,
+        "updated_at": now,
+    }
+    return [
+        sa.schema.CreateTable(TABLE, if_not_exists=True),
+        TABLE.insert().values(row),
+    ]
+
+
+def finish_online_sql(name: str, dialect: str) -> list[sa.Executable]:
+    return [
+        TABLE.update()
+        .where(_C.name == name)
+        .values(
+            status=COMPLETE, last_error=None, updated_at=_script_now(dialect)
+        )
+    ]
+
+
+def forget_online_sql(name: str) -> list[sa.Executable]:
+    return [TABLE.delete().where(_C.name == name, _C.kind == ONLINE)]
+
+
+def _script_now(dialect: str) -> Any:
+    # UTC, as online rows are (MySQL's CURRENT_TIMESTAMP is local time).
+    return sa.func.utc_timestamp() if dialect == "mysql" else sa.func.now()
 
 
 def online_spec(connection: sa.Connection, name: str) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from alembic.operations import BatchOperations, Operations
 from alembic.operations import ops as alembic_ops
 from alembic.runtime.migration import MigrationContext
 
-from zerodown.migrations.lint.values import Opaque
+from zerodown.migrations.lint.values import opaque_in
 
 __all__ = ["Rebuilder", "is_operation"]
 
@@ -92,9 +92,7 @@ class Rebuilder:
         None when an argument is opaque or Alembic has no such operation.
         """
         values = (*args, *kwargs.values())
-        if not is_operation(name) or any(
-            isinstance(value, Opaque) for value in values
-        ):
+        if not is_operation(name) or opaque_in(values) is not None:
             return None
         operations: _Capture | _BatchCapture
         if batch_table is None:

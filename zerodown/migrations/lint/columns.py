@@ -10,6 +10,7 @@ __all__ = [
     "default_sql",
     "is_auto_increment",
     "is_stored_generated",
+    "render_type",
     "type_of",
 ]
 
@@ -62,6 +63,15 @@ def is_stored_generated(column: sa.Column[Any], family: str) -> bool:
     if computed.persisted is None:
         return family == "postgresql"
     return bool(computed.persisted)
+
+
+def render_type(type_: sa.types.TypeEngine[Any], family: str) -> str:
+    """``type_`` as ``family``'s DDL names it (``DATETIME`` on MySQL for
+    ``sa.DateTime(timezone=True)``, which MySQL has no other type for)."""
+    try:
+        return str(type_.compile(dialect=_dialect(family)))
+    except Exception:  # a type this dialect cannot render as it is
+        return repr(type_)
 
 
 def type_of(value: Any) -> sa.types.TypeEngine[Any] | None:

@@ -10,6 +10,7 @@ its arguments are plain data.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,12 @@ from zerodown.exceptions import ScriptError
 from zerodown.migrations import guard
 from zerodown.migrations.lint.capture import Rebuilder, is_operation
 from zerodown.migrations.lint.sql import Statement, statements
-from zerodown.migrations.lint.values import Namespace, evaluate
+from zerodown.migrations.lint.values import (
+    Namespace,
+    Opaque,
+    evaluate,
+    opaque_in,
+)
 from zerodown.migrations.lint.waivers import (
     Waiver,
     read_phase_exceptions,
@@ -39,7 +45,8 @@ class Call:
     ``receiver`` is ``op``, ``batch`` (inside ``batch_alter_table``) or
     ``zop``; ``operation`` is the Alembic operation it would run (None
     when an argument is not plain data, and for ``zop``); ``statements``
-    holds the parsed SQL of ``op.execute``.
+    holds the parsed SQL of ``op.execute``; ``unreadable`` the source of
+    each argument that is not plain data.
     """
 
     receiver: str
@@ -52,6 +59,7 @@ class Call:
     batch_table: str | None = None
     autocommit: bool = False
     statements: tuple[Statement, ...] = ()
+    unreadable: tuple[str, ...] = ()  # the arguments lint cannot know
 
     @property
     def table(self) -> str | None:
@@ -66,12 +74,28 @@ class Call:
         """What the call acts on, as the phase guard names it."""
         if self.operation is not None:
             return guard.classify(self.operation).target
-        if self.receiver == "zop" and len(self.args) >= 2:
-            return ".".join(str(a) for a in self.args[:2])
+        if self.receiver == "zop" and not self.unreadable:
+            online = _online_operation(self.name, self.args, self.kwargs)
+            if online is not None:
+                return str(online.target_name)
         return self.table or "*"
 
     def kwarg(self, name: str, default: Any = None) -> Any:
         return self.kwargs.get(name, default)
+
+
+def _online_operation(
+    name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> Any:
+    """The zop operation a call builds (a frozen dataclass: building it
+    runs nothing), or None if its arguments do not fit."""
+    from zerodown.migrations.operations import OnlineOperation
+
+    kind = OnlineOperation.registry.get(name)
+    try:
+        return kind(*args, **kwargs) if kind is not None else None
+    except TypeError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -120,7 +144,7 @@ def read_script(path: Path) -> RevisionScript:
     waivers, waiver_errors = read_waivers(tree, names)
     walker = _Walker(names, functions)
     if "upgrade" in functions:
-        walker.walk(functions["upgrade"].body, None, False)
+        walker.walk(functions["upgrade"].body, None, False, walker.scope())
     return RevisionScript(
         path=path,
         revision=_str(header.get("revision")),
@@ -154,67 +178,123 @@ def _learn(
         functions[node.name] = node
 
 
+# A loop over more literal values than this is read as one pass with an
+# unknown loop variable.
+_MAX_UNROLL = 256
+
+
 class _Walker:
-    """Collects the calls of ``upgrade()`` in the order they run."""
+    """Collects the calls of ``upgrade()`` in the order they run.
+
+    Each function body is read with a scope: the module's names, plus
+    the function's parameters (bound to the values a call passed) and
+    the local names it assigned.  A loop over literal values runs its
+    body once per value.  A name whose value is not plain data stays
+    :class:`Opaque`, and so does every argument built from it.
+    """
 
     def __init__(
         self, names: Namespace, functions: Mapping[str, ast.FunctionDef]
     ) -> None:
         self.names = names
-        self.functions = functions
+        self.functions = dict(functions)
         self.calls: list[Call] = []
-        self.entered: set[str] = {"upgrade"}
+        self.stack: list[str] = ["upgrade"]
         self.rebuilder = Rebuilder()
 
+    def scope(self, bound: Mapping[str, Any] = {}) -> Namespace:
+        """A function's own scope over the module's names."""
+        return dataclasses.replace(
+            self.names, constants={**self.names.constants, **bound}
+        )
+
     def walk(
-        self, body: list[ast.stmt], batch: tuple[str, str] | None, auto: bool
+        self,
+        body: list[ast.stmt],
+        batch: tuple[str, str] | None,
+        auto: bool,
+        scope: Namespace,
     ) -> None:
         for statement in body:
+            if isinstance(statement, ast.FunctionDef):
+                self.functions[statement.name] = statement  # a local helper
+                continue
             if isinstance(statement, (ast.With, ast.AsyncWith)):
-                self._with(statement, batch, auto)
+                self._with(statement, batch, auto, scope)
+                continue
+            if isinstance(statement, (ast.For, ast.AsyncFor)):
+                self._for(statement, batch, auto, scope)
                 continue
             for node in _calls_in(statement):
-                self._call(node, batch, auto)
+                self._call(node, batch, auto, scope)
+            _assign(statement, scope)
             for child in _blocks(statement):
-                self.walk(child, batch, auto)
+                self.walk(child, batch, auto, scope)
 
     def _with(
         self,
         node: ast.With | ast.AsyncWith,
         batch: tuple[str, str] | None,
         auto: bool,
+        scope: Namespace,
     ) -> None:
         for item in node.items:
             expr = item.context_expr
             if _is_method(expr, "autocommit_block"):
                 auto = True
-            elif self._is_batch(expr) and isinstance(
+            elif self._is_batch(expr, scope) and isinstance(
                 item.optional_vars, ast.Name
             ):
                 assert isinstance(expr, ast.Call)
-                table = (
-                    evaluate(expr.args[0], self.names) if expr.args else None
-                )
+                table = evaluate(expr.args[0], scope) if expr.args else None
                 batch = (item.optional_vars.id, str(table))
-        self.walk(node.body, batch, auto)
+            elif item.optional_vars is not None:
+                _bind(item.optional_vars, Opaque(_source(expr)), scope)
+        self.walk(node.body, batch, auto, scope)
 
-    def _is_batch(self, expr: ast.expr) -> bool:
+    def _for(
+        self,
+        node: ast.For | ast.AsyncFor,
+        batch: tuple[str, str] | None,
+        auto: bool,
+        scope: Namespace,
+    ) -> None:
+        values = evaluate(node.iter, scope)
+        if isinstance(values, dict):
+            values = list(values)
+        if isinstance(values, (list, tuple)) and len(values) <= _MAX_UNROLL:
+            for value in values:
+                _bind(node.target, value, scope)
+                self.walk(node.body, batch, auto, scope)
+        else:
+            _bind(node.target, Opaque(_source(node.target)), scope)
+            self.walk(node.body, batch, auto, scope)
+        self.walk(node.orelse, batch, auto, scope)
+
+    def _is_batch(self, expr: ast.expr, scope: Namespace) -> bool:
         return (
             _is_method(expr, "batch_alter_table")
             and isinstance(expr, ast.Call)
             and isinstance(expr.func, ast.Attribute)
             and isinstance(expr.func.value, ast.Name)
-            and self.names.receivers.get(expr.func.value.id) == "op"
+            and scope.receivers.get(expr.func.value.id) == "op"
         )
 
     def _call(
-        self, node: ast.Call, batch: tuple[str, str] | None, auto: bool
+        self,
+        node: ast.Call,
+        batch: tuple[str, str] | None,
+        auto: bool,
+        scope: Namespace,
     ) -> None:
         func = node.func
         if isinstance(func, ast.Name) and func.id in self.functions:
-            if func.id not in self.entered:  # a helper of upgrade()
-                self.entered.add(func.id)
-                self.walk(self.functions[func.id].body, batch, auto)
+            if func.id not in self.stack:  # a helper, not a recursion
+                helper = self.functions[func.id]
+                self.stack.append(func.id)
+                bound = _arguments(helper, node, scope, self.names)
+                self.walk(helper.body, batch, auto, self.scope(bound))
+                self.stack.pop()
             return
         if not (
             isinstance(func, ast.Attribute)
@@ -222,12 +302,14 @@ class _Walker:
         ):
             return
         owner = func.value.id
-        receiver = self.names.receivers.get(owner)
+        receiver = scope.receivers.get(owner)
         if batch is not None and owner == batch[0]:
             receiver = "batch"
         if receiver is None or not is_operation(func.attr):
             return
-        self.calls.append(self._record(node, receiver, func.attr, batch, auto))
+        self.calls.append(
+            self._record(node, receiver, func.attr, batch, auto, scope)
+        )
 
     def _record(
         self,
@@ -236,16 +318,24 @@ class _Walker:
         name: str,
         batch: tuple[str, str] | None,
         auto: bool,
+        scope: Namespace,
     ) -> Call:
-        args = tuple(evaluate(arg, self.names) for arg in node.args)
+        args = tuple(_argument(arg, scope) for arg in node.args)
         kwargs = {
-            kw.arg: evaluate(kw.value, self.names)
-            for kw in node.keywords
-            if kw.arg
+            kw.arg: evaluate(kw.value, scope) for kw in node.keywords if kw.arg
         }
+        unreadable = [
+            str(found)
+            for value in (*args, *kwargs.values())
+            if (found := opaque_in(value)) is not None
+        ]
+        if any(kw.arg is None for kw in node.keywords):
+            unreadable.append(
+                next(_source(kw.value) for kw in node.keywords if not kw.arg)
+            )
         table = batch[1] if receiver == "batch" and batch else None
         operation = None
-        if receiver != "zop":
+        if receiver != "zop" and not unreadable:
             operation = self.rebuilder.rebuild(name, args, kwargs, table)
         return Call(
             receiver=receiver,
@@ -258,7 +348,75 @@ class _Walker:
             batch_table=table,
             autocommit=auto,
             statements=_sql_of(name, args, kwargs),
+            unreadable=tuple(unreadable),
         )
+
+
+def _argument(node: ast.expr, scope: Namespace) -> Any:
+    if isinstance(node, ast.Starred):  # *args: how many, and which?
+        return Opaque(_source(node))
+    return evaluate(node, scope)
+
+
+def _arguments(
+    helper: ast.FunctionDef,
+    call: ast.Call,
+    scope: Namespace,
+    module: Namespace,
+) -> dict[str, Any]:
+    """The helper's parameters bound to what ``call`` passes (defaults
+    read in the module's scope); every other parameter is Opaque, and
+    all of them when the call unpacks ``*args`` or ``**kwargs``."""
+    spec = helper.args
+    positional = [p.arg for p in (*spec.posonlyargs, *spec.args)]
+    keyword_only = [p.arg for p in spec.kwonlyargs]
+    extras = [p.arg for p in (spec.vararg, spec.kwarg) if p is not None]
+    every = [*positional, *keyword_only, *extras]
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        kw.arg is None for kw in call.keywords
+    ):
+        return {name: Opaque(name) for name in every}
+    bound: dict[str, Any] = {}
+    firsts = positional[len(positional) - len(spec.defaults) :]
+    for name, default in zip(firsts, spec.defaults, strict=True):
+        bound[name] = evaluate(default, module)
+    for name, maybe in zip(keyword_only, spec.kw_defaults, strict=True):
+        if maybe is not None:
+            bound[name] = evaluate(maybe, module)
+    for name, value in zip(positional, call.args, strict=False):
+        bound[name] = evaluate(value, scope)
+    for kw in call.keywords:
+        if kw.arg:
+            bound[kw.arg] = evaluate(kw.value, scope)
+    return {name: bound.get(name, Opaque(name)) for name in every}
+
+
+def _assign(statement: ast.stmt, scope: Namespace) -> None:
+    # A local name: its value when it is plain data, else Opaque (which
+    # also hides a module-level constant of the same name).
+    if isinstance(statement, ast.Assign):
+        value = evaluate(statement.value, scope)
+        for target in statement.targets:
+            _bind(target, value, scope)
+    elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        _bind(statement.target, evaluate(statement.value, scope), scope)
+    elif isinstance(statement, ast.AugAssign):
+        _bind(statement.target, Opaque(_source(statement.target)), scope)
+
+
+def _bind(target: ast.expr, value: Any, scope: Namespace) -> None:
+    if isinstance(target, ast.Name):
+        scope.constants[target.id] = value
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        items = value if isinstance(value, (list, tuple)) else None
+        if items is None or len(items) != len(target.elts):
+            items = [Opaque(_source(e)) for e in target.elts]
+        for element, item in zip(target.elts, items, strict=True):
+            _bind(element, item, scope)
+
+
+def _source(node: ast.AST) -> str:
+    return ast.unparse(node)
 
 
 def _calls_in(statement: ast.stmt) -> list[ast.Call]:

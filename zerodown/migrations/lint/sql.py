@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from zerodown.migrations.guard import sql_head
+
 __all__ = ["Statement", "statements"]
 
 _FLAGS = re.IGNORECASE | re.DOTALL
@@ -24,11 +26,30 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "set_timeout",
         re.compile(r"^SET\s+(LOCAL\s+|SESSION\s+)?\w*timeout\b", _FLAGS),
     ),
-    ("create_index", re.compile(r"^CREATE\s+(UNIQUE\s+)?INDEX\b", _FLAGS)),
+    (
+        "create_index",
+        re.compile(
+            r"^CREATE\s+(UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\b", _FLAGS
+        ),
+    ),
     ("drop_index", re.compile(r"^DROP\s+INDEX\b", _FLAGS)),
     (
         "add_foreign_key",
-        re.compile(r"^ALTER\s+TABLE\b.*\bFOREIGN\s+KEY\b", _FLAGS),
+        re.compile(
+            r"^ALTER\s+TABLE\b.*\b(FOREIGN\s+KEY|REFERENCES)\b", _FLAGS
+        ),
+    ),
+    (
+        "add_exclusion",
+        re.compile(r"^ALTER\s+TABLE\b.*\bADD\b.*\bEXCLUDE\b", _FLAGS),
+    ),
+    (
+        "add_index",  # MySQL: ALTER TABLE ... ADD [FULLTEXT|SPATIAL] INDEX
+        re.compile(
+            r"^ALTER\s+TABLE\b.*\bADD\s+(UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?"
+            r"(INDEX|KEY)\b",
+            _FLAGS,
+        ),
     ),
     ("add_check", re.compile(r"^ALTER\s+TABLE\b.*\bADD\b.*\bCHECK\b", _FLAGS)),
     (
@@ -69,8 +90,12 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _TABLE = re.compile(
     rf"^(?:ALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?{_NAME}"
-    rf"|CREATE\s+(?:UNIQUE\s+)?INDEX\b.*?\bON\s+(?:ONLY\s+)?{_NAME}"
+    rf"|CREATE\s+(?:UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\b.*?\bON\s+(?:ONLY\s+)?{_NAME}"
     rf"|UPDATE\s+{_NAME}|DELETE\s+FROM\s+{_NAME})",
+    _FLAGS,
+)
+_INDEX_KIND = re.compile(
+    r"^(?:CREATE|ALTER\s+TABLE\b.*\bADD)\s+(FULLTEXT|SPATIAL)\s+(?:INDEX|KEY)\b",
     _FLAGS,
 )
 _ALGORITHM = re.compile(r"\bALGORITHM\s*=?\s*(\w+)", _FLAGS)
@@ -93,10 +118,12 @@ class Statement:
     algorithm: str | None = None  # MySQL ALGORITHM=..., upper case
     lock: str | None = None  # MySQL LOCK=..., upper case
     bounded: bool = False  # DML with a WHERE or LIMIT
+    index_kind: str | None = None  # MySQL FULLTEXT or SPATIAL, upper case
 
     @property
     def short(self) -> str:
-        return self.text[:60]
+        """Its first words, cut at a word (what a waiver's glob names)."""
+        return sql_head(self.text)
 
 
 def statements(sql: str) -> Iterator[Statement]:
@@ -124,6 +151,7 @@ def _describe(text: str) -> Statement:
     table = _TABLE.search(text)
     algorithm = _ALGORITHM.search(text)
     lock = _LOCK.search(text)
+    index_kind = _INDEX_KIND.search(text)
     return Statement(
         text=text,
         kind=kind,
@@ -133,4 +161,5 @@ def _describe(text: str) -> Statement:
         algorithm=algorithm.group(1).upper() if algorithm else None,
         lock=lock.group(1).upper() if lock else None,
         bounded=bool(_UNBOUNDED.search(text)),
+        index_kind=index_kind.group(1).upper() if index_kind else None,
     )

@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql import functions
 
-__all__ = ["Namespace", "Opaque", "evaluate"]
+__all__ = ["Namespace", "Opaque", "evaluate", "opaque_in"]
 
 LOG = logging.getLogger(__name__)
 
@@ -35,6 +35,21 @@ class Opaque:
 
     def __str__(self) -> str:
         return self.source
+
+
+def opaque_in(value: Any) -> Opaque | None:
+    """The first :class:`Opaque` in ``value`` or the lists, tuples and
+    mappings it holds; None when it is plain data throughout."""
+    if isinstance(value, Opaque):
+        return value
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            found = opaque_in(item)
+            if found is not None:
+                return found
+    return None
 
 
 # The only things lint ever calls: SQLAlchemy's schema, type and SQL
@@ -197,13 +212,18 @@ def _call(node: Any, names: Namespace) -> Any:
     function = _evaluate(node.func, names)
     if not _callable_safely(function):
         return Opaque(_source(node))
+    if any(isinstance(arg, ast.Starred) for arg in node.args) or any(
+        kw.arg is None for kw in node.keywords
+    ):
+        return Opaque(_source(node))
     args = [_evaluate(arg, names) for arg in node.args]
     kwargs = {
         kw.arg: _evaluate(kw.value, names) for kw in node.keywords if kw.arg
     }
-    if any(isinstance(kw.value, ast.Starred) for kw in node.keywords) or any(
-        kw.arg is None for kw in node.keywords
-    ):
+    # A constructor given an unknown value would build a wrong object
+    # (sa.Column(..., nullable=<unknown>) is nullable): the whole is
+    # unknown.
+    if opaque_in([*args, *kwargs.values()]) is not None:
         return Opaque(_source(node))
     return function(*args, **kwargs)
 
@@ -237,7 +257,24 @@ def _unary(node: Any, names: Namespace) -> Any:
     return Opaque(_source(node))
 
 
+def _joined(node: Any, names: Namespace) -> Any:
+    # An f-string of plain values: f"ix_{table}_{column}".
+    parts = []
+    for value in node.values:
+        if isinstance(value, ast.Constant):
+            parts.append(str(value.value))
+            continue
+        if value.conversion != -1 or value.format_spec is not None:
+            return Opaque(_source(node))
+        part = _evaluate(value.value, names)
+        if isinstance(part, bool) or not isinstance(part, (str, int)):
+            return Opaque(_source(node))
+        parts.append(str(part))
+    return "".join(parts)
+
+
 _HANDLERS: Mapping[type[ast.expr], Any] = {
+    ast.JoinedStr: _joined,
     ast.Constant: _constant,
     ast.List: _sequence,
     ast.Tuple: _sequence,

@@ -79,10 +79,7 @@ class AddForeignKey(OnlineOperation):
         self._refuse_unreadable(target)
         catalog.require_columns(target, self.source_table, self.local_cols)
         catalog.require_columns(target, self.referent_table, self.remote_cols)
-        if not self._exists(target):
-            catalog.rebuild_refusal(
-                target, self.source_table, "add a foreign key to"
-            )
+        self._exists(target)  # refuses another key under the name
         self._refuse_orphans(target)
 
     def expand(self, target: Target) -> Sequence[Step]:

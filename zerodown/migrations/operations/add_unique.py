@@ -47,6 +47,11 @@ class AddUnique(OnlineOperation):
     columns: Sequence[str]
 
     @property
+    def target_name(self) -> str:
+        """``table.column`` (``table.a,b`` for several), as elsewhere."""
+        return f"{self.table_name}.{','.join(self.columns)}"
+
+    @property
     def spec(self) -> IndexSpec:
         return IndexSpec(
             self.constraint_name,

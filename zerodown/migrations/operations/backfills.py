@@ -16,11 +16,22 @@ import sqlalchemy as sa
 from alembic.operations import Operations, ops
 
 from zerodown.migrations import data
+from zerodown.migrations.data import state
 from zerodown.migrations.operations.base import Backfill
 from zerodown.migrations.operations.cross_sync import QUIET_SQL
 from zerodown.migrations.operations.reflected import Reflected
 
-__all__ = ["Forget", "facts", "finish", "forget", "register", "resolve"]
+__all__ = [
+    "Forget",
+    "facts",
+    "finish",
+    "finish_sql",
+    "forget",
+    "forget_sql",
+    "register",
+    "register_sql",
+    "resolve",
+]
 
 
 def register(connection: sa.Connection, work: Backfill, revision: str) -> None:
@@ -29,6 +40,21 @@ def register(connection: sa.Connection, work: Backfill, revision: str) -> None:
 
 def forget(connection: sa.Connection, work: Backfill) -> None:
     data.forget_online(connection, work.name)
+
+
+def register_sql(
+    work: Backfill, revision: str, dialect: str
+) -> list[sa.Executable]:
+    """:func:`register` as statements of a ``--sql`` script."""
+    return state.register_online_sql(work.name, work.spec(), revision, dialect)
+
+
+def forget_sql(work: Backfill) -> list[sa.Executable]:
+    return state.forget_online_sql(work.name)
+
+
+def finish_sql(work: Backfill, dialect: str) -> list[sa.Executable]:
+    return state.finish_online_sql(work.name, dialect)
 
 
 class Forget(ops.MigrateOperation):

@@ -21,7 +21,11 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from alembic.operations import ops
 
-from zerodown.exceptions import ObjectNotFound, OperationRefused
+from zerodown.exceptions import (
+    DowngradeRefused,
+    ObjectNotFound,
+    OperationRefused,
+)
 from zerodown.migrations import sqltext
 from zerodown.migrations.operations.reflected import Reflected
 
@@ -110,6 +114,14 @@ class Target:
     # The connection's own dialect (MariaDB's reserved words are not
     # MySQL's); None: the backend's generic one.
     sql_dialect: sa.Dialect | None = None
+    # --sql: a column as the script made it so far (name, type, nullable,
+    # default), where reflection cannot tell; None online.
+    scripted: Callable[[str, str], dict[str, Any] | None] | None = None
+    # --sql: the models env.py gives autogenerate (target_metadata).
+    models: Any = None
+    # Preflight renders to check phases only: a type nobody knows is
+    # guessed rather than refused.
+    guess_types: bool = False
 
     def facts(self, backfill: str) -> dict[str, Any]:
         return self.recall(backfill) if self.recall else {}
@@ -131,12 +143,24 @@ class Target:
         return {c["name"]: dict(c) for c in self.inspector.get_columns(table)}
 
     def column(self, table: str, column: str) -> dict[str, Any] | None:
+        """``table.column`` as reflected; offline, as the script made it
+        (None: the script does not say)."""
         columns = self.columns(table)
         if columns is None:
-            return None
+            return self.scripted(table, column) if self.scripted else None
         if column not in columns:
             raise ObjectNotFound(kind="column", name=f"{table}.{column}")
         return columns[column]
+
+    def model_type(self, table: str, column: str) -> Any:
+        """Offline: the type the models give ``table.column``.  None when
+        they do not and a script is being written (it would be a guess);
+        planning alone (no script) and preflight guess TEXT."""
+        for metadata in _listed(self.models):
+            found = getattr(metadata, "tables", {}).get(table)
+            if found is not None and column in found.c:
+                return found.c[column].type
+        return sa.Text() if self.guess_types or not self.scripted else None
 
     def absent(self, table: str, column: str) -> None:
         columns = self.columns(table)
@@ -170,6 +194,12 @@ class Target:
                 why="the table has no primary key to address its rows",
             )
         return tuple(columns)
+
+
+def _listed(models: Any) -> Sequence[Any]:
+    if models is None:
+        return ()
+    return models if isinstance(models, Sequence) else (models,)
 
 
 _DIALECTS = {
@@ -227,8 +257,11 @@ class OnlineOperation(ops.MigrateOperation):
 
     def uncontract(self, target: Target) -> Sequence[Step]:
         """Undo ``contract``; most operations cannot, their data is gone."""
-        raise OperationRefused(
+        raise DowngradeRefused(
             operation=f"undo the contract of {self.name}",
             target=self.target_name,
-            why="contract removed the old shape and its data",
+            why="contract removed the old shape, which the previous "
+            "release used, and no downgrade rebuilds it: restore the backup "
+            "taken before this contract ran, or go forward with a new expand "
+            "revision that adds back what is needed",
         )

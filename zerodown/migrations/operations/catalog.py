@@ -1,7 +1,6 @@
 """What operations ask the database before they plan, beyond SQLAlchemy's
 inspector: whether an index left by a concurrent build is valid, whether a
-constraint added NOT VALID was validated, which triggers a SQLite table
-rebuild would lose.
+constraint added NOT VALID was validated.
 
 Every question returns ``None`` offline (``--sql``): the plan then assumes
 a clean slate (no leftover of an earlier, failed run).
@@ -23,7 +22,6 @@ __all__ = [
     "existing_index",
     "index_state",
     "rebuild_needs_live_schema",
-    "rebuild_refusal",
     "relation_kind",
     "require_columns",
     "require_table",
@@ -127,36 +125,6 @@ def constraint_validated(target: Target, table: str, name: str) -> bool | None:
         table=target.quote(table),
     )
     return bool(rows[0][0]) if rows else None
-
-
-def rebuild_refusal(
-    target: Target, table: str, operation: str, own: Sequence[str] = ()
-) -> None:
-    """Refuse a SQLite table rebuild that would drop foreign triggers.
-
-    Alembic's batch mode copies the table into a new one; the triggers of
-    an operation still in flight on it (dual writes) would silently go.
-    """
-    if target.dialect != "sqlite" or target.inspector is None:
-        return
-    rows = target.select(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' "
-        "AND tbl_name = :table ORDER BY name",
-        table=table,
-    )
-    foreign = [
-        str(row[0])
-        for row in rows or ()
-        if not any(str(row[0]).startswith(prefix) for prefix in own)
-    ]
-    if foreign:
-        raise OperationRefused(
-            operation=operation,
-            target=table,
-            why="SQLite does this by rebuilding the table, which would drop "
-            f"its triggers ({', '.join(foreign)}) of an operation still in "
-            "flight; contract that operation first",
-        )
 
 
 def rebuild_needs_live_schema(

@@ -13,7 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.operations import ops
 
-from zerodown.migrations.operations import catalog, naming
+from zerodown.exceptions import OperationRefused
+from zerodown.migrations.operations import naming
 from zerodown.migrations.operations.base import (
     Backfill,
     Check,
@@ -131,14 +132,9 @@ class ChangeColumnType(OnlineOperation):
             ),
         ]
         if target.facts(self._backfill_name).get("nullable") is False:
-            sync = self._sync(target)
             old = target.column(self.table_name, self.column_name)
             steps += restore_not_null(
-                self.table_name,
-                self.column_name,
-                old,
-                target,
-                own=(sync.name, sync.legacy_name),
+                self.table_name, self.column_name, old, target
             )
         return steps
 
@@ -158,7 +154,25 @@ class ChangeColumnType(OnlineOperation):
 
     def _old(self, target: Target) -> dict[str, Any]:
         column = target.column(self.table_name, self.column_name)
-        return column or {"type": self.type_ or sa.Text(), "nullable": True}
+        if column is not None:
+            return column
+        # Offline, and the script did not create it: its type from the
+        # call or the models; whether it is NOT NULL nobody can tell (a
+        # script that starts after the column's creation assumes NULL).
+        kind = self.type_ or target.model_type(
+            self.table_name, self.new_column_name
+        )
+        if kind is None:
+            raise OperationRefused(
+                operation="write the SQL of",
+                target=f"{self.name} {self.target_name}",
+                why="offline, the column's type is unknown: the script does "
+                f"not create {self.target_name} and the models env.py gives "
+                f"autogenerate have no {self.table_name}."
+                f"{self.new_column_name}; pass type_=, run it online or "
+                "start the script where the column is created",
+            )
+        return {"type": kind, "nullable": True}
 
     def _new_type(self, target: Target) -> Any:
         column = target.column(self.table_name, self.new_column_name)
@@ -182,11 +196,12 @@ def relax_not_null(
     """Let the new release omit a NOT NULL old column where the triggers
     cannot cover it: SQLite's run after the constraint is checked, and on
     MySQL/MariaDB contract drops the triggers and the column in two
-    statements that each commit, with inserts landing in between.
+    statements that each commit, with inserts landing in between.  SQLite
+    rebuilds the table for it; the triggers of another operation in flight
+    on it are made again (see the executor).
     """
     if existing.get("nullable", True) or target.dialect == "postgresql":
         return ()
-    catalog.rebuild_refusal(target, table, "relax NOT NULL on")
     return [
         Step(
             f"let {table}.{column} be NULL while the new release omits it",
@@ -213,14 +228,13 @@ def restore_not_null(
     column: str,
     existing: dict[str, Any] | None,
     target: Target,
-    own: Sequence[str],
 ) -> Sequence[Step]:
     """Rolling back: the old column is NOT NULL again, as before expand
-    relaxed it (see :func:`relax_not_null`).  ``own`` are the prefixes of
-    the triggers the rollback drops before SQLite rebuilds the table."""
+    relaxed it (see :func:`relax_not_null`).  On SQLite the table is
+    rebuilt; the rollback drops its own triggers first, and the executor
+    makes those of other operations in flight again."""
     if existing is None or existing["nullable"] is False:
         return ()  # offline, or PostgreSQL, where expand left it alone
-    catalog.rebuild_refusal(target, table, "restore NOT NULL on", own)
     q = target.quote
     return [
         Step(

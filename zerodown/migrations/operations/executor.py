@@ -10,6 +10,7 @@ like hand-written operations.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -20,7 +21,7 @@ from alembic.operations import Operations, ops
 from zerodown.exceptions import MigrationError, OperationRefused
 from zerodown.migrations import guard, runtime, sqltext
 from zerodown.migrations.locking import cleanup_between_attempts
-from zerodown.migrations.operations import backfills
+from zerodown.migrations.operations import backfills, offline
 from zerodown.migrations.operations.base import (
     Backfill,
     Check,
@@ -51,8 +52,11 @@ def run(operations: Operations, operation: OnlineOperation) -> None:
     if step.direction == "upgrade" and step.phase is Phase.EXPAND:
         operation.validate(target)
     # Planned before anything runs: the steps may drop what it inspects.
+    # The plan first: a contract's downgrade is refused before the backfill
+    # looks for a column the contract dropped.
+    actions = plan(operation, step, target)
     work = operation.backfill(target)
-    for action in plan(operation, step, target):
+    for action in actions:
         _execute(operations, action)
     if work is not None:
         _track_backfill(operations, work, step)
@@ -170,22 +174,29 @@ def _one(operations: Operations, action: Step) -> None:
         operations.execute(literal(action.sql or ""))
     elif _needs_batch(operations, operation):
         # SQLite cannot ALTER a column; Alembic's batch mode rebuilds the
-        # table (which also drops its triggers: sync steps are ordered
-        # around that).
+        # table, which drops its triggers.  The operation's own are gone
+        # by then (its steps are ordered around that); another
+        # operation's, still in flight (releases N+1 and N+2 both
+        # expanded), are made again on the new table.
         table = _table_of(operation)
+        kept = _sqlite_triggers(operations, table)
         with operations.batch_alter_table(table) as batch:
             batch.invoke(operation)
+        _recreate_triggers(operations, table, kept)
     else:
         operations.invoke(operation)
 
 
 def _check(operations: Operations, check: Check) -> None:
     if operations.migration_context.as_sql:
-        operations.execute(
-            literal(
-                _comment(f"zerodown check, must return no row: {check.query}")
+        # The script stops where the online run would refuse.
+        target = _target(operations)
+        for sql in offline.check_statements(check, target):
+            scaffold = Step(
+                "check", sql=sql, waiver="the check's own scaffolding"
             )
-        )
+            with _waived(scaffold):
+                operations.execute(literal(sql))
         return
     row = operations.get_bind().execute(literal(check.query)).first()
     if row is not None:
@@ -208,6 +219,32 @@ def _table_of(operation: ops.MigrateOperation) -> str:
     return str(operation.table_name)  # type: ignore[attr-defined]
 
 
+def _sqlite_triggers(operations: Operations, table: str) -> dict[str, str]:
+    """The triggers on ``table``: name -> the ``CREATE TRIGGER`` text."""
+    if operations.migration_context.as_sql:
+        return {}  # offline a rebuild is refused before it gets here
+    rows = operations.get_bind().execute(
+        sa.text(
+            "SELECT name, sql FROM sqlite_master "
+            "WHERE type = 'trigger' AND tbl_name = :table"
+        ),
+        {"table": table},
+    )
+    return {str(name): str(sql) for name, sql in rows}
+
+
+def _recreate_triggers(
+    operations: Operations, table: str, kept: dict[str, str]
+) -> None:
+    left = _sqlite_triggers(operations, table)
+    for name, sql in kept.items():
+        if name not in left:
+            # Past the phase guard: it is no addition, only the same
+            # trigger again (contract would refuse a CREATE).
+            LOG.info("recreating trigger %s after rebuilding %s", name, table)
+            operations.migration_context.impl._exec(literal(sql))
+
+
 def _needs_batch(operations: Operations, operation: object) -> bool:
     # SQLite cannot ALTER a column or a constraint in place.
     return operations.migration_context.dialect.name == "sqlite" and (
@@ -223,17 +260,7 @@ def _track_backfill(
 ) -> None:
     context = operations.migration_context
     if context.as_sql:
-        if step.direction == "upgrade" and step.phase is Phase.EXPAND:
-            table = sqltext.quoter(context.dialect)(work.table)
-            operations.execute(
-                literal(
-                    _comment(
-                        f"zerodown: backfill {work.name} for zerodown db "
-                        f"migrate: UPDATE {table} SET {work.assignments} "
-                        f"WHERE {work.where or 'TRUE'}"
-                    )
-                )
-            )
+        _script_backfill(operations, work, step)
         return
     connection = operations.get_bind()
     if step.phase is Phase.EXPAND and step.direction == "upgrade":
@@ -248,10 +275,45 @@ def _track_backfill(
         backfills.finish(connection, work)
 
 
+def _script_backfill(
+    operations: Operations, work: Backfill, step: RunningStep
+) -> None:
+    """The bookkeeping of :func:`_track_backfill` as statements of the
+    script, so that ``zerodown db migrate`` and the contract gate find
+    the backfill on a database the script built."""
+    dialect = operations.migration_context.dialect
+    if step.phase is Phase.EXPAND and step.direction == "upgrade":
+        table = sqltext.quoter(dialect)(work.table)
+        operations.execute(
+            literal(
+                _comment(
+                    f"zerodown: backfill {work.name}, run by zerodown db "
+                    f"migrate: UPDATE {table} SET {work.assignments} "
+                    f"WHERE {work.where or 'TRUE'}"
+                )
+            )
+        )
+        statements = backfills.register_sql(work, step.revision, dialect.name)
+        runtime.remember_facts(work.name, work.facts)
+    elif step.phase is Phase.EXPAND:
+        statements = backfills.forget_sql(work)
+    elif step.direction == "upgrade":
+        statements = backfills.finish_sql(work, dialect.name)
+    else:
+        statements = []
+    for statement in statements:
+        operations.execute(statement)
+
+
 def _target(operations: Operations) -> Target:
     context = operations.migration_context
     if context.as_sql:
-        return _describe(context.dialect, None)
+        return dataclasses.replace(
+            _describe(context.dialect, None, runtime.scripted_facts),
+            scripted=runtime.scripted_column,
+            models=context.opts.get("target_metadata"),
+            guess_types=bool(context.opts.get(runtime.PREFLIGHT)),
+        )
     return target_of(operations.get_bind())
 
 

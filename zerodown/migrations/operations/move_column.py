@@ -111,9 +111,9 @@ class MoveColumn(OnlineOperation):
         ]
 
     def expand(self, target: Target) -> Sequence[Step]:
-        source = target.column(self.table_name, self.column_name)
-        kind: Any = source["type"] if source else sa.Text()
-        column = sa.Column(self.target_column, kind, nullable=True)
+        column = sa.Column(
+            self.target_column, self._type(target), nullable=True
+        )
         return [
             *self._lock_in_order(target),
             Step(
@@ -122,6 +122,25 @@ class MoveColumn(OnlineOperation):
             ),
             *create_steps(self._sync(), target),
         ]
+
+    def _type(self, target: Target) -> Any:
+        """The source column's type: reflected online; in a ``--sql``
+        script what the script made it, else the models' moved column."""
+        source = target.column(self.table_name, self.column_name)
+        if source is not None:
+            return source["type"]
+        kind = target.model_type(self.target_table, self.target_column)
+        if kind is None:
+            raise OperationRefused(
+                operation="write the SQL of",
+                target=f"move_column {self.target_name}",
+                why="offline, the column's type is unknown: the script does "
+                f"not create {self.target_name} and the models env.py gives "
+                f"autogenerate have no {self.target_table}."
+                f"{self.target_column}; run it online or start the script "
+                "where the column is created",
+            )
+        return kind
 
     def backfill(self, target: Target) -> Backfill:
         dialect = CrossDialect.registry[target.dialect](target)

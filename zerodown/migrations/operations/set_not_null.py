@@ -133,12 +133,6 @@ class SetNotNull(OnlineOperation):
         unfill = list(unfill_steps(fill, target)) if fill else []
         if target.dialect == "postgresql":
             return [*self._postgresql_contract(target), *unfill]
-        catalog.rebuild_refusal(
-            target,
-            self.table_name,
-            "set NOT NULL on",
-            own=(fill.name, fill.legacy_name) if fill else (),
-        )
         tighten = (
             self._mysql_modify(target)
             if target.dialect == "mysql"

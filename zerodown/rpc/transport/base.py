@@ -134,14 +134,27 @@ class Transport(abc.ABC):
         message: Message,
         *,
         confirm: bool = False,
+        keep: bool = False,
         timeout: float | None = None,
     ) -> None:
         """Send ``message``; with ``confirm``, return only once the broker
-        has taken responsibility for it.  Connection failures are retried
-        with backoff for up to ``timeout`` seconds.
+        has taken responsibility for it; with ``keep``, return once it is
+        sent and hold it until the broker has, publishing it again after
+        a lost connection (see :meth:`flush`).  Connection failures are
+        retried with backoff for up to ``timeout`` seconds (for a kept
+        message: until ``timeout`` seconds from now).
 
         :raises TransportUnreachable: if the broker stays unreachable.
         """
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Return once every message published with ``keep`` is in the
+        broker's hands (at once for a transport that stores a message
+        as it publishes it).
+
+        :raises TransportUnreachable: some are not, after ``timeout``.
+        """
+        return None  # nothing is ever held back: see KombuTransport
 
     @abc.abstractmethod
     def subscribe(

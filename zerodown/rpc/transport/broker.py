@@ -14,7 +14,9 @@ callback).  Everything reconnects by itself:
 
 Durable addresses are quorum queues when the broker is RabbitMQ 3.8 or
 newer, classic durable queues otherwise; their messages are persistent and
-published with broker confirms when the caller asks for ``confirm``.
+published with broker confirms when the caller asks for ``confirm`` (wait
+for it) or ``keep`` (pipelined: held until confirmed, see
+:mod:`~zerodown.rpc.transport.publisher`).
 """
 
 from __future__ import annotations
@@ -141,10 +143,14 @@ class KombuTransport(Transport):
         message: Message,
         *,
         confirm: bool = False,
+        keep: bool = False,
         timeout: float | None = None,
     ) -> None:
         deadline = time.monotonic() + (60.0 if timeout is None else timeout)
-        self._publisher.publish(address, message, confirm, deadline)
+        self._publisher.publish(address, message, confirm, deadline, keep)
+
+    def flush(self, timeout: float = 10.0) -> None:
+        self._publisher.flush(timeout)
 
     def subscribe(
         self,

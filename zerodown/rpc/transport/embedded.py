@@ -41,8 +41,8 @@ import msgpack
 from kombu.exceptions import ChannelError
 from kombu.transport import virtual
 
-from zerodown.files import private_file
 from zerodown.rpc.transport.amqp_guard import UNREADABLE
+from zerodown.rpc.transport.embedded_db import Database
 
 __all__ = ["EmbeddedKombuTransport"]
 
@@ -61,6 +61,13 @@ CREATE INDEX IF NOT EXISTS zd_messages_ready
     ON zd_messages (queue, id) WHERE claimed_by IS NULL;
 CREATE TABLE IF NOT EXISTS zd_waiters (
     queue TEXT, address TEXT, PRIMARY KEY (queue, address));
+"""
+# A claim reads first: a read takes no lock in WAL mode, and most polls
+# find their queue empty (a server polls three queues for each message).
+_READY = """
+SELECT id FROM zd_messages
+WHERE queue = ? AND claimed_by IS NULL AND (expires IS NULL OR expires > ?)
+ORDER BY id LIMIT 1
 """
 _CLAIM = """
 UPDATE zd_messages SET claimed_by = ?
@@ -89,17 +96,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _open(path: str) -> sqlite3.Connection:
-    private_file(path)
-    db = sqlite3.connect(
-        path, timeout=30.0, isolation_level=None, check_same_thread=False
-    )
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.executescript(_SCHEMA)
-    return db
 
 
 class _QoS(virtual.QoS):
@@ -132,7 +128,7 @@ class Channel(virtual.Channel):
 
     def __init__(self, connection: Any, **kwargs: Any) -> None:
         super().__init__(connection, **kwargs)
-        self.db = _open(connection.path)
+        self.db = Database(connection.path, _SCHEMA)
         self.owner = f"{os.getpid()}:{uuid.uuid4().hex}"
         self._exclusive: set[str] = set()
         self._gc_due = 0.0
@@ -172,15 +168,10 @@ class Channel(virtual.Channel):
         )
 
     def queue_delete(self, queue: str, **kwargs: Any) -> None:
-        with self.db:
-            self.db.execute("DELETE FROM zd_queues WHERE name = ?", (queue,))
-            self.db.execute(
-                "DELETE FROM zd_bindings WHERE queue = ?", (queue,)
-            )
-            self.db.execute(
-                "DELETE FROM zd_messages WHERE queue = ?", (queue,)
-            )
-            self.db.execute("DELETE FROM zd_waiters WHERE queue = ?", (queue,))
+        self.db.execute("DELETE FROM zd_queues WHERE name = ?", (queue,))
+        self.db.execute("DELETE FROM zd_bindings WHERE queue = ?", (queue,))
+        self.db.execute("DELETE FROM zd_messages WHERE queue = ?", (queue,))
+        self.db.execute("DELETE FROM zd_waiters WHERE queue = ?", (queue,))
         self._exclusive.discard(queue)
 
     # -- messages -----------------------------------------------------------
@@ -210,12 +201,11 @@ class Channel(virtual.Channel):
         expiration = message["properties"].get("expiration")
         expires = time.time() + int(expiration) / 1000 if expiration else None
         payload = msgpack.packb(message, use_bin_type=True)
-        with self.db:
-            self.db.executemany(
-                "INSERT INTO zd_messages (queue, payload, expires) "
-                "VALUES (?, ?, ?)",
-                [(queue, payload, expires) for queue in queues],
-            )
+        self.db.executemany(
+            "INSERT INTO zd_messages (queue, payload, expires) "
+            "VALUES (?, ?, ?)",
+            [(queue, payload, expires) for queue in queues],
+        )
         self.connection.wake(self.db, queues)
 
     def _get(self, queue: str, timeout: float | None = None) -> Any:
@@ -224,9 +214,11 @@ class Channel(virtual.Channel):
             self._gc_due = now + _GC_INTERVAL
             self._collect(now)
         while True:
+            if self.db.execute(_READY, (queue, now)).fetchone() is None:
+                raise Empty()
             row = self.db.execute(_CLAIM, (self.owner, queue, now)).fetchone()
             if row is None:
-                raise Empty()
+                raise Empty()  # another consumer was quicker
             message = _readable(row[1])
             if message is not None:
                 break
@@ -257,12 +249,10 @@ class Channel(virtual.Channel):
         self._unclaim(message.properties.get("zd_row"))
 
     def _purge(self, queue: str) -> int:
-        with self.db:
-            cursor = self.db.execute(
-                "DELETE FROM zd_messages "
-                "WHERE queue = ? AND claimed_by IS NULL",
-                (queue,),
-            )
+        cursor = self.db.execute(
+            "DELETE FROM zd_messages WHERE queue = ? AND claimed_by IS NULL",
+            (queue,),
+        )
         return int(cursor.rowcount)
 
     def _size(self, queue: str) -> int:
@@ -276,28 +266,25 @@ class Channel(virtual.Channel):
     def _collect(self, now: float) -> None:
         # Release what dead processes claimed; drop their exclusive queues
         # and expired messages.
-        with self.db:
-            self.db.execute(
-                "DELETE FROM zd_messages WHERE expires < ?", (now,)
-            )
-            owners = self.db.execute(
-                "SELECT DISTINCT claimed_by FROM zd_messages "
-                "WHERE claimed_by IS NOT NULL"
-            ).fetchall()
-            for (owner,) in owners:
-                if not _alive(int(owner.split(":", 1)[0])):
-                    self.db.execute(
-                        "UPDATE zd_messages SET claimed_by = NULL, "
-                        "redelivered = 1 WHERE claimed_by = ?",
-                        (owner,),
-                    )
-            dead = [
-                name
-                for name, pid in self.db.execute(
-                    "SELECT name, owner FROM zd_queues WHERE owner IS NOT NULL"
+        self.db.execute("DELETE FROM zd_messages WHERE expires < ?", (now,))
+        owners = self.db.execute(
+            "SELECT DISTINCT claimed_by FROM zd_messages "
+            "WHERE claimed_by IS NOT NULL"
+        ).fetchall()
+        for (owner,) in owners:
+            if not _alive(int(owner.split(":", 1)[0])):
+                self.db.execute(
+                    "UPDATE zd_messages SET claimed_by = NULL, "
+                    "redelivered = 1 WHERE claimed_by = ?",
+                    (owner,),
                 )
-                if not _alive(pid)
-            ]
+        dead = [
+            name
+            for name, pid in self.db.execute(
+                "SELECT name, owner FROM zd_queues WHERE owner IS NOT NULL"
+            )
+            if not _alive(pid)
+        ]
         for name in dead:
             self.queue_delete(name)
 
@@ -351,13 +338,16 @@ class EmbeddedKombuTransport(virtual.Transport):
         self._socket: socket.socket | None = None
         self._address = ""
         self._lock = threading.Lock()
+        #: Set by the consuming thread: a wait ends when it is poked (its
+        #: workers have acknowledgements for it to send).
+        self.interrupt: Any = None
 
     def driver_version(self) -> str:
         return sqlite3.sqlite_version
 
     # -- wake-ups ---------------------------------------------------------
 
-    def listen(self, db: sqlite3.Connection, queue: str) -> None:
+    def listen(self, db: Database, queue: str) -> None:
         """Register this connection's socket for ``queue``'s wake-ups."""
         if not _WAKE:
             return
@@ -373,13 +363,13 @@ class EmbeddedKombuTransport(virtual.Transport):
             (queue, self._address),
         )
 
-    def unlisten(self, db: sqlite3.Connection) -> None:
+    def unlisten(self, db: Database) -> None:
         if self._address:
             db.execute(
                 "DELETE FROM zd_waiters WHERE address = ?", (self._address,)
             )
 
-    def wake(self, db: sqlite3.Connection, queues: list[str]) -> None:
+    def wake(self, db: Database, queues: list[str]) -> None:
         """Poke every consumer of ``queues`` (best effort)."""
         if not _WAKE:
             return
@@ -421,20 +411,23 @@ class EmbeddedKombuTransport(virtual.Transport):
                 if deadline is None
                 else deadline - time.monotonic()
             )
-            if remaining <= 0:
+            if remaining <= 0 or self._sleep(min(remaining, _SAFETY_POLL)):
                 raise TimeoutError()
-            self._sleep(min(remaining, _SAFETY_POLL))
 
-    def _sleep(self, seconds: float) -> None:
-        sock = self._socket
-        if sock is None:
+    def _sleep(self, seconds: float) -> bool:
+        """Wait for a publisher's poke; whether :attr:`interrupt` ended
+        the wait."""
+        sock, interrupt = self._socket, self.interrupt
+        watched = [s for s in (sock, interrupt) if s is not None]
+        if not watched:
             time.sleep(seconds)
-            return
-        readable, _, _ = select.select([sock], [], [], seconds)
-        if readable:
+            return False
+        readable, _, _ = select.select(watched, [], [], seconds)
+        if sock is not None and sock in readable:
             with contextlib.suppress(BlockingIOError):
                 while sock.recv(64):
                     pass
+        return interrupt is not None and interrupt in readable
 
     def close_connection(self, connection: Any) -> None:
         super().close_connection(connection)

@@ -7,6 +7,7 @@ broker error), so every declaration is made here.
 from __future__ import annotations
 
 import logging
+import ssl
 from typing import Any, TypeAlias
 
 import amqp.exceptions  # type: ignore[import-untyped]
@@ -19,10 +20,12 @@ __all__ = [
     "CONTENT_TYPE",
     "REFUSALS",
     "KombuConnection",
+    "amqp_socket",
     "close_quietly",
     "declare",
     "declare_exchange",
     "declare_queue",
+    "has_buffered",
     "masked",
     "new_connection",
     "properties",
@@ -172,6 +175,23 @@ def masked(url: str) -> str:
     credentials, host = rest.rsplit("@", 1)
     user = credentials.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}"
+
+
+def amqp_socket(conn: KombuConnection) -> Any:
+    """py-amqp's socket under a connected kombu connection, or ``None``
+    (another transport)."""
+    if conn.transport.driver_type != "amqp":
+        return None
+    transport = getattr(conn.connection, "transport", None)
+    return getattr(transport, "sock", None)
+
+
+def has_buffered(conn: KombuConnection, sock: Any) -> bool:
+    """Whether bytes were read already that ``select()`` cannot see: a
+    partial frame in py-amqp's buffer, or decrypted TLS data."""
+    if getattr(conn.connection.transport, "_read_buffer", b""):
+        return True
+    return isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
 
 
 def close_quietly(conn: KombuConnection | None) -> None:

@@ -56,6 +56,7 @@ class MemoryTransport(Transport):
         message: Message,
         *,
         confirm: bool = False,
+        keep: bool = False,
         timeout: float | None = None,
     ) -> None:
         expires = time.monotonic() + message.ttl if message.ttl else None

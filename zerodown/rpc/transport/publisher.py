@@ -14,37 +14,55 @@ broker restart always drops it), a message to a queue goes out
 published again, with backoff, until its queue exists or the deadline
 passes.  Outside the window, and after the first connect, publishing
 costs no round trip.
+
+A message published with ``keep`` (a cast to a durable topic) goes out at
+once on a confirm channel and is held until RabbitMQ confirms it
+(:mod:`~zerodown.rpc.transport.confirms`): confirms are read as they
+arrive, a publisher waits only while :data:`CONFIRM_WINDOW` messages are
+unconfirmed, and what a lost connection or a ``basic.nack`` left
+unconfirmed is published again - by the next publish, or by a keeper
+thread that runs while anything is held - until its deadline.
+:meth:`Publisher.flush` waits until everything is confirmed.
 """
 
 from __future__ import annotations
 
 import logging
+import select
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 from zerodown.exceptions import RPCError, TransportUnreachable
 from zerodown.rpc.transport.base import Address, Message
+from zerodown.rpc.transport.confirms import ConfirmWindow, Kept
 from zerodown.rpc.transport.kombu_util import (
     CONTENT_TYPE,
     REFUSALS,
     KombuConnection,
+    amqp_socket,
     close_quietly,
     declare_exchange,
     declare_queue,
+    has_buffered,
     properties,
 )
 
 if TYPE_CHECKING:
     from zerodown.rpc.transport.broker import KombuTransport
 
-__all__ = ["RECOVERY_WINDOW", "Publisher"]
+__all__ = ["CONFIRM_WINDOW", "RECOVERY_WINDOW", "Publisher"]
 
 LOG = logging.getLogger(__name__)
 
 #: Seconds after a (re)connect during which unroutable messages are
 #: caught and published again (servers redeclare within their backoff).
 RECOVERY_WINDOW = 60.0
+#: Kept messages unconfirmed at most; a publisher waits beyond.
+CONFIRM_WINDOW = 256
+# How long a frame that is arriving may take; how often the keeper looks.
+_READ_WAIT = 1.0
+_KEEP_INTERVAL = 0.1
 
 
 class _Returned(Exception):
@@ -64,6 +82,14 @@ class Publisher:
         self.connected_at = 0.0  # of the last reconnect (0: none yet)
         self._connects = 0
         self._returned: list[str] = []
+        # Kept messages: on the wire unconfirmed, or waiting to go again.
+        self.kept_channel: Any = None
+        self.window = ConfirmWindow()
+        self.resend: list[Kept] = []
+        #: Kept messages published again, and given up at their deadline.
+        self.republished = self.expired = 0
+        self._keeper: threading.Thread | None = None
+        self._closed = threading.Event()
 
     def publish(
         self,
@@ -71,6 +97,7 @@ class Publisher:
         message: Message,
         confirm: bool,
         deadline: float,
+        keep: bool = False,
     ) -> None:
         transport = self.transport
         started, attempts = time.monotonic(), 0
@@ -81,7 +108,7 @@ class Publisher:
             error: BaseException
             if self.lock.acquire(timeout=max(0.0, remaining)):
                 try:
-                    self._send(address, message, confirm, remaining)
+                    self._send(address, message, confirm, keep, deadline)
                     return
                 except _Returned as err:
                     error = err
@@ -112,53 +139,53 @@ class Publisher:
             )
             time.sleep(delay)
 
-    def _send(
-        self,
-        address: Address,
-        message: Message,
-        confirm: bool,
-        remaining: float,
-    ) -> None:
+    def _connect(self) -> KombuConnection:
         if self.conn is None:
             self.conn = self.transport.connect()
             self.channel = self.conn.channel()
             self._connects += 1
             if self._connects > 1:
                 self.connected_at = time.monotonic()
-        amqp = self.conn.transport.driver_type == "amqp"
+        return self.conn
+
+    def _send(
+        self,
+        address: Address,
+        message: Message,
+        confirm: bool,
+        keep: bool,
+        deadline: float,
+    ) -> None:
+        conn = self._connect()
+        if self.resend:
+            self._publish_again()
+        amqp = conn.transport.driver_type == "amqp"
+        # A durable queue is declared before its first message on every
+        # connection: it exists, nothing to catch.
         mandatory = (
             amqp
             and not address.fanout
+            and not address.durable
             and not address.fleeting
             and self.connected_at > 0
             and time.monotonic() - self.connected_at < RECOVERY_WINDOW
         )
-        amqp_confirm = amqp and (confirm or mandatory)
+        if keep and amqp and not confirm and not mandatory:
+            self._send_kept(Kept(address, message, deadline))
+            return
+        remaining = deadline - time.monotonic()
+        amqp_confirm = amqp and (confirm or keep or mandatory)
         channel = self.channel
         if amqp_confirm:
             if self.confirm_channel is None:
-                self.confirm_channel = self.conn.channel()
+                self.confirm_channel = conn.channel()
                 self.confirm_channel.events["basic_return"].add(
                     self._on_return
                 )
             channel = self.confirm_channel
-        if address not in self.declared:
-            if address.fanout:
-                declare_exchange(channel, address.name)
-            elif address.durable:
-                declare_queue(channel, self.conn, address)
-            self.declared.add(address)
-        raw = channel.prepare_message(
-            message.body,
-            0,
-            CONTENT_TYPE,
-            "binary",
-            message.headers,
-            properties(address, message),
-        )
-        exchange, key = (
-            (address.name, "") if address.fanout else ("", address.name)
-        )
+        self._declare(channel, address)
+        raw = _prepare(channel, address, message)
+        exchange, key = _route(address)
         if amqp_confirm:
             self._returned.clear()
             # RabbitMQ returns an unroutable mandatory message before it
@@ -175,17 +202,201 @@ class Publisher:
         else:
             channel.basic_publish(raw, exchange=exchange, routing_key=key)
 
+    def _declare(self, channel: Any, address: Address) -> None:
+        if address not in self.declared:
+            if address.fanout:
+                declare_exchange(channel, address.name)
+            elif address.durable:
+                declare_queue(channel, self.conn, address)
+            self.declared.add(address)
+
     def _on_return(
         self, exc: Exception, exchange: str, routing_key: str, message: Any
     ) -> None:
         self._returned.append(routing_key)
 
+    # -- kept messages ------------------------------------------------------
+
+    def _send_kept(self, kept: Kept) -> None:
+        self._publish_kept(kept)
+        self._watch()
+        try:
+            self._collect(kept.deadline - time.monotonic())
+        except self.transport.retry_errors as err:
+            # Published: the message is the window's now, and goes again
+            # with the rest of it.
+            LOG.warning("lost the broker while reading confirms: %s", err)
+            self._reset()
+
+    def _publish_kept(self, kept: Kept) -> None:
+        if self.kept_channel is None:
+            channel = self._connect().channel()
+            self.window.attach(channel)
+            self.kept_channel = channel
+        channel, address = self.kept_channel, kept.address
+        self._declare(channel, address)
+        exchange, key = _route(address)
+        channel.basic_publish(
+            _prepare(channel, address, kept.message),
+            exchange=exchange,
+            routing_key=key,
+        )
+        self.window.sent(kept)
+
+    def _publish_again(self) -> None:
+        """Publish the kept messages a lost connection or the broker
+        refused, oldest first; give up on those past their deadline."""
+        pending, self.resend = self.resend, []
+        now = time.monotonic()
+        for number, kept in enumerate(pending):
+            if kept.deadline <= now:
+                self.expired += 1
+                LOG.error(
+                    "message %s to %s was not confirmed by the broker "
+                    "before its deadline; it may be lost",
+                    kept.message.message_id,
+                    kept.address.name,
+                )
+                continue
+            try:
+                self._publish_kept(kept)
+            except BaseException:
+                self.resend = pending[number:] + self.resend
+                raise
+            self.republished += 1
+
+    def _collect(self, wait: float, everything: bool = False) -> None:
+        """Read the confirms that have arrived.  While the window is full
+        (or, with ``everything``, while anything is unconfirmed), wait up
+        to ``wait`` seconds for the next one.
+
+        :raises TimeoutError: it waited in vain (a retry error).
+        """
+        conn = self.conn
+        assert conn is not None
+        sock = amqp_socket(conn)
+        while len(self.window):
+            must_wait = everything or len(self.window) >= CONFIRM_WINDOW
+            if not has_buffered(conn, sock):
+                timeout = max(0.0, wait) if must_wait else 0.0
+                ready, _, _ = select.select([sock], [], [], timeout)
+                if not ready:
+                    if must_wait:
+                        raise TimeoutError("no confirm from the broker")
+                    return
+            conn.drain_events(timeout=_READ_WAIT)
+            self.resend.extend(self.window.refused())
+
+    def _watch(self) -> None:
+        """Make sure a keeper runs while kept messages are unconfirmed:
+        without more publishes, nothing else would notice a lost
+        connection and publish them again.  (Called holding the lock.)"""
+        if self._keeper is None and not self._closed.is_set():
+            self._keeper = threading.Thread(
+                target=self._keep, name="zerodown-confirms", daemon=True
+            )
+            self._keeper.start()
+
+    def _keep(self) -> None:
+        delays = self.transport.backoff.delays()
+        pause = _KEEP_INTERVAL
+        while not self._closed.wait(pause):
+            pause = _KEEP_INTERVAL
+            if not self.lock.acquire(timeout=_KEEP_INTERVAL):
+                continue  # a publisher is at it
+            try:
+                if not self._unconfirmed():
+                    self._keeper = None
+                    return
+                self._settle_kept(0.0)
+                delays = self.transport.backoff.delays()
+            except self.transport.retry_errors as err:
+                self._reset()
+                pause = next(delays)
+                LOG.warning(
+                    "%d kept message(s) wait for the broker (%s); retrying "
+                    "in %.2fs",
+                    self._unconfirmed(),
+                    err or type(err).__name__,
+                    pause,
+                )
+            finally:
+                self.lock.release()
+        with self.lock:
+            self._keeper = None
+
+    def _unconfirmed(self) -> int:
+        return len(self.window) + len(self.resend)
+
+    def _settle_kept(self, wait: float) -> None:
+        """Reconnect, publish again what must go again, read confirms."""
+        conn = self._connect()
+        if self.resend:
+            self._publish_again()
+        if conn.transport.driver_type == "amqp" and len(self.window):
+            self._collect(wait, everything=wait > 0)
+
+    def flush(self, timeout: float) -> None:
+        """Return once every kept message is confirmed.
+
+        :raises TransportUnreachable: some are not, after ``timeout``
+            seconds.
+        """
+        deadline = time.monotonic() + timeout
+        attempts = 0
+        while True:
+            remaining = deadline - time.monotonic()
+            with self.lock:
+                left = self._unconfirmed()
+                if not left:
+                    return
+                if remaining <= 0:
+                    raise TransportUnreachable(
+                        url=self.transport.display_url,
+                        attempts=attempts,
+                        elapsed=timeout,
+                        reason=f"{left} kept message(s) not confirmed",
+                    )
+                attempts += 1
+                try:
+                    self._settle_kept(min(remaining, _READ_WAIT))
+                except self.transport.retry_errors:
+                    self._reset()
+            if self.conn is None:
+                self._closed.wait(min(0.1, max(0.0, remaining)))
+
     def _reset(self) -> None:
         conn, self.conn = self.conn, None
-        self.channel = self.confirm_channel = None
+        self.channel = self.confirm_channel = self.kept_channel = None
         self.declared.clear()
+        # What the lost connection did not confirm goes out again first.
+        self.resend = self.window.lost() + self.resend
         close_quietly(conn)
 
-    def close(self) -> None:
+    def close(self, timeout: float = 10.0) -> None:
+        """Wait up to ``timeout`` seconds for kept messages to be
+        confirmed, then close."""
+        try:
+            self.flush(timeout)
+        except TransportUnreachable as err:
+            LOG.error("closing with messages unconfirmed: %s", err)
+        self._closed.set()
         with self.lock:
             self._reset()
+            self.resend = []
+
+
+def _prepare(channel: Any, address: Address, message: Message) -> Any:
+    return channel.prepare_message(
+        message.body,
+        0,
+        CONTENT_TYPE,
+        "binary",
+        message.headers,
+        properties(address, message),
+    )
+
+
+def _route(address: Address) -> tuple[str, str]:
+    """``(exchange, routing key)`` for ``address``."""
+    return (address.name, "") if address.fanout else ("", address.name)

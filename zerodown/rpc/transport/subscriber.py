@@ -4,7 +4,9 @@ A subscriber whose connection drops reconnects with backoff, redeclares
 its queues and consumes again until it is stopped; the broker puts back
 what was not acknowledged, marked ``redelivered``.  Acknowledgements made on
 other threads are queued and sent by the consuming thread, which owns the
-channel.
+channel; they wake it (:class:`~zerodown.rpc.transport.wakeup.Wakeup`)
+wherever it waits, so a message is acknowledged as soon as it is handled
+and the broker sends the next at once.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
+import select
 import threading
 import time
 import uuid
@@ -30,10 +33,13 @@ from zerodown.rpc.transport.base import (
 from zerodown.rpc.transport.kombu_util import (
     REFUSALS,
     KombuConnection,
+    amqp_socket,
     close_quietly,
     declare,
+    has_buffered,
     to_message,
 )
+from zerodown.rpc.transport.wakeup import Wakeup
 
 if TYPE_CHECKING:
     from zerodown.rpc.transport.broker import KombuTransport
@@ -41,7 +47,11 @@ if TYPE_CHECKING:
 __all__ = ["KombuSubscriber"]
 
 LOG = logging.getLogger(__name__)
+# How long to read once the socket says a frame is coming (or, with no
+# socket to watch, how long to wait for one), and the longest wait of an
+# idle consumer before it checks its heartbeat and whether to stop.
 _DRAIN_WAIT = 0.05
+_IDLE_WAIT = 1.0
 
 
 class _KombuDelivery(Delivery):
@@ -65,12 +75,13 @@ class _KombuDelivery(Delivery):
         queue: str,
         message: Message,
         redelivered: bool,
+        settled: bool = False,
     ) -> None:
         self.owner, self.generation, self.tag = owner, generation, tag
         self.queue, self.message = queue, message
         self.address = sub.address
         self.redelivered = redelivered
-        self.acked = False
+        self.acked = settled
 
     def ack(self) -> None:
         self._settle(True)
@@ -81,7 +92,11 @@ class _KombuDelivery(Delivery):
     def _settle(self, ack: bool) -> None:
         if not self.acked:
             self.acked = True
-            self.owner.acks.put((self.generation, self.tag, ack))
+            owner = self.owner
+            owner.acks.put((self.generation, self.tag, ack))
+            # The consuming thread sends it after the callback anyway.
+            if threading.get_ident() != owner.thread.ident:
+                owner.wakeup.poke()
 
 
 class KombuSubscriber(Subscriber):
@@ -110,6 +125,7 @@ class KombuSubscriber(Subscriber):
         self.outstanding = 0
         self.tags: list[str] = []
         self.drain_timeout = 5.0
+        self.wakeup = Wakeup()
         self.ready = threading.Event()
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name=name)
@@ -134,6 +150,7 @@ class KombuSubscriber(Subscriber):
     def stop(self, timeout: float = 5.0) -> None:
         self.drain_timeout = timeout
         self.stopping.set()
+        self.wakeup.poke()
         if self.thread is not threading.current_thread():
             self.thread.join(timeout + 2.0)
         if self in self.transport._subscribers:
@@ -175,28 +192,45 @@ class KombuSubscriber(Subscriber):
                 self.stopping.wait(delay)
             finally:
                 close_quietly(conn)
+        self.wakeup.close()
 
     def _consume(self, conn: KombuConnection) -> Any:
+        # A transport that waits in its own select() (the embedded one)
+        # watches the wakeup too.
+        if hasattr(conn.transport, "interrupt"):
+            conn.transport.interrupt = self.wakeup
         self.generation += 1
         self.outstanding = 0
         self.tags = []
         channel = conn.channel()
         if self.prefetch:
             channel.basic_qos(0, self.prefetch, False)
+        # A reply queue dies with its connection, taking what was not
+        # acknowledged: acknowledging replies buys nothing on RabbitMQ.
+        # (The embedded broker deletes a message when it is acknowledged.)
+        amqp_broker = conn.transport.driver_type == "amqp"
         for name, sub in self.queues:
             declare(channel, conn, sub, name)
+            no_ack = sub.exclusive and amqp_broker
             tag = f"{name}.{uuid.uuid4().hex[:8]}"
             channel.basic_consume(
                 queue=name,
-                no_ack=False,
-                callback=self._callback(channel, sub, name, self.generation),
+                no_ack=no_ack,
+                callback=self._callback(
+                    channel, sub, name, self.generation, no_ack
+                ),
                 consumer_tag=tag,
             )
             self.tags.append(tag)
         return channel
 
     def _callback(
-        self, channel: Any, sub: Subscription, name: str, generation: int
+        self,
+        channel: Any,
+        sub: Subscription,
+        name: str,
+        generation: int,
+        no_ack: bool,
     ) -> Callable[[Any], None]:
         def on_message(raw: Any) -> None:
             try:
@@ -216,14 +250,17 @@ class KombuSubscriber(Subscriber):
                     name,
                     to_message(message),
                     bool(info.get("redelivered")),
+                    settled=no_ack,
                 )
             except Exception:
                 # Nothing a peer sends may end this thread: drop what
                 # cannot even be read as a message.
                 LOG.exception("dropping an unreadable message on %s", name)
-                _drop(channel, raw)
+                if not no_ack:
+                    _drop(channel, raw)
                 return
-            self.outstanding += 1
+            if not no_ack:
+                self.outstanding += 1
             try:
                 self.handler(delivery)
             except Exception:
@@ -235,6 +272,7 @@ class KombuSubscriber(Subscriber):
         beat = time.monotonic()
         drain_until = None
         while True:
+            self.wakeup.clear()
             self._flush_acks(channel)
             now = time.monotonic()
             if self.stopping.is_set():
@@ -245,10 +283,31 @@ class KombuSubscriber(Subscriber):
                 if self.outstanding <= 0 or now >= drain_until:
                     return
             with contextlib.suppress(TimeoutError):
-                conn.drain_events(timeout=_DRAIN_WAIT)
+                self._wait(conn)
             if now - beat >= 1.0:
                 conn.heartbeat_check()
                 beat = now
+
+    def _wait(self, conn: KombuConnection) -> None:
+        """Handle the next frame, or return when poked or idle.
+
+        On py-amqp's plain or TLS socket the wait is a ``select()`` on the
+        socket and the wakeup (data py-amqp or TLS already buffered is read
+        first); other transports wait in their own way, for at most the
+        drain interval, and the embedded one watches the wakeup itself.
+        """
+        sock = amqp_socket(conn)
+        if sock is None:
+            watched = getattr(conn.transport, "interrupt", None) is not None
+            conn.drain_events(timeout=_IDLE_WAIT if watched else _DRAIN_WAIT)
+            return
+        if not has_buffered(conn, sock):
+            readable, _, _ = select.select(
+                [sock, self.wakeup], [], [], _IDLE_WAIT
+            )
+            if sock not in readable:
+                return
+        conn.drain_events(timeout=_DRAIN_WAIT)
 
     def _flush_acks(self, channel: Any) -> None:
         while True:

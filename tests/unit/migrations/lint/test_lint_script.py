@@ -86,6 +86,43 @@ def test_values_lint_cannot_know_stay_opaque(tmp_path):
     assert str(calls[0].args[1]) == "columns.make()"
 
 
+def test_online_operations_name_their_target_as_table_dot_column(tmp_path):
+    script = write(
+        tmp_path / "a.py",
+        """
+        from zerodown.migrations.operations import zop
+
+        def upgrade():
+            zop.add_unique("uq_users_email", "users", ["email"])
+            zop.add_unique("uq_users_a_b", "users", ["a", "b"])
+            zop.set_not_null("users", "email")
+        """,
+    )
+    targets = [call.target for call in read_script(script).calls]
+    assert targets == ["users.email", "users.a,b", "users.email"]
+
+
+def test_unknown_arguments_are_named_and_nested_ones_count(tmp_path):
+    script = write(
+        tmp_path / "a.py",
+        """
+        import sqlalchemy as sa
+        from alembic import op
+
+        def upgrade():
+            op.create_index("ix", "t", [column_of()])
+            op.add_column("t", sa.Column("c", sa.Integer(), nullable=flag))
+            op.create_index("ix2", "t", ["c"])
+        """,
+    )
+    first, second, third = read_script(script).calls
+    assert first.unreadable == ("column_of()",) and first.operation is None
+    assert second.unreadable == (
+        "sa.Column('c', sa.Integer(), nullable=flag)",
+    )
+    assert third.unreadable == () and third.operation is not None
+
+
 def test_a_script_is_never_imported(tmp_path):
     script = write(
         tmp_path / "versions" / "expand" / "a.py",

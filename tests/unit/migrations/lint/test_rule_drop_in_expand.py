@@ -52,3 +52,30 @@ def test_a_reasoned_phase_exception_allows_it(severities):
 def test_a_revision_on_no_branch_is_not_judged(lint_upgrade, tmp_path):
     found = lint_upgrade(DROPS["column"], phase="elsewhere", rule=RULE)
     assert found == []
+
+
+@pytest.mark.parametrize(
+    "sql, why",
+    [
+        (
+            "ALTER TABLE t ALTER COLUMN c SET NOT NULL",
+            "makes a column NOT NULL",
+        ),
+        ("ALTER TABLE t MODIFY c INT NOT NULL", "redefines a column"),
+        ("ALTER TABLE t CHANGE c d INT", "redefines a column"),
+        ("ALTER TABLE t RENAME COLUMN c TO d", "renames a column"),
+        ("ALTER TABLE t RENAME TO u", "renames a table"),
+        ("RENAME TABLE t TO u", "renames a table"),
+        (
+            "ALTER TABLE t ALTER COLUMN c TYPE bigint",
+            "changes a column's type",
+        ),
+        ("TRUNCATE t", "empties a table"),
+        ("DROP TABLE t", "drops"),
+    ],
+)
+def test_raw_sql_is_described_for_what_it_does(lint_upgrade, sql, why):
+    (finding,) = lint_upgrade(f'op.execute("{sql}")', rule=RULE)
+    assert finding.message.startswith(
+        f"expand must not execute ({sql}): raw SQL that {why}"
+    )

@@ -38,3 +38,11 @@ CASES = [
 @pytest.mark.parametrize("body, dialect, options, expected", CASES)
 def test_require_lock_timeout(severities, body, dialect, options, expected):
     assert severities(RULE, body, dialect, options=options) == expected
+
+
+def test_the_message_says_whose_timeout_is_off(lint_upgrade):
+    (finding,) = lint_upgrade(DDL, options=ENGINE_OFF, rule=RULE)
+    assert finding.message == (
+        "1 schema change(s) and no lock timeout: the engine's lock timeout "
+        "is off and the revision sets none"
+    )

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import types as sqltypes
 
+from zerodown.migrations.guard import string_kind
 from zerodown.migrations.lint.dialects import Cost, DialectProfile, Lock
 
 __all__ = ["MariaDB", "MySQL"]
@@ -55,11 +56,21 @@ class MySQL(DialectProfile):
         ),
         "add_column_stored_generated": (((5, 7), _COPY),),
         "alter_type": (((0,), _COPY),),
-        # 5.7: a longer VARCHAR with the same length prefix is in place.
+        # 5.7: a longer VARCHAR with the same length prefix, or ENUM
+        # members added at the end, is in place.
         "alter_type_widen": (((5, 7), _INPLACE),),
         "set_not_null": (((0,), _REBUILD),),
         "create_index": (((0,), _INPLACE),),
         "drop_index": (((0,), _INPLACE),),
+        # InnoDB builds FULLTEXT (5.6) and SPATIAL (5.7) indexes in place
+        # but without concurrent writes; the first FULLTEXT index also
+        # rebuilds the table to add its FTS_DOC_ID column.
+        "create_fulltext_index": (
+            ((5, 6), Cost(SHARED, scans=True, algorithm="INPLACE")),
+        ),
+        "create_spatial_index": (
+            ((5, 7), Cost(SHARED, scans=True, algorithm="INPLACE")),
+        ),
         # With foreign_key_checks on, adding a foreign key copies.
         "add_foreign_key": (((0,), _COPY),),
         # 8.0.16: CHECK constraints are enforced (and checked on add).
@@ -83,6 +94,11 @@ class MySQL(DialectProfile):
     def type_change(self, old: Any, new: Any, widening: bool) -> str:
         if not widening or not isinstance(old, sqltypes.String):
             return "alter_type"
+        kinds = string_kind(old), string_kind(new)
+        if kinds == ("enum", "enum"):
+            return _enum_change(old, new)
+        if kinds != ("varchar", "varchar"):
+            return "alter_type"  # CHAR, TEXT sizes, VARCHAR to TEXT: copy
         if old.length is None or new.length is None:
             return "alter_type"
         # VARCHAR stores its length in one byte up to 255 bytes, then in
@@ -106,9 +122,25 @@ class MariaDB(MySQL):
         "rename_column": (((0,), _INPLACE),),
         # 10.4: INSTANT DROP COLUMN.
         "drop_column": (((0,), _REBUILD), ((10, 4), _INSTANT)),
+        # 10.0.5: InnoDB FULLTEXT; 10.2.2: InnoDB SPATIAL.
+        "create_fulltext_index": (
+            ((10, 0, 5), Cost(SHARED, scans=True, algorithm="INPLACE")),
+        ),
+        "create_spatial_index": (
+            ((10, 2, 2), Cost(SHARED, scans=True, algorithm="INPLACE")),
+        ),
         # 10.2.2: a longer VARCHAR with the same length prefix in place.
         "alter_type_widen": (((10, 2, 2), _INPLACE),),
     }
+
+
+def _enum_change(old: Any, new: Any) -> str:
+    # Members added at the end, the storage size (one byte up to 255
+    # members) unchanged: only the table's metadata changes.  Members
+    # inserted or reordered: every stored index changes, a copy.
+    appended = list(new.enums[: len(old.enums)]) == list(old.enums)
+    same_size = (len(old.enums) <= 255) == (len(new.enums) <= 255)
+    return "alter_type_widen" if appended and same_size else "alter_type"
 
 
 def _prefix(length: int) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import types as sqltypes
 
+from zerodown.migrations.guard import string_kind
 from zerodown.migrations.lint.dialects import Cost, DialectProfile, Lock
 
 __all__ = ["PostgreSQL"]
@@ -87,6 +88,9 @@ class PostgreSQL(DialectProfile):
             ((9, 1), Cost(SHARE_UPDATE_EXCLUSIVE, scans=True)),
         ),
         "add_unique": (((0,), Cost(ACCESS_EXCLUSIVE, scans=True)),),
+        # 9.0: exclusion constraints; no USING INDEX form attaches one
+        # built concurrently.
+        "add_exclusion": (((9, 0), Cost(ACCESS_EXCLUSIVE, scans=True)),),
         "rename_column": (((0,), _CATALOG),),
         "rename_table": (((0,), _CATALOG),),
         "drop_column": (((0,), _CATALOG),),
@@ -110,6 +114,13 @@ class PostgreSQL(DialectProfile):
             return "alter_type"
         if isinstance(old, sqltypes.Integer):
             return "alter_type"  # int -> bigint stores every row anew
+        if isinstance(old, sqltypes.String) and string_kind(old) in (
+            "char",
+            "enum",
+        ):
+            # char(n) pads to its length; an enum is a type of its own,
+            # converted through text: both rewrite.
+            return "alter_type"
         if isinstance(old, sqltypes.Numeric) and (old.scale or 0) != (
             new.scale or 0
         ):

@@ -8,7 +8,11 @@ from alembic.operations import ops
 
 from zerodown.migrations.lint.findings import Severity
 from zerodown.migrations.lint.rules import Context, Hit, rule
-from zerodown.migrations.lint.rules._common import heavy, statements_of
+from zerodown.migrations.lint.rules._common import (
+    column_target,
+    heavy,
+    statements_of,
+)
 
 _MYSQL_RECIPE = (
     "zop.add_foreign_key(...) on a small table; for a large one build "
@@ -36,6 +40,14 @@ def check(ctx: Context) -> Iterator[Hit]:
         and not _not_valid(ctx, operation.kw)
     ):
         yield from _hit(ctx, str(operation.constraint_name))
+    if isinstance(operation, ops.AddColumnOp) and ctx.live(
+        operation.table_name
+    ):
+        # An inline sa.ForeignKey: Alembic adds the column, then a
+        # validating ADD FOREIGN KEY.
+        for key in operation.column.foreign_keys:
+            name = key.name or column_target(operation)
+            yield from _hit(ctx, str(name), f"on {column_target(operation)} ")
     for statement in statements_of(call, "add_foreign_key"):
         if not (statement.not_valid and ctx.profile.not_valid) and ctx.live(
             statement.table
@@ -48,14 +60,14 @@ def _not_valid(ctx: Context, kw: dict[str, object]) -> bool:
     return ctx.profile.not_valid and bool(kw.get("postgresql_not_valid"))
 
 
-def _hit(ctx: Context, target: str) -> Iterator[Hit]:
+def _hit(ctx: Context, target: str, where: str = "") -> Iterator[Hit]:
     profile = ctx.profile
     cost = profile.cost("add_foreign_key")
     severity = heavy(profile, cost)
     if cost is None or severity is None:
         return
     yield Hit(
-        f"adding foreign key {target} validates every row: "
+        f"adding foreign key {target} {where}validates every row: "
         f"{profile.describe()} {cost.describe()}",
         target=target,
         severity=severity,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import sqlalchemy as sa
 from alembic.operations import ops
 
 from zerodown.migrations.guard import is_narrowing, is_widening
-from zerodown.migrations.lint.columns import type_of
+from zerodown.migrations.lint.columns import render_type, type_of
 from zerodown.migrations.lint.findings import Severity
 from zerodown.migrations.lint.rules import Context, Hit, rule
 from zerodown.migrations.lint.rules._common import heavy
@@ -40,7 +41,11 @@ def check(ctx: Context) -> Iterator[Hit]:
             target=target,
         )
         return
-    change = f"{target} from {_name(old)} to {_name(new)}"
+    family = ctx.profile.family
+    before, after = _shown(old, family), _shown(new, family)
+    if before == after:
+        return  # the same type on this backend: nothing changes
+    change = f"{target} from {before} to {after}"
     yield from _judge(ctx, old, new, change, target)
 
 
@@ -75,8 +80,9 @@ def _judge(
         )
 
 
-def _name(type_: Any) -> str:
-    try:
-        return str(type_)
-    except Exception:  # a dialect-specific type the default cannot print
-        return type(type_).__name__
+def _shown(type_: Any, family: str) -> str:
+    # A PostgreSQL ENUM renders as its name alone: its members tell.
+    text = render_type(type_, family)
+    if isinstance(type_, sa.Enum) and "(" not in text:
+        text += " (" + ", ".join(map(str, type_.enums)) + ")"
+    return text

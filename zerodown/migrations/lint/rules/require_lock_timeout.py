@@ -31,7 +31,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         return
     yield Hit(
         f"{len(ddl)} schema change(s) and no lock timeout: the engine's "
-        "is off and the revision sets none",
+        "lock timeout is off and the revision sets none",
         line=ddl[0].line,
     )
 
