@@ -19,7 +19,10 @@ from typing import Any
 
 from zerodown.exceptions import ZerodownError
 
-__all__ = ["ApiError", "ApiUnreachable", "ComputeClient"]
+__all__ = ["API_VERSION", "ApiError", "ApiUnreachable", "ComputeClient"]
+
+#: The compute API microversion this client asks for.
+API_VERSION = "2.47"
 
 
 class ApiError(ZerodownError):
@@ -54,7 +57,12 @@ class ComputeClient:
             self.host, self.port, timeout=self.timeout
         )
         payload = None if body is None else json.dumps(body).encode()
-        headers = {"Accept": "application/json"}
+        headers = {
+            "Accept": "application/json",
+            # The shapes this client reads (an API before microversions
+            # ignores it).
+            "OpenStack-API-Version": f"compute {API_VERSION}",
+        }
         if self.token:
             headers["X-Auth-Token"] = self.token
         if payload is not None:

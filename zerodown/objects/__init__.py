@@ -6,6 +6,7 @@ data is upgraded on read, and a checked-in manifest of fingerprints catches
 a field change without a version bump.  See ``docs/objects.md``.
 
 Modules: :mod:`~zerodown.objects.fields` (field types),
+:mod:`~zerodown.objects.oslo` (o.vo's serializer and fixture),
 :mod:`~zerodown.objects.wire` (codec), :mod:`~zerodown.objects.manifest`
 (fingerprints), :mod:`~zerodown.objects.verify` (backport verification,
 needs hypothesis).
@@ -19,11 +20,16 @@ with warnings.catch_warnings():
     # oslo.versionedobjects imports oslo.messaging, whose eventlet backend
     # warns at import that eventlet is deprecated; zerodown runs neither.
     warnings.filterwarnings("ignore", message=r"(?s).*eventlet")
+    # eventlet imports dnspython, whose DNSSEC code warns at import that
+    # cryptography deprecates DSA (when cryptography is installed, as
+    # OpenStack's clients install it).
+    warnings.filterwarnings("ignore", module=r"dns\.")
     import oslo_versionedobjects.base  # noqa: F401
 
 from zerodown.objects import fields
 from zerodown.objects.base import ZerodownObject
 from zerodown.objects.history import Change, History, StepContext
+from zerodown.objects.oslo import OsloSerializer
 from zerodown.objects.registry import ObjectRegistry, RegistryView
 from zerodown.objects.wire import Limits, WireObject
 
@@ -32,6 +38,7 @@ __all__ = [
     "History",
     "Limits",
     "ObjectRegistry",
+    "OsloSerializer",
     "RegistryView",
     "StepContext",
     "WireObject",

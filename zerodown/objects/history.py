@@ -37,6 +37,8 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NoReturn
 
+from oslo_versionedobjects.fields import UnspecifiedDefault
+
 from zerodown.exceptions import ObjectDeclarationError, UnrepresentableValue
 from zerodown.objects.versions import (
     VersionTuple,
@@ -103,6 +105,8 @@ class History:
         self._fields: dict[VersionTuple, frozenset[str]] = {}
         self._added_in: dict[str, VersionTuple] = {}
         self._refusals: dict[VersionTuple, tuple[Refusal, ...]] = {}
+        #: What a field absent from older data is read as (see upgrade).
+        self._unset: dict[str, Any] = {}
         self._ladders: dict[tuple[VersionTuple, VersionTuple], Any] = {}
         self._stepping: dict[tuple[VersionTuple, VersionTuple], bool] = {}
 
@@ -141,6 +145,8 @@ class History:
         self._check_ladder(versions)
         self._versions = tuple(versions)
         self._bind_fields(set(field_names))
+        if isinstance(field_names, Mapping):
+            self._unset = _unset_values(field_names)
         by_version: dict[VersionTuple, list[Refusal]] = {}
         for refusal in refusals:
             if refusal.version not in self._versions[1:]:
@@ -290,6 +296,38 @@ class History:
         context = StepContext(
             self.object, format_version(source), format_version(target)
         )
+        unset = self._unset
         for change, version in zip(self.changes, self._versions, strict=True):
-            if source < version <= target and change.upgrade is not None:
+            if not source < version <= target:
+                continue
+            if change.upgrade is not None:
                 change.upgrade(data, context)
+            # A field the data's version did not have reads as its
+            # default, or None (Nova's constructors do the same), so no
+            # reader meets "Cannot load" for data that was complete.
+            for name in change.added:
+                if name not in data and name in unset:
+                    value = unset[name]
+                    if isinstance(value, (list, dict)):
+                        value = value.copy()
+                    data[name] = value
+
+
+def _unset_values(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The primitive each field is upgraded to when older data lacks
+    it: its default when that is a plain value (``None``, a scalar, an
+    empty container), else ``None`` if it is nullable.  Other fields
+    stay unset: an upgrade step must give them a value."""
+    values: dict[str, Any] = {}
+    for name, field in fields.items():
+        default = getattr(field, "default", UnspecifiedDefault)
+        if default is None or isinstance(default, (bool, int, float, str)):
+            values[name] = default
+        elif isinstance(default, (list, tuple, set, frozenset, dict)):
+            if not default:
+                values[name] = {} if isinstance(default, dict) else []
+        elif default is UnspecifiedDefault and getattr(
+            field, "nullable", False
+        ):
+            values[name] = None
+    return values

@@ -12,6 +12,7 @@ PINNED = {
         "History",
         "Limits",
         "ObjectRegistry",
+        "OsloSerializer",
         "RegistryView",
         "StepContext",
         "WireObject",

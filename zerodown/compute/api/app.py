@@ -1,11 +1,13 @@
 """The compute stack's HTTP API as a WSGI application.
 
 Each request goes through the same steps: its path is decoded (UTF-8 or
-a 400); unless it asks for the version document, the authenticator
-says who asks (a 401 if it cannot); the router finds its route (404,
-405); :mod:`.policy` checks the route's operation against the asker's
-roles (403); the path parameters are checked (404 for a value no
-resource could have); then the handler runs.
+a 400) and a leading ``/v2.1`` dropped; unless it asks for a version
+document, the authenticator says who asks (a 401 if it cannot); the
+microversion it asks for is negotiated (:mod:`.microversion`: 400,
+406); the router finds its route (404, 405); :mod:`.policy` checks
+the route's operation against the asker's roles (403); the path
+parameters are checked (404 for a value no resource could have); then
+the handler runs.
 
 Known bad input always gets a 4xx: a body that is not JSON, not an
 object, too large or of the wrong content type; a schema violation; a
@@ -23,7 +25,13 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from zerodown.compute.api import flavors, hosts, servers, version
+from zerodown.compute.api import (
+    flavors,
+    hosts,
+    microversion,
+    servers,
+    version,
+)
 from zerodown.compute.api.auth import Authenticator, NoAuth
 from zerodown.compute.api.deps import Deps
 from zerodown.compute.api.errors import (
@@ -86,6 +94,8 @@ class ComputeApi:
             LOG.info(
                 "request %s refused: %s", request.request_id, _message(body)
             )
+        if request.version is not None:
+            headers += microversion.response_headers(request.version)
         payload = b"" if body is None else json.dumps(body).encode()
         headers += [
             ("X-Request-Id", request.request_id),
@@ -98,13 +108,16 @@ class ComputeApi:
         return [payload]
 
     def _serve(self, request: Request) -> tuple[int, Any]:
-        path = decode_path(request.environ)
+        path = _unprefixed(decode_path(request.environ))
         found = self.router.find(path)
         route = found.routes.get(request.method) if found else None
         if route is None or POLICY[route.operation] != PUBLIC:
             # Before the route is known to exist: who has no token
             # learns nothing of the API but the version document.
             request.identity = self.auth.authenticate(request.environ)
+        if path != "/":
+            # The root lists the versions; everything else is versioned.
+            request.version = microversion.requested(request.environ)
         if found is None:
             raise HTTPError(404, f"no resource at {path[:200]}")
         if route is None:
@@ -114,6 +127,15 @@ class ComputeApi:
         authorize(request.identity, route.operation)
         request.params = found.params()
         return route.handler(self.deps, request)
+
+
+def _unprefixed(path: str) -> str:
+    """``/v2.1/servers`` is ``/servers``: clients take the API's URL from
+    the version document, which names ``/v2.1/``; the routes are served
+    at the root too, as before it existed."""
+    if path.startswith(version.PREFIX + "/") and path != version.PREFIX + "/":
+        return path[len(version.PREFIX) :]
+    return path
 
 
 def _message(body: Mapping[str, Any]) -> str:

@@ -33,10 +33,12 @@ _KINDS = {
     403: "forbidden",
     404: "itemNotFound",
     405: "methodNotAllowed",
+    406: "notAcceptable",
     409: "conflictingRequest",
     413: "requestEntityTooLarge",
     415: "unsupportedMediaType",
     500: "computeFault",
+    501: "notImplemented",
     503: "serviceUnavailable",
 }
 REASONS = {
@@ -49,10 +51,12 @@ REASONS = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    406: "Not Acceptable",
     409: "Conflict",
     413: "Request Entity Too Large",
     415: "Unsupported Media Type",
     500: "Internal Server Error",
+    501: "Not Implemented",
     503: "Service Unavailable",
 }
 #: Longest message an answer carries: some quote the input.

@@ -1,5 +1,6 @@
 """``/os-services`` and ``/os-hypervisors``: the deployment's services
-and compute hosts, for admins only (:mod:`.policy`)."""
+and compute hosts, for admins only (:mod:`.policy`); ``/os-aggregates``
+answers that there are no host aggregates."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from zerodown.compute.api import views
 from zerodown.compute.api.deps import Deps
+from zerodown.compute.api.errors import HTTPError
 from zerodown.compute.api.request import Request
 from zerodown.compute.api.router import Route
 from zerodown.services import utcnow
@@ -59,7 +61,23 @@ def show_hypervisor(deps: Deps, request: Request) -> Answer:
     return 200, {"hypervisor": views.hypervisor(node, up)}
 
 
+def hypervisor_uptime(deps: Deps, request: Request) -> Answer:
+    node = deps.db.get_compute_node_by_id(request.params["hypervisor_id"])
+    # Nova's answer for a driver that cannot tell (neither driver here
+    # reports its host's uptime); clients show the rest without it.
+    raise HTTPError(
+        501, f"the driver of {node.hypervisor_hostname} reports no uptime"
+    )
+
+
+def list_aggregates(deps: Deps, request: Request) -> Answer:
+    # There are no host aggregates; clients ask (``openstack hypervisor
+    # show`` lists a host's).
+    return 200, {"aggregates": []}
+
+
 ROUTES = (
+    Route("GET", "/os-aggregates", "os-aggregates:list", list_aggregates),
     Route("GET", "/os-services", "os-services:list", list_services),
     Route("GET", "/os-hypervisors", "os-hypervisors:list", list_hypervisors),
     Route(
@@ -73,5 +91,11 @@ ROUTES = (
         "/os-hypervisors/{hypervisor_id}",
         "os-hypervisors:show",
         show_hypervisor,
+    ),
+    Route(
+        "GET",
+        "/os-hypervisors/{hypervisor_id}/uptime",
+        "os-hypervisors:show",
+        hypervisor_uptime,
     ),
 )

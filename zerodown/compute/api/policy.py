@@ -54,6 +54,7 @@ POLICY: Mapping[str, str] = {
     "os-services:list": ADMIN,
     "os-hypervisors:list": ADMIN,
     "os-hypervisors:show": ADMIN,
+    "os-aggregates:list": ADMIN,
 }
 
 

@@ -46,6 +46,8 @@ class Request:
         self.method = str(environ.get("REQUEST_METHOD", "GET"))
         self.params: dict[str, Any] = {}
         self.identity: Identity | None = None
+        #: The negotiated microversion; ``None`` for the root document.
+        self.version: tuple[int, int] | None = None
         self.request_id = f"req-{uuid.uuid4()}"
 
     @property

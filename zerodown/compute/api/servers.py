@@ -43,7 +43,8 @@ def _view(deps: Deps, request: Request, instance: Instance) -> dict[str, Any]:
     )
     identity = request.identity
     admin = identity is not None and identity.has(ADMIN)
-    return views.server(instance, fault, hosts=admin)
+    version = request.version or views.FLAVOR_VALUES_VERSION
+    return views.server(instance, fault, hosts=admin, version=version)
 
 
 def _visible(deps: Deps, request: Request) -> Instance:

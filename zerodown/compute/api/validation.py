@@ -92,7 +92,10 @@ class Schema:
         where = "/".join(str(p) for p in error.absolute_path) or "body"
         # A pattern's own text says nothing to a user; its description
         # does.  Other messages quote the value: keep them short.
-        if error.validator == "pattern" and "description" in error.schema:
+        if (
+            error.validator in ("pattern", "const", "enum")
+            and "description" in error.schema
+        ):
             message = str(error.schema["description"])
         else:
             message = error.message[:200]
@@ -113,6 +116,13 @@ def _integer(least: int, most: int = INT32_MAX) -> dict[str, Any]:
     return {"type": "integer", "minimum": least, "maximum": most}
 
 
+def _one(name: str) -> dict[str, Any]:
+    return {
+        "const": 1,
+        "description": f"{name} can only be 1: one server a request",
+    }
+
+
 def _matching(pattern: re.Pattern[str], description: str) -> dict[str, Any]:
     return {
         "type": "string",
@@ -129,10 +139,27 @@ FLAVOR = Schema(
                 "type": "object",
                 "properties": {
                     "name": _text(255, 1),
-                    "id": _matching(FLAVOR_ID, FLAVOR_ID_RULE),
+                    # null: the API makes one (novaclient sends null).
+                    "id": {
+                        **_matching(FLAVOR_ID, FLAVOR_ID_RULE),
+                        "type": ["string", "null"],
+                    },
                     "vcpus": _integer(1, MAX_VCPUS),
                     "ram": _integer(1),
                     "disk": _integer(0),
+                    "OS-FLV-EXT-DATA:ephemeral": _integer(0),
+                    "swap": _integer(0),
+                    # Not stored: only the value every flavor has.
+                    "rxtx_factor": {
+                        "const": 1.0,
+                        "description": "rxtx_factor can only be 1.0",
+                    },
+                    # There is no flavor access list: public only.
+                    "os-flavor-access:is_public": {
+                        "const": True,
+                        "description": "a flavor can only be public: "
+                        "there are no flavor access lists",
+                    },
                     # A TEXT column holds 65,535 bytes on MariaDB: this
                     # many characters fit in it at 4 bytes each.
                     "description": {"anyOf": [{"type": "null"}, _text(16383)]},
@@ -171,6 +198,15 @@ SERVER = Schema(
                     "name": _text(255, 1),
                     "flavorRef": _text(255, 1),
                     "imageRef": _text(255),
+                    # What novaclient sends: one server a request.
+                    "min_count": _one("min_count"),
+                    "max_count": _one("max_count"),
+                    # There is no network service (Nova's "none").
+                    "networks": {
+                        "enum": ["none", []],
+                        "description": 'networks can only be "none": '
+                        "this stack has no network service",
+                    },
                     # Release 2 (Instance 2.5), Nova's microversion 2.19.
                     "description": {"anyOf": [{"type": "null"}, _text(255)]},
                     "image_properties": {

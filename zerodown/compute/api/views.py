@@ -11,7 +11,16 @@ from zerodown.compute import states
 from zerodown.compute.objects import ComputeNode, Flavor, Instance
 from zerodown.services import ServiceRecord
 
-__all__ = ["flavor", "hypervisor", "server", "service"]
+__all__ = [
+    "FLAVOR_VALUES_VERSION",
+    "flavor",
+    "hypervisor",
+    "server",
+    "service",
+]
+
+#: From this microversion on, a server shows its flavor's values.
+FLAVOR_VALUES_VERSION = (2, 47)
 
 
 def flavor(obj: Flavor) -> dict[str, Any]:
@@ -21,6 +30,12 @@ def flavor(obj: Flavor) -> dict[str, Any]:
         "vcpus": obj.vcpus,
         "ram": obj.memory_mb,
         "disk": obj.root_gb,
+        "OS-FLV-EXT-DATA:ephemeral": obj.ephemeral_gb,
+        # Nova's: no swap is "", not 0.
+        "swap": obj.swap or "",
+        "rxtx_factor": obj.rxtx_factor,
+        "os-flavor-access:is_public": obj.is_public,
+        "OS-FLV-DISABLED:disabled": obj.disabled,
         "description": obj.description,
         "extra_specs": dict(obj.extra_specs),
     }
@@ -31,12 +46,17 @@ def _iso(value: Any) -> str | None:
 
 
 def server(
-    obj: Instance, fault: Mapping[str, Any] | None, *, hosts: bool = True
+    obj: Instance,
+    fault: Mapping[str, Any] | None,
+    *,
+    hosts: bool = True,
+    version: tuple[int, int] = FLAVOR_VALUES_VERSION,
 ) -> dict[str, Any]:
-    """A server as the API shows it; without ``hosts`` (a member asks, as
-    in Nova), nothing about the host: neither its name nor its CPUs,
-    cells or devices, only ``hostId``, which tells two of the project's
-    servers on one host apart from two on two hosts."""
+    """A server as the API shows it at microversion ``version``; without
+    ``hosts`` (a member asks, as in Nova), nothing about the host:
+    neither its name nor its CPUs, cells or devices, only ``hostId``,
+    which tells two of the project's servers on one host apart from two
+    on two hosts."""
     view: dict[str, Any] = {
         "id": obj.uuid,
         "name": obj.display_name,
@@ -48,16 +68,17 @@ def server(
         "vm_state": obj.vm_state,
         "task_state": obj.task_state,
         "power_state": obj.power_state,
+        # Nova's names of the three states, which its clients show.
+        "OS-EXT-STS:vm_state": obj.vm_state,
+        "OS-EXT-STS:task_state": obj.task_state,
+        "OS-EXT-STS:power_state": obj.power_state,
+        # No network service: no addresses.
+        "addresses": {},
+        "metadata": {},
         "host": obj.host,
         "OS-EXT-SRV-ATTR:host": obj.host,
         "OS-EXT-SRV-ATTR:hypervisor_hostname": obj.node,
-        "flavor": {
-            "original_name": obj.flavor.name,
-            "vcpus": obj.flavor.vcpus,
-            "ram": obj.flavor.memory_mb,
-            "disk": obj.flavor.root_gb,
-            "extra_specs": dict(obj.flavor.extra_specs),
-        },
+        "flavor": _server_flavor(obj.flavor, version),
         "created": _iso(obj.created_at),
         "updated": _iso(obj.updated_at),
         "launched_at": _iso(obj.launched_at),
@@ -75,6 +96,21 @@ def server(
             "created": fault["created"],
         }
     return view
+
+
+def _server_flavor(obj: Flavor, version: tuple[int, int]) -> dict[str, Any]:
+    if version < FLAVOR_VALUES_VERSION:
+        # Nova's before 2.47: a reference to the flavor.
+        return {"id": obj.flavorid, "links": []}
+    return {
+        "original_name": obj.name,
+        "vcpus": obj.vcpus,
+        "ram": obj.memory_mb,
+        "disk": obj.root_gb,
+        "ephemeral": obj.ephemeral_gb,
+        "swap": obj.swap,
+        "extra_specs": dict(obj.extra_specs),
+    }
 
 
 _HOST_KEYS = (
@@ -122,8 +158,20 @@ def _numa(obj: Instance) -> dict[str, Any] | None:
     }
 
 
+def service_id(host: str, binary: str) -> int:
+    """A number for a service, as Nova's row ids before 2.53: the
+    services table has none, so it is derived from the host and binary
+    (stable across restarts and API processes; 31 bits)."""
+    digest = hashlib.sha256(f"{host}/{binary}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
 def service(record: ServiceRecord, up: bool) -> dict[str, Any]:
     return {
+        "id": service_id(record.host, record.binary),
+        # Nova's zones: computes are in the default one.
+        "zone": "nova" if record.binary == "compute" else "internal",
+        "disabled_reason": None,
         "binary": record.binary,
         "host": record.host,
         "status": "enabled",
@@ -153,7 +201,11 @@ def hypervisor(
         memory_mb_used=node.memory_mb_used,
         local_gb=node.local_gb,
         local_gb_used=node.local_gb_used,
-        service={"host": node.host},
+        service={
+            "host": node.host,
+            "id": service_id(node.host, "compute"),
+            "disabled_reason": None,
+        },
         cpu_allocation_ratio=node.cpu_allocation_ratio,
         ram_allocation_ratio=node.ram_allocation_ratio,
         numa_cells=[

@@ -101,6 +101,18 @@ def extra_values(instance: Instance, columns: Sequence[str]) -> dict[str, Any]:
     return values
 
 
+def _topology(
+    row: Any, where: tuple[str, Any, str]
+) -> InstanceNUMATopology | None:
+    topology = _load(InstanceNUMATopology, row.extra_numa_topology, where)
+    if topology is not None and not topology.obj_attr_is_set("instance_uuid"):
+        # A pre-Liberty blob does not name its instance: its row does
+        # (Nova's reader is handed the uuid too).
+        topology.instance_uuid = row.uuid
+        topology.obj_reset_changes(["instance_uuid"])
+    return topology
+
+
 def instance(row: Any) -> Instance:
     where = ("instance_extra", row.uuid, "")
 
@@ -129,9 +141,7 @@ def instance(row: Any) -> Instance:
         description=row.description,
         availability_zone=None,
         flavor=flavor,
-        numa_topology=_load(
-            InstanceNUMATopology, row.extra_numa_topology, at("numa_topology")
-        ),
+        numa_topology=_topology(row, at("numa_topology")),
         pci_devices=_load_list(
             PciDevice, row.extra_pci_devices, at("pci_devices")
         ),

@@ -8,11 +8,40 @@ backport and every reader parses it by hand.
 
 from __future__ import annotations
 
+from typing import Any
+
+from zerodown.compute.objects.derived import derived_uuid
 from zerodown.compute.objects.registry import REGISTRY
-from zerodown.objects import Change, History, ZerodownObject
+from zerodown.objects import Change, History, StepContext, ZerodownObject
 from zerodown.objects import fields as f
 
 __all__ = ["ComputeNode"]
+
+# Older nodes are read with what their version meant (so every reader
+# finds every field): no pools were reported, the ratios were Nova's
+# defaults of the time, and the uuid is derived (.derived).
+
+
+def _no_pools(data: dict[str, Any], step: StepContext) -> None:
+    data.setdefault("pci_device_pools", [])
+
+
+def _cpu_and_ram_ratios(data: dict[str, Any], step: StepContext) -> None:
+    data.setdefault("cpu_allocation_ratio", 16.0)
+    data.setdefault("ram_allocation_ratio", 1.5)
+
+
+def _derived_uuid(data: dict[str, Any], step: StepContext) -> None:
+    data.setdefault(
+        "uuid",
+        derived_uuid(
+            "compute-node", data.get("id"), data.get("hypervisor_hostname")
+        ),
+    )
+
+
+def _disk_ratio(data: dict[str, Any], step: StepContext) -> None:
+    data.setdefault("disk_allocation_ratio", 1.0)
 
 
 @REGISTRY.register
@@ -48,18 +77,25 @@ class ComputeNode(ZerodownObject):
         ),
         Change("1.3", "host (Nova 1.7)", added=["host"]),
         Change(
-            "1.4", "PCI device pools (Nova 1.9)", added=["pci_device_pools"]
+            "1.4",
+            "PCI device pools (Nova 1.9)",
+            added=["pci_device_pools"],
+            upgrade=_no_pools,
         ),
         Change(
             "1.5",
             "allocation ratios (Nova 1.14)",
             added=["cpu_allocation_ratio", "ram_allocation_ratio"],
+            upgrade=_cpu_and_ram_ratios,
         ),
-        Change("1.6", "uuid (Nova 1.15)", added=["uuid"]),
+        Change(
+            "1.6", "uuid (Nova 1.15)", added=["uuid"], upgrade=_derived_uuid
+        ),
         Change(
             "1.7",
             "disk allocation ratio (Nova 1.16)",
             added=["disk_allocation_ratio"],
+            upgrade=_disk_ratio,
         ),
     )
     fields = {

@@ -8,12 +8,19 @@ current major, with Nova's version in the notes.
 
 from __future__ import annotations
 
+from typing import Any
+
 from zerodown.compute.objects.enums import VM_STATES
 from zerodown.compute.objects.registry import REGISTRY
-from zerodown.objects import Change, History, ZerodownObject
+from zerodown.objects import Change, History, StepContext, ZerodownObject
 from zerodown.objects import fields as f
 
 __all__ = ["Instance"]
+
+
+def _no_pci_devices(data: dict[str, Any], step: StepContext) -> None:
+    # An instance stored before 2.2 had no PCI devices.
+    data.setdefault("pci_devices", [])
 
 
 @REGISTRY.register
@@ -53,7 +60,12 @@ class Instance(ZerodownObject):
             ],
         ),
         Change("2.1", "NUMA topology (Nova 1.14)", added=["numa_topology"]),
-        Change("2.2", "PCI devices (Nova 1.x)", added=["pci_devices"]),
+        Change(
+            "2.2",
+            "PCI devices (Nova 1.x)",
+            added=["pci_devices"],
+            upgrade=_no_pci_devices,
+        ),
         Change(
             "2.3",
             "image properties travel with the instance",

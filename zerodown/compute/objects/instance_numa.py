@@ -238,7 +238,9 @@ class InstanceNUMATopology(ZerodownObject):
             raise MalformedPayload(
                 reason=f"not a legacy instance NUMA topology: {err!r:.80}"
             ) from None
-        return cls(context, cells=cells)
+        # Nova's reader sets every field a later version added: None.
+        # The instance's uuid is not in the blob: the caller sets it.
+        return cls(context, id=None, cells=cells, emulator_threads_policy=None)
 
 
 def _legacy_cell(cell: dict[str, Any]) -> InstanceNUMACell:
@@ -249,4 +251,10 @@ def _legacy_cell(cell: dict[str, Any]) -> InstanceNUMACell:
         pcpuset=set(),
         memory=int(cell["mem"]["total"]),
         pagesize=None if pagesize is None else int(pagesize),
+        cpu_topology=None,
+        cpu_pinning_raw=None,
+        cpu_policy=None,
+        cpu_thread_policy=None,
+        cpuset_reserved=None,
+        cpuset_realtime=None,
     )

@@ -95,6 +95,28 @@ def _dual_report(data: dict[str, Any], step: StepContext) -> None:
     data.setdefault("pcpuset", list(data.get("cpuset") or []))
 
 
+def _nothing_pinned(data: dict[str, Any], step: StepContext) -> None:
+    # Before 1.1 nothing was pinned, and sibling threads were not told.
+    data.setdefault("pinned_cpus", [])
+    data.setdefault("siblings", [])
+
+
+def _no_pages(data: dict[str, Any], step: StepContext) -> None:
+    data.setdefault("mempages", [])
+
+
+def _no_networks(obj: ZerodownObject, attrname: str) -> None:
+    """``network_metadata`` of a cell or limits stored before it existed:
+    no NUMA-affined networks.  A child object, so it is set when read
+    rather than by an upgrade step (steps see no child objects)."""
+    if attrname != "network_metadata":
+        raise NotImplementedError(
+            f"cannot load {attrname!r} of {obj.obj_name()}"
+        )
+    obj.network_metadata = NetworkMetadata(physnets=set(), tunneled=False)
+    obj.obj_reset_changes(["network_metadata"])
+
+
 @REGISTRY.register
 class NUMACell(ZerodownObject):
     """One NUMA cell of a host: shared CPUs, dedicated CPUs and memory."""
@@ -106,8 +128,13 @@ class NUMACell(ZerodownObject):
             "initial",
             added=["id", "cpuset", "memory", "cpu_usage", "memory_usage"],
         ),
-        Change("1.1", "CPU pinning", added=["pinned_cpus", "siblings"]),
-        Change("1.2", "huge pages", added=["mempages"]),
+        Change(
+            "1.1",
+            "CPU pinning",
+            added=["pinned_cpus", "siblings"],
+            upgrade=_nothing_pinned,
+        ),
+        Change("1.2", "huge pages", added=["mempages"], upgrade=_no_pages),
         Change("1.3", "NUMA-affined networks", added=["network_metadata"]),
         Change(
             "1.4",
@@ -131,6 +158,8 @@ class NUMACell(ZerodownObject):
         "network_metadata": f.ObjectField("NetworkMetadata"),
         "socket": f.IntegerField(nullable=True),
     }
+
+    obj_load_attr = _no_networks
     id: int
     cpuset: set[int]
     pcpuset: set[int]
@@ -283,6 +312,8 @@ class NUMATopologyLimits(ZerodownObject):
         "ram_allocation_ratio": f.FloatField(),
         "network_metadata": f.ObjectField("NetworkMetadata"),
     }
+
+    obj_load_attr = _no_networks
 
     def to_dict_legacy(self, host: NUMATopology) -> dict[str, Any]:
         """The Juno limits dict an RPC API older than objects takes."""

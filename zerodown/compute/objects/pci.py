@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from zerodown.compute.objects.derived import derived_uuid
 from zerodown.compute.objects.enums import (
     PCI_DEVICE_STATUSES,
     PCI_DEVICE_TYPES,
@@ -20,6 +21,16 @@ from zerodown.objects import Change, History, StepContext, ZerodownObject
 from zerodown.objects import fields as f
 
 __all__ = ["PciDevice", "PciDevicePool"]
+
+
+def _derived_uuid(data: dict[str, Any], step: StepContext) -> None:
+    # A device stored before 1.6: named by its host and address.
+    data.setdefault(
+        "uuid",
+        derived_uuid(
+            "pci-device", data.get("compute_node_id"), data.get("address")
+        ),
+    )
 
 
 def _parent_into_extra_info(data: dict[str, Any], step: StepContext) -> None:
@@ -73,7 +84,7 @@ class PciDevice(ZerodownObject):
             upgrade=_parent_from_extra_info,
         ),
         Change("1.5", "statuses unavailable and unclaimable"),
-        Change("1.6", "uuid", added=["uuid"]),
+        Change("1.6", "uuid", added=["uuid"], upgrade=_derived_uuid),
         Change("1.7", "the vdpa device type"),
     )
     fields = {

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
+from zerodown.compute.objects.derived import derived_uuid
 from zerodown.compute.objects.registry import REGISTRY
-from zerodown.objects import Change, History, ZerodownObject
+from zerodown.objects import Change, History, StepContext, ZerodownObject
 from zerodown.objects import fields as f
 
 __all__ = ["Service"]
+
+
+def _derived_uuid(data: dict[str, Any], step: StepContext) -> None:
+    # A service stored before 1.3: named by its host and binary.
+    data.setdefault(
+        "uuid", derived_uuid("service", data.get("host"), data.get("binary"))
+    )
 
 
 @REGISTRY.register
@@ -39,7 +48,9 @@ class Service(ZerodownObject):
         ),
         Change("1.1", "forced down (Nova 1.15)", added=["forced_down"]),
         Change("1.2", "service version (Nova 1.16)", added=["version"]),
-        Change("1.3", "uuid (Nova 1.21)", added=["uuid"]),
+        Change(
+            "1.3", "uuid (Nova 1.21)", added=["uuid"], upgrade=_derived_uuid
+        ),
     )
     fields = {
         "id": f.IntegerField(read_only=True),

@@ -235,7 +235,13 @@ class Generator:
         rng = self.rng
         if "anyOf" in schema:
             return self._instance(rng.choice(schema["anyOf"]))
+        if "const" in schema and rng.random() < 0.75:
+            return schema["const"]
+        if "enum" in schema and rng.random() < 0.75:
+            return rng.choice(schema["enum"])
         kind = schema.get("type")
+        if isinstance(kind, list):  # a nullable value
+            kind = rng.choice(kind)
         if kind == "object":
             return self._object(schema)
         if kind == "integer":

@@ -96,6 +96,11 @@ def _recorder(seen: list[str]) -> Any:
     return start_response
 
 
+def _not_implemented(status: int, request: dict[str, Any]) -> bool:
+    """Nova's 501 for a hypervisor's uptime, which no driver reports."""
+    return status == 501 and request["path"].rstrip("/").endswith("/uptime")
+
+
 def fuzz(api: Api, seed: int, count: int) -> dict[str, Any]:
     """Send ``count`` requests; what came back."""
     ids = IdPool()
@@ -111,7 +116,9 @@ def fuzz(api: Api, seed: int, count: int) -> dict[str, Any]:
         payload = b"".join(api.app(_environ(request), _recorder(seen)))
         status = int(seen[0].split()[0])
         statuses[status] += 1
-        if status >= 500 or status < 200:
+        if (status >= 500 and not _not_implemented(status, request)) or (
+            status < 200
+        ):
             failures.append((index, request, payload[:300]))
         elif payload and status < 300:
             ids.learn(json.loads(payload))

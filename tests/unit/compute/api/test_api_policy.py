@@ -25,11 +25,11 @@ def test_every_route_has_a_rule_and_every_rule_a_route():
     assert set(POLICY.values()) <= {PUBLIC, MEMBER, ADMIN}
 
 
-def test_only_the_version_document_is_public():
+def test_only_the_version_documents_are_public():
     public = {
         (r.method, r.template) for r in ROUTES if POLICY[r.operation] == PUBLIC
     }
-    assert public == {("GET", "/")}
+    assert public == {("GET", "/"), ("GET", "/v2.1")}
 
 
 def test_writes_to_flavors_and_every_host_view_need_admin():
@@ -46,6 +46,8 @@ def test_writes_to_flavors_and_every_host_view_need_admin():
         ("GET", "/os-hypervisors"),
         ("GET", "/os-hypervisors/detail"),
         ("GET", "/os-hypervisors/{hypervisor_id}"),
+        ("GET", "/os-hypervisors/{hypervisor_id}/uptime"),
+        ("GET", "/os-aggregates"),
     }
 
 

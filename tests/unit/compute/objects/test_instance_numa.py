@@ -121,7 +121,8 @@ def test_a_stored_1_6_cell_reads_with_no_realtime_vcpus():
     stored = json.dumps(instance_cell(1).obj_to_primitive("1.6", CHILDREN))
     cell = InstanceNUMACell.obj_from_stored(stored)
     assert cell.VERSION == "1.7"
-    assert not cell.obj_attr_is_set("cpuset_realtime")
+    # A field its version lacked reads as None (nullable, no default).
+    assert cell.cpuset_realtime is None
     assert cell.realtime_vcpus == set()
 
 

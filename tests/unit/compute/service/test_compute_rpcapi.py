@@ -78,7 +78,8 @@ def test_an_r1_compute_gets_no_clean_shutdown_and_an_instance_2_4(
     received, kwargs = _terminate(transport, R1, instance)
     assert kwargs == {}
     assert received.VERSION == "2.5"  # read back by this registry...
-    assert not received.obj_attr_is_set("description")  # ...sent as 2.4
+    # ...sent as 2.4, which had no description: read as None.
+    assert received.description is None
     (cell,) = received.numa_topology.cells
     assert cell.pcpuset == {0, 1}
 
