@@ -247,7 +247,12 @@ def _scheduler(parts: _Parts) -> Iterator[str]:
     from zerodown.compute.scheduler.manager import SchedulerManager
 
     directory = parts.directory()
-    manager = SchedulerManager(parts.db(), directory, parts.aliases)
+    manager = SchedulerManager(
+        parts.db(),
+        directory,
+        parts.aliases,
+        host_subset_size=parts.config.scheduler.host_subset_size,
+    )
     server = parts.server("scheduler", [manager], shared=True)
     with _lifecycle(parts, directory, "scheduler", server):
         yield ""

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from zerodown.compute import states
-from zerodown.compute.db import blobs
+from zerodown.compute.db import blobs, claims
 from zerodown.compute.db.models import (
     COMPUTE_NODES,
     FLAVOR_EXTRA_SPECS,
@@ -333,9 +333,11 @@ class ComputeDB:
         )
 
     def destroy_instance(self, uuid: str) -> None:
-        """Soft-delete the instance and free the devices it held."""
+        """Soft-delete the instance and free the devices it held (and a
+        scheduler's claim it still had)."""
         now = utcnow()
         with self._begin() as conn:
+            claims.release(conn, uuid)
             conn.execute(
                 INSTANCES.update()
                 .where(INSTANCES.c.uuid == uuid)
@@ -405,6 +407,7 @@ class ComputeDB:
                                 host=node.host,
                                 hypervisor_hostname=node.hypervisor_hostname,
                                 created_at=values["updated_at"],
+                                generation=0,
                                 **values,
                             )
                         )
@@ -414,7 +417,34 @@ class ComputeDB:
                         COMPUTE_NODES.update().where(*key).values(**values)
                     )
             row = conn.execute(sa.select(COMPUTE_NODES).where(*key)).one()
+            # The report counts the instances on the node now: their
+            # schedulers' claims go, and the node's generation moves.
+            claims.prune_counted(
+                conn, row.id, node.host, node.hypervisor_hostname
+            )
+            claims.bump(conn, [row.id])
         return blobs.compute_node(row)
+
+    # -- the schedulers' claims ---------------------------------------------
+
+    def node_stamps(self) -> dict[int, claims.NodeStamp]:
+        with self._begin() as conn:
+            return claims.stamps(conn)
+
+    def node_views(self, node_ids: Sequence[int]) -> list[claims.NodeView]:
+        with self._begin() as conn:
+            return claims.load_views(conn, node_ids)
+
+    def claim_on_node(self, seen: int, held: claims.HostClaim) -> bool:
+        """Write ``held`` if its node's generation is still ``seen``."""
+        with self._begin() as conn:
+            return claims.claim(conn, seen, held)
+
+    def release_claim(self, instance_uuid: str) -> bool:
+        """Give back a scheduler's claim (the compute refused it, or the
+        build failed)."""
+        with self._begin() as conn:
+            return claims.release(conn, instance_uuid)
 
     def get_compute_node(self, host: str) -> ComputeNode:
         with self._begin() as conn:

@@ -14,6 +14,7 @@ checks pinning, pages, emulator threads and PCI NUMA affinity together.
 from __future__ import annotations
 
 import dataclasses
+import random
 from collections.abc import Sequence
 
 from zerodown.compute.exceptions import NoValidHost
@@ -47,8 +48,14 @@ def select_hosts(
     weighers: Sequence[Weigher] = DEFAULT_WEIGHERS,
     count: int = 1,
     alternates: int = 2,
+    subset_size: int = 1,
+    rng: random.Random | None = None,
 ) -> list[Selection]:
-    """``count`` selections, each with up to ``alternates`` other hosts.
+    """``count`` selections, each with up to ``alternates`` other hosts,
+    each chosen at random among the ``subset_size`` best that fit
+    (Nova's ``host_subset_size``: ties spread instead of all requests
+    racing for the same host).  The chosen hosts' states consume the
+    request at once, so the next request sees it.
 
     :raises NoValidHost: with the reason.
     """
@@ -70,7 +77,7 @@ def select_hosts(
         candidates = [h for h, _ in passed]
     fitted: list[tuple[HostState, InstanceNUMATopology | None]] = []
     first_refusal = None
-    wanted = count + alternates
+    wanted = max(count + alternates, count - 1 + subset_size)
     for host in weigh(candidates, weighers):
         if spec.numa_topology is None:
             fitted.append((host, None))
@@ -94,8 +101,11 @@ def select_hosts(
             f"{len(fitted)} hosts ({first_refusal})"
         )
     selections = []
-    for host, topology in fitted[:count]:
-        host.consume(spec.vcpus, spec.memory_mb, topology)
+    left = list(fitted)
+    pick = rng or random
+    for _ in range(count):
+        host, topology = left.pop(pick.randrange(min(subset_size, len(left))))
+        host.consume(spec.vcpus, spec.memory_mb, topology, spec.pci_requests)
         others = tuple(h.host for h, _ in fitted if h is not host)
         selections.append(
             Selection(host.host, host.nodename, others[:alternates], topology)
