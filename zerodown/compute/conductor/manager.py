@@ -167,9 +167,10 @@ class ConductorManager:
         if current.launched_at is None:
             current.host = None
             current.node = None
+        # The fault first: whoever sees ERROR finds its reason.
+        self.db.add_fault(instance.uuid, 500, reason)
         saved = self.db.save_instance(current)
         self.db.release_claim(instance.uuid)
-        self.db.add_fault(instance.uuid, 500, reason)
         return saved  # type: ignore[no-any-return]
 
     def instance_destroy(

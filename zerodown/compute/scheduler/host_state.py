@@ -23,7 +23,7 @@ from zerodown.compute.objects import (
 __all__ = ["HostState"]
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class HostState:
     host: str
     nodename: str

@@ -14,8 +14,9 @@ checks pinning, pages, emulator threads and PCI NUMA affinity together.
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from zerodown.compute.exceptions import NoValidHost
 from zerodown.compute.hardware import fit_instance_to_host
@@ -26,7 +27,7 @@ from zerodown.compute.scheduler.request import RequestSpec
 from zerodown.compute.scheduler.weighers import (
     DEFAULT_WEIGHERS,
     Weigher,
-    weigh,
+    weights,
 )
 
 __all__ = ["Selection", "select_hosts"]
@@ -59,26 +60,15 @@ def select_hosts(
 
     :raises NoValidHost: with the reason.
     """
-    candidates = [h for h in hosts if h.host not in spec.ignore_hosts]
+    candidates = None
+    if filters is CHEAP_FILTERS:
+        candidates = _prefiltered(spec, hosts)
     if not candidates:
-        raise NoValidHost(reason=_none_left(hosts, spec))
-    for flt in filters:
-        passed: list[tuple[HostState, str | None]] = []
-        refused: list[tuple[HostState, str | None]] = []
-        for host in candidates:
-            why = flt.reject(host, spec)
-            (refused if why else passed).append((host, why))
-        if not passed:
-            host, why = refused[0]
-            raise NoValidHost(
-                reason=f"filter {flt.name} returned 0 hosts "
-                f"({host.host}: {why})"
-            )
-        candidates = [h for h, _ in passed]
+        candidates = _filtered(spec, hosts, filters)
     fitted: list[tuple[HostState, InstanceNUMATopology | None]] = []
     first_refusal = None
     wanted = max(count + alternates, count - 1 + subset_size)
-    for host in weigh(candidates, weighers):
+    for host in _best_first(candidates, weighers):
         if spec.numa_topology is None:
             fitted.append((host, None))
         else:
@@ -111,6 +101,76 @@ def select_hosts(
             Selection(host.host, host.nodename, others[:alternates], topology)
         )
     return selections
+
+
+def _prefiltered(
+    spec: RequestSpec, hosts: Sequence[HostState]
+) -> list[HostState]:
+    """What :data:`CHEAP_FILTERS` keep, in one pass over plain numbers.
+
+    The resource amounts go first, as Placement's query does before any
+    filter of Nova's runs: liveness, free RAM and vCPUs, hosts not tried
+    yet, each compared in place (no call per host and filter), then the
+    device pools of the hosts left.  What it keeps is exactly what the
+    filters one by one keep; when it keeps nothing they run one by one,
+    to say which removed the last hosts and why.
+    """
+    ignore = set(spec.ignore_hosts)
+    memory_mb, vcpus, dedicated = spec.memory_mb, spec.vcpus, spec.dedicated
+    found = [
+        h
+        for h in hosts
+        if h.is_up
+        and h.total_ram_mb * h.ram_allocation_ratio - h.ram_used_mb
+        >= memory_mb
+        and (
+            dedicated
+            or h.total_vcpus * h.cpu_allocation_ratio - h.vcpus_used >= vcpus
+        )
+        and h.host not in ignore
+    ]
+    if spec.pci_requests:
+        found = [
+            h for h in found if h.pci_stats.support_requests(spec.pci_requests)
+        ]
+    return found
+
+
+def _filtered(
+    spec: RequestSpec, hosts: Sequence[HostState], filters: Sequence[Filter]
+) -> list[HostState]:
+    """The filters one by one.
+
+    :raises NoValidHost: naming the filter that removed the last hosts.
+    """
+    candidates = [h for h in hosts if h.host not in spec.ignore_hosts]
+    if not candidates:
+        raise NoValidHost(reason=_none_left(hosts, spec))
+    for flt in filters:
+        passed: list[tuple[HostState, str | None]] = []
+        refused: list[tuple[HostState, str | None]] = []
+        for host in candidates:
+            why = flt.reject(host, spec)
+            (refused if why else passed).append((host, why))
+        if not passed:
+            host, why = refused[0]
+            raise NoValidHost(
+                reason=f"filter {flt.name} returned 0 hosts "
+                f"({host.host}: {why})"
+            )
+        candidates = [h for h, _ in passed]
+    return candidates
+
+
+def _best_first(
+    hosts: Sequence[HostState], weighers: Sequence[Weigher]
+) -> Iterator[HostState]:
+    """``hosts`` as :func:`weigh` orders them, but lazily: a heap, so
+    that taking the first few of 10,000 does not sort them all."""
+    heap = [(-w, i) for i, w in enumerate(weights(hosts, weighers))]
+    heapq.heapify(heap)
+    while heap:
+        yield hosts[heapq.heappop(heap)[1]]
 
 
 def _none_left(hosts: Sequence[HostState], spec: RequestSpec) -> str:

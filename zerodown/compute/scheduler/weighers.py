@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from zerodown.compute.scheduler.host_state import HostState
 
-__all__ = ["DEFAULT_WEIGHERS", "Weigher", "weigh"]
+__all__ = ["DEFAULT_WEIGHERS", "Weigher", "weigh", "weights"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,13 +33,24 @@ def weigh(
     weighers: Sequence[Weigher] = DEFAULT_WEIGHERS,
 ) -> list[HostState]:
     """``hosts`` best first (ties keep their order)."""
+    totals = weights(hosts, weighers)
+    order = sorted(range(len(hosts)), key=lambda i: -totals[i])
+    return [hosts[i] for i in order]
+
+
+def weights(
+    hosts: Sequence[HostState],
+    weighers: Sequence[Weigher] = DEFAULT_WEIGHERS,
+) -> list[float]:
+    """Each host's weight: the sum of its normalised raw values."""
     totals = [0.0] * len(hosts)
     for weigher in weighers:
         raw = [weigher.raw(h) for h in hosts]
         low, high = (min(raw), max(raw)) if raw else (0.0, 0.0)
-        span = high - low
-        for i, value in enumerate(raw):
-            norm = (value - low) / span if span else 0.0
-            totals[i] += weigher.multiplier * norm
-    order = sorted(range(len(hosts)), key=lambda i: -totals[i])
-    return [hosts[i] for i in order]
+        if high == low:
+            continue  # every host the same: 0 for all
+        scale = weigher.multiplier / (high - low)
+        totals = [
+            t + (v - low) * scale for t, v in zip(totals, raw, strict=True)
+        ]
+    return totals
