@@ -18,6 +18,7 @@ from typing import Any
 from zerodown.compute.db.claims import HostClaim, NodeStamp, NodeView
 from zerodown.compute.objects import InstanceNUMATopology
 from zerodown.compute.scheduler.host_state import HostState
+from zerodown.compute.scheduler.host_table import HostTable
 from zerodown.compute.scheduler.request import RequestSpec
 from zerodown.services import ServiceDirectory, utcnow
 
@@ -30,8 +31,11 @@ class HostViews:
     def __init__(self, db: Any, directory: ServiceDirectory) -> None:
         self.db, self.directory = db, directory
         self._views: dict[int, tuple[NodeStamp, HostState]] = {}
+        self._table = HostTable()
+        self._rows: list[int] = []  # the node id of each table row
+        self._row_of: dict[int, int] = {}
 
-    def refresh(self) -> list[HostState]:
+    def refresh(self) -> HostTable:
         """Every node's view, up to date, in the nodes' order."""
         stamps: dict[int, NodeStamp] = self.db.node_stamps()
         for gone in set(self._views) - set(stamps):
@@ -41,10 +45,20 @@ class HostViews:
             for node_id, stamp in stamps.items()
             if node_id not in self._views or self._views[node_id][0] != stamp
         ]
-        for view in self.db.node_views(stale):
+        fresh = self.db.node_views(stale)
+        for view in fresh:
             self._views[view.node.id] = (view.stamp, _state(view))
+        rows = sorted(self._views)
+        if rows != self._rows:
+            self._rows, self._row_of = rows, {n: r for r, n in enumerate(rows)}
+            self._table = HostTable(self._views[i][1] for i in rows)
+        else:
+            for view in fresh:
+                self._table.replace(
+                    self._row_of[view.node.id], self._views[view.node.id][1]
+                )
         self._mark_liveness()
-        return [self._views[i][1] for i in sorted(self._views)]
+        return self._table
 
     def claim(
         self,
@@ -81,11 +95,14 @@ class HostViews:
     def _mark_liveness(self) -> None:
         now = utcnow()
         services = {s.host: s for s in self.directory.services("compute")}
-        for _, state in self._views.values():
+        for row, state in enumerate(self._table):
             service = services.get(state.host)
-            state.is_up = service is not None and service.is_up(
+            is_up = service is not None and service.is_up(
                 now, self.directory.down_after
             )
+            if is_up != state.is_up:
+                state.is_up = is_up
+                self._table.update(row)
 
 
 def _state(view: NodeView) -> HostState:

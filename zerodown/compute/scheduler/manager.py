@@ -20,7 +20,7 @@ from zerodown.compute.exceptions import NoValidHost
 from zerodown.compute.objects import Instance
 from zerodown.compute.pci_alias import PciAlias
 from zerodown.compute.rpcapi import SchedulerAPI
-from zerodown.compute.scheduler.host_state import HostState
+from zerodown.compute.scheduler.host_table import HostTable
 from zerodown.compute.scheduler.host_views import HostViews
 from zerodown.compute.scheduler.request import RequestSpec
 from zerodown.compute.scheduler.selector import select_hosts
@@ -59,7 +59,7 @@ class SchedulerManager:
         # database's compare-and-swap).
         self._lock = threading.Lock()
 
-    def host_states(self) -> list[HostState]:
+    def host_states(self) -> HostTable:
         with self._lock:
             return self.views.refresh()
 
@@ -87,11 +87,7 @@ class SchedulerManager:
                     rng=self._rng,
                 )
                 chosen = selections[0]
-                state = next(
-                    h
-                    for h in hosts
-                    if (h.host, h.nodename) == (chosen.host, chosen.nodename)
-                )
+                state = hosts[hosts.index_of(chosen.host, chosen.nodename)]
                 if self.views.claim(state, spec, chosen.numa_topology):
                     break
                 LOG.info(

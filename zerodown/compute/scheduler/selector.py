@@ -23,11 +23,12 @@ from zerodown.compute.hardware import fit_instance_to_host
 from zerodown.compute.objects import InstanceNUMATopology
 from zerodown.compute.scheduler.filters import CHEAP_FILTERS, Filter
 from zerodown.compute.scheduler.host_state import HostState
+from zerodown.compute.scheduler.host_table import HostTable
 from zerodown.compute.scheduler.request import RequestSpec
 from zerodown.compute.scheduler.weighers import (
     DEFAULT_WEIGHERS,
     Weigher,
-    weights,
+    combine,
 )
 
 __all__ = ["Selection", "select_hosts"]
@@ -60,17 +61,18 @@ def select_hosts(
 
     :raises NoValidHost: with the reason.
     """
-    candidates = None
-    if filters is CHEAP_FILTERS:
-        candidates = _prefiltered(spec, hosts)
-    if not candidates:
-        candidates = _filtered(spec, hosts, filters)
-    fitted: list[tuple[HostState, InstanceNUMATopology | None]] = []
+    table = HostTable.of(hosts)
+    found = _prefiltered(spec, table) if filters is CHEAP_FILTERS else []
+    if not found:
+        where = {id(state): i for i, state in enumerate(table)}
+        found = [where[id(h)] for h in _filtered(spec, table, filters)]
+    fitted: list[tuple[int, InstanceNUMATopology | None]] = []
     first_refusal = None
     wanted = max(count + alternates, count - 1 + subset_size)
-    for host in _best_first(candidates, weighers):
+    for index in _best_first(table, found, weighers):
+        host = table[index]
         if spec.numa_topology is None:
-            fitted.append((host, None))
+            fitted.append((index, None))
         else:
             fit = fit_instance_to_host(
                 host.numa_topology,
@@ -82,7 +84,7 @@ def select_hosts(
             if fit.topology is None:
                 first_refusal = first_refusal or f"{host.host}: {fit.reason}"
                 continue
-            fitted.append((host, fit.topology))
+            fitted.append((index, fit.topology))
         if len(fitted) >= wanted:
             break
     if len(fitted) < count:
@@ -94,44 +96,36 @@ def select_hosts(
     left = list(fitted)
     pick = rng or random
     for _ in range(count):
-        host, topology = left.pop(pick.randrange(min(subset_size, len(left))))
+        index, topology = left.pop(pick.randrange(min(subset_size, len(left))))
+        host = table[index]
         host.consume(spec.vcpus, spec.memory_mb, topology, spec.pci_requests)
-        others = tuple(h.host for h, _ in fitted if h is not host)
+        table.update(index)
+        others = tuple(table[i].host for i, _ in fitted if i != index)
         selections.append(
             Selection(host.host, host.nodename, others[:alternates], topology)
         )
     return selections
 
 
-def _prefiltered(
-    spec: RequestSpec, hosts: Sequence[HostState]
-) -> list[HostState]:
+def _prefiltered(spec: RequestSpec, table: HostTable) -> list[int]:
     """What :data:`CHEAP_FILTERS` keep, in one pass over plain numbers.
 
     The resource amounts go first, as Placement's query does before any
-    filter of Nova's runs: liveness, free RAM and vCPUs, hosts not tried
-    yet, each compared in place (no call per host and filter), then the
-    device pools of the hosts left.  What it keeps is exactly what the
-    filters one by one keep; when it keeps nothing they run one by one,
-    to say which removed the last hosts and why.
+    filter of Nova's runs: liveness, free RAM and vCPUs and the hosts
+    not tried yet, read from the table's flat arrays (no call per host
+    and filter), then the device pools of the hosts left.  What it keeps
+    is exactly what the filters one by one keep; when it keeps nothing
+    they run one by one, to say which removed the last hosts and why.
     """
-    ignore = set(spec.ignore_hosts)
-    memory_mb, vcpus, dedicated = spec.memory_mb, spec.vcpus, spec.dedicated
-    found = [
-        h
-        for h in hosts
-        if h.is_up
-        and h.total_ram_mb * h.ram_allocation_ratio - h.ram_used_mb
-        >= memory_mb
-        and (
-            dedicated
-            or h.total_vcpus * h.cpu_allocation_ratio - h.vcpus_used >= vcpus
-        )
-        and h.host not in ignore
-    ]
+    found = table.with_room(
+        spec.memory_mb,
+        None if spec.dedicated else spec.vcpus,
+        spec.ignore_hosts,
+    )
     if spec.pci_requests:
+        requests = spec.pci_requests
         found = [
-            h for h in found if h.pci_stats.support_requests(spec.pci_requests)
+            i for i in found if table[i].pci_stats.support_requests(requests)
         ]
     return found
 
@@ -163,14 +157,27 @@ def _filtered(
 
 
 def _best_first(
-    hosts: Sequence[HostState], weighers: Sequence[Weigher]
-) -> Iterator[HostState]:
-    """``hosts`` as :func:`weigh` orders them, but lazily: a heap, so
-    that taking the first few of 10,000 does not sort them all."""
-    heap = [(-w, i) for i, w in enumerate(weights(hosts, weighers))]
+    table: HostTable, found: Sequence[int], weighers: Sequence[Weigher]
+) -> Iterator[int]:
+    """``found`` as :func:`.weighers.weigh` orders their hosts, but
+    lazily: a heap, so that taking the first few of 10,000 does not sort
+    them all.  A weigher's values come from the table's array when it
+    has one."""
+    raws: list[tuple[Sequence[float], float]] = []
+    every = len(found) == len(table)  # found is then range(len(table))
+    for weigher in weighers:
+        column = getattr(table, weigher.column) if weigher.column else None
+        if column is not None:
+            raw = column if every else [column[i] for i in found]
+            raws.append((raw, weigher.multiplier))
+        else:
+            states = table.states
+            raw = [weigher.raw(states[i]) for i in found]
+            raws.append((raw, weigher.multiplier))
+    heap = [(-w, k) for k, w in enumerate(combine(raws, len(found)))]
     heapq.heapify(heap)
     while heap:
-        yield hosts[heapq.heappop(heap)[1]]
+        yield found[heapq.heappop(heap)[1]]
 
 
 def _none_left(hosts: Sequence[HostState], spec: RequestSpec) -> str:
