@@ -40,6 +40,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -73,10 +74,10 @@ def main() -> None:
 
 def run_fleet(
     args: argparse.Namespace, computes: int, schedulers: int
-) -> list[dict[str, Any]]:
+) -> Iterator[dict[str, Any]]:
+    """Each burst's row, as soon as it is measured."""
     backend = start_backend(args.database, os.environ)
     workdir = Path(tempfile.mkdtemp(prefix="zd-bench-sched-"))
-    rows = []
     with fresh_database(backend) as database:
         deployment = Deployment(
             workdir=workdir,
@@ -104,9 +105,8 @@ def run_fleet(
                     capacity=capacity,
                     oversubscribed=_oversubscribed(api, args.ram),
                 )
-                rows.append(row)
+                yield row
                 _empty(api, args.workers)
-    return rows
 
 
 def burst(api: ComputeClient, boots: int, workers: int) -> dict[str, Any]:
