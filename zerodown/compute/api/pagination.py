@@ -37,8 +37,6 @@ _HOST = re.compile(
 class Page:
     limit: int
     marker: str | None
-    #: Whether the asker named a limit (Nova links a full page then).
-    asked: bool
 
 
 def page_of(environ: Mapping[str, Any]) -> Page:
@@ -54,10 +52,10 @@ def page_of(environ: Mapping[str, Any]) -> Page:
     if marker is not None and not (0 < len(marker) <= _MAX_MARKER):
         raise HTTPError(400, "marker must be the id of an item")
     if limit is None:
-        return Page(MAX_LIMIT, marker, asked=False)
+        return Page(MAX_LIMIT, marker)
     if not limit.isascii() or not limit.isdigit() or len(limit) > 12:
         raise HTTPError(400, "limit must be a non-negative integer")
-    return Page(min(int(limit), MAX_LIMIT), marker, asked=True)
+    return Page(min(int(limit), MAX_LIMIT), marker)
 
 
 def next_links(
