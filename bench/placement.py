@@ -4,14 +4,18 @@
                                         [--nova-timeout S] [--no-nova]
 
 Times ``zerodown.compute.hardware.numa_fit_instance_to_host`` on realistic
-inputs, on guests that cannot fit on 8-, 12- and 16-cell hosts, and on
-choosing among 1,000 hosts; then, when a Python with ``nova`` installed is
-found (default ``/tmp/nova-venv/bin/python``; make one with ``python3 -m
-venv /tmp/nova-venv && /tmp/nova-venv/bin/pip install nova``), runs
-``placement_nova.py`` there on the same cases and prints both, the ratio,
-whether both found the same answer, and the targets: every case within
-1 ms median, none above 10 ms, at least 2x faster than Nova on the
-realistic ones.
+inputs, on guests that cannot fit on 8-, 12- and 16-cell hosts, on
+choosing among 1,000 hosts, and the scheduler's whole pass over 10,000
+hosts (its target: 10 ms median; the prefilter reads free RAM, vCPUs
+and liveness from the host table's flat arrays); then, when a Python
+with ``nova`` installed is found (default ``/tmp/nova-venv/bin/python``;
+make one with ``python3 -m venv /tmp/nova-venv &&
+/tmp/nova-venv/bin/pip install nova``), runs ``placement_nova.py`` there
+on the same cases and prints both, the ratio, whether both found the
+same answer, and the targets: every other case within 1 ms median,
+none above 10 ms, at least 2x faster than Nova on the realistic ones.
+On a loaded machine a call longer than a time slice is preempted: the
+medians then measure the load, not the code (``uptime`` before a run).
 
 "Same answer" compares the host cells, page sizes, which host core each
 vCPU is pinned to and which core the emulator threads get.  Which thread
@@ -168,7 +172,7 @@ def _no_room(cells: int, nodes: int) -> Case:
     }
 
 
-def choice_cases(count: int = 1000) -> list[Case]:
+def _fleet(count: int) -> tuple[list[dict[str, Any]], Any]:
     """``count`` 2-cell hosts with random usage (seeded); the NFV
     flavor's 2-cell guest of 16 dedicated vCPUs."""
     rng = random.Random(6)
@@ -181,6 +185,27 @@ def choice_cases(count: int = 1000) -> list[Case]:
     guest = guest_from_flavor(
         16, 16384, dict(DEDICATED_2M, **{"hw:numa_nodes": "2"})
     )
+    return hosts, guest
+
+
+def fleet_cases(count: int = 10_000) -> list[Case]:
+    """The scheduler's pass at fleet scale; its target is issue 18's."""
+    hosts, guest = _fleet(count)
+    return [
+        {
+            "name": f"{count:,} hosts: the scheduler (filters, weighers, fit)",
+            "hosts": hosts,
+            "guest": guest,
+            "strategy": "scheduler",
+            "target_median_ms": 10.0,
+            "target_max_ms": None,
+        }
+    ]
+
+
+def choice_cases(count: int = 1000) -> list[Case]:
+    """:func:`_fleet`'s hosts and guest, chosen among three ways."""
+    hosts, guest = _fleet(count)
     return [
         {
             "name": f"{count:,} hosts: fit all, take the best",
@@ -255,14 +280,16 @@ def run_choice(case: Case, rounds: int) -> tuple[list[float], Any]:
 
 
 def run_scheduler(case: Case, rounds: int) -> tuple[list[float], Any]:
-    """The compute scheduler's own selection (``select_hosts``: cheap
-    filters on every host, RAM and vCPU weighers, then the NUMA fit
-    best-first), over host states kept between requests.  Each round's
+    """The compute scheduler's own selection (``select_hosts``: the
+    prefilter over the host table's arrays, RAM and vCPU weighers, then
+    the NUMA fit best-first), over host states and their table kept
+    between requests, as the scheduler service keeps them.  Each round's
     consumption is undone outside the timing, so every round decides on
     the same hosts."""
     from zerodown.compute.hardware import PciStats
     from zerodown.compute.objects import NetworkMetadata, NUMATopologyLimits
     from zerodown.compute.scheduler.host_state import HostState
+    from zerodown.compute.scheduler.host_table import HostTable
     from zerodown.compute.scheduler.request import RequestSpec
     from zerodown.compute.scheduler.selector import select_hosts
 
@@ -299,6 +326,7 @@ def run_scheduler(case: Case, rounds: int) -> tuple[list[float], Any]:
         disk_gb=0,
         numa_topology=guest,
     )
+    table = HostTable(states)
     gc.collect()
     times, chosen = [], None
     for _ in range(rounds):
@@ -306,7 +334,7 @@ def run_scheduler(case: Case, rounds: int) -> tuple[list[float], Any]:
             (h.numa_topology, h.vcpus_used, h.ram_used_mb) for h in states
         ]
         begin = time.perf_counter()
-        chosen = select_hosts(spec, states)[0]
+        chosen = select_hosts(spec, table)[0]
         times.append(time.perf_counter() - begin)
         for host, (topology, vcpus, ram) in zip(states, saved, strict=True):
             host.numa_topology, host.vcpus_used, host.ram_used_mb = (
@@ -314,6 +342,7 @@ def run_scheduler(case: Case, rounds: int) -> tuple[list[float], Any]:
                 vcpus,
                 ram,
             )
+        table.update(int(chosen.host))
     assert chosen is not None
     return times, {
         "host": int(chosen.host),
@@ -438,11 +467,14 @@ def main() -> None:
         ("realistic", realistic_cases()),
         ("worst case", worst_cases()),
         ("choice", choice_cases()),
+        ("fleet", fleet_cases()),
     ]
     rows = []
     for kind, cases in groups:
         for case in cases:
-            rounds = args.rounds if kind != "choice" else args.rounds // 10
+            rounds = args.rounds
+            if kind in ("choice", "fleet"):
+                rounds //= 10
             runner = run_choice if kind == "choice" else run_fit
             if case.get("strategy") == "scheduler":
                 runner = run_scheduler
@@ -522,10 +554,14 @@ def line(row: dict[str, Any], args: Any, misses: list[str]) -> str:
     median, most = statistics.median(times), max(times)
     name = f"[{row['kind']}] {case['name']}"
     text = f"{name:<56.56} {len(times):>4} {ms(median):>9} {ms(most):>9} "
-    if median * 1000 > TARGET_MEDIAN_MS:
-        misses.append(f"{case['name']}: median {ms(median)} ms > 1 ms")
-    if most * 1000 > TARGET_MAX_MS:
-        misses.append(f"{case['name']}: max {ms(most)} ms > 10 ms")
+    target_median = case.get("target_median_ms", TARGET_MEDIAN_MS)
+    target_max = case.get("target_max_ms", TARGET_MAX_MS)
+    if median * 1000 > target_median:
+        misses.append(
+            f"{case['name']}: median {ms(median)} ms > {target_median:g} ms"
+        )
+    if target_max is not None and most * 1000 > target_max:
+        misses.append(f"{case['name']}: max {ms(most)} ms > {target_max:g} ms")
     if "nova" not in row:
         return text + f"{'-':>10} {'-':>10} {'-':>8}  -"
     nova = row["nova"]

@@ -145,7 +145,17 @@ class ComputeClient:
         return self._call("GET", f"/servers/{_q(uuid)}")["server"]  # type: ignore[no-any-return]
 
     def list_servers(self) -> list[dict[str, Any]]:
-        return self._call("GET", "/servers/detail")["servers"]  # type: ignore[no-any-return]
+        """Every server, page after page (the API's ``servers_links``)."""
+        found: list[dict[str, Any]] = []
+        path = "/servers/detail"
+        while True:
+            page = self._call("GET", path)
+            found += page["servers"]
+            if not page.get("servers_links") or not page["servers"]:
+                return found
+            path = "/servers/detail?" + urllib.parse.urlencode(
+                {"marker": page["servers"][-1]["id"]}
+            )
 
     def delete_server(self, uuid: str) -> None:
         self._call("DELETE", f"/servers/{_q(uuid)}")

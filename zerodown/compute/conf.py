@@ -24,6 +24,7 @@
 
     [scheduler]
     max_attempts = 3                     # hosts tried per build
+    host_subset_size = 1                 # choose at random among the N best
 
     [compute]
     driver = "fake"                      # or "libvirt"
@@ -164,6 +165,16 @@ class ApiConfig:
 @dataclasses.dataclass(frozen=True)
 class SchedulerConfig:
     max_attempts: int = 3
+    #: Nova's ``host_subset_size``: the choice is made at random among
+    #: this many of the best hosts, so that concurrent requests (and
+    #: several schedulers) spread instead of all racing for the best.
+    host_subset_size: int = 1
+
+    def __post_init__(self) -> None:
+        if self.host_subset_size < 1:
+            raise ConfigError(
+                problem="[scheduler] host_subset_size must be at least 1"
+            )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """``zerodown demo``: the compute stack, booted end to end on one machine.
 
-Four services run as separate processes (conductor, scheduler, two
+The services run as separate processes (conductor, two schedulers, two
 computes, API) on SQLite and the embedded broker by default.  The demo
 creates three flavors (shared CPUs; dedicated CPUs on two NUMA nodes with
 2 MiB pages; a pinned guest with a PCI device on its own NUMA node),

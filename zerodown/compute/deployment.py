@@ -4,7 +4,10 @@
 directory, deploys the schema, starts the conductor, the scheduler, the
 computes and the API as separate processes, and stops them in reverse
 order.  ``zerodown demo`` and the multi-process tests use it; each
-service's log is ``<workdir>/logs/<name>.log``.
+service's log is ``<workdir>/logs/<name>.log``.  It runs two schedulers
+by default (``scheduler`` and ``scheduler-2``, sharing their topic), as
+operators do for high availability: they claim in the database, so they
+never give away the same room.
 
 The API checks tokens: the deployment makes a key file
 (``<workdir>/etc/api-token-keys``, mode 0600), names it in the API's
@@ -54,6 +57,8 @@ class Deployment:
     report_interval: float = 2.0
     build_timeout: float = 30.0
     topic_prefix: str = ""
+    #: Scheduler processes: ``scheduler``, ``scheduler-2``, ...
+    schedulers: int = 2
     #: Every service signs with the first key and accepts all of them.
     signing_keys: tuple[str, ...] = dataclasses.field(
         default_factory=lambda: (generate_key(),)
@@ -130,14 +135,25 @@ class Deployment:
         self.processes[name] = process
         return process
 
-    def start_control_plane(self) -> None:
-        for binary in ("conductor", "scheduler"):
-            self.start_service(binary)
+    @property
+    def scheduler_names(self) -> list[str]:
+        return ["scheduler"] + [
+            f"scheduler-{i}" for i in range(2, self.schedulers + 1)
+        ]
 
-    def start_service(self, binary: str) -> ServiceProcess:
-        """Start the conductor or the scheduler."""
-        config = self.config_for(binary, {"database_url": self.database_url})
-        return self._process(binary, binary, config).start()
+    def start_control_plane(self) -> None:
+        self.start_service("conductor")
+        for name in self.scheduler_names:
+            self.start_service("scheduler", name)
+
+    def start_service(
+        self, binary: str, name: str | None = None
+    ) -> ServiceProcess:
+        """Start the conductor or a scheduler (``name``: its host and
+        process name, default the binary's)."""
+        name = name or binary
+        config = self.config_for(name, {"database_url": self.database_url})
+        return self._process(name, binary, config).start()
 
     def restart(self, name: str, **settings: Any) -> ServiceProcess:
         """Stop ``name`` (SIGTERM), then start it again with ``settings``
@@ -150,6 +166,8 @@ class Deployment:
         for compute in self.computes:
             if compute.host == name:
                 return self.start_compute(compute)
+        if name in self.scheduler_names:
+            return self.start_service("scheduler", name)
         return self.start_service(name)
 
     def start_compute(self, compute: ComputeHost) -> ServiceProcess:

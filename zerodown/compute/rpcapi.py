@@ -149,8 +149,15 @@ class ConductorAPI(RPCAPI):
         )
         return result
 
-    def service_stop(self, ctx: Ctx, host: str, binary: str) -> None:
-        self.client.call(ctx, "service_stop", host=host, binary=binary)
+    def service_stop(
+        self, ctx: Ctx, host: str, binary: str, timeout: float = 60.0
+    ) -> None:
+        """Record the stop; a service that is going away passes a short
+        ``timeout`` (without the record it shows down after
+        ``down_after`` anyway)."""
+        self.client.prepare(timeout=timeout).call(
+            ctx, "service_stop", host=host, binary=binary
+        )
 
 
 class SchedulerAPI(RPCAPI):

@@ -186,6 +186,17 @@ def _on_signals(stop: threading.Event) -> None:
         signal.signal(signum, lambda *_: stop.set())
 
 
+#: Seconds a stopping service waits for a periodic task in progress (it
+#: may be waiting for a service that is gone: it is a daemon thread).
+_PERIODIC_STOP_WAIT = 2.0
+
+#: Seconds a stopping compute lets its work in progress wait for the
+#: conductor; then its calls end at once (the conductor may be gone, and
+#: a stop must not wait for the RPC timeout).  What they left undone is
+#: put right by the next start (``init_host``).
+_COMPUTE_STOP_GRACE = 3.0
+
+
 @contextlib.contextmanager
 def _periodic(
     name: str, interval: float, task: Callable[[], object]
@@ -206,7 +217,7 @@ def _periodic(
         yield
     finally:
         done.set()
-        thread.join(interval + 5)
+        thread.join(_PERIODIC_STOP_WAIT)
 
 
 @contextlib.contextmanager
@@ -247,7 +258,12 @@ def _scheduler(parts: _Parts) -> Iterator[str]:
     from zerodown.compute.scheduler.manager import SchedulerManager
 
     directory = parts.directory()
-    manager = SchedulerManager(parts.db(), directory, parts.aliases)
+    manager = SchedulerManager(
+        parts.db(),
+        directory,
+        parts.aliases,
+        host_subset_size=parts.config.scheduler.host_subset_size,
+    )
     server = parts.server("scheduler", [manager], shared=True)
     with _lifecycle(parts, directory, "scheduler", server):
         yield ""
@@ -284,6 +300,8 @@ def _compute(parts: _Parts) -> Iterator[str]:
     manager.init_host()
     server = parts.server("compute", [manager])
     registry = ConductorServiceRegistry(conductor, HISTORY)
+    grace = threading.Timer(_COMPUTE_STOP_GRACE, conductor.close)
+    grace.daemon = True
     try:
         with (
             _lifecycle(parts, registry, "compute", server),
@@ -293,8 +311,12 @@ def _compute(parts: _Parts) -> Iterator[str]:
                 lambda: tracker.update_available_resource(RequestContext()),
             ),
         ):
-            yield ""
+            try:
+                yield ""
+            finally:
+                grace.start()  # stopping: the servers drain meanwhile
     finally:
+        grace.cancel()
         driver.cleanup_host()
         conductor.close()
 

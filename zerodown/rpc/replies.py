@@ -112,6 +112,12 @@ class ReplyWaiter:
         slot.event.set()
 
     def close(self) -> None:
+        """Stop consuming replies, and wake the calls still waiting (they
+        end as timed out at once: no reply can reach them any more)."""
         subscriber, self._subscriber = self._subscriber, None
         if subscriber is not None:
             subscriber.stop(timeout=1.0)
+        with self._lock:
+            waiting = list(self._slots.values())
+        for slot in waiting:
+            slot.event.set()

@@ -2,8 +2,8 @@
 
 Two stacks: SQLite with the embedded broker (the demo's defaults), and
 PostgreSQL with RabbitMQ (production's).  Each module-scoped deployment
-runs a conductor, a scheduler, two computes on the fake driver and the
-API; the tests drive it only through the API, as a user would.  Neither
+runs a conductor, two schedulers, two computes on the fake driver and
+the API; the tests drive it only through the API, as a user would.  Neither
 server stack is ever skipped: a missing server fails the run.
 """
 
@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -175,6 +177,40 @@ def test_hosts_fill_up_then_no_valid_host_with_the_reason(api):
     # Every claim was released: the same four fit again.
     again = [_boot(api, "pinned") for _ in range(4)]
     assert all(s["status"] == "ACTIVE" for s in again), again
+    _delete_all(api)
+
+
+def test_a_burst_on_two_schedulers_fills_the_fleet_exactly(api, stack):
+    """Ten boots at once through both schedulers, room for eight: eight
+    go ACTIVE, two fail with "no valid host", no host holds more than it
+    has (Nova's thundering herd, which failed boots while room was
+    left, cannot happen: each scheduler claims before it answers)."""
+    api.create_flavor("quarter", 1, 4096, 1, flavorid="quarter")
+    start = threading.Barrier(10)
+
+    def boot(i):
+        start.wait()
+        made = api.create_server(f"burst-{i}", "quarter")
+        return api.wait_for_server(
+            made["id"], lambda s: s["status"] in ("ACTIVE", "ERROR")
+        )
+
+    with ThreadPoolExecutor(10) as pool:
+        ended = list(pool.map(boot, range(10)))
+    active = [s for s in ended if s["status"] == "ACTIVE"]
+    failed = [s for s in ended if s["status"] == "ERROR"]
+    assert len(active) == 8, [s.get("fault") for s in failed]
+    assert len(failed) == 2
+    for server in failed:
+        assert "no valid host" in server["fault"]["message"], server
+    for hyper in api.list_hypervisors():
+        assert hyper["memory_mb_used"] <= hyper["memory_mb"], hyper
+    # Both schedulers served: each logged a claim.
+    logs = [
+        (stack.workdir / "logs" / f"{name}.log").read_text()
+        for name in stack.scheduler_names
+    ]
+    assert all("claimed on" in log for log in logs), "a scheduler idled"
     _delete_all(api)
 
 
@@ -350,3 +386,16 @@ def test_the_client_commands(api, stack):
     )
     assert down.exit_code == 1
     assert "cannot reach the compute API" in down.output
+
+
+def test_a_compute_stops_in_seconds_while_the_conductor_is_gone(stack):
+    """Its stop is recorded through the conductor: with the conductor
+    gone it must not wait for the RPC timeout (60 s)."""
+    stack.processes["conductor"].stop()
+    try:
+        # Exits by itself within the bound, or is killed (-9).
+        compute = stack.processes["compute-2"]
+        assert compute.stop(timeout=15) == 0, compute.tail(30)
+    finally:
+        stack.start_service("conductor")
+        stack.start_compute(stack.computes[1])

@@ -33,7 +33,14 @@ HOSTS = tuple(
     ComputeHost(name, "fake", {}, ram_allocation_ratio=1.0)
     for name in ("compute-1", "compute-2")
 )
-ORDER = ("conductor", "scheduler", "compute-1", "compute-2", "api")
+ORDER = (
+    "conductor",
+    "scheduler",
+    "scheduler-2",
+    "compute-1",
+    "compute-2",
+    "api",
+)
 
 
 @pytest.fixture

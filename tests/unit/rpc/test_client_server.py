@@ -175,6 +175,26 @@ def test_a_call_nobody_answers_times_out(transport):
     assert time.monotonic() - started < 2
 
 
+def test_closing_a_client_ends_its_waiting_calls_at_once(transport):
+    """A stopping service closes its client: calls waiting for a peer
+    that is gone end then, not at their timeout."""
+    c = RPCClient(transport, Target(topic="nobody", version="1.0"))
+    ended: list[BaseException] = []
+
+    def call():
+        try:
+            c.call(None, "echo", value=1)
+        except MessagingTimeout as err:
+            ended.append(err)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    _wait(lambda: bool(c.replies._slots))  # the call waits for its reply
+    c.close()
+    caller.join(5)
+    assert not caller.is_alive() and len(ended) == 1
+
+
 def test_casts_to_topic_server_and_fanout(transport, endpoints, server):
     v1 = endpoints[0]
     c = client(transport)

@@ -8,11 +8,20 @@ The compute's own history says which versions it still supports.
 
 from __future__ import annotations
 
+import logging
+
 from zerodown.compute.rpcapi import ConductorAPI
+from zerodown.exceptions import ZerodownError
 from zerodown.rpc import RequestContext
 from zerodown.services import ServiceHistory, SigningReport
 
-__all__ = ["ConductorServiceRegistry"]
+__all__ = ["STOP_TIMEOUT", "ConductorServiceRegistry"]
+
+LOG = logging.getLogger(__name__)
+
+#: Seconds a stopping compute waits for the conductor to record it: a
+#: stop must not wait for the RPC timeout when the conductor is gone.
+STOP_TIMEOUT = 3.0
 
 
 class ConductorServiceRegistry:
@@ -54,4 +63,15 @@ class ConductorServiceRegistry:
         )
 
     def stop(self, host: str, binary: str) -> None:
-        self.conductor.service_stop(RequestContext(), host, binary)
+        try:
+            self.conductor.service_stop(
+                RequestContext(), host, binary, timeout=STOP_TIMEOUT
+            )
+        except ZerodownError as err:
+            LOG.warning(
+                "the conductor did not record the stop of %s on %s (%s): "
+                "it shows down once its heartbeats are missed",
+                binary,
+                host,
+                err,
+            )

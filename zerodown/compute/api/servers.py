@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from zerodown.compute import states
-from zerodown.compute.api import validation, views
+from zerodown.compute.api import pagination, validation, views
 from zerodown.compute.api.deps import Deps
 from zerodown.compute.api.errors import HTTPError
 from zerodown.compute.api.policy import ADMIN, sees_project
@@ -62,15 +62,28 @@ def _visible(deps: Deps, request: Request) -> Instance:
 
 
 def list_servers(deps: Deps, request: Request) -> Answer:
+    """One page (``limit``, ``marker``: :mod:`.pagination`)."""
     identity = request.identity
     assert identity is not None
-    if identity.has(ADMIN):
-        instances = deps.db.list_instances()
-    elif identity.project is None:  # never from a token; nothing to see
-        instances = []
-    else:
-        instances = deps.db.list_instances(project_id=identity.project)
-    return 200, {"servers": [_view(deps, request, i) for i in instances]}
+    page = pagination.page_of(request.environ)
+    project = None if identity.has(ADMIN) else identity.project
+    instances = []
+    if (project is not None or identity.has(ADMIN)) and page.limit:
+        try:
+            instances = deps.db.list_instances(
+                project_id=project, limit=page.limit, marker=page.marker
+            )
+        except InstanceNotFound as err:
+            raise HTTPError(400, f"marker [{page.marker}] not found") from err
+    body: dict[str, Any] = {
+        "servers": [_view(deps, request, i) for i in instances]
+    }
+    links = pagination.next_links(
+        request.environ, page, [i.uuid for i in instances]
+    )
+    if links:
+        body["servers_links"] = links
+    return 200, body
 
 
 def show_server(deps: Deps, request: Request) -> Answer:

@@ -1,6 +1,8 @@
 """The conductor: the computes' only way to the database, and the build
 flow (schedule, then ask the chosen compute to claim and spawn, and try
-another host when its claim loses a race).
+another host when its claim loses a race).  The scheduler claimed the
+host in the database before it answered; a compute that refuses it
+gets the claim given back, and so does a build that fails.
 
 Every method here is an RPC endpoint of :class:`ConductorAPI`; the
 conductor also serves the object indirection API, so a compute of an
@@ -67,6 +69,8 @@ class ConductorManager:
             tried_hosts[-1:] or "?",
             reason,
         )
+        # The compute refused the scheduler's claim: give it back.
+        self.db.release_claim(instance.uuid)
         self._schedule(ctx, instance, tried_hosts, reason)
 
     def _schedule(
@@ -163,8 +167,10 @@ class ConductorManager:
         if current.launched_at is None:
             current.host = None
             current.node = None
-        saved = self.db.save_instance(current)
+        # The fault first: whoever sees ERROR finds its reason.
         self.db.add_fault(instance.uuid, 500, reason)
+        saved = self.db.save_instance(current)
+        self.db.release_claim(instance.uuid)
         return saved  # type: ignore[no-any-return]
 
     def instance_destroy(

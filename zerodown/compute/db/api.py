@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from zerodown.compute import states
-from zerodown.compute.db import blobs
+from zerodown.compute.db import blobs, claims
 from zerodown.compute.db.models import (
     COMPUTE_NODES,
     FLAVOR_EXTRA_SPECS,
@@ -216,7 +216,15 @@ class ComputeDB:
         vm_states: Sequence[str] | None = None,
         include_deleted: bool = False,
         project_id: str | None = None,
+        limit: int | None = None,
+        marker: str | None = None,
     ) -> list[Instance]:
+        """Instances in the order they were made; with ``limit`` and
+        ``marker`` (the uuid of the previous page's last), one page.
+
+        :raises InstanceNotFound: the marker is not one of the instances
+            these filters list.
+        """
         where = []
         if host is not None:
             where.append(INSTANCES.c.host == host)
@@ -224,21 +232,43 @@ class ComputeDB:
             where.append(INSTANCES.c.project_id == project_id)
         if vm_states is not None:
             where.append(INSTANCES.c.vm_state.in_(list(vm_states)))
-        return self._instances(*where, include_deleted=include_deleted)
+        if marker is not None:
+            where.append(INSTANCES.c.id > self._marker_id(marker, where))
+        return self._instances(
+            *where, include_deleted=include_deleted, limit=limit
+        )
 
-    def _instances(self, *where: Any, include_deleted: bool) -> list[Instance]:
+    def _marker_id(self, marker: str, where: Sequence[Any]) -> int:
+        with self._begin() as conn:
+            found = conn.execute(
+                sa.select(INSTANCES.c.id).where(
+                    INSTANCES.c.uuid == marker,
+                    INSTANCES.c.deleted == sa.false(),
+                    *where,
+                )
+            ).scalar()
+        if found is None:
+            raise InstanceNotFound(ident=marker)
+        return int(found)
+
+    def _instances(
+        self, *where: Any, include_deleted: bool, limit: int | None = None
+    ) -> list[Instance]:
         try:
-            return self._select_instances(where, include_deleted)
+            return self._select_instances(where, include_deleted, limit)
         except sa.exc.DBAPIError:
             # The contract may just have dropped instances.image_ref:
             # look again, and retry once without it if it is gone.
             if not self._legacy_image_ref or self._has_legacy_image_ref():
                 raise
             self._legacy_image_ref = False
-            return self._select_instances(where, include_deleted)
+            return self._select_instances(where, include_deleted, limit)
 
     def _select_instances(
-        self, where: Sequence[Any], include_deleted: bool
+        self,
+        where: Sequence[Any],
+        include_deleted: bool,
+        limit: int | None = None,
     ) -> list[Instance]:
         query = sa.select(
             INSTANCES, *_extra_cols(), self._image_ref_column()
@@ -249,6 +279,8 @@ class ComputeDB:
         if not include_deleted:
             query = query.where(INSTANCES.c.deleted == sa.false())
         query = query.where(*where).order_by(INSTANCES.c.id)
+        if limit is not None:
+            query = query.limit(limit)
         with self._begin() as conn:
             return [blobs.instance(row) for row in conn.execute(query)]
 
@@ -333,9 +365,11 @@ class ComputeDB:
         )
 
     def destroy_instance(self, uuid: str) -> None:
-        """Soft-delete the instance and free the devices it held."""
+        """Soft-delete the instance and free the devices it held (and a
+        scheduler's claim it still had)."""
         now = utcnow()
         with self._begin() as conn:
+            claims.release(conn, uuid)
             conn.execute(
                 INSTANCES.update()
                 .where(INSTANCES.c.uuid == uuid)
@@ -405,6 +439,7 @@ class ComputeDB:
                                 host=node.host,
                                 hypervisor_hostname=node.hypervisor_hostname,
                                 created_at=values["updated_at"],
+                                generation=0,
                                 **values,
                             )
                         )
@@ -414,7 +449,34 @@ class ComputeDB:
                         COMPUTE_NODES.update().where(*key).values(**values)
                     )
             row = conn.execute(sa.select(COMPUTE_NODES).where(*key)).one()
+            # The report counts the instances on the node now: their
+            # schedulers' claims go, and the node's generation moves.
+            claims.prune_counted(
+                conn, row.id, node.host, node.hypervisor_hostname
+            )
+            claims.bump(conn, [row.id])
         return blobs.compute_node(row)
+
+    # -- the schedulers' claims ---------------------------------------------
+
+    def node_stamps(self) -> dict[int, claims.NodeStamp]:
+        with self._begin() as conn:
+            return claims.stamps(conn)
+
+    def node_views(self, node_ids: Sequence[int]) -> list[claims.NodeView]:
+        with self._begin() as conn:
+            return claims.load_views(conn, node_ids)
+
+    def claim_on_node(self, seen: int, held: claims.HostClaim) -> bool:
+        """Write ``held`` if its node's generation is still ``seen``."""
+        with self._begin() as conn:
+            return claims.claim(conn, seen, held)
+
+    def release_claim(self, instance_uuid: str) -> bool:
+        """Give back a scheduler's claim (the compute refused it, or the
+        build failed)."""
+        with self._begin() as conn:
+            return claims.release(conn, instance_uuid)
 
     def get_compute_node(self, host: str) -> ComputeNode:
         with self._begin() as conn:

@@ -33,6 +33,7 @@ __all__ = [
     "dump_list",
     "extra_values",
     "instance",
+    "load",
     "pci_device",
     "pci_values",
 ]
@@ -50,9 +51,11 @@ def dump_list(objs: Iterable[ZerodownObject]) -> str:
     return json.dumps([o.obj_to_primitive() for o in objs], sort_keys=True)
 
 
-def _load(
+def load(
     cls: type[T], text: str | None, where: tuple[str, Any, str]
 ) -> T | None:
+    """``text`` read as ``cls``; ``where`` (table, row, column) names it
+    when it cannot be read."""
     if text is None:
         return None
     try:
@@ -80,7 +83,7 @@ def _load_list(
         ) from err
     loaded = []
     for item in items:
-        obj = _load(cls, json.dumps(item), where)
+        obj = load(cls, json.dumps(item), where)
         assert obj is not None
         loaded.append(obj)
     return loaded
@@ -104,7 +107,7 @@ def extra_values(instance: Instance, columns: Sequence[str]) -> dict[str, Any]:
 def _topology(
     row: Any, where: tuple[str, Any, str]
 ) -> InstanceNUMATopology | None:
-    topology = _load(InstanceNUMATopology, row.extra_numa_topology, where)
+    topology = load(InstanceNUMATopology, row.extra_numa_topology, where)
     if topology is not None and not topology.obj_attr_is_set("instance_uuid"):
         # A pre-Liberty blob does not name its instance: its row does
         # (Nova's reader is handed the uuid too).
@@ -119,7 +122,7 @@ def instance(row: Any) -> Instance:
     def at(column: str) -> tuple[str, Any, str]:
         return (where[0], where[1], column)
 
-    flavor = _load(Flavor, row.extra_flavor, at("flavor"))
+    flavor = load(Flavor, row.extra_flavor, at("flavor"))
     obj = Instance(
         id=row.id,
         uuid=row.uuid,
@@ -145,7 +148,7 @@ def instance(row: Any) -> Instance:
         pci_devices=_load_list(
             PciDevice, row.extra_pci_devices, at("pci_devices")
         ),
-        image_props=_load(
+        image_props=load(
             ImageMetaProps, row.extra_image_props, at("image_props")
         ),
         system_metadata={},
@@ -178,7 +181,7 @@ def compute_node(row: Any) -> ComputeNode:
         memory_mb_used=row.memory_mb_used,
         local_gb_used=row.local_gb_used,
         cpu_info=row.cpu_info,
-        numa_topology=_load(
+        numa_topology=load(
             NUMATopology, row.numa_topology, at("numa_topology")
         ),
         pci_device_pools=_load_list(

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from zerodown.services.schema import SERVICES
 
 __all__ = [
+    "COMPUTE_CLAIMS",
     "COMPUTE_NODES",
     "FLAVORS",
     "FLAVOR_EXTRA_SPECS",
@@ -151,6 +152,10 @@ COMPUTE_NODES = sa.Table(
     sa.Column("disk_allocation_ratio", sa.Float, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=True),
+    # Release 3: bumped by every change of the node's usage (a report, a
+    # claim, a claim given back); a scheduler claims only if it is still
+    # the one it read (compare-and-swap).  NULL: release 2 wrote the row.
+    sa.Column("generation", sa.Integer, nullable=True),
     sa.UniqueConstraint(
         "host", "hypervisor_hostname", name="uq_compute_nodes_host_node"
     ),
@@ -174,4 +179,25 @@ PCI_DEVICES = sa.Table(
     sa.UniqueConstraint(
         "compute_node_id", "address", name="uq_pci_devices_node_address"
     ),
+)
+
+# Release 3: what the schedulers gave away that the node's report does
+# not count yet (Placement's allocations, for the time between a
+# scheduler's choice and the compute's own claim).  The conductor drops
+# a claim once a report counts its instance, or when the build fails.
+COMPUTE_CLAIMS = sa.Table(
+    "compute_claims",
+    metadata,
+    sa.Column("instance_uuid", sa.String(36), primary_key=True),
+    sa.Column("compute_node_id", sa.Integer, nullable=False),
+    sa.Column("vcpus", sa.Integer, nullable=False),
+    sa.Column("memory_mb", sa.Integer, nullable=False),
+    sa.Column("disk_gb", sa.Integer, nullable=False),
+    # The fitted InstanceNUMATopology (versioned JSON) of a guest that is
+    # pinned, uses huge pages or devices: its cells' CPUs, memory, pages.
+    sa.Column("numa_topology", sa.Text, nullable=True),
+    # JSON list of the PCI requests ({count, spec, numa_policy, alias}).
+    sa.Column("pci_requests", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Index("ix_compute_claims_compute_node_id", "compute_node_id"),
 )

@@ -1,12 +1,15 @@
 """A host as the scheduler sees it: the compute's last report, whether
-its service is up, and what this scheduling pass already gave away."""
+its service is up, and what the schedulers gave away since (their claims
+in the database, and this scheduler's own choices, consumed at once)."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 from zerodown.compute.claims import limits_of, pci_stats_of
 from zerodown.compute.hardware import (
+    PciRequest,
     PciStats,
     numa_usage_from_instance_numa,
 )
@@ -20,7 +23,7 @@ from zerodown.compute.objects import (
 __all__ = ["HostState"]
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class HostState:
     host: str
     nodename: str
@@ -34,6 +37,9 @@ class HostState:
     numa_topology: NUMATopology | None
     limits: NUMATopologyLimits
     pci_stats: PciStats
+    #: The node's row and the generation its usage here is as of.
+    node_id: int = 0
+    generation: int = 0
 
     @classmethod
     def from_compute_node(cls, node: ComputeNode, *, is_up: bool) -> HostState:
@@ -50,6 +56,7 @@ class HostState:
             numa_topology=node.numa_topology,
             limits=limits_of(node),
             pci_stats=pci_stats_of(node),
+            node_id=node.id if node.obj_attr_is_set("id") else 0,
         )
 
     @property
@@ -65,12 +72,23 @@ class HostState:
         vcpus: int,
         memory_mb: int,
         fitted: InstanceNUMATopology | None,
+        pci_requests: Sequence[PciRequest] = (),
     ) -> None:
-        """Count an instance this pass placed here (Nova's
-        ``consume_from_request``), so the next one sees it."""
+        """Count an instance placed here (Nova's
+        ``consume_from_request``), so the next request sees it."""
         self.vcpus_used += vcpus
         self.ram_used_mb += memory_mb
         if fitted is not None and self.numa_topology is not None:
             self.numa_topology = numa_usage_from_instance_numa(
                 self.numa_topology, fitted
             )
+        if pci_requests:
+            cells = (
+                {cell.id for cell in fitted.cells}
+                if fitted is not None
+                else None
+            )
+            left = self.pci_stats.apply_requests(list(pci_requests), cells)
+            # Devices the report still shows but a claim holds: when they
+            # no longer add up, count none free rather than too many.
+            self.pci_stats = left or PciStats((), self.pci_stats.sockets)

@@ -1,29 +1,40 @@
 """The scheduler service's endpoint (``SchedulerAPI`` 1.0).
 
-It reads the computes' reports as ``ComputeNode`` objects and the
-services' liveness, and decides with the pure code of this package; it
-sees the database only through versioned objects (what Nova wanted for
-Gantt), so its decision logic runs the same in tests and in benchmarks.
+It reads the computes' reports as ``ComputeNode`` objects, the claims
+of the schedulers and the services' liveness, decides with the pure
+code of this package (so its decision logic runs the same in tests and
+in benchmarks), and claims what it chose in the database before it
+answers (:mod:`zerodown.compute.db.claims`): however many requests and
+schedulers run at once, none can take room another one took.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+import threading
 from collections.abc import Mapping
 from typing import Any
 
+from zerodown.compute.exceptions import NoValidHost
 from zerodown.compute.objects import Instance
 from zerodown.compute.pci_alias import PciAlias
 from zerodown.compute.rpcapi import SchedulerAPI
-from zerodown.compute.scheduler.host_state import HostState
+from zerodown.compute.scheduler.host_table import HostTable
+from zerodown.compute.scheduler.host_views import HostViews
 from zerodown.compute.scheduler.request import RequestSpec
 from zerodown.compute.scheduler.selector import select_hosts
 from zerodown.rpc import RequestContext, Target
-from zerodown.services import ServiceDirectory, utcnow
+from zerodown.services import ServiceDirectory
 
 __all__ = ["SchedulerManager"]
 
 LOG = logging.getLogger(__name__)
+
+#: Claims lost in a row to other schedulers before a request gives up:
+#: each loss means another scheduler placed something on that node
+#: meanwhile, so this bounds a storm, not a normal burst.
+CLAIM_TRIES = 20
 
 
 class SchedulerManager:
@@ -35,20 +46,22 @@ class SchedulerManager:
         db: Any,
         directory: ServiceDirectory,
         aliases: Mapping[str, PciAlias],
+        *,
+        host_subset_size: int = 1,
+        rng: random.Random | None = None,
     ) -> None:
         self.db, self.directory, self.aliases = db, directory, aliases
+        self.host_subset_size = max(1, host_subset_size)
+        self.views = HostViews(db, directory)
+        self._rng = rng or random.Random()
+        # One request at a time per process: each sees the choices of
+        # the ones before it (other processes are held off by the
+        # database's compare-and-swap).
+        self._lock = threading.Lock()
 
-    def host_states(self) -> list[HostState]:
-        now = utcnow()
-        services = {s.host: s for s in self.directory.services("compute")}
-        found = []
-        for node in self.db.list_compute_nodes():
-            service = services.get(node.host)
-            is_up = service is not None and service.is_up(
-                now, self.directory.down_after
-            )
-            found.append(HostState.from_compute_node(node, is_up=is_up))
-        return found
+    def host_states(self) -> HostTable:
+        with self._lock:
+            return self.views.refresh()
 
     def select_destinations(
         self,
@@ -56,14 +69,42 @@ class SchedulerManager:
         instance: Instance,
         ignore_hosts: list[str],
     ) -> list[dict[str, Any]]:
+        """The host for ``instance``, claimed in the database before the
+        answer, and alternates (not claimed).
+
+        :raises NoValidHost: nothing fits, or every claim was lost.
+        """
         spec = RequestSpec.from_instance(
             instance, self.aliases, ignore_hosts=tuple(ignore_hosts)
         )
-        selections = select_hosts(spec, self.host_states())
+        with self._lock:
+            for _ in range(CLAIM_TRIES):
+                hosts = self.views.refresh()
+                selections = select_hosts(
+                    spec,
+                    hosts,
+                    subset_size=self.host_subset_size,
+                    rng=self._rng,
+                )
+                chosen = selections[0]
+                state = hosts[hosts.index_of(chosen.host, chosen.nodename)]
+                if self.views.claim(state, spec, chosen.numa_topology):
+                    break
+                LOG.info(
+                    "%s: claim on %s lost to another scheduler, again",
+                    instance.uuid,
+                    chosen.host,
+                )
+            else:
+                raise NoValidHost(
+                    reason=f"{CLAIM_TRIES} claims in a row were lost to "
+                    "other schedulers"
+                )
         LOG.info(
-            "%s: chose %s",
+            "%s: claimed on %s (alternates %s)",
             instance.uuid,
-            ", ".join(s.host for s in selections),
+            chosen.host,
+            ", ".join(chosen.alternates),
         )
         return [
             {

@@ -32,7 +32,11 @@ class Compute:
 
 class DB:
     def __init__(self, inst):
-        self.inst, self.faults = inst, []
+        self.inst, self.faults, self.released = inst, [], []
+
+    def release_claim(self, uuid):
+        self.released.append(uuid)
+        return True
 
     def get_instance(self, uuid):
         return self.inst
@@ -63,6 +67,8 @@ def test_a_lost_claim_is_tried_on_the_next_host():
     assert scheduler.asked == [[], ["a"]]
     assert compute.casts[-1] == ("b", ["a", "b"])
     assert db.faults == []
+    # The claim that a refused was given back before b was chosen.
+    assert db.released == [inst.uuid]
 
 
 def test_no_host_left_fails_with_the_last_reason():

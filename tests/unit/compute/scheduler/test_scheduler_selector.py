@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from placement_samples import PINNED, flavor, instance, node
 
 from zerodown.compute.exceptions import NoValidHost
 from zerodown.compute.pci_alias import parse_aliases
+from zerodown.compute.scheduler.filters import CHEAP_FILTERS
 from zerodown.compute.scheduler.host_state import HostState
+from zerodown.compute.scheduler.host_table import HostTable
 from zerodown.compute.scheduler.request import RequestSpec
-from zerodown.compute.scheduler.selector import select_hosts
+from zerodown.compute.scheduler.selector import (
+    _filtered,
+    _prefiltered,
+    select_hosts,
+)
 from zerodown.compute.scheduler.weighers import weigh
 
 ALIASES = parse_aliases([{"name": "nic", "vendor_id": "8086"}])
@@ -96,3 +104,59 @@ def test_pinning_on_hosts_without_dedicated_cpus_says_so():
     with pytest.raises(NoValidHost, match="NUMATopologyFilter") as caught:
         select_hosts(spec, hosts)
     assert "a:" in str(caught.value)
+
+
+def test_host_subset_size_spreads_the_choice_among_the_best():
+    def fleet():
+        busy = HostState.from_compute_node(
+            node("busy", memory_mb_used=8000), is_up=True
+        )
+        return [*_hosts("a", "b", "c"), busy]
+
+    spec = _spec(flavor())
+    # One: always the first of equals (the others are alternates).
+    assert {select_hosts(spec, fleet())[0].host for _ in range(10)} == {"a"}
+    rng = random.Random(18)
+    chosen = {
+        select_hosts(spec, fleet(), subset_size=3, rng=rng)[0].host
+        for _ in range(30)
+    }
+    # Three: any of the three best, never the busy host.
+    assert chosen == {"a", "b", "c"}
+
+
+def test_the_prefilter_keeps_what_the_filters_keep_one_by_one():
+    rng = random.Random(5)
+    hosts = [
+        HostState.from_compute_node(
+            node(
+                f"h{i}",
+                memory_mb_used=rng.randrange(0, 17000, 500),
+                vcpus_used=rng.randrange(0, 300),
+            ),
+            is_up=rng.random() > 0.2,
+        )
+        for i in range(300)
+    ]
+    table = HostTable(hosts)
+    for spec in (
+        _spec(flavor(4, 4096)),
+        _spec(flavor(8, 1024), ignore_hosts=("h1", "h2", "h3")),
+        _spec(flavor(4, 2048, **PINNED)),
+        _spec(flavor(1, 512, **{"pci_passthrough:alias": "nic:2"})),
+    ):
+        kept = _filtered(spec, hosts, CHEAP_FILTERS)
+        assert [table[i] for i in _prefiltered(spec, table)] == kept
+        assert 0 < len(kept) < len(hosts)
+
+
+def test_the_table_follows_a_consumed_host():
+    hosts = _hosts("a", "b")
+    table = HostTable(hosts)
+    spec = _spec(flavor(1, 9000))
+    assert select_hosts(spec, table)[0].host == "a"
+    # a consumed 9 GB: only b has room for as much again.
+    assert table.free_ram[0] == hosts[0].free_ram_mb == 16384 - 9000
+    assert [c.host for c in select_hosts(spec, table)] == ["b"]
+    with pytest.raises(NoValidHost, match="RamFilter"):
+        select_hosts(spec, table)
