@@ -224,13 +224,17 @@ def _track_backfill(
     context = operations.migration_context
     if context.as_sql:
         if step.direction == "upgrade" and step.phase is Phase.EXPAND:
-            table = sqltext.quoter(context.dialect)(work.table)
+            quote = sqltext.quoter(context.dialect)
+            table = quote(work.table)
+            change = f"UPDATE {table} SET {work.assignments}"
+            if work.copy_into is not None:
+                shadow = quote(work.copy_into)
+                change = f"INSERT INTO {shadow} SELECT * FROM {table}"
             operations.execute(
                 literal(
                     _comment(
                         f"zerodown: backfill {work.name} for zerodown db "
-                        f"migrate: UPDATE {table} SET {work.assignments} "
-                        f"WHERE {work.where or 'TRUE'}"
+                        f"migrate: {change} WHERE {work.where or 'TRUE'}"
                     )
                 )
             )
