@@ -18,6 +18,7 @@ the swap committed, under a lock that lets writes go on.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from zerodown.migrations.operations import naming, triggers
 from zerodown.migrations.operations.base import Backfill, Step
@@ -28,6 +29,10 @@ from zerodown.migrations.operations.widen_primary_key import WidenStrategy
 __all__ = ["PostgreSQLWiden"]
 
 TAG = "$zd_widen$"
+_INDEX = (
+    "the index on the shadow column becomes the primary key the new "
+    "release already uses, under the same name, in the next step"
+)
 
 
 class PostgreSQLWiden(WidenStrategy):
@@ -87,8 +92,9 @@ class PostgreSQLWiden(WidenStrategy):
             (self.op.shadow_name(),),
             unique=True,
         )
+        build = plan_build(spec, self.target, "widen primary key")
         return [
-            *plan_build(spec, self.target, "widen primary key"),
+            *(replace(step, waiver=step.waiver or _INDEX) for step in build),
             Step(
                 f"swap the shadow in as {self.op.target_name}, with its "
                 "constraint, sequence, default and foreign keys",
