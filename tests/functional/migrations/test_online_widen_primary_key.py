@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from apps import column_writer, engine_for
-from identifiers import bookkeeping
+from identifiers import CASES, bookkeeping, names
 from online import Writer, base_schema, downgrade, ok, online, schema
 
 from zerodown.migrations.operations import Step, WidenPrimaryKey
 from zerodown.migrations.operations.executor import target_of
+from zerodown.migrations.operations.reflected import Reflected
 from zerodown.migrations.sqltext import literal
 
 WIDEN = 'zop.widen_primary_key("accounts", "id", sa.BigInteger())'
@@ -57,7 +58,9 @@ def _seed(engine: sa.Engine, count: int, table: str = "accounts") -> None:
 
 def _names(engine: sa.Engine, table: str = "accounts") -> dict[int, str]:
     with engine.connect() as conn:
-        return dict(conn.execute(sa.text(f"SELECT id, name FROM {table}")).all())
+        return dict(
+            conn.execute(sa.text(f"SELECT id, name FROM {table}")).all()
+        )
 
 
 def _key_type(engine: sa.Engine, table: str = "accounts") -> str:
@@ -81,7 +84,7 @@ def _wide(engine: sa.Engine, backend: str, table: str = "accounts") -> None:
         ids = conn.execute(
             sa.text(f"SELECT id FROM {table} WHERE name = 'next'")
         ).scalars()
-        assert list(ids)[0] > 0
+        assert next(iter(ids)) > 0
 
 
 def _wait(until: Callable[[], bool], what: str, seconds: float = 30) -> None:
@@ -164,8 +167,10 @@ def test_both_releases_write_through_expand_migrate_and_contract(accounts):
     if backend == "postgresql":
         with engine.begin() as conn:
             conn.execute(
-                sa.text("INSERT INTO grants (account_id) SELECT id FROM "
-                        "accounts WHERE id <= 5")
+                sa.text(
+                    "INSERT INTO grants (account_id) SELECT id FROM "
+                    "accounts WHERE id <= 5"
+                )
             )
     ok(project.zerodown("contract"))
     _writes(new)
@@ -241,7 +246,9 @@ def _killed_after(engine: sa.Engine, steps: Sequence[Step], count: int):
     mysql = engine.dialect.name == "mysql"
     with (
         engine.connect() as transaction,
-        engine.connect().execution_options(isolation_level="AUTOCOMMIT") as auto,
+        engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT"
+        ) as auto,
     ):
         transaction.begin()
         for step in steps[:count]:
@@ -290,7 +297,8 @@ def test_a_run_killed_after_any_step_resumes(project):
     for table in TABLES:
         names = _names(engine, table)
         assert sorted(names.values()) == sorted(
-            [f"seed-{i}" for i in range(40)] + [f"seed-{i}" for i in range(3)] * 2
+            [f"seed-{i}" for i in range(40)]
+            + [f"seed-{i}" for i in range(3)] * 2
         ), table
         _wide(engine, project.database.backend, table)
     assert _zd_objects(engine) == []
@@ -423,4 +431,68 @@ def test_a_prepared_statement_fails_once_after_the_swap(accounts):
         conn.rollback()
         assert conn.execute(insert).scalar_one() > 300
         conn.commit()
+    engine.dispose()
+
+
+def test_awkward_names_on_every_backend(project):
+    """Tables and keys named with a space, quotes, a backtick, a dash,
+    reserved words, non-ASCII letters or the longest name allowed: one
+    table per case, widened together, written at each phase."""
+    backend = project.database.backend
+    engine = _engine(project.database.url)
+    cases = [names(case, backend) for case in CASES]
+    tables = {
+        n.table: sa.Table(
+            n.table,
+            sa.MetaData(),
+            sa.Column(n.key, sa.BigInteger, primary_key=True),
+            sa.Column(n.old, sa.String(100)),
+        )
+        for n in cases
+    }
+    body = "\n".join(
+        f"op.create_table({t.name!r}, "
+        f"sa.Column({n.key!r}, sa.Integer, primary_key=True), "
+        f"sa.Column({n.old!r}, sa.String(100)))"
+        for n, t in zip(cases, tables.values(), strict=True)
+    )
+    base_schema(project, body)
+    bookkeeping(engine)
+
+    def write(phase: str) -> None:
+        with engine.begin() as conn:
+            for n, table in zip(cases, tables.values(), strict=True):
+                conn.execute(
+                    table.insert(), [{n.old: f"{phase}-{i}"} for i in range(5)]
+                )
+
+    write("before")
+    calls = "\n".join(
+        f"zop.widen_primary_key({n.table!r}, {n.key!r})" for n in cases
+    )
+    online(project, calls, undo="pass")
+    ok(project.zerodown("expand"))
+    write("expanded")
+    _migrate_until_done(project)
+    write("copied")
+    ok(project.zerodown("contract"))
+    write("contracted")
+    expected = [
+        f"{phase}-{i}"
+        for phase in ("before", "expanded", "copied", "contracted")
+        for i in range(5)
+    ]
+    with engine.begin() as conn:
+        for n, table in zip(cases, tables.values(), strict=True):
+            rows = conn.execute(sa.select(table).order_by(table.c[n.key]))
+            assert [row[1] for row in rows] == expected, n.table
+            conn.execute(table.insert().values({n.key: BIG, n.old: "big"}))
+            column = next(
+                c
+                for c in Reflected(sa.inspect(conn)).get_columns(n.table)
+                if c["name"] == n.key
+            )
+            wide = "INTEGER" if backend == "sqlite" else "BIGINT"
+            assert str(column["type"]).upper() == wide, n.table
+    assert _zd_objects(engine) == []
     engine.dispose()
