@@ -362,6 +362,14 @@ def test_sql_rendering(accounts):
         "mysql": f"CREATE TABLE {shadow} LIKE accounts;",
     }[backend]
     assert expected in expanded.output.splitlines()
+    ok(project.zerodown("expand"))
+    contracted = project.zerodown("contract", "--sql")
+    ok(contracted)
+    swap = {
+        "postgresql": "PRIMARY KEY USING INDEX",
+        "mysql": "RENAME TABLE accounts TO zd_wold_accounts_id_",
+    }[backend]
+    assert swap in contracted.output
 
 
 def test_mysql_refuses_foreign_keys_with_the_reason(accounts):
@@ -495,4 +503,39 @@ def test_awkward_names_on_every_backend(project):
             wide = "INTEGER" if backend == "sqlite" else "BIGINT"
             assert str(column["type"]).upper() == wide, n.table
     assert _zd_objects(engine) == []
+    engine.dispose()
+
+
+def test_postgresql_identity_and_comment_move_over(project):
+    if project.database.backend != "postgresql":
+        pytest.skip("capability: identity columns and column comments (PG)")
+    engine = _engine(project.database.url)
+    base_schema(
+        project,
+        """
+        op.execute("CREATE TABLE ids (id integer GENERATED ALWAYS AS "
+                   "IDENTITY (INCREMENT BY 3) PRIMARY KEY, name text)")
+        op.execute("COMMENT ON COLUMN ids.id IS 'the key''s note'")
+        """,
+    )
+    _seed(engine, 20, "ids")
+    online(project, 'zop.widen_primary_key("ids")')
+    ok(project.zerodown("expand"))
+    _seed(engine, 2, "ids")
+    _migrate_until_done(project)
+    ok(project.zerodown("contract"))
+    _seed(engine, 1, "ids")
+    with engine.connect() as conn:
+        ids = conn.execute(sa.text("SELECT id FROM ids ORDER BY id")).scalars()
+        assert list(ids) == list(range(1, 1 + 3 * 23, 3))
+        row = conn.execute(
+            sa.text(
+                "SELECT attidentity, format_type(atttypid, atttypmod), "
+                "col_description(attrelid, attnum) FROM pg_attribute "
+                "WHERE attrelid = 'ids'::regclass AND attname = 'id'"
+            )
+        ).one()
+        assert tuple(row) == ("a", "bigint", "the key's note")
+        with pytest.raises(sa.exc.DBAPIError, match="GENERATED ALWAYS"):
+            conn.execute(sa.text("INSERT INTO ids (id) VALUES (1)"))
     engine.dispose()

@@ -155,7 +155,7 @@ class PostgreSQLWiden(WidenStrategy):
         return f"""DO {TAG}
 DECLARE
   pk text; seq text; dflt text; note text; ident "char";
-  step bigint; next bigint; fk record; fks text[] := '{{}}'; stmt text;
+  step bigint; start_at bigint; fk record; fks text[] := '{{}}'; stmt text;
 BEGIN
   LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE;
   SELECT a.attidentity, pg_get_expr(d.adbin, d.adrelid),
@@ -182,7 +182,7 @@ BEGIN
     SELECT seqincrement INTO step FROM pg_sequence
      WHERE seqrelid = seq::regclass;
     EXECUTE 'SELECT CASE WHEN is_called THEN last_value + ' || step
-      || ' ELSE last_value END FROM ' || seq INTO next;
+      || ' ELSE last_value END FROM ' || seq INTO start_at;
   ELSIF seq IS NOT NULL THEN
     EXECUTE 'ALTER SEQUENCE ' || seq || ' OWNED BY NONE';
   END IF;
@@ -197,7 +197,7 @@ BEGIN
     EXECUTE 'ALTER TABLE {_in_string(table)} ALTER COLUMN {_in_string(key)} '
       || 'ADD GENERATED ' || CASE ident WHEN 'a' THEN 'ALWAYS'
       ELSE 'BY DEFAULT' END || ' AS IDENTITY (SEQUENCE NAME ' || seq
-      || ' START WITH ' || next || ' INCREMENT BY ' || step || ')';
+      || ' START WITH ' || start_at || ' INCREMENT BY ' || step || ')';
   ELSE
     IF seq IS NOT NULL THEN
       EXECUTE 'ALTER SEQUENCE ' || seq || ' AS {self.type_sql()} OWNED BY '
