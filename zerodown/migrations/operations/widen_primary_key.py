@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from zerodown.exceptions import OperationRefused
 from zerodown.migrations.operations import catalog, naming
 from zerodown.migrations.operations.base import (
+    _DIALECTS,
     Backfill,
     OnlineOperation,
     Step,
@@ -179,8 +180,7 @@ class WidenStrategy:
         return self.q(self.op.column_name)
 
     def type_sql(self) -> str:
-        dialect = self.target.sql_dialect
-        assert dialect is not None
+        dialect = self.target.sql_dialect or _DIALECTS[self.target.dialect]
         return str(self.op.new_type.compile(dialect=dialect))
 
     def shadow_present(self) -> bool:
