@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+
 from zerodown.migrations.operations import naming, triggers
 from zerodown.migrations.operations.backfills import Forget
 from zerodown.migrations.operations.base import Backfill, Step
@@ -245,7 +247,10 @@ class MySQLWiden(WidenStrategy):
         if self.target.inspector is None:
             return None  # offline: the shadow counts from its own rows
         if not self.target.is_mariadb and self.target.server_version >= (8,):
-            self.target.select(
+            # MySQL 8 answers from statistics cached for a day.
+            connection = self.target.inspector.bind
+            assert isinstance(connection, sa.Connection)
+            connection.exec_driver_sql(
                 "SET SESSION information_schema_stats_expiry = 0"
             )
         rows = self.target.select(
