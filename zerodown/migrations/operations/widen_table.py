@@ -79,6 +79,18 @@ class MySQLWiden(WidenStrategy):
                 "add it again"
             )
 
+        generated = self.target.select(
+            "SELECT column_name FROM information_schema.columns WHERE "
+            "table_schema = DATABASE() AND table_name = :t AND "
+            "is_generated <> 'NEVER' ORDER BY ordinal_position",
+            t=self.op.table_name,
+        )
+        if generated:
+            self.op.refuse(
+                f"its generated column {generated[0][0]} takes no value, "
+                "and the copy writes whole rows"
+            )
+
     def expand(self) -> Sequence[Step]:
         undo = f"DROP TABLE IF EXISTS {self.shadow}"
         steps = [
