@@ -3,7 +3,10 @@
 expand adds the shadow ``NOT NULL DEFAULT 0`` (a constant default is a
 catalog change since PostgreSQL 11: no rewrite, and no ``SET NOT NULL``
 scan later) and a ``BEFORE INSERT OR UPDATE`` trigger that copies the key
-into it on every write; ``zerodown db migrate`` copies the old rows.
+into it on every write, in one ``DO`` block that commits at once: the
+table's exclusive lock lasts that statement, not the whole revision, and
+a run killed after it finds both and goes on.  ``zerodown db migrate``
+copies the old rows.
 
 contract builds the shadow's unique index concurrently, then swaps in one
 ``DO`` block: a single statement, so the lock timeout and its retries
@@ -53,23 +56,29 @@ class PostgreSQLWiden(WidenStrategy):
                 "PostgreSQL before 11 rewrites the table to add the shadow "
                 "column with its default"
             )
-        self.target.absent(self.op.table_name, self.op.shadow_name())
         self._refuse_dependents()
 
     def expand(self) -> Sequence[Step]:
+        if self.target.inspector is not None and self.shadow_present():
+            # A killed expand's block committed: the shadow and its
+            # trigger exist together, and the trigger has kept it current.
+            return []
+        made = self._trigger()
         return [
             Step(
-                f"add the shadow of {self.op.target_name}",
-                sql=f"ALTER TABLE {self.table} ADD COLUMN {self.shadow} "
-                f"{self.type_sql()} NOT NULL DEFAULT 0",
-                undo=f"ALTER TABLE {self.table} DROP COLUMN IF EXISTS "
-                f"{self.shadow}",
-            ),
-            *triggers.create_steps(
-                [self._trigger()],
-                self.target,
-                f"copy {self.op.target_name} into its shadow on writes",
-            ),
+                f"add the shadow of {self.op.target_name} and the trigger "
+                "that copies the key into it on writes, in one statement",
+                sql=f"""DO {TAG}
+BEGIN
+  ALTER TABLE {self.table} ADD COLUMN {self.shadow} {self.type_sql()}
+    NOT NULL DEFAULT 0;
+  {made.function};
+  {made.body};
+END {TAG}""",
+                # Committed at once: the table's ACCESS EXCLUSIVE lock is
+                # held for this statement, not for the whole revision.
+                autocommit=True,
+            )
         ]
 
     def backfill(self) -> Backfill:
