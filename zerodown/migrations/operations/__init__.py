@@ -18,6 +18,10 @@ from alembic import op
 # Importing the operation modules registers them.
 from zerodown.migrations.operations import executor as _executor  # noqa: F401
 from zerodown.migrations.operations import render as _render  # noqa: F401
+
+# Each backend's strategy registers itself with WidenPrimaryKey.
+from zerodown.migrations.operations import widen_column as _pg  # noqa: F401
+from zerodown.migrations.operations import widen_table as _mysql  # noqa: F401
 from zerodown.migrations.operations.add_column import AddColumn
 from zerodown.migrations.operations.add_foreign_key import AddForeignKey
 from zerodown.migrations.operations.add_unique import AddUnique
@@ -39,6 +43,7 @@ from zerodown.migrations.operations.drop_table import DropTable
 from zerodown.migrations.operations.move_column import MoveColumn
 from zerodown.migrations.operations.rename_table import RenameTable
 from zerodown.migrations.operations.set_not_null import SetNotNull
+from zerodown.migrations.operations.widen_primary_key import WidenPrimaryKey
 
 __all__ = [
     "AddColumn",
@@ -58,6 +63,7 @@ __all__ = [
     "SetNotNull",
     "Step",
     "Target",
+    "WidenPrimaryKey",
     "zop",
 ]
 

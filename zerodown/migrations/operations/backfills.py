@@ -20,6 +20,7 @@ from zerodown.migrations.data import state
 from zerodown.migrations.operations.base import Backfill
 from zerodown.migrations.operations.cross_sync import QUIET_SQL
 from zerodown.migrations.operations.reflected import Reflected
+from zerodown.migrations.operations.shadow_copy import ShadowCopy
 
 __all__ = [
     "Forget",
@@ -87,6 +88,15 @@ def resolve(
     """The data migration that performs a recorded backfill."""
     work = Backfill.from_spec(spec)
     key = Reflected(sa.inspect(connection)).get_pk_constraint(work.table)
+    if work.copy_into is not None:
+        return ShadowCopy(
+            name=work.name,
+            table=work.table,
+            key=tuple(key["constrained_columns"]),
+            assignments="",
+            where=work.where,
+            copy_into=work.copy_into,
+        )
     return Quiet(
         data.KeysetBackfill(
             name=work.name,

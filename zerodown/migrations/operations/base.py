@@ -84,7 +84,10 @@ class Backfill:
     run in keyset-paginated batches by ``zerodown db migrate``.  It is
     stored as data when expand runs, so ``migrate`` needs no code of the
     revision.  ``facts`` keeps what expand saw and contract needs (the old
-    column's NOT NULL, say, where expand had to relax it).
+    column's NOT NULL, say, where expand had to relax it).  With
+    ``copy_into``, the batches copy the rows ``where`` selects into that
+    table instead of updating them (a shadow table's copy, see
+    :mod:`.shadow_copy`); ``assignments`` is then unused.
     """
 
     name: str
@@ -92,6 +95,7 @@ class Backfill:
     assignments: str
     where: str | None = None
     facts: dict[str, Any] = dataclasses.field(default_factory=dict)
+    copy_into: str | None = None
 
     def spec(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -283,13 +283,17 @@ def _script_backfill(
     the backfill on a database the script built."""
     dialect = operations.migration_context.dialect
     if step.phase is Phase.EXPAND and step.direction == "upgrade":
-        table = sqltext.quoter(dialect)(work.table)
+        quote = sqltext.quoter(dialect)
+        table = quote(work.table)
+        change = f"UPDATE {table} SET {work.assignments}"
+        if work.copy_into is not None:
+            shadow = quote(work.copy_into)
+            change = f"INSERT INTO {shadow} SELECT * FROM {table}"
         operations.execute(
             literal(
                 _comment(
                     f"zerodown: backfill {work.name}, run by zerodown db "
-                    f"migrate: UPDATE {table} SET {work.assignments} "
-                    f"WHERE {work.where or 'TRUE'}"
+                    f"migrate: {change} WHERE {work.where or 'TRUE'}"
                 )
             )
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ from alembic.operations import ops
 from zerodown.migrations.guard import is_narrowing, is_widening
 from zerodown.migrations.lint.columns import render_type, type_of
 from zerodown.migrations.lint.findings import Severity
+from zerodown.migrations.lint.keys import WIDEN_RECIPE, widens_a_key
 from zerodown.migrations.lint.rules import Context, Hit, rule
 from zerodown.migrations.lint.rules._common import heavy
 from zerodown.migrations.phases import Phase
@@ -46,7 +48,12 @@ def check(ctx: Context) -> Iterator[Hit]:
     if before == after:
         return  # the same type on this backend: nothing changes
     change = f"{target} from {before} to {after}"
-    yield from _judge(ctx, old, new, change, target)
+    if not widens_a_key(operation, old, new):
+        yield from _judge(ctx, old, new, change, target)
+        return
+    # A primary key is used by its name everywhere: no second column.
+    for hit in _judge(ctx, old, new, f"the primary key {change}", target):
+        yield dataclasses.replace(hit, recipe=WIDEN_RECIPE)
 
 
 def _judge(

@@ -1,0 +1,540 @@
+"""widen_primary_key: a 32-bit key made 64-bit in place while both
+releases write, on every backend; a rollback that leaves no trace; a run
+killed after each step of expand and contract, and during the copy,
+that resumes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from apps import column_writer, engine_for
+from identifiers import CASES, bookkeeping, names
+from online import Writer, base_schema, downgrade, ok, online, schema
+
+from zerodown.migrations.operations import Step, WidenPrimaryKey
+from zerodown.migrations.operations.executor import target_of
+from zerodown.migrations.operations.reflected import Reflected
+from zerodown.migrations.sqltext import literal
+
+WIDEN = 'zop.widen_primary_key("accounts", "id", sa.BigInteger())'
+BIG = 2**31 + 7  # past what a 32-bit key holds
+
+ACCOUNTS = """
+op.create_table(
+    "accounts",
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+)
+"""
+# PostgreSQL rebuilds the foreign keys that reference the key; MySQL and
+# MariaDB refuse them (test_mysql_refuses_foreign_keys_with_the_reason).
+CHILD = """
+op.create_table(
+    "grants",
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.Integer,
+              sa.ForeignKey("accounts.id", name="fk_grants_account"),
+              nullable=False),
+)
+"""
+
+
+def _seed(engine: sa.Engine, count: int, table: str = "accounts") -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(f"INSERT INTO {table} (name) VALUES (:n)"),
+            [{"n": f"seed-{i}"} for i in range(count)],
+        )
+
+
+def _names(engine: sa.Engine, table: str = "accounts") -> dict[int, str]:
+    with engine.connect() as conn:
+        return dict(
+            conn.execute(sa.text(f"SELECT id, name FROM {table}")).all()
+        )
+
+
+def _key_type(engine: sa.Engine, table: str = "accounts") -> str:
+    with engine.connect() as conn:
+        for column in sa.inspect(conn).get_columns(table):
+            if column["name"] == "id":
+                return str(column["type"]).upper()
+    raise AssertionError("no id column")
+
+
+def _wide(engine: sa.Engine, backend: str, table: str = "accounts") -> None:
+    """The key holds 64-bit values and still generates ids."""
+    expected = "INTEGER" if backend == "sqlite" else "BIGINT"
+    assert _key_type(engine, table) == expected
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(f"INSERT INTO {table} (id, name) VALUES (:i, 'big')"),
+            {"i": BIG},
+        )
+        conn.execute(sa.text(f"INSERT INTO {table} (name) VALUES ('next')"))
+        ids = conn.execute(
+            sa.text(f"SELECT id FROM {table} WHERE name = 'next'")
+        ).scalars()
+        assert next(iter(ids)) > 0
+
+
+def _wait(until: Callable[[], bool], what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not until():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+def _writes(writer: Writer, more: int = 10) -> None:
+    """Wait until ``writer`` made ``more`` writes (or failed)."""
+    target = writer.writes + more
+    _wait(
+        lambda: writer.writes >= target or bool(writer.errors),
+        f"{more} writes of {writer.name}",
+    )
+    assert writer.errors == [], writer.errors
+
+
+def _migrate_until_done(project) -> None:
+    for _ in range(20):
+        result = project.zerodown("migrate")
+        if result.exit_code == 0:
+            return
+        assert result.exit_code == 1, result.output
+    raise AssertionError("migrate did not finish")
+
+
+def _zd_objects(engine: sa.Engine) -> list[str]:
+    found = schema(engine)
+    names = [*found["triggers"], *(n for (n,) in found.get("functions", []))]
+    names += [t for t in found if t.startswith("zd_")]
+    for table in ("accounts", "grants"):
+        names += [c[0] for c in found.get(table, {}).get("columns", [])]
+    return sorted(n for n in names if n.startswith("zd_"))
+
+
+def _engine(url: str, prepare: bool = False) -> sa.Engine:
+    """The releases' engine.  psycopg 3 prepares a statement on the
+    server after its fifth run, and PostgreSQL refuses to run a prepared
+    statement whose result changed type ("cached plan must not change
+    result type"), as an INSERT ... RETURNING id does once the key is
+    wide: the writers here do not prepare, as psycopg2 never does
+    (test_a_prepared_statement_fails_once_after_the_swap shows the
+    other case)."""
+    if url.startswith("postgresql") and not prepare:
+        return sa.create_engine(
+            url, connect_args={"prepare_threshold": None}, pool_pre_ping=True
+        )
+    return engine_for(url)
+
+
+@pytest.fixture
+def accounts(project):
+    backend = project.database.backend
+    base_schema(project, ACCOUNTS + (CHILD if backend == "postgresql" else ""))
+    engine = _engine(project.database.url)
+    bookkeeping(engine)
+    _seed(engine, 300)
+    yield project, engine
+    engine.dispose()
+
+
+def test_both_releases_write_through_expand_migrate_and_contract(accounts):
+    project, engine = accounts
+    backend = project.database.backend
+    online(project, WIDEN)
+    old = Writer("old", engine, column_writer("accounts", "name"))
+    old.start()
+    _writes(old)
+    ok(project.zerodown("expand"))
+    new = Writer("new", engine, column_writer("accounts", "name"))
+    new.start()
+    _writes(new)
+    _migrate_until_done(project)
+    status = project.zerodown("status", "--format", "json")
+    assert json.loads(status.output)["gate"]["open"], status.output
+    _writes(old)
+    old.stop()
+    if backend == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO grants (account_id) SELECT id FROM "
+                    "accounts WHERE id <= 5"
+                )
+            )
+    ok(project.zerodown("contract"))
+    _writes(new)
+    new.stop()
+    assert old.errors == [] and new.errors == []
+    _same_rows(engine, old, new)
+    assert _zd_objects(engine) == []
+    _wide(engine, backend)
+    if backend == "postgresql":
+        _foreign_key_rebuilt(engine)
+
+
+def _foreign_key_rebuilt(engine: sa.Engine) -> None:
+    with engine.connect() as conn:
+        valid = conn.execute(
+            sa.text(
+                "SELECT convalidated FROM pg_constraint "
+                "WHERE conname = 'fk_grants_account'"
+            )
+        ).scalar_one()
+        assert valid is True
+        key = conn.execute(
+            sa.text(
+                "SELECT conname FROM pg_constraint WHERE contype = 'p' "
+                "AND conrelid = 'accounts'::regclass"
+            )
+        ).scalar_one()
+        assert key == "accounts_pkey"
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO grants (account_id) VALUES (-1)"))
+
+
+def test_rollback_while_both_releases_write_leaves_no_trace(accounts):
+    project, engine = accounts
+    before = schema(engine)
+    online(project, WIDEN)
+    old = Writer("old", engine, column_writer("accounts", "name"))
+    old.start()
+    ok(project.zerodown("expand"))
+    new = Writer("new", engine, column_writer("accounts", "name"))
+    new.start()
+    result = project.zerodown("migrate", "--max-count", "100")
+    assert result.exit_code in (0, 1), result.output
+    _writes(new)
+    downgrade(project, "expand@-1")
+    _writes(old)
+    old.stop()
+    new.stop()
+    assert old.errors == [] and new.errors == []
+    assert schema(engine) == before
+    _same_rows(engine, old, new)
+
+
+def _same_rows(engine: sa.Engine, *writers: Writer) -> None:
+    """Every seeded row and every row each writer last wrote, no other."""
+    names = _names(engine)
+    seeded = {i: n for i, n in names.items() if n.startswith("seed-")}
+    assert len(seeded) == 300
+    written = {row: value for w in writers for row, value in w.owned.items()}
+    assert names == {**seeded, **written}
+
+
+def _plan(engine: sa.Engine, phase: str, table: str) -> Sequence[Step]:
+    operation = WidenPrimaryKey(table, "id", sa.BigInteger())
+    with engine.connect() as conn:
+        return list(getattr(operation, phase)(target_of(conn)))
+
+
+def _killed_after(engine: sa.Engine, steps: Sequence[Step], count: int):
+    """What a run killed after ``count`` steps leaves: what committed
+    (autocommit steps, and every DDL on MySQL) stays, the revision's open
+    transaction is lost."""
+    mysql = engine.dialect.name == "mysql"
+    with (
+        engine.connect() as transaction,
+        engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT"
+        ) as auto,
+    ):
+        transaction.begin()
+        for step in steps[:count]:
+            assert step.sql is not None, step
+            conn = auto if step.autocommit or mysql else transaction
+            conn.execute(literal(step.sql))
+        # The connection closes without a commit: the process died.
+
+
+# One table per kill point: MySQL's expand has the most steps (six).
+TABLES = [f"acct_{k}" for k in range(7)]
+
+
+def _tables(project, engine) -> None:
+    body = "".join(
+        f'op.create_table("{t}", sa.Column("id", sa.Integer, '
+        'primary_key=True), sa.Column("name", sa.String(100)))\n'
+        for t in TABLES
+    )
+    base_schema(project, body)
+    for table in TABLES:
+        _seed(engine, 40, table)
+
+
+def test_a_run_killed_after_any_step_resumes(project):
+    """Table k is left as a run killed after step k of expand leaves it;
+    expand runs again; then the same for contract; then every table holds
+    its rows, the writes made meanwhile and a 64-bit key."""
+    engine = _engine(project.database.url)
+    _tables(project, engine)
+    calls = "\n".join(
+        f'zop.widen_primary_key("{t}", "id", sa.BigInteger())' for t in TABLES
+    )
+    online(project, calls, undo="pass")
+    assert len(_plan(engine, "expand", TABLES[0])) < len(TABLES)
+    for count, table in enumerate(TABLES):
+        _killed_after(engine, _plan(engine, "expand", table), count)
+        _seed(engine, 3, table)  # the old release writes meanwhile
+    ok(project.zerodown("expand"))
+    _migrate_until_done(project)
+    assert len(_plan(engine, "contract", TABLES[0])) < len(TABLES)
+    for count, table in enumerate(TABLES):
+        _killed_after(engine, _plan(engine, "contract", table), count)
+        _seed(engine, 3, table)
+    ok(project.zerodown("contract"))
+    for table in TABLES:
+        names = _names(engine, table)
+        assert sorted(names.values()) == sorted(
+            [f"seed-{i}" for i in range(40)]
+            + [f"seed-{i}" for i in range(3)] * 2
+        ), table
+        _wide(engine, project.database.backend, table)
+    assert _zd_objects(engine) == []
+    engine.dispose()
+
+
+def _migrate(project, *args: str) -> subprocess.Popen[str]:
+    command = [
+        str(Path(sys.executable).with_name("zerodown")),
+        *("db", "-c", str(project.ini), "migrate", "--format", "json", *args),
+    ]
+    return subprocess.Popen(
+        command,
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def test_copy_killed_midway_resumes_without_loss(accounts):
+    project, engine = accounts
+    if project.database.backend == "sqlite":
+        pytest.skip("capability: a copy (SQLite's integers are 64-bit)")
+    _seed(engine, 1700)
+    online(project, WIDEN)
+    ok(project.zerodown("expand"))
+    process = _migrate(project, "--batch-size", "40", "--sleep", "0.01")
+    assert process.stdout is not None
+    batches = 0
+    for line in process.stdout:
+        batches += json.loads(line)["event"] == "batch"
+        if batches == 5:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+    gate = json.loads(project.zerodown("status", "--format", "json").output)
+    assert not gate["gate"]["open"]  # the copy is not complete
+    assert project.zerodown("contract").exit_code == 3
+    before = _names(engine)
+    _migrate_until_done(project)
+    ok(project.zerodown("contract"))
+    assert _names(engine) == before
+    _wide(engine, project.database.backend)
+
+
+def test_sql_rendering(accounts):
+    project, _ = accounts
+    online(project, WIDEN)
+    expanded = project.zerodown("expand", "--sql")
+    ok(expanded)
+    backend = project.database.backend
+    shadow = WidenPrimaryKey("accounts").shadow_name()
+    if backend == "sqlite":
+        assert shadow not in expanded.output
+        return
+    expected = {
+        "postgresql": f"  ALTER TABLE accounts ADD COLUMN {shadow} BIGINT",
+        "mysql": f"CREATE TABLE {shadow} LIKE accounts;",
+    }[backend]
+    assert expected in expanded.output.splitlines()
+    ok(project.zerodown("expand"))
+    contracted = project.zerodown("contract", "--sql")
+    ok(contracted)
+    swap = {
+        "postgresql": "PRIMARY KEY USING INDEX",
+        "mysql": "RENAME TABLE accounts TO zd_wold_accounts_id_",
+    }[backend]
+    assert swap in contracted.output
+
+
+def test_mysql_refuses_foreign_keys_with_the_reason(accounts):
+    project, engine = accounts
+    if project.database.backend != "mysql":
+        pytest.skip("the refusal is MySQL's and MariaDB's")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE TABLE grants (id INTEGER PRIMARY KEY, account_id "
+                "INTEGER NOT NULL, FOREIGN KEY (account_id) REFERENCES "
+                "accounts (id))"
+            )
+        )
+    before = schema(engine)
+    online(project, WIDEN)
+    result = project.zerodown("expand")
+    assert result.exit_code == 1
+    assert "the foreign key of grants.account_id references it" in (
+        result.output
+    )
+    assert schema(engine) == before
+
+
+def test_a_key_that_is_not_a_lone_integer_key_is_refused(accounts):
+    project, engine = accounts
+    before = schema(engine)
+    online(project, 'zop.widen_primary_key("accounts", "name")')
+    result = project.zerodown("expand")
+    assert result.exit_code == 1
+    assert "cannot widen primary key accounts.name" in result.output
+    assert schema(engine) == before
+
+
+def test_postgresql_refuses_an_index_it_cannot_carry_over(accounts):
+    project, engine = accounts
+    if project.database.backend != "postgresql":
+        pytest.skip("the check of other indexes on the key is PostgreSQL's")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE INDEX ix_both ON accounts (name, id)"))
+    online(project, WIDEN)
+    result = project.zerodown("expand")
+    assert result.exit_code == 1
+    assert "index ix_both" in result.output
+
+
+def test_a_prepared_statement_fails_once_after_the_swap(accounts):
+    """What a client that prepares on the server meets, as it would after
+    a plain ALTER TABLE ... TYPE: PostgreSQL refuses a prepared statement
+    whose result changed type once; psycopg forgets its prepared
+    statements on the rollback, and the next run succeeds."""
+    project, _ = accounts
+    if project.database.backend != "postgresql":
+        pytest.skip("capability: server-side prepared statements (psycopg)")
+    engine = _engine(project.database.url, prepare=True)
+    online(project, WIDEN)
+    ok(project.zerodown("expand"))
+    _migrate_until_done(project)
+    insert = sa.text("INSERT INTO accounts (name) VALUES ('p') RETURNING id")
+    with engine.connect() as conn:
+        for _ in range(6):  # prepared from the fifth run on
+            conn.execute(insert).scalar_one()
+        conn.commit()
+        ok(project.zerodown("contract"))
+        with pytest.raises(sa.exc.NotSupportedError, match="result type"):
+            conn.execute(insert)
+        conn.rollback()
+        assert conn.execute(insert).scalar_one() > 300
+        conn.commit()
+    engine.dispose()
+
+
+def test_awkward_names_on_every_backend(project):
+    """Tables and keys named with a space, quotes, a backtick, a dash,
+    reserved words, non-ASCII letters or the longest name allowed: one
+    table per case, widened together, written at each phase."""
+    backend = project.database.backend
+    engine = _engine(project.database.url)
+    cases = [names(case, backend) for case in CASES]
+    tables = {
+        n.table: sa.Table(
+            n.table,
+            sa.MetaData(),
+            sa.Column(n.key, sa.BigInteger, primary_key=True),
+            sa.Column(n.old, sa.String(100)),
+        )
+        for n in cases
+    }
+    body = "\n".join(
+        f"op.create_table({t.name!r}, "
+        f"sa.Column({n.key!r}, sa.Integer, primary_key=True), "
+        f"sa.Column({n.old!r}, sa.String(100)))"
+        for n, t in zip(cases, tables.values(), strict=True)
+    )
+    base_schema(project, body)
+    bookkeeping(engine)
+
+    def write(phase: str) -> None:
+        with engine.begin() as conn:
+            for n, table in zip(cases, tables.values(), strict=True):
+                conn.execute(
+                    table.insert(), [{n.old: f"{phase}-{i}"} for i in range(5)]
+                )
+
+    write("before")
+    calls = "\n".join(
+        f"zop.widen_primary_key({n.table!r}, {n.key!r})" for n in cases
+    )
+    online(project, calls, undo="pass")
+    ok(project.zerodown("expand"))
+    write("expanded")
+    _migrate_until_done(project)
+    write("copied")
+    ok(project.zerodown("contract"))
+    write("contracted")
+    expected = [
+        f"{phase}-{i}"
+        for phase in ("before", "expanded", "copied", "contracted")
+        for i in range(5)
+    ]
+    with engine.begin() as conn:
+        for n, table in zip(cases, tables.values(), strict=True):
+            rows = conn.execute(sa.select(table).order_by(table.c[n.key]))
+            assert [row[1] for row in rows] == expected, n.table
+            conn.execute(table.insert().values({n.key: BIG, n.old: "big"}))
+            column = next(
+                c
+                for c in Reflected(sa.inspect(conn)).get_columns(n.table)
+                if c["name"] == n.key
+            )
+            wide = "INTEGER" if backend == "sqlite" else "BIGINT"
+            assert str(column["type"]).upper() == wide, n.table
+    assert _zd_objects(engine) == []
+    engine.dispose()
+
+
+def test_postgresql_identity_and_comment_move_over(project):
+    if project.database.backend != "postgresql":
+        pytest.skip("capability: identity columns and column comments (PG)")
+    engine = _engine(project.database.url)
+    base_schema(
+        project,
+        """
+        op.execute("CREATE TABLE ids (id integer GENERATED ALWAYS AS "
+                   "IDENTITY (INCREMENT BY 3) PRIMARY KEY, name text)")
+        op.execute("COMMENT ON COLUMN ids.id IS 'the key''s note'")
+        """,
+    )
+    _seed(engine, 20, "ids")
+    online(project, 'zop.widen_primary_key("ids")')
+    ok(project.zerodown("expand"))
+    _seed(engine, 2, "ids")
+    _migrate_until_done(project)
+    ok(project.zerodown("contract"))
+    _seed(engine, 1, "ids")
+    with engine.connect() as conn:
+        ids = conn.execute(sa.text("SELECT id FROM ids ORDER BY id")).scalars()
+        assert list(ids) == list(range(1, 1 + 3 * 23, 3))
+        row = conn.execute(
+            sa.text(
+                "SELECT attidentity, format_type(atttypid, atttypmod), "
+                "col_description(attrelid, attnum) FROM pg_attribute "
+                "WHERE attrelid = 'ids'::regclass AND attname = 'id'"
+            )
+        ).one()
+        assert tuple(row) == ("a", "bigint", "the key's note")
+        with pytest.raises(sa.exc.DBAPIError, match="GENERATED ALWAYS"):
+            conn.execute(sa.text("INSERT INTO ids (id) VALUES (1)"))
+    engine.dispose()

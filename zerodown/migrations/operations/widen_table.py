@@ -1,0 +1,306 @@
+"""MySQL/MariaDB: widen a primary key through a shadow table, as gh-ost
+and pt-online-schema-change change a table.
+
+Changing a key's type copies the table under a lock there
+(``ALGORITHM=COPY``), so expand creates an empty shadow of the table
+(``CREATE TABLE ... LIKE``, the key made wide, its ``AUTO_INCREMENT``
+counter the table's) and three ``AFTER`` triggers that write every
+delete, update and insert into it; ``zerodown db migrate`` copies the old
+rows (:mod:`.shadow_copy`).  Contract swaps the shadow in with one atomic
+``RENAME TABLE`` and drops the old table.
+
+Foreign keys are refused before anything runs, each with its reason:
+InnoDB insists that a referencing column have the very integer size of
+the key it references, and ``RENAME TABLE`` would leave it pointing at
+the old table; ``CREATE TABLE ... LIKE`` copies no foreign key of the
+table's own, and InnoDB's constraint names are per database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from zerodown.migrations.operations import naming, triggers
+from zerodown.migrations.operations.backfills import Forget
+from zerodown.migrations.operations.base import Backfill, Step
+from zerodown.migrations.operations.shadow_copy import missing_from
+from zerodown.migrations.operations.triggers import Placed, Trigger
+from zerodown.migrations.operations.widen_primary_key import WidenStrategy
+
+__all__ = ["MySQLWiden"]
+
+_NEW = "the shadow table is zerodown's own, which no release uses yet"
+_LEFTOVER = "it drops what a killed expand of this same operation left"
+_SUFFIXES = ("_ad", "_au", "_ai")  # delete first: see _triggers
+
+
+class MySQLWiden(WidenStrategy):
+    dialect = "mysql"
+
+    @property
+    def shadow(self) -> str:
+        return self.q(self.op.shadow_name())
+
+    @property
+    def old_name(self) -> str:
+        """The swapped-out table, until contract drops it."""
+        op = self.op
+        return naming.generated("wold", op.table_name, op.column_name)
+
+    def shadow_present(self) -> bool:
+        inspector = self.target.inspector
+        return inspector is None or inspector.has_table(self.op.shadow_name())
+
+    def validate(self) -> None:
+        rows = self.target.select(
+            "SELECT table_name, column_name, referenced_table_name "
+            "FROM information_schema.key_column_usage "
+            "WHERE table_schema = DATABASE() AND referenced_table_name "
+            "IS NOT NULL AND (table_name = :t OR referenced_table_name = :t) "
+            "ORDER BY 1, 2",
+            t=self.op.table_name,
+        )
+        for row in rows or ():
+            child, column, parent = (str(value) for value in tuple(row))
+            if child != self.op.table_name or parent == child:
+                self.op.refuse(
+                    f"the foreign key of {child}.{column} references it: "
+                    "InnoDB requires a referencing column of the same "
+                    "integer size as the key, and RENAME TABLE would leave "
+                    "the key pointing at the old table; drop it, widen "
+                    f"both columns, then add it again"
+                )
+            self.op.refuse(
+                f"its own foreign key on {column} (to {parent}): CREATE "
+                "TABLE ... LIKE copies no foreign key, and InnoDB's "
+                "constraint names are per database; drop it, widen, then "
+                "add it again"
+            )
+
+        generated = self.target.select(
+            "SELECT column_name FROM information_schema.columns WHERE "
+            "table_schema = DATABASE() AND table_name = :t AND "
+            "is_generated <> 'NEVER' ORDER BY ordinal_position",
+            t=self.op.table_name,
+        )
+        if generated:
+            self.op.refuse(
+                f"its generated column {generated[0][0]} takes no value, "
+                "and the copy writes whole rows"
+            )
+
+    def expand(self) -> Sequence[Step]:
+        undo = f"DROP TABLE IF EXISTS {self.shadow}"
+        steps = [
+            *self._leftovers(),
+            Step(
+                f"create the shadow of {self.op.table_name}",
+                sql=f"CREATE TABLE {self.shadow} LIKE {self.table}",
+                undo=undo,
+            ),
+            Step(
+                f"the shadow's {self.op.column_name} becomes "
+                f"{self.type_sql()}",
+                sql=f"ALTER TABLE {self.shadow} MODIFY {self._definition()}",
+                waiver=_NEW,
+                undo=undo,
+            ),
+        ]
+        counter = self._counter()
+        if counter is not None:
+            steps.append(
+                Step(
+                    "the shadow's AUTO_INCREMENT counter starts where the "
+                    "table's stands",
+                    sql=f"ALTER TABLE {self.shadow} AUTO_INCREMENT = "
+                    f"{counter}",
+                    undo=undo,
+                )
+            )
+        return [
+            *steps,
+            *triggers.create_steps(
+                self._triggers(),
+                self.target,
+                f"copy every write of {self.op.table_name} into its shadow",
+            ),
+        ]
+
+    def backfill(self) -> Backfill:
+        gone = not self.shadow_present() and self._old_exists()
+        if self.swapped() or gone:
+            return Backfill(self.op.backfill_name, self.op.table_name, "")
+        return Backfill(
+            name=self.op.backfill_name,
+            table=self.op.table_name,
+            assignments="",
+            where=missing_from(
+                self.q,
+                self.op.table_name,
+                self.op.shadow_name(),
+                self.op.column_name,
+            ),
+            copy_into=self.op.shadow_name(),
+        )
+
+    def contract(self) -> Sequence[Step]:
+        old = self.q(self.old_name)
+        drop = Step(
+            f"drop the swapped-out {self.op.table_name}",
+            sql=f"DROP TABLE IF EXISTS {old}",
+        )
+        if not self.shadow_present():
+            return [drop] if self._old_exists() else []  # a killed run's
+        self._same_columns()
+        return [
+            Step(
+                f"swap the shadow in as {self.op.table_name}, atomically",
+                sql=f"RENAME TABLE {self.table} TO {old}, "
+                f"{self.shadow} TO {self.table}",
+            ),
+            drop,
+        ]
+
+    def rollback(self) -> Sequence[Step]:
+        if not self.shadow_present() and (
+            self.swapped() or self._old_exists()
+        ):
+            self.op.refuse("contract already swapped the shadow in")
+        return self._drops()
+
+    def _drops(self, waiver: str | None = None) -> list[Step]:
+        steps = triggers.drop_steps(
+            self._placed(),
+            [],
+            self.target,
+            f"stop copying writes of {self.op.table_name}",
+        )
+        steps.append(
+            Step(
+                f"drop the shadow of {self.op.table_name}",
+                sql=f"DROP TABLE IF EXISTS {self.shadow}",
+            )
+        )
+        return [Step(s.description, sql=s.sql, waiver=waiver) for s in steps]
+
+    def _leftovers(self) -> list[Step]:
+        """A killed expand's shadow and triggers, dropped with the copy's
+        progress: the next copy starts over on a fresh shadow."""
+        if self.target.inspector is None or not (
+            self.shadow_present() or self._own_triggers()
+        ):
+            return []
+        return [
+            *self._drops(_LEFTOVER),
+            Step(
+                f"forget the copy into the old shadow of {self.op.table_name}",
+                operation=Forget(self.op.backfill_name),
+            ),
+        ]
+
+    def _placed(self) -> list[Placed]:
+        base = self.op.trigger_name()
+        return [Placed(base + s, self.op.table_name) for s in _SUFFIXES]
+
+    def _triggers(self) -> list[Trigger]:
+        # Deletes are copied before anything else is: a row the shadow
+        # got from an insert or update then always leaves it again.
+        deleted, updated, inserted = self._placed()
+        table, shadow, key = self.table, self.shadow, self.column
+        copy = (
+            f"REPLACE INTO {shadow} SELECT * FROM {table} WHERE {key} = "
+            f"NEW.{key}"
+        )
+
+        def head(placed: Placed, event: str) -> str:
+            return (
+                f"CREATE TRIGGER {self.q(placed.name)} AFTER {event} ON "
+                f"{table} FOR EACH ROW "
+            )
+
+        return [
+            Trigger(
+                deleted,
+                head(deleted, "DELETE")
+                + f"DELETE FROM {shadow} WHERE {key} = OLD.{key}",
+            ),
+            Trigger(
+                updated,
+                head(updated, "UPDATE")
+                + f"BEGIN IF NOT (OLD.{key} <=> NEW.{key}) THEN DELETE FROM "
+                f"{shadow} WHERE {key} = OLD.{key}; END IF; {copy}; END",
+            ),
+            Trigger(inserted, head(inserted, "INSERT") + copy),
+        ]
+
+    def _definition(self) -> str:
+        """The key's column definition in the shadow, of the new type."""
+        extra, comment = "auto_increment", ""
+        rows = self.target.select(
+            "SELECT extra, column_comment FROM information_schema.columns "
+            "WHERE table_schema = DATABASE() AND table_name = :t AND "
+            "column_name = :c",
+            t=self.op.table_name,
+            c=self.op.column_name,
+        )
+        if rows:  # offline: an AUTO_INCREMENT key, as most are
+            found = tuple(rows[0])
+            extra, comment = str(found[0]).lower(), str(found[1] or "")
+        parts = [self.column, self.type_sql(), "NOT NULL"]
+        if "auto_increment" in extra:
+            parts.append("AUTO_INCREMENT")
+        if comment:
+            parts.append("COMMENT '" + comment.replace("'", "''") + "'")
+        return " ".join(parts)
+
+    def _counter(self) -> int | None:
+        if self.target.inspector is None:
+            return None  # offline: the shadow counts from its own rows
+        if not self.target.is_mariadb and self.target.server_version >= (8,):
+            # MySQL 8 answers from statistics cached for a day.
+            connection = self.target.inspector.bind
+            assert isinstance(connection, sa.Connection)
+            connection.exec_driver_sql(
+                "SET SESSION information_schema_stats_expiry = 0"
+            )
+        rows = self.target.select(
+            "SELECT auto_increment FROM information_schema.tables "
+            "WHERE table_schema = DATABASE() AND table_name = :t",
+            t=self.op.table_name,
+        )
+        return int(rows[0][0]) if rows and rows[0][0] else None
+
+    def _old_exists(self) -> bool:
+        inspector = self.target.inspector
+        return inspector is not None and inspector.has_table(self.old_name)
+
+    def _own_triggers(self) -> bool:
+        names = [p.name for p in self._placed()]
+        rows = self.target.select(
+            "SELECT trigger_name FROM information_schema.triggers "
+            "WHERE trigger_schema = DATABASE() AND trigger_name IN "
+            "(:a, :b, :c)",
+            a=names[0],
+            b=names[1],
+            c=names[2],
+        )
+        return bool(rows)
+
+    def _same_columns(self) -> None:
+        """Refuse to swap in a shadow whose columns are not the table's
+        (another operation changed the table after expand)."""
+        inspector = self.target.inspector
+        if inspector is None:
+            return
+        have = [c["name"] for c in inspector.get_columns(self.op.table_name)]
+        shadow = [
+            c["name"] for c in inspector.get_columns(self.op.shadow_name())
+        ]
+        if have != shadow:
+            self.op.refuse(
+                f"the table's columns {have} are no longer its shadow's "
+                f"{shadow}: its shape changed after expand; roll the "
+                "operation back and run it again"
+            )
