@@ -121,7 +121,12 @@ backend apis
     balance roundrobin
     option httpchk
     http-check send meth GET uri /flavors hdr X-Auth-Token {token}
-    default-server inter 200ms fall 1 rise 2
+    # A busy API answers a check late, not never: three checks of up to
+    # 2 s each fail before it leaves rotation (one late answer took the
+    # last API out while the other was being upgraded).  Restarts drain
+    # an API first (compute_lb.py), so none of this delays them.
+    timeout check 2s
+    default-server inter 200ms fall 3 rise 2
 {backends}
 """
 

@@ -98,7 +98,10 @@ def test_poison_never_stops_a_service(conductor):
     )
     assert refused == sent
     assert process.poll() is None and process.pid == pid
-    assert max(during) < 1.0, f"a valid call took {max(during):.2f}s"
+    # A consumer the poison wedged would leave a call waiting out its 30 s
+    # timeout; a call queued behind poison on a shared, busy machine may
+    # take a second or two (1.03 s seen in CI).
+    assert max(during) < 5.0, f"a valid call took {max(during):.2f}s"
     assert {d.message_id for d in letters} == real
     assert {d.reason for d in letters} == {
         "NoSuchMethod",

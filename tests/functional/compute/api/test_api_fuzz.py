@@ -75,8 +75,11 @@ def _environ(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _refresh(api: Api) -> None:
-    """Keep the database small (lists stay cheap) and put a few servers
-    on a host, so actions and deletes reach the compute's casts."""
+    """Keep the database small (lists stay cheap), put a few servers on a
+    host, so actions and deletes reach the compute's casts, and bring back
+    the flavors servers are made of (the stream deletes flavors too, and a
+    stream without them stops creating servers)."""
+    _seed_flavors(api)
     api.conductor.calls.clear()
     api.compute.calls.clear()
     instances = api.db.list_instances()
@@ -149,11 +152,32 @@ def _check(result: dict[str, Any], complaints: Complaints) -> None:
     assert {200, 202, 204, 400, 401, 403, 404}.issubset(result["statuses"])
 
 
+SEED_FLAVORS = (SMALL, {**SMALL, "name": "pinned", "id": "pinned"})
+
+
+def _seed_flavors(api: Api) -> None:
+    for number, flavor in enumerate(SEED_FLAVORS):
+        status, _, _ = api.wsgi("GET", f"/flavors/{flavor['id']}")
+        if status != 404:
+            continue
+        # The stream may have taken the name since (a flavor created
+        # with "id": null): the id is what its requests refer to.
+        name = (
+            f"{flavor['name']}-{api.reseeded + number}"
+            if api.reseeded
+            else flavor["name"]
+        )
+        status, body, _ = api.wsgi(
+            "POST", "/flavors", {"flavor": {**flavor, "name": name}}
+        )
+        assert status == 200, (status, body)
+    api.reseeded += len(SEED_FLAVORS)
+
+
 def _api(workdir, url) -> Api:
     api = Api(workdir, url)
-    for flavor in (SMALL, {**SMALL, "name": "pinned", "id": "pinned"}):
-        status, _, _ = api.wsgi("POST", "/flavors", {"flavor": flavor})
-        assert status == 200
+    api.reseeded = 0
+    _seed_flavors(api)
     return api
 
 
