@@ -8,12 +8,13 @@ connection in the middle of a stream loses nothing and doubles nothing.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from rpc_apis import EchoNoteAPI
+from tcp_proxy import TCPProxy
 
 from zerodown.rpc import RPCClient, RPCServer, Target, get_transport
 
@@ -77,17 +78,6 @@ def test_a_stream_of_durable_casts_is_confirmed_and_handled_once(
         assert publisher.expired == 0
 
 
-def _cut(publisher) -> int:
-    """Cut the publishing connection under the publisher's feet, as a
-    broker or a network would; return how many casts it had not yet
-    seen confirmed."""
-    with publisher.lock:
-        unconfirmed = len(publisher.window)
-        sock = publisher.conn.connection.transport.sock
-        sock.shutdown(socket.SHUT_RDWR)
-    return unconfirmed
-
-
 def _wait_for_the_keeper(publisher, timeout: float = 30.0) -> None:
     """Until the keeper thread has published again and seen confirmed
     everything (it ends then)."""
@@ -100,37 +90,49 @@ def _wait_for_the_keeper(publisher, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-def _cast_until_unconfirmed(client, publisher, start: int) -> int:
-    """Cast until a cast's confirm is still on its way; return the next
-    value to cast."""
-    value = start
-    while True:
-        client.cast(None, "note", value=value)
-        value += 1
-        with publisher.lock:
-            if len(publisher.window):
-                return value
-        assert value < start + 1000, "every confirm came back at once"
+HELD = 20
+
+
+@pytest.fixture
+def proxy(amqp_url):
+    url = urlsplit(amqp_url)
+    proxy = TCPProxy((url.hostname or "127.0.0.1", url.port or 5672))
+    yield proxy
+    proxy.close()
 
 
 @pytest.mark.parametrize("more_casts", [True, False], ids=["next", "keeper"])
 def test_a_lost_connection_loses_and_doubles_no_durable_cast(
-    amqp_url, rabbit_topic, more_casts
+    amqp_url, rabbit_topic, proxy, more_casts
 ):
-    """With more casts, the next one publishes the unconfirmed again; with
-    none, the keeper thread does."""
-    transport = get_transport(amqp_url)
+    """The network drops RabbitMQ's confirms of HELD casts, then breaks:
+    with more casts, the next one publishes the unconfirmed again; with
+    none, the keeper thread does.  The server (on a connection of its
+    own) runs each once."""
+    url = urlsplit(amqp_url)
+    through_proxy = urlunsplit(
+        url._replace(
+            netloc=f"{url.username}:{url.password}@127.0.0.1:{proxy.port}"
+        )
+    )
+    transport = get_transport(through_proxy)
+    serving = get_transport(amqp_url)
     publisher = transport._publisher
     endpoint = Endpoint()
     try:
         client = _client(transport, rabbit_topic)
-        total = STREAM if more_casts else 0
-        with _serve(transport, rabbit_topic, endpoint):
-            sent = _cast_until_unconfirmed(client, publisher, 0)
-            unconfirmed = _cut(publisher)
-            assert unconfirmed > 0
-            total = max(total, sent)
-            for value in range(sent, total):
+        total = STREAM if more_casts else 2 * HELD
+        with _serve(serving, rabbit_topic, endpoint):
+            for value in range(HELD):
+                client.cast(None, "note", value=value)
+            client.flush(30)
+            proxy.hold()
+            for value in range(HELD, 2 * HELD):
+                client.cast(None, "note", value=value)
+            with publisher.lock:
+                assert publisher._unconfirmed() == HELD
+            proxy.cut()
+            for value in range(2 * HELD, total):
                 client.cast(None, "note", value=value)
             endpoint.expect(total)
             if more_casts:
@@ -142,7 +144,8 @@ def test_a_lost_connection_loses_and_doubles_no_durable_cast(
             # again was queued before the last new cast: it has been
             # delivered, and is handled (skipped) once the server stops.
         assert sorted(endpoint.notes) == list(range(total))
-        assert publisher.republished >= unconfirmed
+        assert publisher.republished == HELD
         assert publisher.expired == 0
     finally:
         transport.close()
+        serving.close()
