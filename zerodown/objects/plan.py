@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Generic, TypeVar
 
 from oslo_versionedobjects import fields as ovo
 from oslo_versionedobjects.base import VersionedObject
@@ -35,15 +35,13 @@ from zerodown.exceptions import (
 from zerodown.objects.codecs import Codec, Decoder, Mismatch, codec_for
 from zerodown.objects.fields import VersionedEnum
 from zerodown.objects.history import History, Refusal
+from zerodown.objects.protocols import Resolver, Versioned
 from zerodown.objects.versions import (
     VersionTuple,
     format_version,
     parse_version,
 )
 from zerodown.objects.wireformat import CanonicalData, plain_height
-
-if TYPE_CHECKING:
-    from zerodown.objects.base import ZerodownObject
 
 __all__ = ["Plan", "Resolver", "VersionPlan", "enum_refusals", "plan_of"]
 
@@ -57,22 +55,8 @@ _VALUE, _OBJECT, _OBJECTS, _OPAQUE = 0, 1, 2, 3
 #: The height of data whose shape the plan cannot vouch for: the encoder
 #: walks it.
 UNKNOWN_HEIGHT = 1 << 30
-
-
-class Resolver(Protocol):
-    """Where a plan finds the classes of child objects (a registry)."""
-
-    upgrades: bool
-
-    def child(
-        self,
-        codec: Codec,
-        value: Any,
-        context: Any,
-        depth: int,
-        wire: bool,
-        where: tuple[str, str, str],
-    ) -> Any: ...
+#: The object class a plan walks (a ZerodownObject subclass).
+ObjT = TypeVar("ObjT", bound=Versioned)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,10 +101,10 @@ def enum_refusals(fields: Mapping[str, ovo.Field[Any]]) -> list[Refusal]:
     return found
 
 
-class Plan:
+class Plan(Generic[ObjT]):
     """Field walk, backport and hydration of one registered class."""
 
-    def __init__(self, cls: type[ZerodownObject], history: History) -> None:
+    def __init__(self, cls: type[ObjT], history: History) -> None:
         self.cls = cls
         self.name = cls.obj_name()
         self.history = history
@@ -222,7 +206,7 @@ class Plan:
                 self._targets[text] = version
         return version
 
-    def source(self, obj: ZerodownObject) -> tuple[VersionTuple, str]:
+    def source(self, obj: ObjT) -> tuple[VersionTuple, str]:
         """The version ``obj`` holds data of (older if read by a view)."""
         text = obj.__dict__.get("VERSION")
         if text is None:
@@ -230,7 +214,7 @@ class Plan:
         return parse_version(text), text
 
     def _target(
-        self, obj: ZerodownObject, target: str | None
+        self, obj: ObjT, target: str | None
     ) -> tuple[VersionTuple, VersionTuple | None, str]:
         """``(source, older target or None, version text to send)``."""
         version, text = self.source(obj)
@@ -266,7 +250,7 @@ class Plan:
 
     def encode_wire(
         self,
-        obj: ZerodownObject,
+        obj: ObjT,
         target: str | None,
         manifest: Manifest | None,
     ) -> tuple[str, dict[str, Any], list[str] | None]:
@@ -283,7 +267,7 @@ class Plan:
 
     def wire(
         self,
-        obj: ZerodownObject,
+        obj: ObjT,
         target: str | None,
         manifest: Manifest | None,
     ) -> tuple[str, dict[str, Any], list[str] | None, int]:
@@ -344,7 +328,7 @@ class Plan:
 
     def encode_primitive(
         self,
-        obj: ZerodownObject,
+        obj: ObjT,
         target: str | None,
         manifest: Manifest | None,
     ) -> dict[str, Any]:
@@ -394,7 +378,7 @@ class Plan:
         resolver: Resolver,
         depth: int,
         wire: bool,
-    ) -> ZerodownObject:
+    ) -> ObjT:
         """Build an instance from the checked envelope of ``version``."""
         if type(data) is not dict and type(data) is not CanonicalData:
             raise InvalidPrimitive(
@@ -426,7 +410,7 @@ class Plan:
 
     def assign(
         self,
-        obj: ZerodownObject,
+        obj: ObjT,
         data: Mapping[str, Any],
         context: Any,
         resolver: Resolver,
@@ -549,7 +533,7 @@ def _restrict(
     return decode
 
 
-def plan_of(obj: Any) -> Plan:
+def plan_of(obj: Any) -> Plan[Any]:
     """The plan of ``obj``'s own class (not one inherited from a parent).
 
     :raises UnencodableValue: if that class is not registered.
