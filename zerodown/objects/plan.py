@@ -17,7 +17,7 @@ has, with enum values that did not exist yet refused.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 from oslo_versionedobjects import fields as ovo
@@ -55,6 +55,11 @@ _VALUE, _OBJECT, _OBJECTS, _OPAQUE = 0, 1, 2, 3
 #: The height of data whose shape the plan cannot vouch for: the encoder
 #: walks it.
 UNKNOWN_HEIGHT = 1 << 30
+#: How encode() walks one form: the fields' ``(name, attribute, encoder,
+#: kind)``, and the encoders of a child object and of a list of them, each
+#: giving the encoded value and the height of its data.
+ChildEncoder = Callable[[Any, "Manifest | None"], tuple[Any, int]]
+Walk = tuple[tuple[tuple[str, str, Any, int], ...], ChildEncoder, ChildEncoder]
 #: The object class a plan walks (a ZerodownObject subclass).
 ObjT = TypeVar("ObjT", bound=Versioned)
 
@@ -117,8 +122,18 @@ class Plan(Generic[ObjT]):
         self._many_enums = {
             n for n, f in cls.fields.items() if isinstance(f._type, ovo.List)
         }
-        self._wire_enc = tuple(self._encoder(e, True) for e in self.entries)
-        self._prim_enc = tuple(self._encoder(e, False) for e in self.entries)
+        # What encode() walks per form: the fields' encoders, and how a
+        # child object and a list of them are encoded.
+        self._walk_wire: Walk = (
+            tuple(self._encoder(e, True) for e in self.entries),
+            _child_entry,
+            _child_entries,
+        )
+        self._walk_primitive: Walk = (
+            tuple(self._encoder(e, False) for e in self.entries),
+            _child_primitive_entry,
+            _child_primitive_entries,
+        )
         # Levels of the data of this class without its children (an
         # upper bound over all its value fields).
         self._height = 1 + max(
@@ -260,24 +275,30 @@ class Plan(Generic[ObjT]):
         its fields in sorted order, its values plain, and its height the
         levels its values and children take.
         """
-        text, data, changes, height = self.wire(obj, target, manifest)
+        text, data, changes, height = self.encode(obj, target, manifest, True)
         canonical = CanonicalData(data)
         canonical.height = height
         return text, canonical, changes
 
-    def wire(
+    def encode(
         self,
         obj: ObjT,
         target: str | None,
         manifest: Manifest | None,
+        wire: bool,
     ) -> tuple[str, dict[str, Any], list[str] | None, int]:
-        """:meth:`encode_wire` with plain data, and the data's height."""
+        """``(version, data, changes, height)`` of ``obj``: the one walk
+        of its fields for both forms, wire (children as
+        ``[name, version, data]`` lists, opaque values measured) or o.vo
+        primitive (children as primitives).  ``height`` is the levels the
+        data takes (wire form only)."""
         source, wanted, text = self._target(obj, target)
         absent = self._absent(wanted)
+        table, one, many = self._walk_wire if wire else self._walk_primitive
         d = obj.__dict__
         data: dict[str, Any] = {}
         height = self._height
-        for name, attr, enc, kind in self._wire_enc:
+        for name, attr, enc, kind in table:
             if attr in d:
                 value = d[attr]
                 if value is None or enc is None:
@@ -287,25 +308,26 @@ class Plan(Generic[ObjT]):
                 elif name in absent:
                     continue
                 elif kind == _OBJECT:
-                    # [name, version, data] under this object's data
-                    data[name], below = _child_entry(value, manifest)
+                    # in wire form [name, version, data] under this data
+                    data[name], below = one(value, manifest)
                     if below + 2 > height:
                         height = below + 2
                 elif kind == _OBJECTS:
-                    data[name], below = _child_entries(value, manifest)
+                    data[name], below = many(value, manifest)
                     if below + 3 > height:
                         height = below + 3
                 else:
                     value = data[name] = enc(value)
                     height = max(height, _value_height(value))
         if wanted is not None:
-            # A step may rewrite values: keep the data as it was to see
-            # which (copying it only when a step will run).
-            steps = self.history.has_steps(source, wanted)
-            before = dict(data) if steps else data
-            self.history.backport(data, source, wanted)
-            if steps:
+            if wire and self.history.has_steps(source, wanted):
+                # A step may rewrite values: keep the data as it was to
+                # see which (copying it only when a step will run).
+                before = dict(data)
+                self.history.backport(data, source, wanted)
                 data, height = self._after_steps(data, before, height)
+            else:
+                self.history.backport(data, source, wanted)
         changed = d.get("_changed_fields")
         if changed:
             changes = sorted(c for c in changed if c in data) or None
@@ -333,25 +355,7 @@ class Plan(Generic[ObjT]):
         manifest: Manifest | None,
     ) -> dict[str, Any]:
         """The oslo.versionedobjects primitive of ``obj``."""
-        source, wanted, text = self._target(obj, target)
-        absent = self._absent(wanted)
-        d = obj.__dict__
-        data: dict[str, Any] = {}
-        for name, attr, enc, kind in self._prim_enc:
-            if attr in d:
-                value = d[attr]
-                if value is None or enc is None:
-                    data[name] = value
-                elif kind == _VALUE:
-                    data[name] = enc(value)
-                elif name in absent:
-                    continue
-                elif kind == _OBJECT:
-                    data[name] = child_primitive(value, manifest)
-                else:
-                    data[name] = [child_primitive(v, manifest) for v in value]
-        if wanted is not None:
-            self.history.backport(data, source, wanted)
+        text, data, changes, _ = self.encode(obj, target, manifest, False)
         ns = obj.OBJ_SERIAL_NAMESPACE
         primitive = {
             ns + ".name": self.name,
@@ -359,11 +363,8 @@ class Plan(Generic[ObjT]):
             ns + ".version": text,
             ns + ".data": data,
         }
-        changed = d.get("_changed_fields")
-        if changed:
-            changes = sorted(c for c in changed if c in data)
-            if changes:
-                primitive[ns + ".changes"] = changes
+        if changes:
+            primitive[ns + ".changes"] = changes
         return primitive
 
     # -- decoding -----------------------------------------------------------
@@ -559,7 +560,7 @@ def _child_entry(
     """:func:`child_wire` and the height of the child's data."""
     plan = plan_of(child)
     target = manifest.get(plan.name) if manifest else None
-    text, data, changes, height = plan.wire(child, target, manifest)
+    text, data, changes, height = plan.encode(child, target, manifest, True)
     if changes:
         return [plan.name, text, data, changes], height
     return [plan.name, text, data], height
@@ -576,6 +577,18 @@ def _child_entries(
         if height > deepest:
             deepest = height
     return entries, deepest
+
+
+def _child_primitive_entry(
+    child: Any, manifest: Manifest | None
+) -> tuple[dict[str, Any], int]:
+    return child_primitive(child, manifest), 0
+
+
+def _child_primitive_entries(
+    children: Any, manifest: Manifest | None
+) -> tuple[list[Any], int]:
+    return [child_primitive(v, manifest) for v in children], 0
 
 
 def _same(value: Any) -> Any:
