@@ -22,6 +22,7 @@ warnings.filterwarnings("ignore", message=r"(?s).*eventlet")
 
 from oslo_versionedobjects import base as ovo_base
 from oslo_versionedobjects import fields as ovo
+from samples import flavor
 
 from zerodown.compute import objects as zo
 from zerodown.objects import ZerodownObject
@@ -67,25 +68,18 @@ def build_instance() -> zo.Instance:
         ephemeral_gb=0,
         image_ref=ids[1],
         availability_zone="nova",
-        flavor=zo.Flavor(
+        flavor=flavor(
+            "m1.pinned",
+            8,
+            8192,
             id=3,
-            name="m1.pinned",
-            memory_mb=8192,
-            vcpus=8,
-            root_gb=20,
-            ephemeral_gb=0,
             flavorid="pinned",
-            swap=0,
-            rxtx_factor=1.0,
-            vcpu_weight=None,
-            disabled=False,
-            is_public=True,
-            extra_specs={
+            root_gb=20,
+            **{
                 "hw:cpu_policy": "dedicated",
                 "hw:numa_nodes": "4",
                 "hw:mem_page_size": "2048",
             },
-            description=None,
         ),
         numa_topology=zo.InstanceNUMATopology(
             id=None,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+from compute_sample_objects import flavor as sample_flavor
+
 from zerodown.compute.db.api import ComputeDB
 from zerodown.compute.db.engine import make_engine
 from zerodown.compute.deploy import deploy_schema
@@ -25,22 +27,7 @@ def deployed_db(workdir: Path, url: str) -> ComputeDB:
 def flavor(
     name: str = "small", vcpus: int = 2, ram: int = 1024, **specs: str
 ) -> Flavor:
-    return Flavor(
-        id=0,
-        flavorid=name,
-        name=name,
-        memory_mb=ram,
-        vcpus=vcpus,
-        root_gb=1,
-        ephemeral_gb=0,
-        swap=0,
-        disabled=False,
-        is_public=True,
-        description=None,
-        extra_specs=dict(specs),
-        rxtx_factor=1.0,
-        vcpu_weight=None,
-    )
+    return sample_flavor(name, vcpus, ram, id=0, **specs)
 
 
 def instance(fl: Flavor, name: str = "vm", **props: str) -> Instance:

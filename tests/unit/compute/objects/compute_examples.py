@@ -7,6 +7,8 @@ import ipaddress
 from collections.abc import Callable
 from typing import Any
 
+from compute_sample_objects import flavor as sample_flavor
+
 from zerodown.compute import objects as o
 
 UTC = datetime.timezone.utc
@@ -129,21 +131,15 @@ def pool(i: int = 0) -> o.PciDevicePool:
 
 
 def flavor() -> o.Flavor:
-    return o.Flavor(
+    return sample_flavor(
+        "m1.pinned",
+        4,
+        4096,
         id=3,
-        name="m1.pinned",
-        memory_mb=4096,
-        vcpus=4,
-        root_gb=20,
-        ephemeral_gb=0,
         flavorid="pinned",
-        swap=0,
-        rxtx_factor=1.0,
-        vcpu_weight=None,
-        disabled=False,
-        is_public=True,
-        extra_specs={"hw:cpu_policy": "dedicated", "hw:numa_nodes": "2"},
+        root_gb=20,
         description="pinned guests",
+        **{"hw:cpu_policy": "dedicated", "hw:numa_nodes": "2"},
     )
 
 

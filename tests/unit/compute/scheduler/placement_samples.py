@@ -1,4 +1,5 @@
-"""Hosts and instances for the scheduler and claims tests."""
+"""Hosts and instances for the scheduler and claims tests (their flavors:
+``compute_sample_objects.flavor``, imported from here too)."""
 
 from __future__ import annotations
 
@@ -65,25 +66,6 @@ def devices() -> list[PciDevice]:
             )
         )
     return found
-
-
-def flavor(vcpus: int = 2, ram: int = 1024, **specs: str) -> Flavor:
-    return Flavor(
-        id=1,
-        flavorid="f",
-        name="f",
-        memory_mb=ram,
-        vcpus=vcpus,
-        root_gb=1,
-        ephemeral_gb=0,
-        swap=0,
-        disabled=False,
-        is_public=True,
-        description=None,
-        extra_specs=dict(specs),
-        rxtx_factor=1.0,
-        vcpu_weight=None,
-    )
 
 
 def instance(fl: Flavor, **props: str) -> Instance:
