@@ -118,7 +118,7 @@ def _online(backend: Backend, args: Any) -> dict[str, Any]:
 
 
 def _phase(backend: Backend, args: Any, work: Any) -> dict[str, Any]:
-    fill = backend.populate(args.rows)
+    fill = backend.populate(args.rows, fresh=True)
     print(f"   filled {args.rows:,} rows in {fill:.1f}s", file=sys.stderr)
     writers = Writers(
         backend.name, backend.writer_dsn(), args.rows, args.server_prepare
@@ -155,7 +155,7 @@ def run_backend(backend: Backend, args: Any) -> dict[str, Any]:
         result["zerodown"] = _online(backend, args)
     finally:
         if not args.keep:
-            backend.drop()
+            backend.drop_database()
     return result
 
 
