@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 from compute_sample_objects import flavor as sample_flavor
+from compute_sample_objects import instance as sample_instance
 
 from zerodown.compute.db.api import ComputeDB
 from zerodown.compute.db.engine import make_engine
 from zerodown.compute.deploy import deploy_schema
-from zerodown.compute.hardware import numa_get_constraints
 from zerodown.compute.objects import (
     Flavor,
     ImageMetaProps,
@@ -31,23 +30,11 @@ def flavor(
 
 
 def instance(fl: Flavor, name: str = "vm", **props: str) -> Instance:
-    image = ImageMetaProps(**props)
-    return Instance(
-        uuid=str(uuid.uuid4()),
+    return sample_instance(
+        fl,
+        ImageMetaProps(**props),
         display_name=name,
         project_id="p",
         user_id="u",
-        host=None,
-        node=None,
-        vm_state="building",
-        task_state="scheduling",
         power_state=0,
-        vcpus=fl.vcpus,
-        memory_mb=fl.memory_mb,
-        root_gb=fl.root_gb,
-        ephemeral_gb=fl.ephemeral_gb,
-        flavor=fl,
-        image_props=image,
-        numa_topology=numa_get_constraints(fl, image),
-        pci_devices=[],
     )

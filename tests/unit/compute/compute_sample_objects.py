@@ -1,16 +1,20 @@
 """The one builder of sample compute objects the tests and benchmarks share.
 
 Test helpers (``placement_samples``, ``compute_samples``,
-``compute_examples``) and the benchmarks (``bench/``, which put this
-folder on ``sys.path``) build their flavors here, with only what differs
-spelled out at the call.
+``compute_examples``), tests and the benchmarks (``bench/``, which put
+this folder on ``sys.path``) build their flavors and new instances here,
+with only what differs spelled out at the call.
 """
 
 from __future__ import annotations
 
-from zerodown.compute.objects import Flavor
+import uuid
+from typing import Any
 
-__all__ = ["flavor"]
+from zerodown.compute.hardware import numa_get_constraints
+from zerodown.compute.objects import Flavor, ImageMetaProps, Instance
+
+__all__ = ["flavor", "instance"]
 
 
 def flavor(
@@ -41,4 +45,29 @@ def flavor(
         extra_specs=dict(specs),
         rxtx_factor=1.0,
         vcpu_weight=None,
+    )
+
+
+def instance(
+    fl: Flavor, image: ImageMetaProps | None = None, **fields: Any
+) -> Instance:
+    """A new instance of ``fl`` (fresh uuid, being scheduled, no host),
+    its NUMA constraints from the flavor and ``image``; ``fields`` set
+    the rest."""
+    image = ImageMetaProps() if image is None else image
+    return Instance(
+        uuid=str(uuid.uuid4()),
+        vcpus=fl.vcpus,
+        memory_mb=fl.memory_mb,
+        root_gb=fl.root_gb,
+        ephemeral_gb=fl.ephemeral_gb,
+        flavor=fl,
+        image_props=image,
+        numa_topology=numa_get_constraints(fl, image),
+        pci_devices=[],
+        vm_state="building",
+        task_state="scheduling",
+        host=None,
+        node=None,
+        **fields,
     )

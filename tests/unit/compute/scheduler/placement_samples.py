@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import uuid
 
-from zerodown.compute.hardware import numa_get_constraints
+from compute_sample_objects import flavor as flavor  # the tests' flavors
+from compute_sample_objects import instance as sample_instance
+
 from zerodown.compute.objects import (
     ComputeNode,
     Flavor,
@@ -70,20 +72,4 @@ def devices() -> list[PciDevice]:
 
 def instance(fl: Flavor, **props: str) -> Instance:
     image = ImageMetaProps.obj_from_legacy(dict(props))
-    return Instance(
-        uuid=str(uuid.uuid4()),
-        vcpus=fl.vcpus,
-        memory_mb=fl.memory_mb,
-        root_gb=fl.root_gb,
-        ephemeral_gb=0,
-        flavor=fl,
-        image_props=image,
-        pci_devices=[],
-        numa_topology=numa_get_constraints(fl, image),
-        deleted=False,
-        vm_state="building",
-        task_state="scheduling",
-        host=None,
-        node=None,
-        launched_at=None,
-    )
+    return sample_instance(fl, image, deleted=False, launched_at=None)
