@@ -22,7 +22,7 @@ warnings.filterwarnings("ignore", message=r"(?s).*eventlet")
 
 from oslo_versionedobjects import base as ovo_base
 from oslo_versionedobjects import fields as ovo
-from samples import flavor
+from samples import flavor, pci_device
 
 from zerodown.compute import objects as zo
 from zerodown.objects import ZerodownObject
@@ -88,22 +88,13 @@ def build_instance() -> zo.Instance:
             emulator_threads_policy="share",
         ),
         pci_devices=[
-            zo.PciDevice(
-                id=i,
+            pci_device(
+                i,
                 uuid=ids[2 + i],
-                compute_node_id=7,
-                address=f"0000:81:00.{i + 1}",
-                vendor_id="8086",
-                product_id="154c",
-                dev_type="type-VF",
-                status="allocated",
                 dev_id=f"pci_0000_81_00_{i + 1}",
-                label="label_8086_154c",
                 instance_uuid=ids[0],
                 request_id=ids[6 + i],
                 extra_info={},
-                numa_node=i,
-                parent_addr="0000:81:00.0",
             )
             for i in range(4)
         ],

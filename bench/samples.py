@@ -14,6 +14,6 @@ _HELPERS = Path(__file__).resolve().parents[1] / "tests" / "unit" / "compute"
 if str(_HELPERS) not in sys.path:
     sys.path.insert(0, str(_HELPERS))
 
-from compute_sample_objects import flavor  # noqa: E402
+from compute_sample_objects import flavor, pci_device  # noqa: E402
 
-__all__ = ["flavor"]
+__all__ = ["flavor", "pci_device"]

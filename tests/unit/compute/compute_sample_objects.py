@@ -12,9 +12,14 @@ import uuid
 from typing import Any
 
 from zerodown.compute.hardware import numa_get_constraints
-from zerodown.compute.objects import Flavor, ImageMetaProps, Instance
+from zerodown.compute.objects import (
+    Flavor,
+    ImageMetaProps,
+    Instance,
+    PciDevice,
+)
 
-__all__ = ["flavor", "instance"]
+__all__ = ["flavor", "instance", "pci_device"]
 
 
 def flavor(
@@ -69,5 +74,23 @@ def instance(
         task_state="scheduling",
         host=None,
         node=None,
+        **fields,
+    )
+
+
+def pci_device(i: int = 0, **fields: Any) -> PciDevice:
+    """Intel VF ``i`` of the PF at 0000:81:00.0, on NUMA node ``i``,
+    allocated; ``fields`` set its ids and the rest."""
+    return PciDevice(
+        id=i,
+        compute_node_id=7,
+        address=f"0000:81:00.{i + 1}",
+        vendor_id="8086",
+        product_id="154c",
+        dev_type="type-VF",
+        status="allocated",
+        label="label_8086_154c",
+        numa_node=i,
+        parent_addr="0000:81:00.0",
         **fields,
     )

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from compute_sample_objects import flavor as sample_flavor
+from compute_sample_objects import pci_device as sample_pci_device
 
 from zerodown.compute import objects as o
 
@@ -100,24 +101,14 @@ def limits() -> o.NUMATopologyLimits:
 
 def pci_device(i: int = 0, **overrides: Any) -> o.PciDevice:
     values: dict[str, Any] = dict(
-        id=i,
         uuid=UUIDS[5 + i],
-        compute_node_id=7,
-        address=f"0000:81:00.{i + 1}",
-        vendor_id="8086",
-        product_id="154c",
-        dev_type="type-VF",
-        status="allocated",
         dev_id=f"pci_{i}",
-        label="label_8086_154c",
         instance_uuid=UUIDS[0],
         request_id=UUIDS[10 + i],
         extra_info={"capabilities": "{}"},
-        numa_node=i,
-        parent_addr="0000:81:00.0",
     )
     values.update(overrides)
-    return o.PciDevice(**values)
+    return sample_pci_device(i, **values)
 
 
 def pool(i: int = 0) -> o.PciDevicePool:
