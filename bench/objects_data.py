@@ -69,9 +69,9 @@ def build_instance() -> zo.Instance:
         image_ref=ids[1],
         availability_zone="nova",
         flavor=flavor(
-            "m1.pinned",
             8,
             8192,
+            name="m1.pinned",
             id=3,
             flavorid="pinned",
             root_gb=20,

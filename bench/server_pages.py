@@ -68,7 +68,7 @@ def main() -> None:
 
 
 def fill(db: ComputeDB, count: int) -> None:
-    flavor = blobs.dump(sample_flavor("small", vcpus=1, ram=512))
+    flavor = blobs.dump(sample_flavor(1, 512, name="small"))
     now = utcnow()
     for start in range(0, count, BATCH):
         ids = [str(uuid.uuid4()) for _ in range(min(BATCH, count - start))]

@@ -26,7 +26,7 @@ def deployed_db(workdir: Path, url: str) -> ComputeDB:
 def flavor(
     name: str = "small", vcpus: int = 2, ram: int = 1024, **specs: str
 ) -> Flavor:
-    return sample_flavor(name, vcpus, ram, id=0, **specs)
+    return sample_flavor(vcpus, ram, name=name, id=0, **specs)
 
 
 def instance(fl: Flavor, name: str = "vm", **props: str) -> Instance:

@@ -23,10 +23,10 @@ __all__ = ["flavor", "instance", "pci_device"]
 
 
 def flavor(
-    name: str = "f",
     vcpus: int = 2,
     ram: int = 1024,
     *,
+    name: str = "f",
     id: int = 1,
     flavorid: str | None = None,
     root_gb: int = 1,
@@ -60,7 +60,7 @@ def instance(
     its NUMA constraints from the flavor and ``image``; ``fields`` set
     the rest."""
     image = ImageMetaProps() if image is None else image
-    return Instance(
+    values: dict[str, Any] = dict(
         uuid=str(uuid.uuid4()),
         vcpus=fl.vcpus,
         memory_mb=fl.memory_mb,
@@ -74,14 +74,14 @@ def instance(
         task_state="scheduling",
         host=None,
         node=None,
-        **fields,
     )
+    return Instance(**(values | fields))
 
 
 def pci_device(i: int = 0, **fields: Any) -> PciDevice:
     """Intel VF ``i`` of the PF at 0000:81:00.0, on NUMA node ``i``,
     allocated; ``fields`` set its ids and the rest."""
-    return PciDevice(
+    values: dict[str, Any] = dict(
         id=i,
         compute_node_id=7,
         address=f"0000:81:00.{i + 1}",
@@ -92,5 +92,5 @@ def pci_device(i: int = 0, **fields: Any) -> PciDevice:
         label="label_8086_154c",
         numa_node=i,
         parent_addr="0000:81:00.0",
-        **fields,
     )
+    return PciDevice(**(values | fields))

@@ -123,9 +123,9 @@ def pool(i: int = 0) -> o.PciDevicePool:
 
 def flavor() -> o.Flavor:
     return sample_flavor(
-        "m1.pinned",
         4,
         4096,
+        name="m1.pinned",
         id=3,
         flavorid="pinned",
         root_gb=20,
