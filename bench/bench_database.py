@@ -7,9 +7,11 @@ what differs per server.
 
 from __future__ import annotations
 
+import argparse
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -92,3 +94,35 @@ class PostgreSQLServer(Backend):
 class MariaDBServer(Backend):
     name = "mariadb"
     label = "MariaDB"
+
+
+B = TypeVar("B", bound=Backend)
+
+
+def server_arguments(parser: argparse.ArgumentParser, database: str) -> None:
+    """The options that say which servers a run uses, and its size."""
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--backends", default="postgresql,mariadb")
+    parser.add_argument(
+        "--pg-url",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+    )
+    parser.add_argument(
+        "--mysql-url", default="mysql+pymysql://root@127.0.0.1:3306/"
+    )
+    parser.add_argument(
+        "--database",
+        default=database,
+        help="the benchmark's own database (dropped and created)",
+    )
+
+
+def chosen(
+    args: argparse.Namespace, backends: Mapping[str, type[B]]
+) -> list[B]:
+    """The backends ``--backends`` names, on their servers."""
+    urls = {"postgresql": args.pg_url, "mariadb": args.mysql_url}
+    return [
+        backends[name](urls[name], args.database)
+        for name in args.backends.split(",")
+    ]
