@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from zerodown.objects.codecs import Codec
 from zerodown.objects.wireformat import WireObject
@@ -56,10 +56,11 @@ class Resolver(Protocol):
     ) -> Any: ...
 
 
+@runtime_checkable
 class IndirectionAPI(Protocol):
     """The calls a service without a database makes on its conductor
-    (implementations subclass it; see :mod:`~zerodown.objects.indirection`).
-    """
+    (implementations subclass it, as they did when it was an ABC; see
+    :mod:`~zerodown.objects.indirection`)."""
 
     @abc.abstractmethod
     def object_backport_versions(
