@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from bench_writers import KINDS, WriterProcesses, connect
+from bench_writers import KINDS, Writer, WriterProcesses, connect
 
 __all__ = ["KINDS", "WriterStats", "Writers", "window_stats"]
 
@@ -39,6 +39,10 @@ def _statement(backend: str, kind: str) -> str:
     )
 
 
+def _execute(cursor: Any, sql: str, args: tuple[Any, ...]) -> None:
+    cursor.execute(sql, args)
+
+
 def _loop(
     kind: str,
     stop: Any,
@@ -47,7 +51,7 @@ def _loop(
     dsn: dict[str, Any],
     rows: int,
 ) -> None:
-    conn = connect(backend, dsn)
+    writer = Writer(lambda: connect(backend, dsn))
     sql = _statement(backend, kind)
     rng = random.Random(os.getpid())
     log = array.array("d")
@@ -56,19 +60,10 @@ def _loop(
         if kind == "update":
             args += (rng.randint(1, rows),)
         started = time.monotonic()
-        failed = 0.0
-        try:
-            with conn.cursor() as cursor:
-                cursor.execute(sql, args)
-            conn.commit()
-        except Exception:
-            failed = 1.0
-            try:
-                conn.rollback()
-            except Exception:
-                conn = connect(backend, dsn)
+        _, error = writer.transaction(_execute, sql, args)
+        failed = 0.0 if error is None else 1.0
         log.extend((started, time.monotonic() - started, failed))
-    conn.close()
+    writer.close()
     with open(path, "wb") as out:
         log.tofile(out)
 

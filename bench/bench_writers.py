@@ -13,8 +13,9 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 KINDS = ("update", "insert")
 
 
@@ -42,6 +43,34 @@ def connect(backend: str, dsn: dict[str, Any], **postgresql: Any) -> Any:
         database=dsn["database"],
         autocommit=False,
     )
+
+
+class Writer:
+    """A writer's connection, opened again when even a rollback fails."""
+
+    def __init__(self, open_connection: Callable[[], Any]) -> None:
+        self._open = open_connection
+        self.conn = open_connection()
+
+    def transaction(
+        self, work: Callable[..., T], *args: Any
+    ) -> tuple[T | None, Exception | None]:
+        """``work(cursor, *args)`` committed: ``(its result, None)``; or
+        rolled back: ``(None, the error)``."""
+        try:
+            with self.conn.cursor() as cursor:
+                result = work(cursor, *args)
+            self.conn.commit()
+            return result, None
+        except Exception as err:
+            try:
+                self.conn.rollback()
+            except Exception:
+                self.conn = self._open()
+            return None, err
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 class WriterProcesses:

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_writers import KINDS, WriterProcesses, connect
+from bench_writers import KINDS, Writer, WriterProcesses, connect
 
 __all__ = ["KINDS", "Writers", "window", "written"]
 
@@ -28,7 +28,7 @@ def _connect(backend: str, dsn: dict[str, Any], prepare: bool) -> Any:
     return connect(backend, dsn, prepare_threshold=5 if prepare else None)
 
 
-def _write(backend: str, kind: str, cursor: Any, value: str, row: int) -> int:
+def _write(cursor: Any, backend: str, kind: str, value: str, row: int) -> int:
     now = "now()" if backend == "postgresql" else "NOW()"
     if kind == "update":
         cursor.execute(
@@ -57,7 +57,7 @@ def _loop(
     rows: int,
     prepare: bool,
 ) -> None:
-    conn = _connect(backend, dsn, prepare)
+    writer = Writer(lambda: _connect(backend, dsn, prepare))
     rng = random.Random(os.getpid())
     log = []
     count = 0
@@ -66,19 +66,14 @@ def _loop(
         value = f"{kind[0]}{os.getpid()}-{count}"
         row = rng.randint(1, rows)
         started = time.monotonic()
+        written, err = writer.transaction(_write, backend, kind, value, row)
         error = None
-        try:
-            with conn.cursor() as cursor:
-                row = _write(backend, kind, cursor, value, row)
-            conn.commit()
-        except Exception as err:
+        if err is not None:
             error = f"{type(err).__name__}: {str(err).splitlines()[0]}"
-            try:
-                conn.rollback()
-            except Exception:
-                conn = _connect(backend, dsn, prepare)
+        elif written is not None:
+            row = written
         log.append([started, time.monotonic() - started, error, row, value])
-    conn.close()
+    writer.close()
     Path(path).write_text(json.dumps(log))
 
 

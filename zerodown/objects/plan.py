@@ -58,7 +58,7 @@ UNKNOWN_HEIGHT = 1 << 30
 #: How encode() walks one form: the fields' ``(name, attribute, encoder,
 #: kind)``, and the encoders of a child object and of a list of them, each
 #: giving the encoded value and the height of its data.
-ChildEncoder = Callable[[Any, "Manifest | None"], tuple[Any, int]]
+ChildEncoder = Callable[[Any, Manifest | None], tuple[Any, int]]
 Walk = tuple[tuple[tuple[str, str, Any, int], ...], ChildEncoder, ChildEncoder]
 #: The object class a plan walks (a ZerodownObject subclass).
 ObjT = TypeVar("ObjT", bound=Versioned)
