@@ -60,6 +60,8 @@ UNKNOWN_HEIGHT = 1 << 30
 #: giving the encoded value and the height of its data.
 ChildEncoder = Callable[[Any, Manifest | None], tuple[Any, int]]
 Walk = tuple[tuple[tuple[str, str, Any, int], ...], ChildEncoder, ChildEncoder]
+# o.vo's own __init__: a class that keeps it needs no call to hydrate.
+_PLAIN_INIT: Any = VersionedObject.__init__
 #: The object class a plan walks (a ZerodownObject subclass).
 ObjT = TypeVar("ObjT", bound=Versioned)
 
@@ -142,7 +144,7 @@ class Plan(Generic[ObjT]):
         )
         self._at: dict[VersionTuple, VersionPlan] = {}
         # Hydration may skip __init__ unless a subclass does work in it.
-        self._plain_init = cls.__init__ is VersionedObject.__init__
+        self._plain_init = cls.__init__ is _PLAIN_INIT
         self._targets: dict[str, VersionTuple] = {}
         #: Version strings read so far, parsed (bounded: peers send few).
         self.seen: dict[str, VersionTuple] = {}

@@ -14,8 +14,8 @@ This module imports nothing above the wire format.
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from collections.abc import Mapping, MutableMapping
+from typing import Any, Protocol, runtime_checkable
 
 from zerodown.objects.codecs import Codec
 from zerodown.objects.wireformat import WireObject
@@ -29,10 +29,10 @@ class Versioned(Protocol):
     """What a plan needs of the object class it walks (a
     :class:`~zerodown.objects.base.ZerodownObject`)."""
 
-    VERSION: ClassVar[str]
-    OBJ_SERIAL_NAMESPACE: ClassVar[str]
-    OBJ_PROJECT_NAMESPACE: ClassVar[str]
-    fields: ClassVar[dict[str, Any]]
+    VERSION: str
+    OBJ_SERIAL_NAMESPACE: str
+    OBJ_PROJECT_NAMESPACE: str
+    fields: MutableMapping[str, Any]
 
     def __init__(self, context: Any = None, **kwargs: Any) -> None: ...
 
