@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import bench_database
 import psutil
 from backfill_data import BACKENDS, DATABASE, Backend
 from backfill_lag import replica_point
@@ -280,8 +281,6 @@ def _label(kind: str, value: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    urls = {"postgresql": args.pg_url, "mariadb": args.mysql_url}
-    names = args.backends.split(",")
     results: list[dict] = []
     lag: list[dict] = []
 
@@ -290,17 +289,15 @@ def main(argv: list[str] | None = None) -> int:
             raw = {"results": results, "replica_lag": lag}
             Path(args.json).write_text(json.dumps(raw, default=_plain))
 
-    for name in names:
-        results.append(
-            run_backend(BACKENDS[name](urls[name], args.database), args)
-        )
+    for backend in bench_database.chosen(args, BACKENDS):
+        results.append(run_backend(backend, args))
         print(report(results[-1:], [], args), flush=True)
         keep()
     if args.plot:
         plot(results, args.plot, args.rows)
     if args.replicas:
         servers = _env_file(args.replicas)
-        for name in names:
+        for name in args.backends.split(","):
             print(f"== {name}: replica lag", file=sys.stderr)
             lag.append(replica_point(name, servers, args, _zerodown, _project))
             print(report([], lag[-1:], args), flush=True)
@@ -323,15 +320,7 @@ def _plain(value: object) -> object:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--backends", default="postgresql,mariadb")
-    parser.add_argument(
-        "--pg-url",
-        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-    )
-    parser.add_argument(
-        "--mysql-url", default="mysql+pymysql://root@127.0.0.1:3306/"
-    )
+    bench_database.server_arguments(parser, DATABASE)
     parser.add_argument(
         "--baseline-seconds",
         type=float,
@@ -347,11 +336,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--tail", type=float, default=2.0, help="writers run on after, s"
-    )
-    parser.add_argument(
-        "--database",
-        default=DATABASE,
-        help="the benchmark's own database (dropped and created)",
     )
     parser.add_argument(
         "--migrate-args",

@@ -1,20 +1,18 @@
 """The backfill benchmark's database: a Nova-like ``instances`` table.
 
-One class per backend knows how to create the benchmark's own database,
-fill ``instances`` server-side (``generate_series`` / MariaDB's sequence
-engine) and write the migration's SQL: ~230 bytes of NUMA JSON a row,
-and ``extra = '{"numa":' || numa_topology || '}'`` grows each by ~240 B
+One class per backend (on :mod:`bench_database`) fills ``instances``
+server-side (``generate_series`` / MariaDB's sequence engine) and writes
+the migration's SQL: ~230 bytes of NUMA JSON a row, and
+``extra = '{"numa":' || numa_topology || '}'`` grows each by ~240 B
 (bench/README.md says how the rows were chosen).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import ClassVar
 
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
+import bench_database
 
 DATABASE = "zerodown_bench_backfill"
 
@@ -28,78 +26,15 @@ NUMA = (
 
 
 @dataclass
-class Backend:
-    """One database server, and the benchmark database on it."""
+class Backend(bench_database.Backend):
+    """The backfill benchmark's database on one server."""
 
-    name: ClassVar[str]
-    label: ClassVar[str]
-    server_url: str
     database: str = DATABASE
-
-    @property
-    def url(self) -> str:
-        url = make_url(self.server_url).set(database=self.database)
-        return url.render_as_string(hide_password=False)
-
-    def admin(self) -> sa.Engine:
-        return sa.create_engine(
-            self.server_url, isolation_level="AUTOCOMMIT", future=True
-        )
-
-    def engine(self) -> sa.Engine:
-        return sa.create_engine(
-            self.url, isolation_level="AUTOCOMMIT", future=True
-        )
-
-    def create_database(self) -> None:
-        engine = self.admin()
-        with engine.connect() as conn:
-            conn.exec_driver_sql(self.drop_sql())
-            conn.exec_driver_sql(f"CREATE DATABASE {self.database}")
-        engine.dispose()
-
-    def drop_database(self) -> None:
-        engine = self.admin()
-        with engine.connect() as conn:
-            conn.exec_driver_sql(self.drop_sql())
-        engine.dispose()
-
-    def populate(self, rows: int) -> float:
-        """A fresh ``instances`` of ``rows`` rows; returns seconds taken."""
-        started = time.monotonic()
-        engine = self.engine()
-        with engine.connect() as conn:
-            for statement in self.fill_sql(rows):
-                conn.exec_driver_sql(statement)
-        engine.dispose()
-        return time.monotonic() - started
-
+    #: The migration's new value of ``extra``, in the server's SQL.
     update_expr: ClassVar[str]
 
-    def drop_sql(self) -> str:
-        return f"DROP DATABASE IF EXISTS {self.database}"
 
-    def fill_sql(self, rows: int) -> list[str]:
-        raise NotImplementedError
-
-    def writer_dsn(self) -> dict[str, object]:
-        url = make_url(self.url)
-        return {
-            "host": url.host or "127.0.0.1",
-            "port": url.port,
-            "user": url.username,
-            "password": url.password or "",
-            "database": self.database,
-        }
-
-
-class PostgreSQL(Backend):
-    name = "postgresql"
-    label = "PostgreSQL"
-
-    def drop_sql(self) -> str:
-        return f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)"
-
+class PostgreSQL(Backend, bench_database.PostgreSQLServer):
     update_expr = "'{\"numa\":' || numa_topology || '}'"
 
     def fill_sql(self, rows: int) -> list[str]:
@@ -122,9 +57,7 @@ class PostgreSQL(Backend):
         ]
 
 
-class MariaDB(Backend):
-    name = "mariadb"
-    label = "MariaDB"
+class MariaDB(Backend, bench_database.MariaDBServer):
     update_expr = "CONCAT('{\"numa\":', numa_topology, '}')"
 
     def fill_sql(self, rows: int) -> list[str]:

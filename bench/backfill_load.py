@@ -10,40 +10,16 @@ latency, and whether it failed, go to a file the parent reads back.
 from __future__ import annotations
 
 import array
-import multiprocessing as mp
 import os
 import random
 import statistics
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-KINDS = ("update", "insert")
+from bench_writers import KINDS, Writer, WriterProcesses, connect
 
-
-def _connect(backend: str, dsn: dict[str, Any]) -> Any:
-    if backend == "postgresql":
-        import psycopg
-
-        return psycopg.connect(
-            host=dsn["host"],
-            port=dsn["port"] or 5432,
-            user=dsn["user"],
-            password=dsn["password"],
-            dbname=dsn["database"],
-        )
-    import pymysql
-
-    return pymysql.connect(
-        host=dsn["host"],
-        port=dsn["port"] or 3306,
-        user=dsn["user"],
-        password=dsn["password"],
-        database=dsn["database"],
-        autocommit=False,
-    )
+__all__ = ["KINDS", "WriterStats", "Writers", "window_stats"]
 
 
 def _statement(backend: str, kind: str) -> str:
@@ -63,15 +39,19 @@ def _statement(backend: str, kind: str) -> str:
     )
 
 
+def _execute(cursor: Any, sql: str, args: tuple[Any, ...]) -> None:
+    cursor.execute(sql, args)
+
+
 def _loop(
-    backend: str,
-    dsn: dict[str, Any],
     kind: str,
-    rows: int,
     stop: Any,
     path: str,
+    backend: str,
+    dsn: dict[str, Any],
+    rows: int,
 ) -> None:
-    conn = _connect(backend, dsn)
+    writer = Writer(lambda: connect(backend, dsn))
     sql = _statement(backend, kind)
     rng = random.Random(os.getpid())
     log = array.array("d")
@@ -80,55 +60,25 @@ def _loop(
         if kind == "update":
             args += (rng.randint(1, rows),)
         started = time.monotonic()
-        failed = 0.0
-        try:
-            with conn.cursor() as cursor:
-                cursor.execute(sql, args)
-            conn.commit()
-        except Exception:
-            failed = 1.0
-            try:
-                conn.rollback()
-            except Exception:
-                conn = _connect(backend, dsn)
+        _, error = writer.transaction(_execute, sql, args)
+        failed = 0.0 if error is None else 1.0
         log.extend((started, time.monotonic() - started, failed))
-    conn.close()
+    writer.close()
     with open(path, "wb") as out:
         log.tofile(out)
 
 
-class Writers:
+class Writers(WriterProcesses):
     """Start both writer processes; :meth:`stop` collects their logs."""
 
     def __init__(self, backend: str, dsn: dict[str, Any], rows: int) -> None:
-        context = mp.get_context("fork")
-        self._stop = context.Event()
-        self._dir = tempfile.mkdtemp(prefix="zd_bench_")
-        self._procs = {
-            kind: context.Process(
-                target=_loop,
-                args=(backend, dsn, kind, rows, self._stop, self._path(kind)),
-                daemon=True,
-            )
-            for kind in KINDS
-        }
-        for proc in self._procs.values():
-            proc.start()
-
-    def _path(self, kind: str) -> str:
-        return str(Path(self._dir) / f"{kind}.bin")
+        super().__init__(_loop, (backend, dsn, rows), "zd_bench_")
 
     def stop(self) -> dict[str, array.array[float]]:
-        self._stop.set()
         logs = {}
-        for kind, proc in self._procs.items():
-            proc.join(timeout=120)
-            log = array.array("d")
-            with open(self._path(kind), "rb") as data:
-                log.frombytes(data.read())
-            logs[kind] = log
-            os.unlink(self._path(kind))
-        os.rmdir(self._dir)
+        for kind, data in self.collect(timeout=120).items():
+            logs[kind] = array.array("d")
+            logs[kind].frombytes(data)
         return logs
 
 

@@ -22,6 +22,7 @@ warnings.filterwarnings("ignore", message=r"(?s).*eventlet")
 
 from oslo_versionedobjects import base as ovo_base
 from oslo_versionedobjects import fields as ovo
+from samples import flavor, pci_device
 
 from zerodown.compute import objects as zo
 from zerodown.objects import ZerodownObject
@@ -67,25 +68,18 @@ def build_instance() -> zo.Instance:
         ephemeral_gb=0,
         image_ref=ids[1],
         availability_zone="nova",
-        flavor=zo.Flavor(
-            id=3,
+        flavor=flavor(
+            8,
+            8192,
             name="m1.pinned",
-            memory_mb=8192,
-            vcpus=8,
-            root_gb=20,
-            ephemeral_gb=0,
+            id=3,
             flavorid="pinned",
-            swap=0,
-            rxtx_factor=1.0,
-            vcpu_weight=None,
-            disabled=False,
-            is_public=True,
-            extra_specs={
+            root_gb=20,
+            **{
                 "hw:cpu_policy": "dedicated",
                 "hw:numa_nodes": "4",
                 "hw:mem_page_size": "2048",
             },
-            description=None,
         ),
         numa_topology=zo.InstanceNUMATopology(
             id=None,
@@ -94,22 +88,13 @@ def build_instance() -> zo.Instance:
             emulator_threads_policy="share",
         ),
         pci_devices=[
-            zo.PciDevice(
-                id=i,
+            pci_device(
+                i,
                 uuid=ids[2 + i],
-                compute_node_id=7,
-                address=f"0000:81:00.{i + 1}",
-                vendor_id="8086",
-                product_id="154c",
-                dev_type="type-VF",
-                status="allocated",
                 dev_id=f"pci_0000_81_00_{i + 1}",
-                label="label_8086_154c",
                 instance_uuid=ids[0],
                 request_id=ids[6 + i],
                 extra_info={},
-                numa_node=i,
-                parent_addr="0000:81:00.0",
             )
             for i in range(4)
         ],

@@ -30,6 +30,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from samples import flavor as sample_flavor
+
 from zerodown.compute.api import make_app
 from zerodown.compute.api.auth import TokenAuth
 from zerodown.compute.api.tokens import TokenKeys, issue
@@ -38,7 +40,6 @@ from zerodown.compute.db.api import ComputeDB
 from zerodown.compute.db.engine import make_engine
 from zerodown.compute.db.models import INSTANCE_EXTRA, INSTANCES
 from zerodown.compute.deploy import deploy_schema
-from zerodown.compute.objects import Flavor
 from zerodown.compute.version import HISTORY
 from zerodown.services import ServiceDirectory, utcnow
 from zerodown.testing.backends import fresh_database, start_backend
@@ -67,24 +68,7 @@ def main() -> None:
 
 
 def fill(db: ComputeDB, count: int) -> None:
-    flavor = blobs.dump(
-        Flavor(
-            id=1,
-            flavorid="small",
-            name="small",
-            memory_mb=512,
-            vcpus=1,
-            root_gb=1,
-            ephemeral_gb=0,
-            swap=0,
-            disabled=False,
-            is_public=True,
-            description=None,
-            extra_specs={},
-            rxtx_factor=1.0,
-            vcpu_weight=None,
-        )
-    )
+    flavor = blobs.dump(sample_flavor(1, 512, name="small"))
     now = utcnow()
     for start in range(0, count, BATCH):
         ids = [str(uuid.uuid4()) for _ in range(min(BATCH, count - start))]

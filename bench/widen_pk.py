@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import bench_database
 from widen_pk_data import BACKENDS, DATABASE, Backend, verify
 from widen_pk_load import KINDS, Writers, window, written
 
@@ -118,7 +119,7 @@ def _online(backend: Backend, args: Any) -> dict[str, Any]:
 
 
 def _phase(backend: Backend, args: Any, work: Any) -> dict[str, Any]:
-    fill = backend.populate(args.rows)
+    fill = backend.populate(args.rows, fresh=True)
     print(f"   filled {args.rows:,} rows in {fill:.1f}s", file=sys.stderr)
     writers = Writers(
         backend.name, backend.writer_dsn(), args.rows, args.server_prepare
@@ -155,7 +156,7 @@ def run_backend(backend: Backend, args: Any) -> dict[str, Any]:
         result["zerodown"] = _online(backend, args)
     finally:
         if not args.keep:
-            backend.drop()
+            backend.drop_database()
     return result
 
 
@@ -228,10 +229,9 @@ def _met(ok: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    urls = {"postgresql": args.pg_url, "mariadb": args.mysql_url}
     results = [
-        run_backend(BACKENDS[name](urls[name], args.database), args)
-        for name in args.backends.split(",")
+        run_backend(backend, args)
+        for backend in bench_database.chosen(args, BACKENDS)
     ]
     print(report(results, args))
     if args.json:
@@ -241,15 +241,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--backends", default="postgresql,mariadb")
-    parser.add_argument(
-        "--pg-url",
-        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-    )
-    parser.add_argument(
-        "--mysql-url", default="mysql+pymysql://root@127.0.0.1:3306/"
-    )
+    bench_database.server_arguments(parser, DATABASE)
     parser.add_argument(
         "--lead", type=float, default=3.0, help="writers' head start, s"
     )
@@ -261,11 +253,6 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="PostgreSQL writers prepare statements on the server after "
         "five runs (psycopg's default); see bench/README.md",
-    )
-    parser.add_argument(
-        "--database",
-        default=DATABASE,
-        help="the benchmark's own database (dropped and created)",
     )
     parser.add_argument("--json", help="also write raw results here")
     parser.add_argument("--keep", action="store_true", help="keep the db")

@@ -4,12 +4,10 @@ AUTO_INCREMENT``), filled server-side, and how to check it afterwards."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import ClassVar
 
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
+import bench_database
 
 DATABASE = "zerodown_bench_widen"
 TABLE = "instances"
@@ -17,75 +15,21 @@ BIG = 2**31 + 11  # an id a 32-bit key cannot hold
 
 
 @dataclass
-class Backend:
-    name: ClassVar[str]
-    label: ClassVar[str]
-    server_url: str
+class Backend(bench_database.Backend):
+    """The widening benchmark's database on one server."""
+
     database: str = DATABASE
-
-    @property
-    def url(self) -> str:
-        url = make_url(self.server_url).set(database=self.database)
-        return url.render_as_string(hide_password=False)
-
-    def engine(self) -> sa.Engine:
-        return sa.create_engine(self.url, isolation_level="AUTOCOMMIT")
-
-    def reset(self) -> None:
-        admin = sa.create_engine(self.server_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(self.drop_sql())
-            conn.exec_driver_sql(f"CREATE DATABASE {self.database}")
-        admin.dispose()
-
-    def drop(self) -> None:
-        admin = sa.create_engine(self.server_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(self.drop_sql())
-        admin.dispose()
-
-    def drop_sql(self) -> str:
-        return f"DROP DATABASE IF EXISTS {self.database}"
-
-    def populate(self, rows: int) -> float:
-        """A fresh database holding ``rows`` rows; seconds taken."""
-        started = time.monotonic()
-        self.reset()
-        engine = self.engine()
-        with engine.connect() as conn:
-            for statement in self.fill_sql(rows):
-                conn.exec_driver_sql(statement)
-        engine.dispose()
-        return time.monotonic() - started
-
-    def fill_sql(self, rows: int) -> list[str]:
-        raise NotImplementedError
-
+    #: The one-statement widening, and the query of the key's type.
     naive_sql: ClassVar[str]
     key_type_sql: ClassVar[str]
 
-    def writer_dsn(self) -> dict[str, object]:
-        url = make_url(self.url)
-        return {
-            "host": url.host or "127.0.0.1",
-            "port": url.port,
-            "user": url.username,
-            "password": url.password or "",
-            "database": self.database,
-        }
 
-
-class PostgreSQL(Backend):
-    name = "postgresql"
-    label = "PostgreSQL"
+class PostgreSQL(Backend, bench_database.PostgreSQLServer):
     naive_sql = f"ALTER TABLE {TABLE} ALTER COLUMN id TYPE bigint"
     key_type_sql = (
         "SELECT data_type FROM information_schema.columns WHERE "
         f"table_name = '{TABLE}' AND column_name = 'id'"
     )
-
-    def drop_sql(self) -> str:
-        return f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)"
 
     def fill_sql(self, rows: int) -> list[str]:
         return [
@@ -103,9 +47,7 @@ class PostgreSQL(Backend):
         ]
 
 
-class MariaDB(Backend):
-    name = "mariadb"
-    label = "MariaDB"
+class MariaDB(Backend, bench_database.MariaDBServer):
     naive_sql = f"ALTER TABLE {TABLE} MODIFY id BIGINT NOT NULL AUTO_INCREMENT"
     key_type_sql = (
         "SELECT data_type FROM information_schema.columns WHERE "

@@ -11,44 +11,24 @@ failed transaction is logged with its error message.
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 import os
 import random
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-KINDS = ("update", "insert")
+from bench_writers import KINDS, Writer, WriterProcesses, connect
+
+__all__ = ["KINDS", "Writers", "window", "written"]
 
 
 def _connect(backend: str, dsn: dict[str, Any], prepare: bool) -> Any:
-    if backend == "postgresql":
-        import psycopg
-
-        # psycopg prepares a statement on the server after its fifth run
-        # unless told not to (see bench/README.md).
-        return psycopg.connect(
-            host=dsn["host"],
-            port=dsn["port"] or 5432,
-            user=dsn["user"],
-            password=dsn["password"],
-            dbname=dsn["database"],
-            prepare_threshold=5 if prepare else None,
-        )
-    import pymysql
-
-    return pymysql.connect(
-        host=dsn["host"],
-        port=dsn["port"] or 3306,
-        user=dsn["user"],
-        password=dsn["password"],
-        database=dsn["database"],
-        autocommit=False,
-    )
+    # psycopg prepares a statement on the server after its fifth run
+    # unless told not to (see bench/README.md).
+    return connect(backend, dsn, prepare_threshold=5 if prepare else None)
 
 
-def _write(backend: str, kind: str, cursor: Any, value: str, row: int) -> int:
+def _write(cursor: Any, backend: str, kind: str, value: str, row: int) -> int:
     now = "now()" if backend == "postgresql" else "NOW()"
     if kind == "update":
         cursor.execute(
@@ -69,15 +49,15 @@ def _write(backend: str, kind: str, cursor: Any, value: str, row: int) -> int:
 
 
 def _loop(
-    backend: str,
-    dsn: dict[str, Any],
     kind: str,
-    rows: int,
-    prepare: bool,
     stop: Any,
     path: str,
+    backend: str,
+    dsn: dict[str, Any],
+    rows: int,
+    prepare: bool,
 ) -> None:
-    conn = _connect(backend, dsn, prepare)
+    writer = Writer(lambda: _connect(backend, dsn, prepare))
     rng = random.Random(os.getpid())
     log = []
     count = 0
@@ -86,60 +66,30 @@ def _loop(
         value = f"{kind[0]}{os.getpid()}-{count}"
         row = rng.randint(1, rows)
         started = time.monotonic()
+        written, err = writer.transaction(_write, backend, kind, value, row)
         error = None
-        try:
-            with conn.cursor() as cursor:
-                row = _write(backend, kind, cursor, value, row)
-            conn.commit()
-        except Exception as err:
+        if err is not None:
             error = f"{type(err).__name__}: {str(err).splitlines()[0]}"
-            try:
-                conn.rollback()
-            except Exception:
-                conn = _connect(backend, dsn, prepare)
+        elif written is not None:
+            row = written
         log.append([started, time.monotonic() - started, error, row, value])
-    conn.close()
+    writer.close()
     Path(path).write_text(json.dumps(log))
 
 
-class Writers:
+class Writers(WriterProcesses):
     """Start both writer processes; :meth:`stop` returns their logs."""
 
     def __init__(
         self, backend: str, dsn: dict[str, Any], rows: int, prepare: bool
     ) -> None:
-        context = mp.get_context("fork")
-        self._stop = context.Event()
-        self._dir = tempfile.mkdtemp(prefix="zd_widen_")
-        self._procs = {
-            kind: context.Process(
-                target=_loop,
-                args=(
-                    backend,
-                    dsn,
-                    kind,
-                    rows,
-                    prepare,
-                    self._stop,
-                    str(Path(self._dir) / kind),
-                ),
-                daemon=True,
-            )
-            for kind in KINDS
-        }
-        for proc in self._procs.values():
-            proc.start()
+        super().__init__(_loop, (backend, dsn, rows, prepare), "zd_widen_")
 
     def stop(self) -> dict[str, list[list[Any]]]:
-        self._stop.set()
-        logs = {}
-        for kind, proc in self._procs.items():
-            proc.join(timeout=300)
-            path = Path(self._dir) / kind
-            logs[kind] = json.loads(path.read_text())
-            path.unlink()
-        os.rmdir(self._dir)
-        return logs
+        return {
+            kind: json.loads(data)
+            for kind, data in self.collect(timeout=300).items()
+        }
 
 
 def window(log: list[list[Any]], start: float, end: float) -> dict[str, Any]:

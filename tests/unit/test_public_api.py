@@ -12,6 +12,8 @@ PINNED = {
         "PhaseException",
         "Waiver",
         "allow",
+        "api",
+        "run_migrations",
         "waive",
     ],
     "zerodown.migrations.api": [

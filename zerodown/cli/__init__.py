@@ -49,18 +49,27 @@ def main(verbose: int) -> None:
     )
 
 
-def _register() -> None:
-    # Subcommand modules register themselves on import; listing them here
-    # keeps the command tree in one visible place.
-    from zerodown.cli import (
-        compute,  # noqa: F401
-        demo,  # noqa: F401
-        grenade,  # noqa: F401
-        migrations,  # noqa: F401
-        objects,  # noqa: F401
-        rpc,  # noqa: F401
-        upgrade,  # noqa: F401
-    )
+# Subcommand modules define their commands and never import this one; the
+# command tree is listed here, in one visible place.
+from zerodown.cli import (  # noqa: E402 - after main, which they extend
+    compute,
+    demo,
+    grenade,
+    migrations,
+    objects,
+    rpc,
+    upgrade,
+)
 
-
-_register()
+for _command in (
+    migrations.init,
+    migrations.db,
+    objects.objects,
+    rpc.rpc,
+    compute.compute,
+    demo.demo,
+    upgrade.upgrade_check,
+    upgrade.status,
+    grenade.grenade,
+):
+    main.add_command(_command)

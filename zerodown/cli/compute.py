@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from zerodown.cli import main
 from zerodown.cli.compute_run import run
 from zerodown.cli.compute_token import token
 from zerodown.cli.render import console, table
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["compute"]
 
 
-@main.group()
+@click.group()
 @click.option(
     "--api-url",
     envvar="ZERODOWN_API_URL",

@@ -6,13 +6,12 @@ from pathlib import Path
 
 import click
 
-from zerodown.cli import main
 from zerodown.cli.render import console
 
 __all__ = ["demo"]
 
 
-@main.command()
+@click.command()
 @click.option(
     "--workdir",
     type=click.Path(file_okay=False, path_type=Path),

@@ -6,12 +6,10 @@ from pathlib import Path
 
 import click
 
-from zerodown.cli import main
-
 __all__ = ["grenade"]
 
 
-@main.command()
+@click.command()
 @click.argument(
     "jobfile", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )

@@ -11,8 +11,9 @@ from typing import Any, TypeVar
 
 import click
 
-from zerodown.cli import main, progress
+from zerodown.cli import progress
 from zerodown.cli.findings import findings_json, print_findings
+from zerodown.cli.options import database_options
 from zerodown.cli.render import console, table
 from zerodown.config import Config, load_config
 from zerodown.exceptions import EXIT_NOT_SAFE_YET, ConfigError, ZerodownError
@@ -20,7 +21,7 @@ from zerodown.migrations import api, gate
 from zerodown.migrations.lint import Finding
 
 
-@main.command()
+@click.command()
 @click.argument(
     "directory", default="migrations", type=click.Path(path_type=Path)
 )
@@ -47,21 +48,9 @@ def init(directory: Path, alembic_ini: Path, database_url: str | None) -> None:
         click.echo(f"created {path}")
 
 
-@main.group()
-@click.option(
-    "-c",
-    "--config",
-    "alembic_ini",
-    default="alembic.ini",
-    show_default=True,
-    envvar="ZERODOWN_CONFIG",
-    type=click.Path(path_type=Path),
-    help="The project's alembic.ini.",
-)
-@click.option(
-    "--database-url",
-    default=None,
-    help="Database URL; overrides alembic.ini and ZERODOWN_DATABASE_URL.",
+@click.group()
+@database_options(
+    url_help="Database URL; overrides alembic.ini and ZERODOWN_DATABASE_URL."
 )
 @click.pass_context
 def db(

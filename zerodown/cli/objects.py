@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from zerodown.cli import main
 from zerodown.cli.render import console, table
 from zerodown.config import Config, load_config
 from zerodown.exceptions import EXIT_ERROR
@@ -28,7 +27,7 @@ def _settings(config: Config) -> ObjectSettings:
     return config.settings(ObjectSettings)
 
 
-@main.group()
+@click.group()
 @click.option(
     "--registry",
     metavar="MODULE:ATTR",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from zerodown.cli import main
+from zerodown.cli.options import database_options
 from zerodown.cli.render import console, table
 from zerodown.config import Config, load_config
 
@@ -29,21 +29,10 @@ def _settings(config: Config) -> RPCSettings:
     return config.settings(RPCSettings)
 
 
-@main.group()
-@click.option(
-    "-c",
-    "--config",
-    "alembic_ini",
-    default="alembic.ini",
-    show_default=True,
-    envvar="ZERODOWN_CONFIG",
-    type=click.Path(path_type=Path),
-    help="The project's alembic.ini (read if it exists).",
-)
-@click.option(
-    "--database-url",
-    default=None,
-    help="The deployment's database (its services table).",
+@click.group()
+@database_options(
+    config_help="The project's alembic.ini (read if it exists).",
+    url_help="The deployment's database (its services table).",
 )
 @click.option(
     "--transport-url",

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from zerodown.cli import main
+from zerodown.cli.options import database_options
 from zerodown.cli.render import console, table
 from zerodown.config import Config, load_config
 
@@ -19,17 +19,7 @@ __all__ = ["status", "upgrade_check"]
 def _options(fn: Any) -> Any:
     for option in reversed(
         [
-            click.option(
-                "-c",
-                "--config",
-                "alembic_ini",
-                default="alembic.ini",
-                show_default=True,
-                envvar="ZERODOWN_CONFIG",
-                type=click.Path(path_type=Path),
-                help="The project's alembic.ini.",
-            ),
-            click.option("--database-url", help="The deployment's database."),
+            database_options(),
             click.option(
                 "--history",
                 "service_history",
@@ -62,7 +52,7 @@ def _config(
     )
 
 
-@main.command("upgrade-check")
+@click.command("upgrade-check")
 @_options
 def upgrade_check(
     alembic_ini: Path,
@@ -96,7 +86,7 @@ def upgrade_check(
     raise SystemExit(report.exit_code)
 
 
-@main.command("status")
+@click.command("status")
 @_options
 def status(
     alembic_ini: Path,

@@ -70,8 +70,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from zerodown.exceptions import ConfigError
-from zerodown.rpc import RPCSettings, Signing
-from zerodown.rpc.protocol import DEFAULT_MAX_SIZE
+from zerodown.rpc import DEFAULT_MAX_SIZE, RPCSettings, Signing
 
 __all__ = [
     "API_AUTH_MODES",

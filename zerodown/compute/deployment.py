@@ -29,7 +29,7 @@ from zerodown.compute.client import ComputeClient
 from zerodown.compute.conf import ApiConfig
 from zerodown.compute.deploy import deploy_schema
 from zerodown.compute.launcher import ServiceProcess, write_config
-from zerodown.rpc.signing import generate_key
+from zerodown.rpc import generate_key
 
 __all__ = ["ComputeHost", "Deployment"]
 

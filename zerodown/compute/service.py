@@ -30,9 +30,11 @@ from zerodown.compute.pci_alias import PciAlias, parse_aliases
 from zerodown.compute.rpcapi import ComputeAPI, ConductorAPI, SchedulerAPI
 from zerodown.compute.version import HISTORY
 from zerodown.exceptions import ConfigError, MessagingTimeout
-from zerodown.objects.serializer import ObjectSerializer
+from zerodown.objects import ObjectSerializer
 from zerodown.rpc import (
     FileReplayStore,
+    ObjectIndirectionAPI,
+    ObjectIndirectionEndpoint,
     Protocol,
     RequestContext,
     RPCServer,
@@ -42,10 +44,6 @@ from zerodown.rpc import (
     Target,
     Transport,
     get_transport,
-)
-from zerodown.rpc.indirection import (
-    ObjectIndirectionAPI,
-    ObjectIndirectionEndpoint,
 )
 from zerodown.services import ServiceDirectory
 

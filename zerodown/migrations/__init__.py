@@ -1,12 +1,23 @@
 """Expand/contract schema migrations on Alembic.
 
 The public API: the phases, the reasoned exceptions a revision may
-declare (to the phase guard, :func:`allow`; to lint, :func:`waive`), and
-the command façade in :mod:`zerodown.migrations.api`.
+declare (to the phase guard, :func:`allow`; to lint, :func:`waive`), the
+command façade :mod:`~zerodown.migrations.api` and the hook a project's
+``env.py`` calls, :func:`run_migrations`.
 """
 
+from zerodown.migrations import api
+from zerodown.migrations.env import run_migrations
 from zerodown.migrations.guard import PhaseException, allow
 from zerodown.migrations.lint.waivers import Waiver, waive
 from zerodown.migrations.phases import Phase
 
-__all__ = ["Phase", "PhaseException", "Waiver", "allow", "waive"]
+__all__ = [
+    "Phase",
+    "PhaseException",
+    "Waiver",
+    "allow",
+    "api",
+    "run_migrations",
+    "waive",
+]

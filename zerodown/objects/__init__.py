@@ -31,6 +31,7 @@ from zerodown.objects.base import ZerodownObject
 from zerodown.objects.history import Change, History, StepContext
 from zerodown.objects.oslo import OsloSerializer
 from zerodown.objects.registry import ObjectRegistry, RegistryView
+from zerodown.objects.serializer import ObjectSerializer
 from zerodown.objects.wire import Limits, WireObject
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "History",
     "Limits",
     "ObjectRegistry",
+    "ObjectSerializer",
     "OsloSerializer",
     "RegistryView",
     "StepContext",

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from zerodown.objects.history import History
     from zerodown.objects.plan import Plan
-    from zerodown.objects.registry import ObjectRegistry
+    from zerodown.objects.protocols import Registry
 
 __all__ = ["ZerodownObject"]
 
@@ -59,8 +59,8 @@ class ZerodownObject(VersionedObject):
     #: The class's version history (declared by each subclass).
     history: ClassVar[History]
     #: The registry the class is registered in (set by ``register``).
-    obj_registry: ClassVar[ObjectRegistry]
-    _zd_plan: ClassVar[Plan]
+    obj_registry: ClassVar[Registry]
+    _zd_plan: ClassVar[Plan[ZerodownObject]]
 
     if TYPE_CHECKING:
         # Fields are properties made at registration, invisible to mypy;
@@ -218,7 +218,7 @@ class ZerodownObject(VersionedObject):
         )
 
     @classmethod
-    def _registry(cls) -> ObjectRegistry:
+    def _registry(cls) -> Registry:
         registry = cls.__dict__.get("obj_registry") or getattr(
             cls, "obj_registry", None
         )
@@ -226,7 +226,7 @@ class ZerodownObject(VersionedObject):
             raise TypeError(
                 f"{cls.__name__} is not registered: read through a registry"
             )
-        return cast("ObjectRegistry", registry)
+        return cast("Registry", registry)
 
     @classmethod
     def _expect(cls, obj: ZerodownObject) -> Self:

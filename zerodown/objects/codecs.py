@@ -350,34 +350,25 @@ def _dict(ftype: ovo.Dict[Any]) -> Codec:
             return lambda value: {k: value[k] for k in sorted(value)}
         return lambda value: {k: enc(value[k]) for k in sorted(value)}
 
-    def decode(value: Any) -> dict[str, Any]:
-        if type(value) is not dict:
-            raise Mismatch(expected, value)
-        dec = codec.from_wire
-        out = {}
-        for key, item in value.items():
-            if type(key) is not str:
-                raise Mismatch("string keys", key)
-            out[key] = dec(item)
-        return out
+    def decoder(dec: Decoder) -> Decoder:
+        def decode(value: Any) -> dict[str, Any]:
+            if type(value) is not dict:
+                raise Mismatch(expected, value)
+            out = {}
+            for key, item in value.items():
+                if type(key) is not str:
+                    raise Mismatch("string keys", key)
+                out[key] = dec(item)
+            return out
 
-    def decode_primitive(value: Any) -> dict[str, Any]:
-        if type(value) is not dict:
-            raise Mismatch(expected, value)
-        dec = codec.from_primitive
-        out = {}
-        for key, item in value.items():
-            if type(key) is not str:
-                raise Mismatch("string keys", key)
-            out[key] = dec(item)
-        return out
+        return decode
 
     return Codec(
         expected,
         encoder(codec.to_wire),
-        decode,
+        decoder(codec.from_wire),
         encoder(codec.to_primitive),
-        decode_primitive,
+        decoder(codec.from_primitive),
         height=_above(codec),
     )
 

@@ -14,21 +14,21 @@ A service without database access (a compute) sets its registry's
 Every call carries the caller's version manifest, and the conductor answers
 in those versions, so a newer conductor never hands an older service a
 field or value it cannot read.  :class:`ObjectActions` is the conductor's
-side; the RPC layer exposes its three methods.  :class:`LocalIndirection`
-runs them in one process through the wire codec, for tests.
+side; the RPC layer exposes its three methods.
+:class:`~zerodown.testing.indirection.LocalIndirection` runs them in one
+process through the wire codec, for tests.
 """
 
 from __future__ import annotations
 
-import abc
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from zerodown.exceptions import ObjectError, UnknownObject, UnknownObjectMethod
-from zerodown.objects import wire
 from zerodown.objects.base import ZerodownObject
+from zerodown.objects.protocols import IndirectionAPI, Versions
 from zerodown.objects.wire import WireObject
 
 if TYPE_CHECKING:
@@ -36,52 +36,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IndirectionAPI",
-    "LocalIndirection",
     "ObjectActions",
     "remotable",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
-Versions = Mapping[str, str]
 _UNSET = object()
-
-
-class IndirectionAPI(abc.ABC):
-    """The calls a service without a database makes on its conductor."""
-
-    @abc.abstractmethod
-    def object_backport_versions(
-        self, context: Any, objinst: WireObject, object_versions: Versions
-    ) -> Any:
-        """Return ``objinst`` backported to ``object_versions``: a
-        :class:`WireObject` or the object it hydrates to."""
-
-    @abc.abstractmethod
-    def object_class_action_versions(
-        self,
-        context: Any,
-        objname: str,
-        objmethod: str,
-        object_versions: Versions,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-    ) -> Any:
-        """Run the remotable classmethod ``objname.objmethod``; objects in
-        the result come back in ``object_versions``."""
-
-    @abc.abstractmethod
-    def object_action(
-        self,
-        context: Any,
-        objinst: ZerodownObject,
-        objmethod: str,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        object_versions: Versions,
-    ) -> tuple[dict[str, Any], Any]:
-        """Run the remotable method on a copy of ``objinst``; return
-        ``(updates, result)``: the fields that changed, in wire form at the
-        caller's version, plus ``"obj_what_changed"``."""
 
 
 def remotable(fn: F) -> F:
@@ -237,78 +197,3 @@ def _result_in(result: Any, versions: Versions) -> Any:
     if isinstance(result, (list, tuple)):
         return [_result_in(item, versions) for item in result]
     return result
-
-
-class LocalIndirection(IndirectionAPI):
-    """Serve a client registry from a conductor's :class:`ObjectActions` in
-    this process, every argument and answer going through the wire codec.
-
-    Used by tests, and the reference of what the RPC layer must carry.
-    """
-
-    def __init__(self, actions: ObjectActions, client: ObjectRegistry) -> None:
-        from zerodown.objects.serializer import ObjectSerializer
-
-        self.actions = actions
-        self.client = ObjectSerializer(client)
-        self.server = ObjectSerializer(actions.registry)
-
-    def _to_server(self, context: Any, value: Any) -> Any:
-        sent = wire.decode(
-            wire.encode(self.client.serialize_entity(context, value))
-        )
-        return self.server.deserialize_entity(context, sent)
-
-    def _to_client(self, context: Any, value: Any) -> Any:
-        sent = wire.decode(
-            wire.encode(self.server.serialize_entity(context, value))
-        )
-        return self.client.deserialize_entity(context, sent)
-
-    def object_backport_versions(
-        self, context: Any, objinst: WireObject, object_versions: Versions
-    ) -> Any:
-        sent = wire.decode(wire.encode(objinst))
-        answer = self.actions.object_backport_versions(
-            context, sent, object_versions
-        )
-        return wire.decode(wire.encode(answer))
-
-    def object_class_action_versions(
-        self,
-        context: Any,
-        objname: str,
-        objmethod: str,
-        object_versions: Versions,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-    ) -> Any:
-        result = self.actions.object_class_action_versions(
-            context,
-            objname,
-            objmethod,
-            object_versions,
-            tuple(self._to_server(context, list(args))),
-            self._to_server(context, kwargs),
-        )
-        return self._to_client(context, result)
-
-    def object_action(
-        self,
-        context: Any,
-        objinst: ZerodownObject,
-        objmethod: str,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        object_versions: Versions,
-    ) -> tuple[dict[str, Any], Any]:
-        updates, result = self.actions.object_action(
-            context,
-            self._to_server(context, objinst),
-            objmethod,
-            tuple(self._to_server(context, list(args))),
-            self._to_server(context, kwargs),
-            object_versions,
-        )
-        answer = self._to_client(context, [updates, result])
-        return answer[0], answer[1]

@@ -17,8 +17,8 @@ has, with enum values that did not exist yet refused.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
 
 from oslo_versionedobjects import fields as ovo
 from oslo_versionedobjects.base import VersionedObject
@@ -35,15 +35,13 @@ from zerodown.exceptions import (
 from zerodown.objects.codecs import Codec, Decoder, Mismatch, codec_for
 from zerodown.objects.fields import VersionedEnum
 from zerodown.objects.history import History, Refusal
+from zerodown.objects.protocols import Resolver, Versioned
 from zerodown.objects.versions import (
     VersionTuple,
     format_version,
     parse_version,
 )
 from zerodown.objects.wireformat import CanonicalData, plain_height
-
-if TYPE_CHECKING:
-    from zerodown.objects.base import ZerodownObject
 
 __all__ = ["Plan", "Resolver", "VersionPlan", "enum_refusals", "plan_of"]
 
@@ -57,22 +55,15 @@ _VALUE, _OBJECT, _OBJECTS, _OPAQUE = 0, 1, 2, 3
 #: The height of data whose shape the plan cannot vouch for: the encoder
 #: walks it.
 UNKNOWN_HEIGHT = 1 << 30
-
-
-class Resolver(Protocol):
-    """Where a plan finds the classes of child objects (a registry)."""
-
-    upgrades: bool
-
-    def child(
-        self,
-        codec: Codec,
-        value: Any,
-        context: Any,
-        depth: int,
-        wire: bool,
-        where: tuple[str, str, str],
-    ) -> Any: ...
+#: How encode() walks one form: the fields' ``(name, attribute, encoder,
+#: kind)``, and the encoders of a child object and of a list of them, each
+#: giving the encoded value and the height of its data.
+ChildEncoder = Callable[[Any, Manifest | None], tuple[Any, int]]
+Walk = tuple[tuple[tuple[str, str, Any, int], ...], ChildEncoder, ChildEncoder]
+# o.vo's own __init__: a class that keeps it needs no call to hydrate.
+_PLAIN_INIT: Any = VersionedObject.__init__
+#: The object class a plan walks (a ZerodownObject subclass).
+ObjT = TypeVar("ObjT", bound=Versioned)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,10 +108,10 @@ def enum_refusals(fields: Mapping[str, ovo.Field[Any]]) -> list[Refusal]:
     return found
 
 
-class Plan:
+class Plan(Generic[ObjT]):
     """Field walk, backport and hydration of one registered class."""
 
-    def __init__(self, cls: type[ZerodownObject], history: History) -> None:
+    def __init__(self, cls: type[ObjT], history: History) -> None:
         self.cls = cls
         self.name = cls.obj_name()
         self.history = history
@@ -133,8 +124,18 @@ class Plan:
         self._many_enums = {
             n for n, f in cls.fields.items() if isinstance(f._type, ovo.List)
         }
-        self._wire_enc = tuple(self._encoder(e, True) for e in self.entries)
-        self._prim_enc = tuple(self._encoder(e, False) for e in self.entries)
+        # What encode() walks per form: the fields' encoders, and how a
+        # child object and a list of them are encoded.
+        self._walk_wire: Walk = (
+            tuple(self._encoder(e, True) for e in self.entries),
+            _child_entry,
+            _child_entries,
+        )
+        self._walk_primitive: Walk = (
+            tuple(self._encoder(e, False) for e in self.entries),
+            _child_primitive_entry,
+            _child_primitive_entries,
+        )
         # Levels of the data of this class without its children (an
         # upper bound over all its value fields).
         self._height = 1 + max(
@@ -143,7 +144,7 @@ class Plan:
         )
         self._at: dict[VersionTuple, VersionPlan] = {}
         # Hydration may skip __init__ unless a subclass does work in it.
-        self._plain_init = cls.__init__ is VersionedObject.__init__
+        self._plain_init = cls.__init__ is _PLAIN_INIT
         self._targets: dict[str, VersionTuple] = {}
         #: Version strings read so far, parsed (bounded: peers send few).
         self.seen: dict[str, VersionTuple] = {}
@@ -222,7 +223,7 @@ class Plan:
                 self._targets[text] = version
         return version
 
-    def source(self, obj: ZerodownObject) -> tuple[VersionTuple, str]:
+    def source(self, obj: ObjT) -> tuple[VersionTuple, str]:
         """The version ``obj`` holds data of (older if read by a view)."""
         text = obj.__dict__.get("VERSION")
         if text is None:
@@ -230,7 +231,7 @@ class Plan:
         return parse_version(text), text
 
     def _target(
-        self, obj: ZerodownObject, target: str | None
+        self, obj: ObjT, target: str | None
     ) -> tuple[VersionTuple, VersionTuple | None, str]:
         """``(source, older target or None, version text to send)``."""
         version, text = self.source(obj)
@@ -266,7 +267,7 @@ class Plan:
 
     def encode_wire(
         self,
-        obj: ZerodownObject,
+        obj: ObjT,
         target: str | None,
         manifest: Manifest | None,
     ) -> tuple[str, dict[str, Any], list[str] | None]:
@@ -276,24 +277,30 @@ class Plan:
         its fields in sorted order, its values plain, and its height the
         levels its values and children take.
         """
-        text, data, changes, height = self.wire(obj, target, manifest)
+        text, data, changes, height = self.encode(obj, target, manifest, True)
         canonical = CanonicalData(data)
         canonical.height = height
         return text, canonical, changes
 
-    def wire(
+    def encode(
         self,
-        obj: ZerodownObject,
+        obj: ObjT,
         target: str | None,
         manifest: Manifest | None,
+        wire: bool,
     ) -> tuple[str, dict[str, Any], list[str] | None, int]:
-        """:meth:`encode_wire` with plain data, and the data's height."""
+        """``(version, data, changes, height)`` of ``obj``: the one walk
+        of its fields for both forms, wire (children as
+        ``[name, version, data]`` lists, opaque values measured) or o.vo
+        primitive (children as primitives).  ``height`` is the levels the
+        data takes (wire form only)."""
         source, wanted, text = self._target(obj, target)
         absent = self._absent(wanted)
+        table, one, many = self._walk_wire if wire else self._walk_primitive
         d = obj.__dict__
         data: dict[str, Any] = {}
         height = self._height
-        for name, attr, enc, kind in self._wire_enc:
+        for name, attr, enc, kind in table:
             if attr in d:
                 value = d[attr]
                 if value is None or enc is None:
@@ -303,25 +310,26 @@ class Plan:
                 elif name in absent:
                     continue
                 elif kind == _OBJECT:
-                    # [name, version, data] under this object's data
-                    data[name], below = _child_entry(value, manifest)
+                    # in wire form [name, version, data] under this data
+                    data[name], below = one(value, manifest)
                     if below + 2 > height:
                         height = below + 2
                 elif kind == _OBJECTS:
-                    data[name], below = _child_entries(value, manifest)
+                    data[name], below = many(value, manifest)
                     if below + 3 > height:
                         height = below + 3
                 else:
                     value = data[name] = enc(value)
                     height = max(height, _value_height(value))
         if wanted is not None:
-            # A step may rewrite values: keep the data as it was to see
-            # which (copying it only when a step will run).
-            steps = self.history.has_steps(source, wanted)
-            before = dict(data) if steps else data
-            self.history.backport(data, source, wanted)
-            if steps:
+            if wire and self.history.has_steps(source, wanted):
+                # A step may rewrite values: keep the data as it was to
+                # see which (copying it only when a step will run).
+                before = dict(data)
+                self.history.backport(data, source, wanted)
                 data, height = self._after_steps(data, before, height)
+            else:
+                self.history.backport(data, source, wanted)
         changed = d.get("_changed_fields")
         if changed:
             changes = sorted(c for c in changed if c in data) or None
@@ -344,30 +352,12 @@ class Plan:
 
     def encode_primitive(
         self,
-        obj: ZerodownObject,
+        obj: ObjT,
         target: str | None,
         manifest: Manifest | None,
     ) -> dict[str, Any]:
         """The oslo.versionedobjects primitive of ``obj``."""
-        source, wanted, text = self._target(obj, target)
-        absent = self._absent(wanted)
-        d = obj.__dict__
-        data: dict[str, Any] = {}
-        for name, attr, enc, kind in self._prim_enc:
-            if attr in d:
-                value = d[attr]
-                if value is None or enc is None:
-                    data[name] = value
-                elif kind == _VALUE:
-                    data[name] = enc(value)
-                elif name in absent:
-                    continue
-                elif kind == _OBJECT:
-                    data[name] = child_primitive(value, manifest)
-                else:
-                    data[name] = [child_primitive(v, manifest) for v in value]
-        if wanted is not None:
-            self.history.backport(data, source, wanted)
+        text, data, changes, _ = self.encode(obj, target, manifest, False)
         ns = obj.OBJ_SERIAL_NAMESPACE
         primitive = {
             ns + ".name": self.name,
@@ -375,11 +365,8 @@ class Plan:
             ns + ".version": text,
             ns + ".data": data,
         }
-        changed = d.get("_changed_fields")
-        if changed:
-            changes = sorted(c for c in changed if c in data)
-            if changes:
-                primitive[ns + ".changes"] = changes
+        if changes:
+            primitive[ns + ".changes"] = changes
         return primitive
 
     # -- decoding -----------------------------------------------------------
@@ -394,7 +381,7 @@ class Plan:
         resolver: Resolver,
         depth: int,
         wire: bool,
-    ) -> ZerodownObject:
+    ) -> ObjT:
         """Build an instance from the checked envelope of ``version``."""
         if type(data) is not dict and type(data) is not CanonicalData:
             raise InvalidPrimitive(
@@ -426,7 +413,7 @@ class Plan:
 
     def assign(
         self,
-        obj: ZerodownObject,
+        obj: ObjT,
         data: Mapping[str, Any],
         context: Any,
         resolver: Resolver,
@@ -549,7 +536,7 @@ def _restrict(
     return decode
 
 
-def plan_of(obj: Any) -> Plan:
+def plan_of(obj: Any) -> Plan[Any]:
     """The plan of ``obj``'s own class (not one inherited from a parent).
 
     :raises UnencodableValue: if that class is not registered.
@@ -575,7 +562,7 @@ def _child_entry(
     """:func:`child_wire` and the height of the child's data."""
     plan = plan_of(child)
     target = manifest.get(plan.name) if manifest else None
-    text, data, changes, height = plan.wire(child, target, manifest)
+    text, data, changes, height = plan.encode(child, target, manifest, True)
     if changes:
         return [plan.name, text, data, changes], height
     return [plan.name, text, data], height
@@ -592,6 +579,18 @@ def _child_entries(
         if height > deepest:
             deepest = height
     return entries, deepest
+
+
+def _child_primitive_entry(
+    child: Any, manifest: Manifest | None
+) -> tuple[dict[str, Any], int]:
+    return child_primitive(child, manifest), 0
+
+
+def _child_primitive_entries(
+    children: Any, manifest: Manifest | None
+) -> tuple[list[Any], int]:
+    return [child_primitive(v, manifest) for v in children], 0
 
 
 def _same(value: Any) -> Any:

@@ -29,6 +29,7 @@ from zerodown.exceptions import (
     UnknownObject,
     WrongFieldType,
 )
+from zerodown.objects.base import ZerodownObject
 from zerodown.objects.codecs import Codec
 from zerodown.objects.history import History
 from zerodown.objects.plan import Plan, enum_refusals
@@ -39,8 +40,7 @@ from zerodown.objects.versions import (
 )
 
 if TYPE_CHECKING:
-    from zerodown.objects.base import ZerodownObject
-    from zerodown.objects.indirection import IndirectionAPI
+    from zerodown.objects.protocols import IndirectionAPI
     from zerodown.objects.wire import WireObject
 
 __all__ = ["MAX_OBJECT_DEPTH", "ObjectRegistry", "RegistryView"]
@@ -48,6 +48,8 @@ __all__ = ["MAX_OBJECT_DEPTH", "ObjectRegistry", "RegistryView"]
 LOG = logging.getLogger(__name__)
 T = TypeVar("T", bound="type[ZerodownObject]")
 
+#: The plan of a registered class.
+ObjectPlan = Plan[ZerodownObject]
 #: Objects nested deeper than this are refused as malformed.
 MAX_OBJECT_DEPTH = 32
 _ENVELOPE = ("name", "namespace", "version", "data", "changes")
@@ -60,7 +62,7 @@ class _Reader:
     serial_namespace: str
     upgrades: bool
 
-    def _lookup(self, name: str, text: str) -> tuple[Plan, VersionTuple]:
+    def _lookup(self, name: str, text: str) -> tuple[ObjectPlan, VersionTuple]:
         raise NotImplementedError
 
     def _class(self, name: str) -> type[ZerodownObject] | None:
@@ -268,8 +270,6 @@ class ObjectRegistry(_Reader):
             own, its fields and history disagree, ``VERSION`` is not the
             history's last version, or the name is taken.
         """
-        from zerodown.objects.base import ZerodownObject
-
         name = cls.obj_name()
         if not (isinstance(cls, type) and issubclass(cls, ZerodownObject)):
             raise ObjectDeclarationError(
@@ -321,13 +321,13 @@ class ObjectRegistry(_Reader):
     def _class(self, name: str) -> type[ZerodownObject] | None:
         return self._classes.get(name)
 
-    def _lookup(self, name: str, text: str) -> tuple[Plan, VersionTuple]:
+    def _lookup(self, name: str, text: str) -> tuple[ObjectPlan, VersionTuple]:
         cls = self._classes.get(name)
         if cls is None:
             raise UnknownObject(
                 name=name[:60], version=text[:20], namespace=self.namespace
             )
-        plan: Plan = cls._zd_plan
+        plan: ObjectPlan = cls._zd_plan
         return plan, _readable(plan, text, plan.version)
 
     def versions(self) -> dict[str, str]:
@@ -386,19 +386,19 @@ class RegistryView(_Reader):
         self.serial_namespace = registry.serial_namespace
         self.versions: dict[str, VersionTuple] = {}
         for name, text in versions.items():
-            plan: Plan = registry[name]._zd_plan
+            plan: ObjectPlan = registry[name]._zd_plan
             self.versions[name] = _readable(plan, text, plan.version)
 
     def _class(self, name: str) -> type[ZerodownObject] | None:
         return self.registry._class(name) if name in self.versions else None
 
-    def _lookup(self, name: str, text: str) -> tuple[Plan, VersionTuple]:
+    def _lookup(self, name: str, text: str) -> tuple[ObjectPlan, VersionTuple]:
         limit = self.versions.get(name)
         if limit is None:
             raise UnknownObject(
                 name=name[:60], version=text[:20], namespace=self.namespace
             )
-        plan: Plan = self.registry[name]._zd_plan
+        plan: ObjectPlan = self.registry[name]._zd_plan
         return plan, _readable(plan, text, limit)
 
 
@@ -409,7 +409,7 @@ def _version_of(name: str, text: str) -> VersionTuple:
         raise ObjectDeclarationError(object=name, problem=str(err)) from None
 
 
-def _readable(plan: Plan, text: str, limit: VersionTuple) -> VersionTuple:
+def _readable(plan: Plan[Any], text: str, limit: VersionTuple) -> VersionTuple:
     version = plan.seen.get(text)
     if version is None:
         try:

@@ -23,8 +23,12 @@ from zerodown.rpc.context import (
     current_context,
 )
 from zerodown.rpc.deadletter import DeadLetter, list_dead_letters
+from zerodown.rpc.indirection import (
+    ObjectIndirectionAPI,
+    ObjectIndirectionEndpoint,
+)
 from zerodown.rpc.lifecycle import ServiceLifecycle
-from zerodown.rpc.protocol import Protocol
+from zerodown.rpc.protocol import DEFAULT_MAX_SIZE, Protocol
 from zerodown.rpc.replay import (
     FileReplayStore,
     MemoryReplayStore,
@@ -33,7 +37,7 @@ from zerodown.rpc.replay import (
 )
 from zerodown.rpc.server import RPCServer
 from zerodown.rpc.settings import RPCSettings
-from zerodown.rpc.signing import Signer, Signing, SigningMode
+from zerodown.rpc.signing import Signer, Signing, SigningMode, generate_key
 from zerodown.rpc.target import Target
 from zerodown.rpc.transport import (
     MemoryTransport,
@@ -43,6 +47,7 @@ from zerodown.rpc.transport import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_SIZE",
     "RPCAPI",
     "AutoCap",
     "CallContext",
@@ -54,6 +59,8 @@ __all__ = [
     "HistoryEntry",
     "MemoryReplayStore",
     "MemoryTransport",
+    "ObjectIndirectionAPI",
+    "ObjectIndirectionEndpoint",
     "Protocol",
     "RPCClient",
     "RPCServer",
@@ -71,6 +78,7 @@ __all__ = [
     "TransportOptions",
     "announce",
     "current_context",
+    "generate_key",
     "get_transport",
     "list_dead_letters",
 ]

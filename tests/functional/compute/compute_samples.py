@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
+
+from compute_sample_objects import flavor as sample_flavor
+from compute_sample_objects import instance as sample_instance
 
 from zerodown.compute.db.api import ComputeDB
 from zerodown.compute.db.engine import make_engine
 from zerodown.compute.deploy import deploy_schema
-from zerodown.compute.hardware import numa_get_constraints
 from zerodown.compute.objects import (
     Flavor,
     ImageMetaProps,
@@ -25,42 +26,15 @@ def deployed_db(workdir: Path, url: str) -> ComputeDB:
 def flavor(
     name: str = "small", vcpus: int = 2, ram: int = 1024, **specs: str
 ) -> Flavor:
-    return Flavor(
-        id=0,
-        flavorid=name,
-        name=name,
-        memory_mb=ram,
-        vcpus=vcpus,
-        root_gb=1,
-        ephemeral_gb=0,
-        swap=0,
-        disabled=False,
-        is_public=True,
-        description=None,
-        extra_specs=dict(specs),
-        rxtx_factor=1.0,
-        vcpu_weight=None,
-    )
+    return sample_flavor(vcpus, ram, name=name, id=0, **specs)
 
 
 def instance(fl: Flavor, name: str = "vm", **props: str) -> Instance:
-    image = ImageMetaProps(**props)
-    return Instance(
-        uuid=str(uuid.uuid4()),
+    return sample_instance(
+        fl,
+        ImageMetaProps(**props),
         display_name=name,
         project_id="p",
         user_id="u",
-        host=None,
-        node=None,
-        vm_state="building",
-        task_state="scheduling",
         power_state=0,
-        vcpus=fl.vcpus,
-        memory_mb=fl.memory_mb,
-        root_gb=fl.root_gb,
-        ephemeral_gb=fl.ephemeral_gb,
-        flavor=fl,
-        image_props=image,
-        numa_topology=numa_get_constraints(fl, image),
-        pci_devices=[],
     )

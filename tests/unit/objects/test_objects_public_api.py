@@ -12,6 +12,7 @@ PINNED = {
         "History",
         "Limits",
         "ObjectRegistry",
+        "ObjectSerializer",
         "OsloSerializer",
         "RegistryView",
         "StepContext",
@@ -47,10 +48,16 @@ PINNED = {
     "zerodown.objects.serializer": ["ObjectSerializer"],
     "zerodown.objects.indirection": [
         "IndirectionAPI",
-        "LocalIndirection",
         "ObjectActions",
         "remotable",
     ],
+    "zerodown.objects.protocols": [
+        "IndirectionAPI",
+        "Registry",
+        "Resolver",
+        "Versioned",
+    ],
+    "zerodown.testing.indirection": ["LocalIndirection"],
     "zerodown.objects.manifest": [
         "Fingerprint",
         "ManifestChange",

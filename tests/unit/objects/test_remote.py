@@ -17,8 +17,9 @@ from zerodown.exceptions import (
     UnrepresentableValue,
 )
 from zerodown.objects import WireObject, wire
-from zerodown.objects.indirection import LocalIndirection, ObjectActions
+from zerodown.objects.indirection import ObjectActions
 from zerodown.objects.serializer import ObjectSerializer
+from zerodown.testing.indirection import LocalIndirection
 
 
 class Counting(LocalIndirection):

@@ -8,6 +8,7 @@ import pytest
 
 PINNED = {
     "zerodown.rpc": [
+        "DEFAULT_MAX_SIZE",
         "RPCAPI",
         "AutoCap",
         "CallContext",
@@ -19,6 +20,8 @@ PINNED = {
         "HistoryEntry",
         "MemoryReplayStore",
         "MemoryTransport",
+        "ObjectIndirectionAPI",
+        "ObjectIndirectionEndpoint",
         "Protocol",
         "RPCClient",
         "RPCServer",
@@ -36,6 +39,7 @@ PINNED = {
         "TransportOptions",
         "announce",
         "current_context",
+        "generate_key",
         "get_transport",
         "list_dead_letters",
     ],

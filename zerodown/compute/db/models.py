@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from zerodown.services.schema import SERVICES
+from zerodown.services import SERVICES
 
 __all__ = [
     "COMPUTE_CLAIMS",

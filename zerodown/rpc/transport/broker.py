@@ -93,7 +93,7 @@ class KombuTransport(Transport):
         self._url_lock = threading.Lock()
         self._publisher = Publisher(self)
         amqp_guard.install()
-        self._subscribers: list[KombuSubscriber] = []
+        self._subscribers: list[Subscriber] = []
         probe = self._connection(self.urls[0], heartbeat=0)
         self.retry_errors: tuple[type[BaseException], ...] = (
             *probe.connection_errors,
@@ -193,6 +193,10 @@ class KombuTransport(Transport):
             return int(channel.queue_purge(queue=address.name) or 0)
         finally:
             close_quietly(conn)
+
+    def detach(self, subscriber: Subscriber) -> None:
+        if subscriber in self._subscribers:
+            self._subscribers.remove(subscriber)
 
     def close(self) -> None:
         for subscriber in list(self._subscribers):

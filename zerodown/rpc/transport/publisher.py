@@ -31,11 +31,12 @@ import logging
 import select
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from zerodown.exceptions import RPCError, TransportUnreachable
 from zerodown.rpc.transport.base import Address, Message
 from zerodown.rpc.transport.confirms import ConfirmWindow, Kept
+from zerodown.rpc.transport.connector import Connector
 from zerodown.rpc.transport.kombu_util import (
     CONTENT_TYPE,
     REFUSALS,
@@ -47,9 +48,6 @@ from zerodown.rpc.transport.kombu_util import (
     has_buffered,
     properties,
 )
-
-if TYPE_CHECKING:
-    from zerodown.rpc.transport.broker import KombuTransport
 
 __all__ = ["CONFIRM_WINDOW", "RECOVERY_WINDOW", "Publisher"]
 
@@ -72,7 +70,7 @@ class _Returned(Exception):
 class Publisher:
     """The process's publishing connection, shared under a lock."""
 
-    def __init__(self, transport: KombuTransport) -> None:
+    def __init__(self, transport: Connector) -> None:
         self.transport = transport
         self.lock = threading.Lock()
         self.conn: KombuConnection | None = None

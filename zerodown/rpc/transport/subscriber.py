@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import amqp  # type: ignore[import-untyped]
 
@@ -30,6 +30,7 @@ from zerodown.rpc.transport.base import (
     Subscriber,
     Subscription,
 )
+from zerodown.rpc.transport.connector import Connector
 from zerodown.rpc.transport.kombu_util import (
     REFUSALS,
     KombuConnection,
@@ -40,9 +41,6 @@ from zerodown.rpc.transport.kombu_util import (
     to_message,
 )
 from zerodown.rpc.transport.wakeup import Wakeup
-
-if TYPE_CHECKING:
-    from zerodown.rpc.transport.broker import KombuTransport
 
 __all__ = ["KombuSubscriber"]
 
@@ -109,7 +107,7 @@ class KombuSubscriber(Subscriber):
 
     def __init__(
         self,
-        transport: KombuTransport,
+        transport: Connector,
         subscriptions: list[Subscription],
         handler: Handler,
         prefetch: int,
@@ -153,8 +151,7 @@ class KombuSubscriber(Subscriber):
         self.wakeup.poke()
         if self.thread is not threading.current_thread():
             self.thread.join(timeout + 2.0)
-        if self in self.transport._subscribers:
-            self.transport._subscribers.remove(self)
+        self.transport.detach(self)
 
     def _run(self) -> None:
         delays = self.transport.backoff.delays()

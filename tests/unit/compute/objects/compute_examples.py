@@ -7,6 +7,9 @@ import ipaddress
 from collections.abc import Callable
 from typing import Any
 
+from compute_sample_objects import flavor as sample_flavor
+from compute_sample_objects import pci_device as sample_pci_device
+
 from zerodown.compute import objects as o
 
 UTC = datetime.timezone.utc
@@ -98,24 +101,14 @@ def limits() -> o.NUMATopologyLimits:
 
 def pci_device(i: int = 0, **overrides: Any) -> o.PciDevice:
     values: dict[str, Any] = dict(
-        id=i,
         uuid=UUIDS[5 + i],
-        compute_node_id=7,
-        address=f"0000:81:00.{i + 1}",
-        vendor_id="8086",
-        product_id="154c",
-        dev_type="type-VF",
-        status="allocated",
         dev_id=f"pci_{i}",
-        label="label_8086_154c",
         instance_uuid=UUIDS[0],
         request_id=UUIDS[10 + i],
         extra_info={"capabilities": "{}"},
-        numa_node=i,
-        parent_addr="0000:81:00.0",
     )
     values.update(overrides)
-    return o.PciDevice(**values)
+    return sample_pci_device(i, **values)
 
 
 def pool(i: int = 0) -> o.PciDevicePool:
@@ -129,21 +122,15 @@ def pool(i: int = 0) -> o.PciDevicePool:
 
 
 def flavor() -> o.Flavor:
-    return o.Flavor(
-        id=3,
+    return sample_flavor(
+        4,
+        4096,
         name="m1.pinned",
-        memory_mb=4096,
-        vcpus=4,
-        root_gb=20,
-        ephemeral_gb=0,
+        id=3,
         flavorid="pinned",
-        swap=0,
-        rxtx_factor=1.0,
-        vcpu_weight=None,
-        disabled=False,
-        is_public=True,
-        extra_specs={"hw:cpu_policy": "dedicated", "hw:numa_nodes": "2"},
+        root_gb=20,
         description="pinned guests",
+        **{"hw:cpu_policy": "dedicated", "hw:numa_nodes": "2"},
     )
 
 

@@ -1,10 +1,13 @@
-"""Hosts and instances for the scheduler and claims tests."""
+"""Hosts and instances for the scheduler and claims tests (their flavors:
+``compute_sample_objects.flavor``, imported from here too)."""
 
 from __future__ import annotations
 
 import uuid
 
-from zerodown.compute.hardware import numa_get_constraints
+from compute_sample_objects import flavor as flavor  # the tests' flavors
+from compute_sample_objects import instance as sample_instance
+
 from zerodown.compute.objects import (
     ComputeNode,
     Flavor,
@@ -67,41 +70,6 @@ def devices() -> list[PciDevice]:
     return found
 
 
-def flavor(vcpus: int = 2, ram: int = 1024, **specs: str) -> Flavor:
-    return Flavor(
-        id=1,
-        flavorid="f",
-        name="f",
-        memory_mb=ram,
-        vcpus=vcpus,
-        root_gb=1,
-        ephemeral_gb=0,
-        swap=0,
-        disabled=False,
-        is_public=True,
-        description=None,
-        extra_specs=dict(specs),
-        rxtx_factor=1.0,
-        vcpu_weight=None,
-    )
-
-
 def instance(fl: Flavor, **props: str) -> Instance:
     image = ImageMetaProps.obj_from_legacy(dict(props))
-    return Instance(
-        uuid=str(uuid.uuid4()),
-        vcpus=fl.vcpus,
-        memory_mb=fl.memory_mb,
-        root_gb=fl.root_gb,
-        ephemeral_gb=0,
-        flavor=fl,
-        image_props=image,
-        pci_devices=[],
-        numa_topology=numa_get_constraints(fl, image),
-        deleted=False,
-        vm_state="building",
-        task_state="scheduling",
-        host=None,
-        node=None,
-        launched_at=None,
-    )
+    return sample_instance(fl, image, deleted=False, launched_at=None)

@@ -14,13 +14,13 @@ import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
+from compute_sample_objects import flavor as _flavor
 
 from zerodown.compute.claims import claim
 from zerodown.compute.exceptions import HostFitError, InstanceNotRunning
 from zerodown.compute.hardware import numa_get_constraints
 from zerodown.compute.objects import (
     ComputeNode,
-    Flavor,
     ImageMetaProps,
     Instance,
 )
@@ -55,25 +55,6 @@ def driver(request, tmp_path):
     drv.init_host("host-1")
     yield drv
     drv.cleanup_host()
-
-
-def _flavor(vcpus=2, ram=1024, **specs):
-    return Flavor(
-        id=1,
-        flavorid="f",
-        name="f",
-        memory_mb=ram,
-        vcpus=vcpus,
-        root_gb=1,
-        ephemeral_gb=0,
-        swap=0,
-        disabled=False,
-        is_public=True,
-        description=None,
-        extra_specs=specs,
-        rxtx_factor=1.0,
-        vcpu_weight=None,
-    )
 
 
 def _instance(driver, flavor, image=None):

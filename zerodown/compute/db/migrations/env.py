@@ -5,7 +5,7 @@ from logging.config import fileConfig
 from alembic import context
 
 from zerodown.compute.db.models import metadata
-from zerodown.migrations.env import run_migrations
+from zerodown.migrations import run_migrations
 
 config = context.config
 if config.config_file_name and config.attributes.get("configure_logger", 1):

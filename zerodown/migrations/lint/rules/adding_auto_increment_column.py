@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from alembic.operations import ops
 
 from zerodown.migrations.lint.columns import is_auto_increment
+from zerodown.migrations.lint.dialects import DialectProfile
 from zerodown.migrations.lint.findings import Severity
 from zerodown.migrations.lint.rules import Context, Hit, rule
-from zerodown.migrations.lint.rules._common import column_target, heavy
+from zerodown.migrations.lint.rules._adding_column import adding_column
+from zerodown.migrations.lint.rules._common import column_target
 
 
 @rule(
@@ -23,18 +25,18 @@ from zerodown.migrations.lint.rules._common import column_target, heavy
     "it from a sequence with a data migration",
 )
 def check(ctx: Context) -> Iterator[Hit]:
-    operation = ctx.the_call.operation
-    if not isinstance(operation, ops.AddColumnOp):
-        return
-    if not ctx.live(operation.table_name):
-        return
-    if not is_auto_increment(operation.column):
-        return
-    profile = ctx.profile
-    cost = profile.cost("add_column_auto_increment")
-    yield Hit(
-        f"adding the auto-increment column {column_target(operation)}: "
-        f"{profile.describe()} {cost.describe() if cost else 'refuses'}",
-        target=column_target(operation),
-        severity=heavy(profile, cost) or Severity.ERROR,
+    return adding_column(
+        ctx,
+        _auto_increment,
+        "add_column_auto_increment",
+        refused="refuses",
+        fallback=Severity.ERROR,
     )
+
+
+def _auto_increment(
+    operation: ops.AddColumnOp, profile: DialectProfile
+) -> str | None:
+    if not is_auto_increment(operation.column):
+        return None
+    return f"the auto-increment column {column_target(operation)}"

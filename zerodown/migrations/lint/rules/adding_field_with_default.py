@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from alembic.operations import ops
 
 from zerodown.migrations.lint.columns import default_sql
+from zerodown.migrations.lint.dialects import DialectProfile
 from zerodown.migrations.lint.findings import Severity
 from zerodown.migrations.lint.rules import Context, Hit, rule
-from zerodown.migrations.lint.rules._common import column_target, heavy
+from zerodown.migrations.lint.rules._adding_column import adding_column
+from zerodown.migrations.lint.rules._common import column_target
 
 
 @rule(
@@ -23,22 +25,14 @@ from zerodown.migrations.lint.rules._common import column_target, heavy
     "(zop.add_column(...)); or upgrade the server first",
 )
 def check(ctx: Context) -> Iterator[Hit]:
-    operation = ctx.the_call.operation
-    if not isinstance(operation, ops.AddColumnOp):
-        return
-    if not ctx.live(operation.table_name):
-        return
-    profile = ctx.profile
+    # Only a default that costs rows under a lock is worth a finding.
+    return adding_column(ctx, _default, "add_column_default")
+
+
+def _default(
+    operation: ops.AddColumnOp, profile: DialectProfile
+) -> str | None:
     sql = default_sql(operation.column, profile.family)
     if sql is None or profile.volatile_default(sql):
-        return  # no default, or volatile-default's case
-    cost = profile.cost("add_column_default")
-    severity = heavy(profile, cost)
-    if cost is None or severity is None:
-        return
-    yield Hit(
-        f"adding {column_target(operation)} with the default {sql}: "
-        f"{profile.describe()} {cost.describe()}",
-        target=column_target(operation),
-        severity=severity,
-    )
+        return None  # no default, or volatile-default's case
+    return f"{column_target(operation)} with the default {sql}"

@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from alembic.operations import ops
 
 from zerodown.migrations.lint.columns import is_stored_generated
+from zerodown.migrations.lint.dialects import DialectProfile
 from zerodown.migrations.lint.findings import Severity
 from zerodown.migrations.lint.rules import Context, Hit, rule
-from zerodown.migrations.lint.rules._common import column_target, heavy
+from zerodown.migrations.lint.rules._adding_column import adding_column
+from zerodown.migrations.lint.rules._common import column_target
 
 
 @rule(
@@ -22,20 +24,13 @@ from zerodown.migrations.lint.rules._common import column_target, heavy
     "VIRTUAL generated column is added in place",
 )
 def check(ctx: Context) -> Iterator[Hit]:
-    operation = ctx.the_call.operation
-    if not isinstance(operation, ops.AddColumnOp):
-        return
-    if not ctx.live(operation.table_name):
-        return
-    if not is_stored_generated(operation.column, ctx.profile.family):
-        return
-    profile = ctx.profile
-    cost = profile.cost("add_column_stored_generated")
-    if cost is None:
-        return  # the server has no stored generated columns: it refuses
-    yield Hit(
-        f"adding the stored generated column {column_target(operation)}: "
-        f"{profile.describe()} {cost.describe()}",
-        target=column_target(operation),
-        severity=heavy(profile, cost) or Severity.ERROR,
+    # A server without stored generated columns refuses them itself.
+    return adding_column(
+        ctx, _stored, "add_column_stored_generated", fallback=Severity.ERROR
     )
+
+
+def _stored(operation: ops.AddColumnOp, profile: DialectProfile) -> str | None:
+    if not is_stored_generated(operation.column, profile.family):
+        return None
+    return f"the stored generated column {column_target(operation)}"

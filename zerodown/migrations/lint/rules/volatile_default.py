@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from alembic.operations import ops
 
 from zerodown.migrations.lint.columns import default_sql
+from zerodown.migrations.lint.dialects import DialectProfile
 from zerodown.migrations.lint.findings import Severity
 from zerodown.migrations.lint.rules import Context, Hit, rule
-from zerodown.migrations.lint.rules._common import column_target, heavy
+from zerodown.migrations.lint.rules._adding_column import adding_column
+from zerodown.migrations.lint.rules._common import column_target
 
 
 @rule(
@@ -23,20 +25,21 @@ from zerodown.migrations.lint.rules._common import column_target, heavy
     "old rows in batches: zop.add_column(...) does all three",
 )
 def check(ctx: Context) -> Iterator[Hit]:
-    operation = ctx.the_call.operation
-    if not isinstance(operation, ops.AddColumnOp):
-        return
-    if not ctx.live(operation.table_name):
-        return
-    profile = ctx.profile
+    return adding_column(
+        ctx,
+        _volatile,
+        "add_column_volatile_default",
+        refused="cannot add it",
+        fallback=Severity.WARNING,
+    )
+
+
+def _volatile(
+    operation: ops.AddColumnOp, profile: DialectProfile
+) -> str | None:
     sql = default_sql(operation.column, profile.family)
     if sql is None or not profile.volatile_default(sql):
-        return
-    cost = profile.cost("add_column_volatile_default")
-    effect = cost.describe() if cost else "cannot add it"
-    yield Hit(
-        f"adding {column_target(operation)} with the default {sql}, "
-        f"computed per row: {profile.describe()} {effect}",
-        target=column_target(operation),
-        severity=heavy(profile, cost) or Severity.WARNING,
+        return None
+    return (
+        f"{column_target(operation)} with the default {sql}, computed per row"
     )
