@@ -26,9 +26,13 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from zerodown.exceptions import ObjectError, UnknownObject, UnknownObjectMethod
 from zerodown.objects import wire
 from zerodown.objects.base import ZerodownObject
+from zerodown.objects.errors import (
+    ObjectError,
+    UnknownObject,
+    UnknownObjectMethod,
+)
 from zerodown.objects.wire import WireObject
 
 if TYPE_CHECKING:

@@ -33,7 +33,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from zerodown.exceptions import RPCError, TransportUnreachable
+from zerodown.rpc.errors import RPCError, TransportUnreachable
 from zerodown.rpc.transport.base import Address, Message
 from zerodown.rpc.transport.confirms import ConfirmWindow, Kept
 from zerodown.rpc.transport.kombu_util import (

@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from zerodown.compute.claims import claim
-from zerodown.compute.exceptions import HostFitError, InstanceNotRunning
+from zerodown.compute.errors import HostFitError, InstanceNotRunning
 from zerodown.compute.hardware import numa_get_constraints
 from zerodown.compute.objects import (
     ComputeNode,
