@@ -157,11 +157,12 @@ def test_framework_does_not_import_compute():
 
 
 def _public() -> set[str]:
-    # Every package of the framework (its __init__), and the root modules.
+    # Every package of the framework (its __init__) and its errors module
+    # (what a caller catches), and the root modules.
     return {
         name
         for name, path in _modules().items()
-        if path.name == "__init__.py"
+        if path.name in ("__init__.py", "errors.py")
         and name != "zerodown"
         and not name.startswith(("zerodown.compute", "zerodown.cli"))
     } | set(ROOT_MODULES)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 
-from zerodown.compute.exceptions import ClaimFailed
+from zerodown.compute.errors import ClaimFailed
 from zerodown.compute.hardware import (
     PciPool,
     PciRequest,

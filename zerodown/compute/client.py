@@ -3,8 +3,9 @@
 Thin on purpose: each method is one request and returns the JSON body.
 Every request carries the client's token in ``X-Auth-Token`` (make one
 with ``zerodown compute token create``).  An error answer raises
-:class:`ApiError` with the status and the API's message; an API that
-cannot be reached raises :class:`ApiUnreachable`.  Used by the
+:class:`~zerodown.compute.errors.ApiError` with the status and the
+API's message; an API that cannot be reached raises
+:class:`~zerodown.compute.errors.ApiUnreachable`.  Used by the
 ``zerodown compute`` commands, the demo and the tests.
 """
 
@@ -17,20 +18,12 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from zerodown.exceptions import ZerodownError
+from zerodown.compute.errors import ApiError, ApiUnreachable
 
-__all__ = ["API_VERSION", "ApiError", "ApiUnreachable", "ComputeClient"]
+__all__ = ["API_VERSION", "ComputeClient"]
 
 #: The compute API microversion this client asks for.
 API_VERSION = "2.47"
-
-
-class ApiError(ZerodownError):
-    template = "{method} {path}: {status} {detail}"
-
-
-class ApiUnreachable(ZerodownError):
-    template = "cannot reach the compute API at {url}: {reason}"
 
 
 class ComputeClient:

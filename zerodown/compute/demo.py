@@ -22,8 +22,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from zerodown.compute.client import ApiError, ComputeClient
+from zerodown.compute.client import ComputeClient
 from zerodown.compute.deployment import ComputeHost, Deployment
+from zerodown.compute.errors import ApiError
 
 __all__ = ["FLAVORS", "DemoResult", "run_demo"]
 

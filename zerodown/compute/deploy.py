@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from zerodown.config import load_config
-from zerodown.exceptions import DataMigrationError
 from zerodown.migrations import api
+from zerodown.migrations.errors import DataMigrationError
 
 __all__ = ["MIGRATIONS", "alembic_ini", "deploy_schema"]
 

@@ -3,7 +3,8 @@
 A :class:`ServiceProcess` runs ``zerodown compute run BINARY --config
 FILE`` with its output in a log file, waits for its ``READY`` line, and
 stops it with SIGTERM (SIGKILL only after a grace period).  A service
-that exits or never comes up raises :class:`ServiceFailed` with the tail
+that exits or never comes up raises
+:class:`~zerodown.compute.errors.ServiceFailed` with the tail
 of its log, so the reason is in front of whoever started it.  The demo
 and the multi-process tests start deployments with it.
 """
@@ -24,19 +25,15 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-from zerodown.exceptions import ZerodownError
+from zerodown.compute.errors import ServiceFailed
 from zerodown.files import private_file
 
-__all__ = ["ServiceFailed", "ServiceProcess", "write_config"]
+__all__ = ["ServiceProcess", "write_config"]
 
 
 _FILE_SETTINGS = frozenset(
     {"ZERODOWN_DATABASE_URL", "ZERODOWN_TRANSPORT_URL", "ZERODOWN_HOST"}
 )
-
-
-class ServiceFailed(ZerodownError):
-    template = "service {name} {problem}; last lines of {log}:\n{tail}"
 
 
 class ServiceProcess:

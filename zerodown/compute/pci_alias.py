@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from zerodown.compute.errors import InvalidExtraSpec
 from zerodown.compute.hardware import (
     PciRequest,
     get_pci_numa_policy_constraint,
@@ -21,7 +22,7 @@ from zerodown.compute.objects.enums import (
     PCI_DEVICE_TYPES,
     PCI_NUMA_AFFINITY_POLICIES,
 )
-from zerodown.exceptions import ConfigError, InvalidExtraSpec
+from zerodown.exceptions import ConfigError
 
 __all__ = ["PciAlias", "parse_aliases", "pci_requests_from_flavor"]
 

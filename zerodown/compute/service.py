@@ -22,14 +22,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-import zerodown.compute.exceptions  # noqa: F401 - remote errors by class
+import zerodown.compute.errors  # noqa: F401 - remote errors by class
 from zerodown.compute.conf import ComputeConfig
 from zerodown.compute.db.engine import make_engine
 from zerodown.compute.objects import REGISTRY
 from zerodown.compute.pci_alias import PciAlias, parse_aliases
 from zerodown.compute.rpcapi import ComputeAPI, ConductorAPI, SchedulerAPI
 from zerodown.compute.version import HISTORY
-from zerodown.exceptions import ConfigError, MessagingTimeout
+from zerodown.exceptions import ConfigError
 from zerodown.objects import ObjectSerializer
 from zerodown.rpc import (
     FileReplayStore,
@@ -45,6 +45,7 @@ from zerodown.rpc import (
     Transport,
     get_transport,
 )
+from zerodown.rpc.errors import MessagingTimeout
 from zerodown.services import ServiceDirectory
 
 __all__ = ["BINARIES", "run"]

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from zerodown.grenade.errors import JobFileError
+from zerodown.grenade.phases import PHASES
 from zerodown.grenade.sides import BUILTINS
 
 if sys.version_info >= (3, 11):
@@ -55,22 +56,6 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 __all__ = ["HOOKS", "PHASES", "Job", "Service", "load_job"]
 
-#: The phases, in order (grenade's, with the upgrade split the way a
-#: rolling upgrade runs).
-PHASES = (
-    "base",
-    "smoke",
-    "create",
-    "expand",
-    "upgrade-control",
-    "mixed",
-    "migrate",
-    "roll",
-    "caps",
-    "contract",
-    "final",
-    "destroy",
-)
 #: Hooks a job may give (each a command or a list of commands).
 HOOKS = (
     "setup",

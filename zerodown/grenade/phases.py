@@ -3,6 +3,8 @@
 A job marks phases as it goes (``clock.start("expand")``); each phase
 ends when the next one starts or the clock stops.  Records carry the
 phase they were made in, so the report groups latency by phase.
+:data:`PHASES` lists them in order; a job that fails in one exits with
+:func:`phase_exit_code`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,29 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["PhaseClock", "Span"]
+__all__ = ["PHASES", "PhaseClock", "Span", "phase_exit_code"]
+
+#: The phases, in order (grenade's, with the upgrade split the way a
+#: rolling upgrade runs).
+PHASES = (
+    "base",
+    "smoke",
+    "create",
+    "expand",
+    "upgrade-control",
+    "mixed",
+    "migrate",
+    "roll",
+    "caps",
+    "contract",
+    "final",
+    "destroy",
+)
+
+
+def phase_exit_code(phase: str) -> int:
+    """What a job that failed in ``phase`` exits with: 10 + its index."""
+    return 10 + PHASES.index(phase)
 
 
 @dataclasses.dataclass

@@ -11,7 +11,7 @@ restarted on new code, one by one) -> caps -> contract -> final (verify
 Each phase is logged with its start and end; load runs through all of
 them.  A phase that fails stops the job: every service's log tail is
 printed, everything is stopped, and the exit code names the phase
-(``10 + its index`` in :data:`~zerodown.grenade.job.PHASES`).
+(``10 + its index`` in :data:`~zerodown.grenade.phases.PHASES`).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from zerodown.exceptions import ZerodownError
-from zerodown.grenade.errors import GrenadeError
-from zerodown.grenade.job import PHASES, Job, Service
+from zerodown.grenade.errors import GrenadeError, JobFailed
+from zerodown.grenade.job import Job, Service
 from zerodown.grenade.load import (
     LoadGenerator,
     http_operations,
@@ -38,21 +38,9 @@ from zerodown.grenade.report import Summary, write_all
 from zerodown.grenade.sides import Side, prepare_side, render
 from zerodown.grenade.supervise import Running, start, variable_env
 
-__all__ = ["JobFailed", "Runner", "phase_exit_code"]
+__all__ = ["Runner"]
 
 LOG = logging.getLogger(__name__)
-
-
-def phase_exit_code(phase: str) -> int:
-    return 10 + PHASES.index(phase)
-
-
-class JobFailed(GrenadeError):
-    template = "phase {phase} failed: {reason}"
-
-    @property
-    def exit_code(self) -> int:  # type: ignore[override]
-        return phase_exit_code(str(self.fields["phase"]))
 
 
 class Runner:

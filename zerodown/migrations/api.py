@@ -22,11 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 
 from zerodown.config import Config
-from zerodown.exceptions import (
-    ConfigError,
-    ContractGateClosed,
-    MigrationError,
-)
+from zerodown.exceptions import ConfigError
 from zerodown.migrations import data, gate
 from zerodown.migrations.data import DataMigrationSettings
 from zerodown.migrations.database import connect
@@ -35,6 +31,7 @@ from zerodown.migrations.env import (
     SETTINGS_ATTRIBUTE,
     URL_ATTRIBUTE,
 )
+from zerodown.migrations.errors import ContractGateClosed, MigrationError
 from zerodown.migrations.layout import Layout, as_tuple, load_layout
 from zerodown.migrations.lint.engine import lint as lint_scripts
 from zerodown.migrations.lint.findings import Finding, blocking

@@ -18,8 +18,8 @@ from alembic import util as alembic_util
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 
-from zerodown.exceptions import UnsplittableOperation
 from zerodown.migrations import operations as online
+from zerodown.migrations.errors import UnsplittableOperation
 from zerodown.migrations.guard import is_narrowing, is_widening
 from zerodown.migrations.layout import load_layout
 from zerodown.migrations.operations import OnlineOperation

@@ -27,7 +27,7 @@ from alembic.operations import ops
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Dialect
 
-from zerodown.exceptions import MigrationError, PhaseViolation
+from zerodown.migrations.errors import MigrationError, PhaseViolation
 from zerodown.migrations.phases import Phase
 
 __all__ = ["Effect", "PhaseException", "Verdict", "allow", "check", "classify"]

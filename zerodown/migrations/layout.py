@@ -16,7 +16,7 @@ from pathlib import Path
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 
-from zerodown.exceptions import (
+from zerodown.migrations.errors import (
     MissingBranch,
     MissingDependency,
     MultipleHeads,

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 
-from zerodown.exceptions import LockTimeout
+from zerodown.migrations.errors import LockTimeout
 from zerodown.migrations.settings import MigrationSettings
 from zerodown.migrations.sqltext import literal
 

@@ -28,14 +28,14 @@ from alembic.operations import ops as alembic_ops
 from alembic.operations.base import AbstractOperations
 from alembic.runtime.migration import MigrationContext
 
-from zerodown.exceptions import (
+from zerodown.exceptions import ZerodownError
+from zerodown.migrations import guard, undo
+from zerodown.migrations.errors import (
     MigrationError,
     MigrationFailed,
     PartiallyApplied,
     PhaseViolation,
-    ZerodownError,
 )
-from zerodown.migrations import guard, undo
 from zerodown.migrations.layout import Layout
 from zerodown.migrations.locking import run_with_lock_timeout
 from zerodown.migrations.phases import Phase

@@ -32,10 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from oslo_versionedobjects.base import VersionedObject
 
-from zerodown.exceptions import (
-    InvalidPrimitive,
-    MalformedPayload,
-)
+from zerodown.objects.errors import InvalidPrimitive, MalformedPayload
 from zerodown.objects.plan import child_primitive, plan_of
 from zerodown.objects.wire import WireObject
 

@@ -5,7 +5,7 @@ from the wire form (native values the msgpack codec carries: datetimes,
 addresses, sorted lists for sets) and to and from the JSON-safe primitive
 that oslo.versionedobjects uses.  Decoders check types exactly (``True`` is
 not an integer, a set is not a list) and raise :class:`Mismatch`, which
-the caller turns into a :class:`~zerodown.exceptions.WrongFieldType` that
+the caller turns into a :class:`~zerodown.objects.errors.WrongFieldType` that
 names the object, version and field.
 
 A field type outside this table can supply its own codec with a

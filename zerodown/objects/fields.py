@@ -147,7 +147,7 @@ class VersionedEnum(Enum):
 
     ``since`` maps a value to the first version of the *owning object*
     that may carry it; a backport to an older version refuses the value
-    with :class:`~zerodown.exceptions.UnrepresentableValue`.
+    with :class:`~zerodown.objects.errors.UnrepresentableValue`.
     """
 
     def __init__(

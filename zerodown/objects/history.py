@@ -39,7 +39,10 @@ from typing import Any, NoReturn
 
 from oslo_versionedobjects.fields import UnspecifiedDefault
 
-from zerodown.exceptions import ObjectDeclarationError, UnrepresentableValue
+from zerodown.objects.errors import (
+    ObjectDeclarationError,
+    UnrepresentableValue,
+)
 from zerodown.objects.versions import (
     VersionTuple,
     format_version,

@@ -26,8 +26,12 @@ import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from zerodown.exceptions import ObjectError, UnknownObject, UnknownObjectMethod
 from zerodown.objects.base import ZerodownObject
+from zerodown.objects.errors import (
+    ObjectError,
+    UnknownObject,
+    UnknownObjectMethod,
+)
 from zerodown.objects.protocols import IndirectionAPI, Versions
 from zerodown.objects.wire import WireObject
 

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from oslo_versionedobjects import fields as ovo
 
-from zerodown.exceptions import ManifestMismatch, ObjectError
 from zerodown.objects import fields as zd
+from zerodown.objects.errors import ManifestMismatch, ObjectError
 
 if TYPE_CHECKING:
     from zerodown.objects.base import ZerodownObject

@@ -30,8 +30,8 @@ from oslo_versionedobjects.base import (
     VersionedObjectSerializer,
 )
 
-from zerodown.exceptions import ObjectDeclarationError, UnknownObject
 from zerodown.objects.base import ZerodownObject
+from zerodown.objects.errors import ObjectDeclarationError, UnknownObject
 
 if TYPE_CHECKING:
     from zerodown.objects.registry import ObjectRegistry, RegistryView

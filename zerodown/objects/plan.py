@@ -23,7 +23,8 @@ from typing import Any, Generic, TypeVar
 from oslo_versionedobjects import fields as ovo
 from oslo_versionedobjects.base import VersionedObject
 
-from zerodown.exceptions import (
+from zerodown.objects.codecs import Codec, Decoder, Mismatch, codec_for
+from zerodown.objects.errors import (
     IncompatibleVersion,
     InvalidPrimitive,
     InvalidTargetVersion,
@@ -32,7 +33,6 @@ from zerodown.exceptions import (
     UnknownField,
     WrongFieldType,
 )
-from zerodown.objects.codecs import Codec, Decoder, Mismatch, codec_for
 from zerodown.objects.fields import VersionedEnum
 from zerodown.objects.history import History, Refusal
 from zerodown.objects.protocols import Resolver, Versioned

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from oslo_versionedobjects.base import VersionedObjectRegistry
 
-from zerodown.exceptions import (
+from zerodown.objects.base import ZerodownObject
+from zerodown.objects.codecs import Codec
+from zerodown.objects.errors import (
     IncompatibleVersion,
     InvalidPrimitive,
     MissingField,
@@ -29,8 +31,6 @@ from zerodown.exceptions import (
     UnknownObject,
     WrongFieldType,
 )
-from zerodown.objects.base import ZerodownObject
-from zerodown.objects.codecs import Codec
 from zerodown.objects.history import History
 from zerodown.objects.plan import Plan, enum_refusals
 from zerodown.objects.versions import (
@@ -93,7 +93,7 @@ class _Reader:
         """Hydrate an oslo.versionedobjects primitive (a JSON-safe dict).
 
         Raises the same errors as :meth:`obj_from_wire`, plus
-        :class:`~zerodown.exceptions.MissingField` for a missing envelope
+        :class:`~zerodown.objects.errors.MissingField` for a missing envelope
         key.
         """
         name, text, data, changes = self._envelope(primitive, None)

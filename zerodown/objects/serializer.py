@@ -16,8 +16,8 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from zerodown.exceptions import IncompatibleVersion, UnknownObject
 from zerodown.objects.base import ZerodownObject
+from zerodown.objects.errors import IncompatibleVersion, UnknownObject
 from zerodown.objects.wire import WireObject
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ objects and only proves that nothing crashes.  :func:`verify_object`
 generates populated instances from the field types and, for every older
 version - once with child objects at their current versions and once at
 their oldest - checks that the backport either refuses with a typed
-:class:`~zerodown.exceptions.UnrepresentableValue` or:
+:class:`~zerodown.objects.errors.UnrepresentableValue` or:
 
 1. carries exactly the fields of the target version that were set, and
    every child object at the version asked for, with that version's
@@ -31,12 +31,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oslo_versionedobjects import fields as ovo
 
-from zerodown.exceptions import (
+from zerodown.objects import fields as zd
+from zerodown.objects.errors import (
     BackportVerificationFailed,
     ObjectError,
     UnrepresentableValue,
 )
-from zerodown.objects import fields as zd
 from zerodown.objects.versions import format_version
 
 if TYPE_CHECKING:

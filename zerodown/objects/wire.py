@@ -40,8 +40,8 @@ result is plain data, and :class:`WireObject` is hydrated into an object
 only by a registry.  Any bytes that are not a valid message - truncated,
 oversized, nested too deep, holding too many elements, an unknown
 extension type, a bad key or extension payload - raise
-:class:`~zerodown.exceptions.MalformedPayload` and nothing else; encoding
-raises :class:`~zerodown.exceptions.UnencodableValue` and nothing else.
+:class:`~zerodown.objects.errors.MalformedPayload` and nothing else; encoding
+raises :class:`~zerodown.objects.errors.UnencodableValue` and nothing else.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ from typing import Any
 
 import msgpack
 
-from zerodown.exceptions import MalformedPayload, UnencodableValue
 from zerodown.objects import wirescan
+from zerodown.objects.errors import MalformedPayload, UnencodableValue
 from zerodown.objects.wiredecode import Buffer, ExtHook, as_buffer, check
 from zerodown.objects.wireencode import Encoder
 from zerodown.objects.wireformat import (

@@ -24,8 +24,8 @@ from typing import Any
 
 import msgpack
 
-from zerodown.exceptions import MalformedPayload
 from zerodown.objects import wiretypes
+from zerodown.objects.errors import MalformedPayload
 from zerodown.objects.wireformat import (
     EXT_FROZENSET,
     EXT_OBJECT,

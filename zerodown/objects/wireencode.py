@@ -26,8 +26,8 @@ from typing import Any
 
 import msgpack
 
-from zerodown.exceptions import UnencodableValue
 from zerodown.objects import wiretypes
+from zerodown.objects.errors import UnencodableValue
 from zerodown.objects.wireformat import (
     EXT_FROZENSET,
     EXT_OBJECT,

@@ -23,7 +23,7 @@ contents of scalar extension payloads.
 
 from __future__ import annotations
 
-from zerodown.exceptions import MalformedPayload
+from zerodown.objects.errors import MalformedPayload
 from zerodown.objects.wireformat import (
     BYTES_PER_ELEMENT,
     EXT_FROZENSET,

@@ -24,8 +24,8 @@ from collections.abc import Callable
 
 import msgpack
 
-from zerodown.exceptions import MalformedPayload
 from zerodown.objects import wire
+from zerodown.objects.errors import MalformedPayload
 from zerodown.objects.wireformat import (
     BYTES_PER_ELEMENT,
     EXT_FROZENSET,

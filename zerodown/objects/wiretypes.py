@@ -2,7 +2,7 @@
 
 Each type has a code, an encoder ``value -> bytes`` and a decoder
 ``bytes -> value`` that raises :class:`ValueError` on a bad payload (the
-codec turns it into :class:`~zerodown.exceptions.MalformedPayload`).
+codec turns it into :class:`~zerodown.objects.errors.MalformedPayload`).
 
 A datetime is its wall-clock time (seconds since 1970-01-01 as a signed
 64-bit integer, then microseconds) and a byte holding ``fold`` and the kind

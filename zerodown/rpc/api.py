@@ -40,10 +40,10 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from zerodown.exceptions import InvalidVersionCap, RPCDeclarationError
 from zerodown.rpc import versions
 from zerodown.rpc.caps import CapSource, StaticCap, resolve_version
 from zerodown.rpc.client import DEFAULT_TIMEOUT, RPCClient
+from zerodown.rpc.errors import InvalidVersionCap, RPCDeclarationError
 from zerodown.rpc.protocol import Protocol
 from zerodown.rpc.serializer import Serializer
 from zerodown.rpc.target import Target

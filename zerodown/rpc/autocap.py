@@ -32,7 +32,8 @@ from collections.abc import Mapping
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from zerodown.exceptions import MalformedPayload, ZerodownError
+from zerodown.exceptions import ZerodownError
+from zerodown.objects.errors import MalformedPayload
 from zerodown.rpc.codec import WireCodec
 from zerodown.rpc.transport.base import (
     Address,

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from zerodown.exceptions import InvalidVersionCap
 from zerodown.rpc import versions
+from zerodown.rpc.errors import InvalidVersionCap
 
 __all__ = ["CapSource", "StaticCap", "resolve_version"]
 

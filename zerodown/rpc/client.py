@@ -9,9 +9,9 @@
         cctxt.cast(ctx, "reboot", instance=instance, hard=True)
 
 A message whose version is above the cap raises
-:class:`~zerodown.exceptions.RPCVersionCapError` before anything is sent.
+:class:`~zerodown.rpc.errors.RPCVersionCapError` before anything is sent.
 A call whose reply does not come in time raises
-:class:`~zerodown.exceptions.MessagingTimeout`, whatever the reason (the
+:class:`~zerodown.rpc.errors.MessagingTimeout`, whatever the reason (the
 broker down for the whole timeout included); it never hangs.
 """
 
@@ -23,14 +23,14 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from zerodown.exceptions import (
+from zerodown.rpc import versions
+from zerodown.rpc.caps import CapSource, StaticCap
+from zerodown.rpc.context import RequestContext
+from zerodown.rpc.errors import (
     MessagingTimeout,
     RPCVersionCapError,
     TransportUnreachable,
 )
-from zerodown.rpc import versions
-from zerodown.rpc.caps import CapSource, StaticCap
-from zerodown.rpc.context import RequestContext
 from zerodown.rpc.protocol import Protocol, Request
 from zerodown.rpc.remote import error_from_wire
 from zerodown.rpc.replies import ReplyWaiter

@@ -17,7 +17,7 @@ import logging
 import uuid
 from typing import Any
 
-from zerodown.exceptions import MalformedPayload
+from zerodown.objects.errors import MalformedPayload
 from zerodown.rpc.codec import Codec, WireCodec
 from zerodown.rpc.transport.base import Address, Message, Transport
 

@@ -22,15 +22,15 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from zerodown.exceptions import (
+from zerodown.rpc import versions
+from zerodown.rpc.api import RPCAPI
+from zerodown.rpc.context import RequestContext, using_context
+from zerodown.rpc.errors import (
     InvalidArguments,
     NoSuchMethod,
     RPCDeclarationError,
     UnsupportedVersion,
 )
-from zerodown.rpc import versions
-from zerodown.rpc.api import RPCAPI
-from zerodown.rpc.context import RequestContext, using_context
 from zerodown.rpc.protocol import Request
 from zerodown.rpc.serializer import NoOpSerializer, Serializer
 from zerodown.rpc.target import Target

@@ -21,14 +21,10 @@ import dataclasses
 import os
 from typing import Any
 
-from zerodown.exceptions import (
-    MalformedMessage,
-    MalformedPayload,
-    MessageTooLarge,
-    UnencodableValue,
-)
+from zerodown.objects.errors import MalformedPayload, UnencodableValue
 from zerodown.rpc import versions
 from zerodown.rpc.codec import Codec, WireCodec
+from zerodown.rpc.errors import MalformedMessage, MessageTooLarge
 from zerodown.rpc.signing import Admission, Signing, destination_of
 from zerodown.rpc.transport.base import Address, Message
 

@@ -6,15 +6,23 @@ is ``UnsupportedVersion`` on both ends, and so is an application's own
 ``ZerodownError`` subclass (like oslo.messaging's expected exceptions).
 Only classes of that tree, found by walking its subclasses, are ever
 instantiated from a reply.  Anything else comes back as
-:class:`~zerodown.exceptions.RemoteError` with the original type name and
+:class:`~zerodown.rpc.errors.RemoteError` with the original type name and
 message; no traceback crosses the wire.
+
+A class travels under its ``wire_module`` (the module an older release
+knows it by, if it moved; :mod:`zerodown.exceptions`) and is found by
+that module or its own, so each side gets the same typed error.  The
+framework's whole tree is imported before a class is given up for
+unknown, as release 2's one module gave it.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from zerodown.exceptions import RemoteError, ZerodownError
+from zerodown.exceptions import FRAMEWORK_ERRORS, ZerodownError
+from zerodown.rpc.errors import RemoteError
 
 __all__ = ["error_from_wire", "error_to_wire"]
 
@@ -27,7 +35,7 @@ def error_to_wire(error: BaseException) -> dict[str, Any]:
     kind = type(error)
     data: dict[str, Any] = {
         "type": kind.__name__,
-        "module": kind.__module__,
+        "module": getattr(kind, "wire_module", kind.__module__),
         "message": str(error)[:_MAX_TEXT],
     }
     if isinstance(error, ZerodownError):
@@ -70,10 +78,24 @@ def error_from_wire(
 
 
 def _zerodown_class(module: str, name: str) -> type[ZerodownError] | None:
+    found = _imported_class(module, name)
+    if found is None:
+        # A framework package this process never loaded (a compute
+        # service runs no migrations) may hold it.
+        for errors in FRAMEWORK_ERRORS:
+            importlib.import_module(errors)
+        found = _imported_class(module, name)
+    return found
+
+
+def _imported_class(module: str, name: str) -> type[ZerodownError] | None:
     pending: list[type[ZerodownError]] = [ZerodownError]
     while pending:
         cls = pending.pop()
-        if cls.__name__ == name and cls.__module__ == module:
+        if cls.__name__ == name and module in (
+            cls.__module__,
+            cls.wire_module,
+        ):
             return cls
         pending.extend(cls.__subclasses__())
     return None

@@ -40,17 +40,17 @@ import time
 import uuid
 from collections.abc import Sequence
 
-from zerodown.exceptions import (
+from zerodown.exceptions import ZerodownError
+from zerodown.rpc import deadletter
+from zerodown.rpc.context import RequestContext
+from zerodown.rpc.dispatcher import Dispatcher, Invocation
+from zerodown.rpc.errors import (
     BadSignature,
     MalformedMessage,
     MessageTooLarge,
     ReplayedMessage,
     TransportUnreachable,
-    ZerodownError,
 )
-from zerodown.rpc import deadletter
-from zerodown.rpc.context import RequestContext
-from zerodown.rpc.dispatcher import Dispatcher, Invocation
 from zerodown.rpc.protocol import Protocol, Reply, Request
 from zerodown.rpc.remote import error_to_wire
 from zerodown.rpc.replay import MemoryReplayStore, ReplayStore, Seen

@@ -33,11 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from zerodown.exceptions import (
-    BadSignature,
-    MisdirectedMessage,
-    StaleMessage,
-)
+from zerodown.rpc.errors import BadSignature, MisdirectedMessage, StaleMessage
 from zerodown.rpc.transport.base import Address, Message
 
 __all__ = [

@@ -23,7 +23,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
-from zerodown.exceptions import DatabaseUnreachable, ServiceTooOld
+from zerodown.exceptions import DatabaseUnreachable
+from zerodown.services.errors import ServiceTooOld
 from zerodown.services.history import ServiceHistory
 from zerodown.services.registry import SigningReport
 from zerodown.services.schema import OPTIONAL_COLUMNS, SERVICES

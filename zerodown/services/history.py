@@ -30,7 +30,8 @@ import dataclasses
 import itertools
 from collections.abc import Mapping
 
-from zerodown.exceptions import ConfigError, UnknownServiceVersion
+from zerodown.exceptions import ConfigError
+from zerodown.services.errors import UnknownServiceVersion
 
 __all__ = ["ServiceHistory", "ServiceVersion"]
 

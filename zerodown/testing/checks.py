@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from zerodown.config import Config, load_config
-from zerodown.exceptions import UnsafeMigration
 from zerodown.migrations import Phase, api
+from zerodown.migrations.errors import UnsafeMigration
 from zerodown.migrations.layout import Layout
 from zerodown.migrations.lint import server_of
 from zerodown.migrations.runtime import preflight

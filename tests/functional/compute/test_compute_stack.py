@@ -19,8 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from zerodown.compute.client import ApiError, ComputeClient
+from zerodown.compute.client import ComputeClient
 from zerodown.compute.deployment import ComputeHost, Deployment
+from zerodown.compute.errors import ApiError
 from zerodown.testing.backends import fresh_database, start_backend
 
 AMQP = "amqp://guest:guest@127.0.0.1:5672//"

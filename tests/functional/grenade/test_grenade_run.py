@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from zerodown.cli import main
 from zerodown.grenade.job import PHASES
-from zerodown.grenade.runner import phase_exit_code
+from zerodown.grenade.phases import phase_exit_code
 
 SERVICE = """
 import signal, sys, threading

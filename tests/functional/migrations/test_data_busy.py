@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 from datarows import bump, engine, make_items, rows
 
-from zerodown.exceptions import DataMigrationBusy
 from zerodown.migrations import data
 from zerodown.migrations.data import BusyRetry, DataMigrationSettings, Status
+from zerodown.migrations.errors import DataMigrationBusy
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from datarows import (
     rows,
 )
 
-from zerodown.exceptions import InvalidDataMigration
 from zerodown.migrations import data
 from zerodown.migrations.data import (
     BatchDone,
@@ -26,6 +25,7 @@ from zerodown.migrations.data import (
     Stop,
     data_migration,
 )
+from zerodown.migrations.errors import InvalidDataMigration
 
 FIXED = DataMigrationSettings(migrate_batch_size=50)
 

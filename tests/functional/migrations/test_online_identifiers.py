@@ -17,7 +17,7 @@ from apps import column_writer, engine_for, move_writers
 from identifiers import CASES, bookkeeping, literal, names
 from online import Writer, base_schema, downgrade, ok, online, schema
 
-from zerodown.exceptions import OperationRefused
+from zerodown.migrations.errors import OperationRefused
 from zerodown.migrations.operations import (
     AddForeignKey,
     SetNotNull,

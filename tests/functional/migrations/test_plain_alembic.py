@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from zerodown.exceptions import DowngradeRefused
 from zerodown.migrations import api
+from zerodown.migrations.errors import DowngradeRefused
 
 ROOT = Path(__file__).resolve().parents[3]
 MODELS = """

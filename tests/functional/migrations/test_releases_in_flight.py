@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from zerodown.config import load_config
-from zerodown.exceptions import ContractGateClosed
 from zerodown.migrations import api
+from zerodown.migrations.errors import ContractGateClosed
 
 SHOP = Path(__file__).resolve().parents[3] / "examples" / "shop"
 EXPAND = {1: "ae9d12f13f66", 2: "dfc5bf41c36a", 3: "dcc318961801"}

@@ -15,8 +15,8 @@ import time
 import pytest
 from rpc_apis import EchoNoteAPI
 
-from zerodown.exceptions import MessagingTimeout
 from zerodown.rpc import RPCClient, RPCServer, Target, get_transport
+from zerodown.rpc.errors import MessagingTimeout
 
 pytestmark = pytest.mark.slow
 # A burst of casts stops here, for the server to catch up in time.

@@ -13,10 +13,11 @@ import sqlalchemy as sa
 from rpc_processes import ServiceProcess
 from widget_service import BINARY, release
 
-from zerodown.exceptions import RPCVersionCapError, ServiceTooOld
 from zerodown.objects.serializer import ObjectSerializer
 from zerodown.rpc import RequestContext
+from zerodown.rpc.errors import RPCVersionCapError
 from zerodown.services import ServiceDirectory, create_schema
+from zerodown.services.errors import ServiceTooOld
 
 
 @pytest.fixture

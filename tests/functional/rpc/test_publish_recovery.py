@@ -14,8 +14,8 @@ import time
 import pytest
 from rpc_apis import EchoNoteAPI
 
-from zerodown.exceptions import TransportUnreachable
 from zerodown.rpc import RPCClient, RPCServer, Target, get_transport
+from zerodown.rpc.errors import TransportUnreachable
 
 # It closes every connection of the shared RabbitMQ.
 pytestmark = pytest.mark.serial

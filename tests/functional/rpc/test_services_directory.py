@@ -7,7 +7,7 @@ import datetime
 import pytest
 import sqlalchemy as sa
 
-from zerodown.exceptions import DatabaseUnreachable, ServiceTooOld
+from zerodown.exceptions import DatabaseUnreachable
 from zerodown.rpc import AutoCap
 from zerodown.services import (
     SERVICES,
@@ -18,6 +18,7 @@ from zerodown.services import (
     SigningReport,
     create_schema,
 )
+from zerodown.services.errors import ServiceTooOld
 from zerodown.services.schema import OPTIONAL_COLUMNS
 
 HISTORY = ServiceHistory(

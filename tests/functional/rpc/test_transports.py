@@ -8,13 +8,6 @@ import time
 import pytest
 from rpc_apis import EchoNoteAPI
 
-from zerodown.exceptions import (
-    InvalidArguments,
-    MessageTooLarge,
-    MessagingTimeout,
-    NoSuchMethod,
-    UnsupportedVersion,
-)
 from zerodown.rpc import (
     Protocol,
     RPCClient,
@@ -25,6 +18,13 @@ from zerodown.rpc import (
     list_dead_letters,
 )
 from zerodown.rpc.deadletter import DEAD_LETTERS, REFUSED
+from zerodown.rpc.errors import (
+    InvalidArguments,
+    MessageTooLarge,
+    MessagingTimeout,
+    NoSuchMethod,
+    UnsupportedVersion,
+)
 from zerodown.rpc.protocol import Request
 from zerodown.rpc.signing import destination_of
 from zerodown.rpc.transport import Address, Message

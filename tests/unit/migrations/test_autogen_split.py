@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 from alembic.operations import ops
 
-from zerodown.exceptions import UnsplittableOperation
 from zerodown.migrations import Phase
 from zerodown.migrations.autogen import split_ops
+from zerodown.migrations.errors import UnsplittableOperation
 from zerodown.migrations.operations import (
     AddForeignKey,
     AddUnique,

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 from alembic.operations import ops
 
-from zerodown.exceptions import MigrationError, PhaseViolation
 from zerodown.migrations import Phase, allow
+from zerodown.migrations.errors import MigrationError, PhaseViolation
 from zerodown.migrations.guard import Effect, check, classify, is_widening
 from zerodown.migrations.operations import (
     AddColumn,

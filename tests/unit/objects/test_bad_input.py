@@ -7,7 +7,8 @@ import copy
 import pytest
 from sample_objects import gadget, make_old_registry, make_registry
 
-from zerodown.exceptions import (
+from zerodown.objects import WireObject
+from zerodown.objects.errors import (
     IncompatibleVersion,
     InvalidPrimitive,
     MalformedPayload,
@@ -17,7 +18,6 @@ from zerodown.exceptions import (
     UnknownObject,
     WrongFieldType,
 )
-from zerodown.objects import WireObject
 
 NS = "zerodown_object."
 

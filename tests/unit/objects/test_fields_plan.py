@@ -10,8 +10,8 @@ import pytest
 from oslo_versionedobjects import base as ovo_base
 from sample_objects import gadget, make_registry
 
-from zerodown.exceptions import InvalidTargetVersion, UnrepresentableValue
 from zerodown.objects import fields as f
+from zerodown.objects.errors import InvalidTargetVersion, UnrepresentableValue
 
 
 @pytest.fixture
@@ -201,7 +201,7 @@ def test_obj_attr_is_set_keeps_ovo_semantics(registry):
 
 
 def test_an_unregistered_subclass_is_not_sent_as_its_parent(registry):
-    from zerodown.exceptions import UnencodableValue
+    from zerodown.objects.errors import UnencodableValue
 
     class Unregistered(registry["Part"]):
         pass

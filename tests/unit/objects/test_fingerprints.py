@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from sample_objects import make_registry
 
-from zerodown.exceptions import ManifestMismatch, ObjectError
 from zerodown.objects import (
     Change,
     History,
@@ -16,6 +15,7 @@ from zerodown.objects import (
     manifest,
 )
 from zerodown.objects import fields as f
+from zerodown.objects.errors import ManifestMismatch, ObjectError
 from zerodown.objects.indirection import remotable
 
 

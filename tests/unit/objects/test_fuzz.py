@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sample_objects import gadget, make_registry
 
-from zerodown.exceptions import MalformedPayload, ObjectError
 from zerodown.objects import Limits, WireObject, wire
+from zerodown.objects.errors import MalformedPayload, ObjectError
 from zerodown.objects.serializer import ObjectSerializer
 
 REGISTRY = make_registry()

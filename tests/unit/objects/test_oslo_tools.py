@@ -22,12 +22,12 @@ from oslo_versionedobjects.base import (
 )
 
 from zerodown.compute.objects import REGISTRY
-from zerodown.exceptions import (
+from zerodown.objects import OsloSerializer, ZerodownObject
+from zerodown.objects.errors import (
     IncompatibleVersion,
     ObjectDeclarationError,
     UnknownObject,
 )
-from zerodown.objects import OsloSerializer, ZerodownObject
 from zerodown.objects.oslo import oslo_classes, oslo_registered
 
 OLDEST = REGISTRY.oldest_versions()

@@ -9,14 +9,14 @@ from __future__ import annotations
 import pytest
 from sample_objects import gadget, make_old_registry, make_registry
 
-from zerodown.exceptions import (
+from zerodown.objects import WireObject, wire
+from zerodown.objects.errors import (
     IncompatibleVersion,
     ObjectError,
     UnknownObject,
     UnknownObjectMethod,
     UnrepresentableValue,
 )
-from zerodown.objects import WireObject, wire
 from zerodown.objects.indirection import ObjectActions
 from zerodown.objects.serializer import ObjectSerializer
 from zerodown.testing.indirection import LocalIndirection

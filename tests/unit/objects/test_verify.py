@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from sample_objects import make_registry
 
-from zerodown.exceptions import BackportVerificationFailed
 from zerodown.objects import Change, History, ObjectRegistry, ZerodownObject
 from zerodown.objects import fields as f
+from zerodown.objects.errors import BackportVerificationFailed
 from zerodown.objects.verify import instances, verify_object, verify_registry
 
 

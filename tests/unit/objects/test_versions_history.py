@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from zerodown.exceptions import ObjectDeclarationError, UnrepresentableValue
 from zerodown.objects import Change, History, ObjectRegistry, ZerodownObject
 from zerodown.objects import fields as f
+from zerodown.objects.errors import (
+    ObjectDeclarationError,
+    UnrepresentableValue,
+)
 from zerodown.objects.history import Refusal
 from zerodown.objects.versions import (
     format_version,

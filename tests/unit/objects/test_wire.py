@@ -18,8 +18,8 @@ import msgpack
 import pytest
 import tzdata
 
-from zerodown.exceptions import MalformedPayload, UnencodableValue
 from zerodown.objects import Limits, WireObject, wire
+from zerodown.objects.errors import MalformedPayload, UnencodableValue
 
 UTC = datetime.timezone.utc
 

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zerodown.exceptions import MalformedPayload, UnencodableValue
 from zerodown.objects import Limits, WireObject, wire, wirescan
+from zerodown.objects.errors import MalformedPayload, UnencodableValue
 from zerodown.objects.wireformat import BYTES_PER_ELEMENT
 from zerodown.objects.wireshapes import SHAPES, decode_peak
 

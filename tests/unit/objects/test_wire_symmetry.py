@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zerodown.exceptions import MalformedPayload, UnencodableValue
 from zerodown.objects import Limits, WireObject, wire
+from zerodown.objects.errors import MalformedPayload, UnencodableValue
 
 LIMITS = Limits(max_depth=6)
 LOOSE = Limits(max_depth=128)

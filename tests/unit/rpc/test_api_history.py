@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from zerodown.exceptions import InvalidVersionCap, RPCDeclarationError
 from zerodown.rpc import RPCAPI, StaticCap
 from zerodown.rpc.api import HistoryEntry, parse_history
+from zerodown.rpc.errors import InvalidVersionCap, RPCDeclarationError
 from zerodown.services import ServiceHistory, ServiceVersion
 
 

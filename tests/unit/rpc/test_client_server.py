@@ -8,16 +8,7 @@ import time
 
 import pytest
 
-from zerodown.exceptions import (
-    CPUPinningInvalid,
-    InvalidArguments,
-    MessagingTimeout,
-    NoSuchMethod,
-    RemoteError,
-    RPCDeclarationError,
-    RPCVersionCapError,
-    UnsupportedVersion,
-)
+from zerodown.compute.errors import CPUPinningInvalid
 from zerodown.rpc import (
     RPCAPI,
     ContextFilter,
@@ -29,6 +20,15 @@ from zerodown.rpc import (
     list_dead_letters,
 )
 from zerodown.rpc.deadletter import REFUSED
+from zerodown.rpc.errors import (
+    InvalidArguments,
+    MessagingTimeout,
+    NoSuchMethod,
+    RemoteError,
+    RPCDeclarationError,
+    RPCVersionCapError,
+    UnsupportedVersion,
+)
 from zerodown.rpc.protocol import Request
 from zerodown.rpc.transport import Address, Message
 

@@ -7,7 +7,7 @@ import time
 import pytest
 from rpc_widgets import Inspector, registry, widget
 
-from zerodown.exceptions import IncompatibleVersion
+from zerodown.objects.errors import IncompatibleVersion
 from zerodown.objects.serializer import ObjectSerializer
 from zerodown.rpc import (
     RequestContext,
@@ -157,7 +157,7 @@ def _wait(condition, timeout=5.0):
 
 
 def test_only_registered_objects_are_built(transport, new, old):
-    from zerodown.exceptions import UnknownObject
+    from zerodown.objects.errors import UnknownObject
     from zerodown.objects.wire import WireObject
 
     server, inspector = _old_server(transport, old)

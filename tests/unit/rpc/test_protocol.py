@@ -9,16 +9,16 @@ import uuid
 import msgpack
 import pytest
 
-from zerodown.exceptions import (
+from zerodown.compute.errors import CPUPinningInvalid
+from zerodown.objects.errors import UnencodableValue
+from zerodown.rpc import Protocol, Signer, Signing
+from zerodown.rpc.errors import (
     BadSignature,
-    CPUPinningInvalid,
     MalformedMessage,
     MessageTooLarge,
     RemoteError,
-    UnencodableValue,
     UnsupportedVersion,
 )
-from zerodown.rpc import Protocol, Signer, Signing
 from zerodown.rpc.protocol import Reply, Request
 from zerodown.rpc.remote import error_from_wire, error_to_wire
 from zerodown.rpc.signing import DEST_HEADER, HEADER, TTL_HEADER

@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from zerodown.exceptions import MessageTooLarge, MessagingTimeout
 from zerodown.rpc import (
     RPCAPI,
     FileReplayStore,
@@ -21,6 +20,7 @@ from zerodown.rpc import (
     list_dead_letters,
 )
 from zerodown.rpc.deadletter import REFUSED
+from zerodown.rpc.errors import MessageTooLarge, MessagingTimeout
 from zerodown.rpc.protocol import Request
 from zerodown.rpc.replay import Seen
 from zerodown.rpc.signing import HEADER, TS_HEADER

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from zerodown.exceptions import ConfigError, UnknownServiceVersion
+from zerodown.exceptions import ConfigError
 from zerodown.services import ServiceHistory, ServiceVersion
+from zerodown.services.errors import UnknownServiceVersion
 
 HISTORY = ServiceHistory(
     "shop",

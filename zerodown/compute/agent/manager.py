@@ -12,7 +12,7 @@ import threading
 
 from zerodown.compute import states
 from zerodown.compute.agent.resource_tracker import ResourceTracker
-from zerodown.compute.exceptions import (
+from zerodown.compute.errors import (
     ClaimFailed,
     InstanceInvalidState,
     InstanceNotFound,

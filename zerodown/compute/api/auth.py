@@ -24,7 +24,7 @@ from zerodown.compute.api.keys import load_keys
 from zerodown.compute.api.policy import ADMIN, Identity
 from zerodown.compute.api.tokens import TokenKeys, verify
 from zerodown.compute.conf import ApiConfig
-from zerodown.compute.exceptions import NotAuthenticated
+from zerodown.compute.errors import NotAuthenticated
 
 __all__ = [
     "AUTHENTICATORS",

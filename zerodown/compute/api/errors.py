@@ -9,19 +9,15 @@ from typing import ClassVar
 
 import sqlalchemy as sa
 
-from zerodown.compute.exceptions import (
+from zerodown.compute.errors import (
     Conflict,
     Forbidden,
     NotAuthenticated,
     NotFound,
-)
-from zerodown.exceptions import (
-    ConfigError,
-    MalformedPayload,
-    ObjectError,
     PlacementRequestInvalid,
-    ZerodownError,
 )
+from zerodown.exceptions import ConfigError, ZerodownError
+from zerodown.objects.errors import MalformedPayload, ObjectError
 
 __all__ = ["REASONS", "HTTPError", "from_error", "from_unfit_value"]
 

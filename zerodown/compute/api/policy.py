@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from zerodown.compute.exceptions import Forbidden
+from zerodown.compute.errors import Forbidden
 
 __all__ = [
     "ADMIN",

@@ -18,7 +18,7 @@ from zerodown.compute.api.errors import HTTPError
 from zerodown.compute.api.policy import ADMIN, sees_project
 from zerodown.compute.api.request import Request
 from zerodown.compute.api.router import Route
-from zerodown.compute.exceptions import (
+from zerodown.compute.errors import (
     ComputeServiceTooOld,
     FlavorNotFound,
     InstanceNotFound,

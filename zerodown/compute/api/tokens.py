@@ -28,7 +28,7 @@ from typing import Any
 
 import jwt
 
-from zerodown.compute.exceptions import NotAuthenticated
+from zerodown.compute.errors import NotAuthenticated
 from zerodown.exceptions import ConfigError
 
 __all__ = [

@@ -28,6 +28,7 @@ import jsonschema
 from jsonschema import validators
 
 from zerodown.compute.api.errors import HTTPError
+from zerodown.compute.errors import InvalidExtraSpec
 from zerodown.compute.hardware import (
     get_best_cpu_topology,
     numa_get_constraints,
@@ -35,7 +36,6 @@ from zerodown.compute.hardware import (
 from zerodown.compute.objects import Flavor, ImageMetaProps
 from zerodown.compute.objects.cpuspec import MAX_GUEST_CPUS
 from zerodown.compute.pci_alias import PciAlias, pci_requests_from_flavor
-from zerodown.exceptions import InvalidExtraSpec
 
 __all__ = [
     "EXTRA_SPECS",

@@ -17,11 +17,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from zerodown.compute import states
-from zerodown.compute.exceptions import InstanceInvalidState, NoValidHost
+from zerodown.compute.errors import InstanceInvalidState, NoValidHost
 from zerodown.compute.objects import ComputeNode, Instance, PciDevice
 from zerodown.compute.rpcapi import ComputeAPI, ConductorAPI, SchedulerAPI
-from zerodown.exceptions import InvalidArguments, ZerodownError
+from zerodown.exceptions import ZerodownError
 from zerodown.rpc import RequestContext, Target
+from zerodown.rpc.errors import InvalidArguments
 from zerodown.services import ServiceDirectory, SigningReport, utcnow
 
 __all__ = ["ANY_TASK_STATE", "ConductorManager"]

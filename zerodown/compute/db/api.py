@@ -28,7 +28,7 @@ from zerodown.compute.db.models import (
     INSTANCES,
     PCI_DEVICES,
 )
-from zerodown.compute.exceptions import (
+from zerodown.compute.errors import (
     ComputeHostNotFound,
     FlavorExists,
     FlavorNotFound,

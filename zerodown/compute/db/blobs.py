@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from zerodown.compute.exceptions import StoredDataInvalid
+from zerodown.compute.errors import StoredDataInvalid
 from zerodown.compute.objects import (
     ComputeNode,
     Flavor,

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from zerodown.compute import states
 from zerodown.compute.db import blobs
 from zerodown.compute.db.models import COMPUTE_CLAIMS, COMPUTE_NODES, INSTANCES
-from zerodown.compute.exceptions import StoredDataInvalid
+from zerodown.compute.errors import StoredDataInvalid
 from zerodown.compute.hardware import PciRequest
 from zerodown.compute.objects import ComputeNode, InstanceNUMATopology
 from zerodown.services import utcnow

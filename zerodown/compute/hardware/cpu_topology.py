@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from zerodown.compute.errors import VCPUTopologyInvalid
 from zerodown.compute.hardware.specs import Settings
 from zerodown.compute.objects import Flavor, ImageMetaProps, VirtCPUTopology
-from zerodown.exceptions import VCPUTopologyInvalid
 
 __all__ = [
     "NO_LIMIT",

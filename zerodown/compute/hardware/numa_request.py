@@ -11,6 +11,12 @@ say, and every cell carries the same page size and CPU policies.
 
 from __future__ import annotations
 
+from zerodown.compute.errors import (
+    CPUPolicyConflict,
+    GuestNUMATopologyInvalid,
+    ImagePropertyConflict,
+    InvalidExtraSpec,
+)
 from zerodown.compute.hardware.policies import (
     get_cpu_policy_constraint,
     get_cpu_thread_policy_constraint,
@@ -30,12 +36,6 @@ from zerodown.compute.objects import (
     ImageMetaProps,
     InstanceNUMACell,
     InstanceNUMATopology,
-)
-from zerodown.exceptions import (
-    CPUPolicyConflict,
-    GuestNUMATopologyInvalid,
-    ImagePropertyConflict,
-    InvalidExtraSpec,
 )
 
 __all__ = ["get_mem_page_size_constraint", "numa_get_constraints"]

@@ -7,6 +7,7 @@ flavor decides, and the image may only narrow what the flavor leaves open.
 
 from __future__ import annotations
 
+from zerodown.compute.errors import ImagePropertyConflict, InvalidExtraSpec
 from zerodown.compute.hardware.specs import (
     FLAVOR,
     IMAGE,
@@ -20,7 +21,6 @@ from zerodown.compute.objects.enums import (
     CPU_THREAD_POLICIES,
     PCI_NUMA_AFFINITY_POLICIES,
 )
-from zerodown.exceptions import ImagePropertyConflict, InvalidExtraSpec
 
 __all__ = [
     "get_cpu_policy_constraint",

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from zerodown.compute.errors import InvalidExtraSpec
 from zerodown.compute.objects import Flavor, ImageMetaProps
 from zerodown.compute.objects.cpuspec import parse_cpu_spec
-from zerodown.exceptions import InvalidExtraSpec
 
 __all__ = [
     "FLAVOR",

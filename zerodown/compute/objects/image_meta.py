@@ -19,9 +19,9 @@ from zerodown.compute.objects.enums import (
     PCI_NUMA_AFFINITY_POLICIES,
 )
 from zerodown.compute.objects.registry import REGISTRY
-from zerodown.exceptions import MalformedPayload
 from zerodown.objects import Change, History, ZerodownObject
 from zerodown.objects import fields as f
+from zerodown.objects.errors import MalformedPayload
 
 __all__ = ["ImageMetaProps"]
 

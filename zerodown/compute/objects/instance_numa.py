@@ -20,9 +20,9 @@ from zerodown.compute.objects.enums import (
     CPU_THREAD_POLICIES,
 )
 from zerodown.compute.objects.registry import REGISTRY
-from zerodown.exceptions import MalformedPayload
 from zerodown.objects import Change, History, StepContext, ZerodownObject
 from zerodown.objects import fields as f
+from zerodown.objects.errors import MalformedPayload
 
 __all__ = ["InstanceNUMACell", "InstanceNUMATopology", "VirtCPUTopology"]
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from zerodown.compute.objects.cpuspec import format_cpu_spec, parse_cpu_spec
-from zerodown.compute.objects.registry import REGISTRY
-from zerodown.exceptions import (
+from zerodown.compute.errors import (
     CPUPinningInvalid,
     CPUPinningUnknown,
     CPUUnpinningInvalid,
     CPUUnpinningUnknown,
-    MalformedPayload,
 )
+from zerodown.compute.objects.cpuspec import format_cpu_spec, parse_cpu_spec
+from zerodown.compute.objects.registry import REGISTRY
 from zerodown.objects import Change, History, StepContext, ZerodownObject
 from zerodown.objects import fields as f
+from zerodown.objects.errors import MalformedPayload
 
 __all__ = [
     "NUMACell",

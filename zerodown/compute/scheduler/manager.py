@@ -16,7 +16,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from zerodown.compute.exceptions import NoValidHost
+from zerodown.compute.errors import NoValidHost
 from zerodown.compute.objects import Instance
 from zerodown.compute.pci_alias import PciAlias
 from zerodown.compute.rpcapi import SchedulerAPI

@@ -18,7 +18,7 @@ import heapq
 import random
 from collections.abc import Iterator, Sequence
 
-from zerodown.compute.exceptions import NoValidHost
+from zerodown.compute.errors import NoValidHost
 from zerodown.compute.hardware import fit_instance_to_host
 from zerodown.compute.objects import InstanceNUMATopology
 from zerodown.compute.scheduler.filters import CHEAP_FILTERS, Filter

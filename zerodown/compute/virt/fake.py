@@ -23,7 +23,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from zerodown.compute.exceptions import DomainNotFound, InstanceNotRunning
+from zerodown.compute.errors import DomainNotFound, InstanceNotRunning
 from zerodown.compute.objects import Instance, NUMATopology
 from zerodown.compute.virt import power_state
 from zerodown.compute.virt.driver import (

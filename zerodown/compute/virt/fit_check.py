@@ -8,7 +8,7 @@ guest pinned to nothing (libvirt's test driver accepts such guests).
 
 from __future__ import annotations
 
-from zerodown.compute.exceptions import HostFitError
+from zerodown.compute.errors import HostFitError
 from zerodown.compute.objects import Instance, NUMATopology
 
 __all__ = ["check_host_fit"]

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from zerodown.exceptions import InvalidDataMigration
 from zerodown.migrations.data import busy, state
 from zerodown.migrations.data.protocol import DataContext, DataMigration
+from zerodown.migrations.errors import InvalidDataMigration
 
 __all__ = ["Batch", "run_batch"]
 

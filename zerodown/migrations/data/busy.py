@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from zerodown.exceptions import DataMigrationBusy
+from zerodown.migrations.errors import DataMigrationBusy
 
 __all__ = [
     "Backoff",

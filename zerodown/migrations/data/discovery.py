@@ -25,7 +25,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from zerodown.exceptions import InvalidDataMigration
 from zerodown.migrations.data import state
 from zerodown.migrations.data.busy import describe
 from zerodown.migrations.data.protocol import (
@@ -34,6 +33,7 @@ from zerodown.migrations.data.protocol import (
     FunctionMigration,
     data_migration,
 )
+from zerodown.migrations.errors import InvalidDataMigration
 
 __all__ = ["Discovered", "Resolver", "discover"]
 

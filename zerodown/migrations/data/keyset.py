@@ -29,9 +29,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from zerodown.exceptions import InvalidDataMigration
 from zerodown.migrations import sqltext
 from zerodown.migrations.data.protocol import DataContext
+from zerodown.migrations.errors import InvalidDataMigration
 
 __all__ = ["KeysetBackfill", "decode_key", "encode_key"]
 

@@ -35,10 +35,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from zerodown.exceptions import ConfigError, ReplicaUnusable
+from zerodown.exceptions import ConfigError
 from zerodown.migrations.data.busy import describe
 from zerodown.migrations.data.watch import HEARTBEAT
 from zerodown.migrations.database import create_engine, safe_url
+from zerodown.migrations.errors import ReplicaUnusable
 
 __all__ = ["Lag", "Replica", "open_replicas"]
 

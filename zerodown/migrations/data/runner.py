@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from zerodown.exceptions import DataMigrationBusy
 from zerodown.migrations.data import busy, state
 from zerodown.migrations.data.batch import Batch, run_batch
 from zerodown.migrations.data.discovery import Discovered
@@ -44,6 +43,7 @@ from zerodown.migrations.data.throttle import (
     Unthrottled,
     throttle_for,
 )
+from zerodown.migrations.errors import DataMigrationBusy
 
 __all__ = ["run"]
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from zerodown.exceptions import InvalidDataMigration
+from zerodown.migrations.errors import InvalidDataMigration
 
 __all__ = [
     "CODE",

@@ -18,8 +18,8 @@ from typing import Any
 
 from alembic.operations import ops as alembic_ops
 
-from zerodown.exceptions import ScriptError
 from zerodown.migrations import guard
+from zerodown.migrations.errors import ScriptError
 from zerodown.migrations.lint.capture import Rebuilder, is_operation
 from zerodown.migrations.lint.sql import Statement, statements
 from zerodown.migrations.lint.values import (

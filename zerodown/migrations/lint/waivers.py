@@ -23,8 +23,8 @@ import ast
 import fnmatch
 from dataclasses import dataclass
 
-from zerodown.exceptions import InvalidWaiver
 from zerodown.migrations import guard
+from zerodown.migrations.errors import InvalidWaiver
 from zerodown.migrations.lint.values import Namespace, evaluate
 
 __all__ = [

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from zerodown.exceptions import OperationRefused
+from zerodown.migrations.errors import OperationRefused
 from zerodown.migrations.operations import catalog
 from zerodown.migrations.operations.base import OnlineOperation, Step, Target
 from zerodown.migrations.operations.index_builds import (

@@ -21,12 +21,12 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from alembic.operations import ops
 
-from zerodown.exceptions import (
+from zerodown.migrations import sqltext
+from zerodown.migrations.errors import (
     DowngradeRefused,
     ObjectNotFound,
     OperationRefused,
 )
-from zerodown.migrations import sqltext
 from zerodown.migrations.operations.reflected import Reflected
 
 __all__ = ["Backfill", "Check", "OnlineOperation", "Step", "Target"]

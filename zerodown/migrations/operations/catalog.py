@@ -12,7 +12,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from zerodown.exceptions import ObjectNotFound, OperationRefused
+from zerodown.migrations.errors import ObjectNotFound, OperationRefused
 from zerodown.migrations.operations.base import Target
 
 __all__ = [

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.operations import ops
 
-from zerodown.exceptions import OperationRefused
+from zerodown.migrations.errors import OperationRefused
 from zerodown.migrations.operations import naming
 from zerodown.migrations.operations.base import (
     Backfill,

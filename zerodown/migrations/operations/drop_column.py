@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from alembic.operations import ops
 
-from zerodown.exceptions import OperationRefused
+from zerodown.migrations.errors import OperationRefused
 from zerodown.migrations.operations.base import OnlineOperation, Step, Target
 
 __all__ = ["DropColumn"]

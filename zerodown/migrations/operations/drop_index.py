@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from zerodown.exceptions import ObjectNotFound, OperationRefused
+from zerodown.migrations.errors import ObjectNotFound, OperationRefused
 from zerodown.migrations.operations import catalog
 from zerodown.migrations.operations.base import OnlineOperation, Step, Target
 from zerodown.migrations.operations.index_builds import (

@@ -18,8 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.operations import Operations, ops
 
-from zerodown.exceptions import MigrationError, OperationRefused
 from zerodown.migrations import guard, runtime, sqltext
+from zerodown.migrations.errors import MigrationError, OperationRefused
 from zerodown.migrations.locking import cleanup_between_attempts
 from zerodown.migrations.operations import backfills, offline
 from zerodown.migrations.operations.base import (

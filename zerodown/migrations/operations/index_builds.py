@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from alembic.operations import ops
 
-from zerodown.exceptions import OperationRefused
+from zerodown.migrations.errors import OperationRefused
 from zerodown.migrations.operations import catalog
 from zerodown.migrations.operations.base import Step, Target
 from zerodown.migrations.operations.catalog import IndexState

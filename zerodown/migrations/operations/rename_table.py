@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from zerodown.exceptions import ObjectNotFound, OperationRefused
+from zerodown.migrations.errors import ObjectNotFound, OperationRefused
 from zerodown.migrations.operations import catalog, naming
 from zerodown.migrations.operations.base import OnlineOperation, Step, Target
 

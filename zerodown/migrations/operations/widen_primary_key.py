@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
-from zerodown.exceptions import OperationRefused
+from zerodown.migrations.errors import OperationRefused
 from zerodown.migrations.operations import catalog, naming
 from zerodown.migrations.operations.base import (
     _DIALECTS,

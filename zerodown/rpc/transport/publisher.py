@@ -33,7 +33,7 @@ import threading
 import time
 from typing import Any
 
-from zerodown.exceptions import RPCError, TransportUnreachable
+from zerodown.rpc.errors import RPCError, TransportUnreachable
 from zerodown.rpc.transport.base import Address, Message
 from zerodown.rpc.transport.confirms import ConfirmWindow, Kept
 from zerodown.rpc.transport.connector import Connector

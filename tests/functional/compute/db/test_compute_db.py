@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from compute_samples import deployed_db, flavor, instance
 
 from zerodown.compute.db.models import INSTANCE_EXTRA
-from zerodown.compute.exceptions import (
+from zerodown.compute.errors import (
     FlavorExists,
     FlavorNotFound,
     InstanceInvalidState,

@@ -20,8 +20,8 @@ from zerodown.compute.db.api import ComputeDB
 from zerodown.compute.db.engine import make_engine
 from zerodown.compute.deploy import alembic_ini
 from zerodown.config import load_config
-from zerodown.exceptions import ContractGateClosed, MigrationError
 from zerodown.migrations import api
+from zerodown.migrations.errors import ContractGateClosed, MigrationError
 
 R1_EXPAND, R1_CONTRACT = "3c51b0e2a9d4", "cae7009e84da"
 

@@ -16,7 +16,7 @@ from compute_samples import deployed_db, flavor, instance
 from zerodown.compute.db.api import ComputeDB
 from zerodown.compute.db.claims import HostClaim
 from zerodown.compute.db.engine import make_engine
-from zerodown.compute.exceptions import NoValidHost
+from zerodown.compute.errors import NoValidHost
 from zerodown.compute.objects import ComputeNode
 from zerodown.compute.scheduler.manager import SchedulerManager
 from zerodown.compute.version import HISTORY

@@ -14,7 +14,7 @@ from zerodown.compute.api.keys import (
     retire_key,
 )
 from zerodown.compute.api.tokens import TokenKeys, issue, verify
-from zerodown.compute.exceptions import NotAuthenticated
+from zerodown.compute.errors import NotAuthenticated
 from zerodown.exceptions import ConfigError
 
 

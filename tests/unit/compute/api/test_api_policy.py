@@ -14,7 +14,7 @@ from zerodown.compute.api.policy import (
     authorize,
     sees_project,
 )
-from zerodown.compute.exceptions import Forbidden
+from zerodown.compute.errors import Forbidden
 
 MEMBER_OF_P1 = Identity(project="p1", user="u", roles=("member",))
 ADMIN_OF_P1 = Identity(project="p1", user="a", roles=("admin",))

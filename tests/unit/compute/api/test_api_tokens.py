@@ -16,7 +16,7 @@ from zerodown.compute.api.tokens import (
     parse_expiry,
     verify,
 )
-from zerodown.compute.exceptions import NotAuthenticated
+from zerodown.compute.errors import NotAuthenticated
 from zerodown.exceptions import ConfigError
 
 KEY = b"k" * 32

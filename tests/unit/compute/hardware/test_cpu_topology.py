@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from hardware_cells import flavor, image
 
+from zerodown.compute.errors import InvalidExtraSpec, VCPUTopologyInvalid
 from zerodown.compute.hardware import (
     Topology,
     desirable_cpu_topologies,
@@ -18,7 +19,6 @@ from zerodown.compute.hardware import (
     possible_cpu_topologies,
     sort_cpu_topologies,
 )
-from zerodown.exceptions import InvalidExtraSpec, VCPUTopologyInvalid
 
 N = 65536  # no limit
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hardware_cells import flavor, image
 
+from zerodown.compute.errors import InvalidExtraSpec
 from zerodown.compute.hardware.specs import (
     MEMPAGES_ANY,
     MEMPAGES_LARGE,
@@ -13,7 +14,6 @@ from zerodown.compute.hardware.specs import (
     parse_cpu_mask,
     parse_page_size,
 )
-from zerodown.exceptions import InvalidExtraSpec
 
 SIZES = [
     ("small", MEMPAGES_SMALL),

@@ -9,18 +9,18 @@ from __future__ import annotations
 import pytest
 from hardware_cells import flavor, image
 
+from zerodown.compute.errors import (
+    CPUPolicyConflict,
+    GuestNUMATopologyInvalid,
+    ImagePropertyConflict,
+    InvalidExtraSpec,
+)
 from zerodown.compute.hardware import (
     MEMPAGES_ANY,
     MEMPAGES_LARGE,
     MEMPAGES_SMALL,
     get_mem_page_size_constraint,
     numa_get_constraints,
-)
-from zerodown.exceptions import (
-    CPUPolicyConflict,
-    GuestNUMATopologyInvalid,
-    ImagePropertyConflict,
-    InvalidExtraSpec,
 )
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from hardware_cells import guest, guest_cell, host, host_cell
 
+from zerodown.compute.errors import CPUPinningInvalid, CPUUnpinningInvalid
 from zerodown.compute.hardware import (
     numa_fit_instance_to_host,
     numa_usage_from_instance_numa,
 )
-from zerodown.exceptions import CPUPinningInvalid, CPUUnpinningInvalid
 
 
 def usage(topology):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from hardware_cells import flavor, image
 
+from zerodown.compute.errors import ImagePropertyConflict, InvalidExtraSpec
 from zerodown.compute.hardware import (
     get_cpu_policy_constraint,
     get_cpu_thread_policy_constraint,
@@ -18,7 +19,6 @@ from zerodown.compute.hardware import (
     get_realtime_cpu_constraint,
     is_realtime_enabled,
 )
-from zerodown.exceptions import ImagePropertyConflict, InvalidExtraSpec
 
 FORBIDDEN = ImagePropertyConflict
 

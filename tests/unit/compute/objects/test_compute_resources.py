@@ -14,8 +14,8 @@ from zerodown.compute.objects import (
     ImageMetaProps,
     PciDevice,
 )
-from zerodown.exceptions import MalformedPayload, UnrepresentableValue
 from zerodown.objects import manifest, wire
+from zerodown.objects.errors import MalformedPayload, UnrepresentableValue
 from zerodown.objects.serializer import ObjectSerializer
 
 NS = "zerodown_object."

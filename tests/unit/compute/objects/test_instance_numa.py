@@ -13,7 +13,7 @@ from zerodown.compute.objects import (
     InstanceNUMACell,
     InstanceNUMATopology,
 )
-from zerodown.exceptions import (
+from zerodown.objects.errors import (
     MalformedPayload,
     UnknownField,
     UnrepresentableValue,

@@ -7,6 +7,12 @@ import json
 import pytest
 from compute_examples import host_cell, limits, pages
 
+from zerodown.compute.errors import (
+    CPUPinningInvalid,
+    CPUPinningUnknown,
+    CPUUnpinningInvalid,
+    CPUUnpinningUnknown,
+)
 from zerodown.compute.objects import (
     REGISTRY,
     NUMACell,
@@ -15,13 +21,7 @@ from zerodown.compute.objects import (
     format_cpu_spec,
     parse_cpu_spec,
 )
-from zerodown.exceptions import (
-    CPUPinningInvalid,
-    CPUPinningUnknown,
-    CPUUnpinningInvalid,
-    CPUUnpinningUnknown,
-    MalformedPayload,
-)
+from zerodown.objects.errors import MalformedPayload
 
 NS = "zerodown_object."
 

@@ -6,7 +6,7 @@ import pytest
 from placement_samples import PINNED, devices, flavor, instance, node
 
 from zerodown.compute.claims import claim, usage_from_instances
-from zerodown.compute.exceptions import ClaimFailed
+from zerodown.compute.errors import ClaimFailed
 from zerodown.compute.pci_alias import parse_aliases
 
 ALIASES = parse_aliases(

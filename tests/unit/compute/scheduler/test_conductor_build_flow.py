@@ -6,7 +6,7 @@ from __future__ import annotations
 from placement_samples import flavor, instance
 
 from zerodown.compute.conductor.manager import ConductorManager
-from zerodown.compute.exceptions import NoValidHost
+from zerodown.compute.errors import NoValidHost
 from zerodown.rpc import RequestContext
 
 
@@ -93,7 +93,7 @@ def test_attempts_are_bounded():
 def test_a_build_that_cannot_be_sent_fails_the_instance():
     # Release 2: a realtime instance for a compute still on r1 (the API's
     # gate raced with a compute going back to r1) cannot be backported.
-    from zerodown.exceptions import UnrepresentableValue
+    from zerodown.objects.errors import UnrepresentableValue
 
     manager, inst, db, compute, _ = _manager(["old-1"])
 

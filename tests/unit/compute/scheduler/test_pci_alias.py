@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from placement_samples import flavor
 
+from zerodown.compute.errors import InvalidExtraSpec
 from zerodown.compute.pci_alias import parse_aliases, pci_requests_from_flavor
-from zerodown.exceptions import ConfigError, InvalidExtraSpec
+from zerodown.exceptions import ConfigError
 
 ALIASES = parse_aliases(
     [

@@ -7,7 +7,7 @@ import random
 import pytest
 from placement_samples import PINNED, flavor, instance, node
 
-from zerodown.compute.exceptions import NoValidHost
+from zerodown.compute.errors import NoValidHost
 from zerodown.compute.pci_alias import parse_aliases
 from zerodown.compute.scheduler.filters import CHEAP_FILTERS
 from zerodown.compute.scheduler.host_state import HostState

@@ -14,7 +14,7 @@ import zerodown.objects  # noqa: F401  (o.vo without its eventlet warning)
 from zerodown.compute.objects import REGISTRY, Instance
 from zerodown.compute.rpcapi import ComputeAPI
 from zerodown.compute.version import HISTORY
-from zerodown.exceptions import UnrepresentableValue
+from zerodown.objects.errors import UnrepresentableValue
 from zerodown.objects.serializer import ObjectSerializer
 from zerodown.rpc import MemoryTransport, RPCServer, StaticCap, Target
 

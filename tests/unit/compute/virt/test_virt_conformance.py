@@ -17,7 +17,7 @@ import pytest
 from compute_sample_objects import flavor as _flavor
 
 from zerodown.compute.claims import claim
-from zerodown.compute.exceptions import HostFitError, InstanceNotRunning
+from zerodown.compute.errors import HostFitError, InstanceNotRunning
 from zerodown.compute.hardware import numa_get_constraints
 from zerodown.compute.objects import (
     ComputeNode,

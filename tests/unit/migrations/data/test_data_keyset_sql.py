@@ -9,13 +9,13 @@ import uuid
 import pytest
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
-from zerodown.exceptions import InvalidDataMigration
 from zerodown.migrations.data import KeysetBackfill
 from zerodown.migrations.data.keyset import (
     _Statements,
     decode_key,
     encode_key,
 )
+from zerodown.migrations.errors import InvalidDataMigration
 
 RENAME = KeysetBackfill(
     name="rename_column:users.name",

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from alembic.operations import ops
 
-from zerodown.exceptions import ScriptError
 from zerodown.migrations import Phase
+from zerodown.migrations.errors import ScriptError
 from zerodown.migrations.lint import lint
 from zerodown.migrations.lint.script import read_script
 from zerodown.migrations.lint.sources import collect

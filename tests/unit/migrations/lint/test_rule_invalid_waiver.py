@@ -2,8 +2,8 @@
 
 import pytest
 
-from zerodown.exceptions import InvalidWaiver
 from zerodown.migrations import waive
+from zerodown.migrations.errors import InvalidWaiver
 
 RULE = "invalid-waiver"
 E, OK = ["error"], []

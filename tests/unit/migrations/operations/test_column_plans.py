@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.operations import ops
 
-from zerodown.exceptions import OperationRefused
+from zerodown.migrations.errors import OperationRefused
 from zerodown.migrations.operations import (
     AddColumn,
     ChangeColumnType,

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 from alembic.operations import ops
 
-from zerodown.exceptions import OperationRefused
 from zerodown.migrations import guard
+from zerodown.migrations.errors import OperationRefused
 from zerodown.migrations.operations import (
     AddForeignKey,
     DropColumn,

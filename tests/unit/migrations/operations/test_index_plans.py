@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from alembic.operations import ops
 
-from zerodown.exceptions import OperationRefused
+from zerodown.migrations.errors import OperationRefused
 from zerodown.migrations.operations import AddUnique, CreateIndex, DropIndex
 from zerodown.migrations.operations.base import Target
 from zerodown.migrations.operations.index_builds import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from zerodown.exceptions import OperationRefused
+from zerodown.migrations.errors import OperationRefused
 from zerodown.migrations.operations import Target, WidenPrimaryKey
 from zerodown.migrations.operations.widen_primary_key import width
 

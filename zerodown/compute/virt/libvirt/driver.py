@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 import libvirt
 
-from zerodown.compute.exceptions import (
+from zerodown.compute.errors import (
     DomainNotFound,
     InstanceNotRunning,
     VirtError,
