@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -47,6 +47,9 @@ from zerodown.rpc import (
 )
 from zerodown.rpc.errors import MessagingTimeout
 from zerodown.services import ServiceDirectory
+
+if TYPE_CHECKING:
+    from zerodown.compute.db.api import ComputeDB
 
 __all__ = ["BINARIES", "run"]
 
@@ -78,7 +81,7 @@ class _Parts:
             self._engine = make_engine(self.config.require_database())
         return self._engine
 
-    def db(self) -> Any:
+    def db(self) -> ComputeDB:
         from zerodown.compute.db.api import ComputeDB
 
         return ComputeDB(self.engine)
@@ -342,8 +345,8 @@ def _api(parts: _Parts) -> Iterator[str]:
     # First: an API that cannot tell who asks must not start at all.
     authenticator = auth.from_config(parts.config.api)
     directory = parts.directory()
-    conductor = parts.client(ConductorAPI, directory)
-    compute = parts.client(ComputeAPI, directory)
+    conductor: ConductorAPI = parts.client(ConductorAPI, directory)
+    compute: ComputeAPI = parts.client(ComputeAPI, directory)
     app = make_app(
         db=parts.db(),
         conductor=conductor,

@@ -33,7 +33,7 @@ from zerodown.compute.api import (
     version,
 )
 from zerodown.compute.api.auth import Authenticator, NoAuth
-from zerodown.compute.api.deps import Deps
+from zerodown.compute.api.deps import Compute, Conductor, Database, Deps
 from zerodown.compute.api.errors import (
     REASONS,
     UNFIT_VALUE,
@@ -43,7 +43,7 @@ from zerodown.compute.api.errors import (
 )
 from zerodown.compute.api.policy import POLICY, PUBLIC, authorize
 from zerodown.compute.api.request import MAX_BODY, Request, decode_path
-from zerodown.compute.api.router import Route, Router
+from zerodown.compute.api.router import Answer, Route, Router
 from zerodown.compute.pci_alias import PciAlias
 from zerodown.exceptions import ZerodownError
 from zerodown.services import ServiceDirectory
@@ -107,7 +107,7 @@ class ComputeApi:
         start_response(f"{status} {REASONS.get(status, '')}", headers)
         return [payload]
 
-    def _serve(self, request: Request) -> tuple[int, Any]:
+    def _serve(self, request: Request) -> Answer:
         path = _unprefixed(decode_path(request.environ))
         found = self.router.find(path)
         route = found.routes.get(request.method) if found else None
@@ -145,9 +145,9 @@ def _message(body: Mapping[str, Any]) -> str:
 
 def make_app(
     *,
-    db: Any,
-    conductor: Any,
-    compute: Any,
+    db: Database,
+    conductor: Conductor,
+    compute: Compute,
     services: ServiceDirectory,
     pci_aliases: Mapping[str, PciAlias],
     auth: Authenticator,

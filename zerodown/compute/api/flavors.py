@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
 
 from zerodown.compute.api import validation, views
 from zerodown.compute.api.deps import Deps
 from zerodown.compute.api.errors import HTTPError
 from zerodown.compute.api.request import Request
-from zerodown.compute.api.router import Route
+from zerodown.compute.api.router import Answer, Route
 from zerodown.compute.objects import Flavor
 
 __all__ = ["ROUTES"]
-
-Answer = tuple[int, Any]
 
 
 def list_flavors(deps: Deps, request: Request) -> Answer:

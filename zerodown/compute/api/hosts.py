@@ -4,18 +4,14 @@ answers that there are no host aggregates."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from zerodown.compute.api import views
 from zerodown.compute.api.deps import Deps
 from zerodown.compute.api.errors import HTTPError
 from zerodown.compute.api.request import Request
-from zerodown.compute.api.router import Route
+from zerodown.compute.api.router import Answer, Route
 from zerodown.services import utcnow
 
 __all__ = ["ROUTES"]
-
-Answer = tuple[int, Any]
 
 
 def _up(deps: Deps) -> dict[str, bool]:

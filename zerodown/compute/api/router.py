@@ -15,7 +15,9 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from zerodown.compute.api.deps import Deps
 from zerodown.compute.api.errors import HTTPError
+from zerodown.compute.api.request import Request
 from zerodown.compute.api.validation import (
     FLAVOR_ID,
     INT32_MAX,
@@ -23,10 +25,13 @@ from zerodown.compute.api.validation import (
     SPEC_KEY_RULE,
 )
 
-__all__ = ["PARAMS", "Handler", "Match", "Route", "Router"]
+__all__ = ["PARAMS", "Answer", "Handler", "Match", "Route", "Router"]
+
+#: A handler's answer: the status and the JSON body (None: no body).
+Answer = tuple[int, Any]
 
 #: ``handler(deps, request) -> (status, body)``.
-Handler = Callable[[Any, Any], tuple[int, Any]]
+Handler = Callable[[Deps, Request], Answer]
 
 _UUID = re.compile(
     r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}"

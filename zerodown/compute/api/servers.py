@@ -7,23 +7,30 @@ other is "not found", exactly as one that does not exist.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from zerodown.compute import states
 from zerodown.compute.api import pagination, validation, views
-from zerodown.compute.api.deps import Deps
+from zerodown.compute.api.deps import Compute, Ctx, Deps
 from zerodown.compute.api.errors import HTTPError
 from zerodown.compute.api.policy import ADMIN, sees_project
 from zerodown.compute.api.request import Request
-from zerodown.compute.api.router import Route
+from zerodown.compute.api.router import Answer, Route
 from zerodown.compute.errors import (
     ComputeServiceTooOld,
     FlavorNotFound,
     InstanceNotFound,
 )
-from zerodown.compute.objects import Instance
+from zerodown.compute.objects import (
+    Flavor,
+    ImageMetaProps,
+    Instance,
+    InstanceNUMATopology,
+)
 from zerodown.compute.version import REALTIME_MIN_VERSION
 from zerodown.exceptions import ZerodownError
 from zerodown.services import utcnow
@@ -31,8 +38,6 @@ from zerodown.services import utcnow
 __all__ = ["ROUTES"]
 
 LOG = logging.getLogger(__name__)
-
-Answer = tuple[int, Any]
 
 
 def _view(deps: Deps, request: Request, instance: Instance) -> dict[str, Any]:
@@ -117,7 +122,11 @@ def create_server(deps: Deps, request: Request) -> Answer:
 
 
 def _new_instance(
-    request: Request, data: Any, flavor: Any, image: Any, requested: Any
+    request: Request,
+    data: Mapping[str, Any],
+    flavor: Flavor,
+    image: ImageMetaProps,
+    requested: InstanceNUMATopology | None,
 ) -> Instance:
     identity = request.identity
     assert identity is not None
@@ -149,7 +158,9 @@ def _new_instance(
     )
 
 
-def _check_computes_support(deps: Deps, requested: Any) -> None:
+def _check_computes_support(
+    deps: Deps, requested: InstanceNUMATopology | None
+) -> None:
     """Features an older compute would get wrong wait until every
     compute is new enough (Nova's minimum-version checks).
 
@@ -192,59 +203,90 @@ def delete_server(deps: Deps, request: Request) -> Answer:
     return 204, None
 
 
-#: action -> (states it may start from, its task state, the cast).
-_ACTIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "pause": ((states.ACTIVE,), states.PAUSING, "pause_instance"),
-    "unpause": ((states.PAUSED,), states.UNPAUSING, "unpause_instance"),
-    "reboot": (
+@dataclasses.dataclass(frozen=True)
+class _Action:
+    """A server action: the states it may start from, the check of its
+    argument (None, or what the cast is given), the task state it sets
+    for each argument, and its cast."""
+
+    allowed: tuple[str, ...]
+    argument: Callable[[str, Any], str | None]
+    tasks: Mapping[str | None, str]
+    cast: Callable[[Compute, Ctx, Instance, str | None], None]
+
+
+def _no_argument(action: str, argument: Any) -> None:
+    if argument is not None:
+        raise HTTPError(400, f"{action} takes no argument")
+
+
+def _reboot_type(action: str, argument: Any) -> str:
+    kind = argument.get("type") if isinstance(argument, dict) else None
+    if kind not in ("SOFT", "HARD"):
+        raise HTTPError(400, "reboot needs {'type': 'SOFT'|'HARD'}")
+    return str(kind)
+
+
+def _pause(compute: Compute, ctx: Ctx, instance: Instance, _: Any) -> None:
+    compute.pause_instance(ctx, instance)
+
+
+def _unpause(compute: Compute, ctx: Ctx, instance: Instance, _: Any) -> None:
+    compute.unpause_instance(ctx, instance)
+
+
+def _reboot(
+    compute: Compute, ctx: Ctx, instance: Instance, kind: str | None
+) -> None:
+    assert kind is not None  # _reboot_type said SOFT or HARD
+    compute.reboot_instance(ctx, instance, kind)
+
+
+_ACTIONS: Mapping[str, _Action] = {
+    "pause": _Action(
+        (states.ACTIVE,), _no_argument, {None: states.PAUSING}, _pause
+    ),
+    "unpause": _Action(
+        (states.PAUSED,), _no_argument, {None: states.UNPAUSING}, _unpause
+    ),
+    "reboot": _Action(
         (states.ACTIVE, states.PAUSED),
-        states.REBOOTING,
-        "reboot_instance",
+        _reboot_type,
+        {"SOFT": states.REBOOTING, "HARD": states.REBOOTING_HARD},
+        _reboot,
     ),
 }
 
 
 def server_action(deps: Deps, request: Request) -> Answer:
-    action, reboot = _action_of(request.json())
+    name, argument = _action_of(request.json())
+    action = _ACTIONS[name]
     instance = _visible(deps, request)
-    allowed, task, cast = _ACTIONS[action]
-    if reboot == "HARD":
-        task = states.REBOOTING_HARD
-    if instance.vm_state not in allowed or instance.task_state:
+    if instance.vm_state not in action.allowed or instance.task_state:
         busy = f" ({instance.task_state})" if instance.task_state else ""
         raise HTTPError(
             409,
-            f"cannot {action} instance {instance.uuid} while it is "
+            f"cannot {name} instance {instance.uuid} while it is "
             f"{instance.vm_state}{busy}",
         )
-    instance.task_state = task
+    instance.task_state = action.tasks[argument]
     saved = deps.db.save_instance(instance, expected_task_state=None)
-    extra = (reboot,) if reboot else ()
-    getattr(deps.compute, cast)(request.context, saved, *extra)
+    action.cast(deps.compute, request.context, saved, argument)
     return 202, None
 
 
 def _action_of(body: Any) -> tuple[str, str | None]:
-    """The action of a body and, for a reboot, its type.
+    """The action a body names and its checked argument.
 
     :raises HTTPError: 400 for anything else.
     """
     if not isinstance(body, dict) or len(body) != 1:
         raise HTTPError(400, "an action body has exactly one key")
-    action, argument = next(iter(body.items()))
-    if action not in _ACTIONS:
+    name, argument = next(iter(body.items()))
+    if name not in _ACTIONS:
         known = ", ".join(sorted(_ACTIONS))
-        raise HTTPError(
-            400, f"unknown action {action[:100]!r} (known: {known})"
-        )
-    if action != "reboot":
-        if argument is not None:
-            raise HTTPError(400, f"{action} takes no argument")
-        return action, None
-    kind = argument.get("type") if isinstance(argument, dict) else None
-    if kind not in ("SOFT", "HARD"):
-        raise HTTPError(400, "reboot needs {'type': 'SOFT'|'HARD'}")
-    return action, str(kind)
+        raise HTTPError(400, f"unknown action {name[:100]!r} (known: {known})")
+    return name, _ACTIONS[name].argument(name, argument)
 
 
 ROUTES = (

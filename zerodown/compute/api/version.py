@@ -23,7 +23,7 @@ from zerodown.compute.api.microversion import (
     format_version,
 )
 from zerodown.compute.api.request import Request
-from zerodown.compute.api.router import Route
+from zerodown.compute.api.router import Answer, Route
 
 __all__ = ["PREFIX", "ROUTES"]
 
@@ -57,7 +57,7 @@ def _version(base: str) -> dict[str, Any]:
     }
 
 
-def show_versions(deps: Deps, request: Request) -> tuple[int, Any]:
+def show_versions(deps: Deps, request: Request) -> Answer:
     base = _base_url(request.environ)
     return 200, {
         "versions": [_version(base)],
@@ -65,7 +65,7 @@ def show_versions(deps: Deps, request: Request) -> tuple[int, Any]:
     }
 
 
-def show_version(deps: Deps, request: Request) -> tuple[int, Any]:
+def show_version(deps: Deps, request: Request) -> Answer:
     document = _version(_base_url(request.environ))
     document["links"].append(
         {

@@ -102,10 +102,10 @@ def test_image_ref_moves_online_through_expand_migrate_contract(
         api.contract(config)
         # The same ComputeDB still selected the old column: its first
         # read after the contract looks again and goes on without it.
-        assert db._legacy_image_ref is True
+        assert db._r1.present is True
         assert db.get_instance(old).image_ref == "renamed"
         assert db.get_instance(new.uuid).image_ref == "image-of-r2"
-        assert db._legacy_image_ref is False
+        assert db._r1.present is False
         columns = {
             c["name"] for c in sa.inspect(engine).get_columns("instances")
         }
