@@ -38,7 +38,7 @@ def test_fails_with_the_message_after_the_timeout_and_one_last_try():
     with pytest.raises(AssertionError, match=r"^nothing came \(waited 0.2s\)"):
         eventually(never, timeout=0.2, interval=0.05, message="nothing came")
     assert calls[-1] - started >= 0.2  # a try at the deadline itself
-    assert 3 <= len(calls) <= 6
+    assert 2 <= len(calls) <= 5  # one every 0.05 s at most
 
 
 def test_the_message_may_be_computed_when_it_fails():
