@@ -106,6 +106,7 @@ PINNED = {
         "test_zerodown_phases_hold",
         "test_zerodown_upgrade_walk",
     ],
+    "zerodown.testing.waiting": ["eventually"],
 }
 
 

@@ -8,12 +8,12 @@ comes back first (its start-up fails the build it was running).
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 
 from zerodown.compute.deployment import ComputeHost, Deployment
+from zerodown.testing.waiting import eventually
 
 PINNED = {"hw:cpu_policy": "dedicated", "hw:numa_nodes": "2"}
 SLOW = ComputeHost(
@@ -55,8 +55,11 @@ def _kill_while_spawning(stack):
         server["id"], lambda s: s["task_state"] == "spawning", timeout=30
     )
     assert spawning["host"] == "compute-1", spawning
-    pinned = _pinned(api)
-    assert len(pinned) == 4, "the claim was made"
+    # The compute saves the instance as spawning, then reports the node
+    # with the claim: the report may land a moment later.
+    eventually(
+        lambda: len(_pinned(api)) == 4, message="the claim was not made"
+    )
     stack.processes["compute-1"].kill()
     return server["id"]
 
@@ -69,10 +72,12 @@ def _pinned(api):
 def _restart_and_boot(stack):
     stack.start_compute(FAST)
     api = stack.api
-    deadline = time.monotonic() + 20
-    while _pinned(api) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _pinned(api) == set(), "the dead build's claim leaked"
+    eventually(
+        lambda: _pinned(api) == set(),
+        timeout=20,
+        interval=0.2,
+        message="the dead build's claim leaked",
+    )
     again = api.create_server("again", "pinned")
     active = api.wait_for_status(again["id"], "ACTIVE")
     assert active["status"] == "ACTIVE", active

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,7 @@ from zerodown.compute.client import ComputeClient
 from zerodown.compute.deployment import ComputeHost, Deployment
 from zerodown.compute.errors import ApiError
 from zerodown.testing.backends import fresh_database, start_backend
+from zerodown.testing.waiting import eventually
 
 AMQP = "amqp://guest:guest@127.0.0.1:5672//"
 
@@ -246,22 +246,26 @@ def test_a_page_size_the_hosts_lack_fails_with_the_reason(api):
     _delete_all(api)
 
 
+def _compute_states(api):
+    return {
+        s["host"]: s["state"]
+        for s in api.list_services()
+        if s["binary"] == "compute"
+    }
+
+
 def test_a_compute_that_stops_heartbeating_is_excluded(api, stack):
     frozen = stack.processes["compute-2"]
     assert frozen.proc is not None
     os.kill(frozen.proc.pid, signal.SIGSTOP)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            states = {
-                s["host"]: s["state"]
-                for s in api.list_services()
-                if s["binary"] == "compute"
-            }
-            if states.get("compute-2") == "down":
-                break
-            time.sleep(0.5)
-        assert states == {"compute-1": "up", "compute-2": "down"}
+        eventually(
+            lambda: _compute_states(api).get("compute-2") == "down",
+            timeout=30,
+            interval=0.5,
+            message=lambda: f"compute-2 stays up: {_compute_states(api)}",
+        )
+        assert _compute_states(api) == {"compute-1": "up", "compute-2": "down"}
         hosts = {_boot(api, "shared")["host"] for _ in range(3)}
         assert hosts == {"compute-1"}
     finally:

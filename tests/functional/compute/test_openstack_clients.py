@@ -18,7 +18,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +33,7 @@ from openstackclient import shell as openstack_shell
 
 from zerodown.compute.api.microversion import MAX_VERSION
 from zerodown.compute.deployment import ComputeHost, Deployment
+from zerodown.testing.waiting import eventually
 
 MAX = f"{MAX_VERSION[0]}.{MAX_VERSION[1]}"
 HOST = {
@@ -82,14 +82,21 @@ def nova(stack, endpoint) -> Any:
 
 
 def _wait(nova: Any, server_id: str, status: str) -> Any:
-    deadline = time.monotonic() + 60
-    while True:
+    """The server once it is ``status`` with no task running."""
+
+    def settled() -> Any:
         server = nova.servers.get(server_id)
-        if (server.status == status and not _task(server)) or (
-            time.monotonic() > deadline
-        ):
-            return server
-        time.sleep(0.2)
+        return (
+            server if server.status == status and not _task(server) else None
+        )
+
+    def state() -> str:
+        server = nova.servers.get(server_id)
+        return (
+            f"{server_id} is {server.status} ({_task(server)}), not {status}"
+        )
+
+    return eventually(settled, timeout=60, interval=0.2, message=state)
 
 
 def _task(server: Any) -> Any:
@@ -97,14 +104,16 @@ def _task(server: Any) -> Any:
 
 
 def _gone(nova: Any, server_id: str) -> bool:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    def gone() -> bool:
         try:
             nova.servers.get(server_id)
         except nova_exceptions.NotFound:
             return True
-        time.sleep(0.2)
-    return False
+        return False
+
+    return eventually(
+        gone, timeout=60, interval=0.2, message=f"{server_id} stayed"
+    )
 
 
 def test_novaclient_negotiates_the_newest_version(nova):

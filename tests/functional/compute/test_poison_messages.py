@@ -33,6 +33,7 @@ from zerodown.rpc import Protocol, RequestContext, Signing, get_transport
 from zerodown.rpc.deadletter import DEAD_LETTERS, REFUSED, list_dead_letters
 from zerodown.rpc.transport.broker import KombuTransport
 from zerodown.services import ServiceDirectory
+from zerodown.testing.waiting import eventually
 
 COUNT = int(os.environ.get("ZERODOWN_POISON_COUNT", "1000"))
 LIMIT = 64 * 1024
@@ -153,15 +154,21 @@ def _wait_for_refused(conductor: Deployment, expected: int) -> int:
 
     engine = make_engine(conductor.database_url)
     directory = ServiceDirectory(engine, HISTORY)
-    deadline = time.monotonic() + 120
+
+    def refused() -> int:
+        record = directory.get("conductor", "conductor")
+        return record.signing.refused if record.signing else 0
+
     try:
-        while True:
-            record = directory.get("conductor", "conductor")
-            refused = record.signing.refused if record.signing else 0
-            if refused >= expected or time.monotonic() > deadline:
-                assert record.signing and record.signing.mode == "required"
-                return refused
-            time.sleep(0.2)
+        eventually(
+            lambda: refused() >= expected,
+            timeout=120,
+            interval=0.2,
+            message=lambda: f"{refused()} of {expected} reported refused",
+        )
+        record = directory.get("conductor", "conductor")
+        assert record.signing and record.signing.mode == "required"
+        return record.signing.refused
     finally:
         engine.dispose()
 

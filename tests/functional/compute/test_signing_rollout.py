@@ -12,7 +12,6 @@ counted, its target untouched.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from zerodown.rpc import Protocol, Signing, get_transport
 from zerodown.rpc.protocol import Request
 from zerodown.rpc.signing import generate_key
 from zerodown.rpc.transport import Address
+from zerodown.testing.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
 HOSTS = tuple(
@@ -91,11 +91,10 @@ def _status(stack):
     return {s["host"]: s for s in json.loads(result.output)["services"]}
 
 
-def _eventually(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition never held"
-        time.sleep(0.2)
+def _modes_up(stack):
+    return {
+        s["rpc_signing"] for s in _status(stack).values() if s["state"] == "up"
+    }
 
 
 @pytest.mark.slow
@@ -106,15 +105,11 @@ def test_a_live_fleet_moves_from_off_to_required(stack):
         for name in ORDER:
             stack.restart(name, rpc_signing=mode, rpc_signing_keys=[key])
             _a_guest_lives(stack, f"{mode}-{name}")
-    _eventually(
-        lambda: (
-            {
-                s["rpc_signing"]
-                for s in _status(stack).values()
-                if s["state"] == "up"
-            }
-            == {"required"}
-        )
+    eventually(
+        lambda: _modes_up(stack) == {"required"},
+        timeout=20,
+        interval=0.2,
+        message=lambda: f"signing modes up: {_modes_up(stack)}",
     )
     guest = stack.api.create_server("target", "small")
     guest = stack.api.wait_for_status(guest["id"], "ACTIVE", timeout=60)
@@ -138,7 +133,10 @@ def test_a_live_fleet_moves_from_off_to_required(stack):
         transport.publish(Address(f"{stack.topic_prefix}conductor"), forged)
     finally:
         transport.close()
-    _eventually(
-        lambda: _status(stack)["conductor"]["rpc_refused"] == before + 1
+    eventually(
+        lambda: _status(stack)["conductor"]["rpc_refused"] == before + 1,
+        timeout=20,
+        interval=0.2,
+        message="the conductor did not count the forged call refused",
     )
     assert stack.api.get_server(guest["id"])["status"] == "ACTIVE"

@@ -31,6 +31,10 @@ from zerodown.testing.backends import fresh_database, start_backend
 ROOT = Path(__file__).resolve().parents[3]
 AMQP = "amqp://guest:guest@127.0.0.1:5672//"
 
+# A whole upgrade job (two releases' processes, load, the roll, the
+# report) runs for minutes; past the suite's default it is still working.
+pytestmark = pytest.mark.timeout(1200)
+
 
 @contextlib.contextmanager
 def _stack(name: str) -> Iterator[list[str]]:

@@ -194,6 +194,8 @@ def test_a_whole_job_runs_every_phase_under_load(toy, tmp_path):
 
 
 def test_a_service_that_never_comes_up_names_phase_and_service(toy, tmp_path):
+    # The subject: an API process that lives on and never answers (the
+    # job stops it after its 1 s readiness timeout).
     job = _job(
         tmp_path,
         api_command="{venv}/bin/python -c 'import time; time.sleep(60)'",

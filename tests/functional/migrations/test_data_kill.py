@@ -134,6 +134,7 @@ def _kill_at_random(process, rng):
         if event["event"] in ("batch", "started"):
             seen += event["event"] == "batch"
             if seen >= batches:
+                # The subject: a kill at a random moment inside a batch.
                 time.sleep(rng.uniform(0, 0.015))
                 process.send_signal(signal.SIGKILL)
                 process.wait()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from tests.functional.migrations.throttled import (
 )
 from zerodown.testing.backends import Backend, TestDatabase
 from zerodown.testing.plugin import selected_backends
+from zerodown.testing.waiting import eventually
 
 SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "replicas"
 ROWS = 400
@@ -174,9 +174,11 @@ def _until_caught_up(url: str) -> None:
     query = "SELECT count(*) FROM items WHERE counter = 1"
     try:
         with engine.connect() as conn:
-            for _ in range(600):
-                if conn.exec_driver_sql(query).scalar() == ROWS:
-                    return
-                threading.Event().wait(0.05)
+            eventually(
+                lambda: conn.exec_driver_sql(query).scalar() == ROWS,
+                timeout=30,
+                interval=0.05,
+                message="the replica did not catch up",
+            )
     finally:
         engine.dispose()

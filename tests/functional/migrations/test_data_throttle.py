@@ -16,6 +16,7 @@ from tests.functional.migrations.throttled import (
     counters,
     make_project,
 )
+from zerodown.testing.waiting import eventually
 
 ROWS = 600
 SLOW = ("--batch-size", "10", "--sleep", "0.05")  # ~3 s of batches
@@ -75,12 +76,16 @@ _WAITING = {
 def _until_waiting(engine: sa.Engine, session: int) -> None:
     query = sa.text(_WAITING[engine.dialect.name])
     with engine.connect() as conn:
-        for _ in range(1000):
-            if conn.execute(query, {"id": session}).scalar():
-                return
-            conn.rollback()
-            threading.Event().wait(0.01)
-    raise AssertionError("the second session never waited on the lock")
+
+        def waits() -> bool:
+            conn.rollback()  # a fresh snapshot of the server's activity
+            return bool(conn.execute(query, {"id": session}).scalar())
+
+        eventually(
+            waits,
+            timeout=15,
+            message="the second session never waited on the lock",
+        )
 
 
 def test_max_load_pauses_while_a_session_waits_on_a_lock(

@@ -17,10 +17,13 @@ from rpc_apis import EchoNoteAPI
 
 from zerodown.rpc import RPCClient, RPCServer, Target, get_transport
 from zerodown.rpc.errors import MessagingTimeout
+from zerodown.testing.waiting import eventually
 
 pytestmark = pytest.mark.slow
 # A burst of casts stops here, for the server to catch up in time.
 CAST_LIMIT = 20_000
+# Cast after the stream: it queues behind every cast and every copy.
+MARKER = -1
 
 
 def _rabbitmqctl(*args: str) -> None:
@@ -87,7 +90,7 @@ class Stream:
                 with self.lock:
                     self.returned += 1
                     self.returned_after = time.monotonic()
-            time.sleep(0.01)
+            self.stop.wait(0.01)  # the load's pace
 
     def _cast(self) -> None:
         i = 0
@@ -100,7 +103,7 @@ class Stream:
             self.casts.append(i)
             i += 1
             if self.cast_pause:
-                time.sleep(self.cast_pause)
+                self.stop.wait(self.cast_pause)  # the load's pace
 
 
 @pytest.mark.serial
@@ -127,27 +130,34 @@ def test_restart_loses_no_cast_and_hangs_no_call(
     stream = Stream(client, cast_pause)
     try:
         stream.start()
-        time.sleep(1.5)
+        eventually(
+            lambda: stream.returned >= 20 and len(stream.casts) >= 100,
+            message="the stream did not get going",
+        )
         before = stream.returned
         _rabbitmqctl("stop_app")
+        # The subject: the broker stays down while the stream runs into it.
         time.sleep(1.0)
         _rabbitmqctl("start_app")
         _rabbitmqctl("await_startup")
         restarted = time.monotonic()
-        deadline = restarted + 30
-        while (stream.returned_after or 0) < restarted + 1.0:
-            assert time.monotonic() < deadline, "calls did not resume"
-            time.sleep(0.1)
+        eventually(
+            lambda: (stream.returned_after or 0) >= restarted + 1.0,
+            timeout=30,
+            message="calls did not resume",
+        )
         stream.join()
         sent = list(stream.casts)
-        deadline = time.monotonic() + 60
-        while len(endpoint.notes) < len(sent):
-            assert time.monotonic() < deadline, (
-                len(endpoint.notes),
-                len(sent),
-            )
-            time.sleep(0.1)
-        time.sleep(0.5)  # a duplicate would arrive now
+        # Every cast and every copy sent again is with the broker, in
+        # the queue before the marker; the server, stopped below, has
+        # finished whatever it took before the marker.
+        client.flush(60)
+        client.cast(None, "note", value=MARKER)
+        eventually(
+            lambda: MARKER in endpoint.notes,
+            timeout=60,
+            message=lambda: f"{len(endpoint.notes)} of {len(sent)} casts ran",
+        )
     finally:
         stream.stop.set()
         _rabbitmqctl("start_app")
@@ -157,7 +167,9 @@ def test_restart_loses_no_cast_and_hangs_no_call(
         client_side.close()
     assert stream.failures == []
     assert before > 0 and stream.returned > before
-    assert sorted(endpoint.notes) == sorted(sent)  # none lost, none twice
+    assert endpoint.notes.count(MARKER) == 1
+    ran = [value for value in endpoint.notes if value != MARKER]
+    assert sorted(ran) == sorted(sent)  # none lost, none twice
     print(
         f"calls returned {stream.returned}, timed out {stream.timeouts}; "
         f"casts {len(sent)}"

@@ -10,22 +10,24 @@ import time
 
 from zerodown.rpc import get_transport
 from zerodown.rpc.transport import Address, Message, Subscription
+from zerodown.testing.waiting import eventually
 
 GREEDY = textwrap.dedent(
     """
-    import sys, time
+    import sys
     from zerodown.rpc import get_transport
     from zerodown.rpc.transport import Address, Subscription
 
     transport = get_transport(sys.argv[1])
-    # Take messages and never acknowledge them, then hang until killed.
+    # Take messages and never acknowledge them, then hang until killed
+    # (or until the test goes away and its end of stdin closes).
     transport.subscribe(
         [Subscription(Address("jobs", durable=True))],
         lambda delivery: print("TOOK", delivery.message.message_id,
                                flush=True),
         prefetch=3,
     )
-    time.sleep(60)
+    sys.stdin.read()
     """
 )
 
@@ -42,6 +44,7 @@ def test_messages_a_crashed_consumer_held_are_delivered_again(tmp_path):
             )
         greedy = subprocess.Popen(
             [sys.executable, "-c", GREEDY, url],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -56,10 +59,14 @@ def test_messages_a_crashed_consumer_held_are_delivered_again(tmp_path):
                 d.ack(),
             ),
         )
-        deadline = time.monotonic() + 15
-        while len(got) < 5 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        subscriber.stop()
+        try:
+            eventually(
+                lambda: len(got) == 5,
+                timeout=15,
+                message=lambda: f"only {sorted(got)} came again",
+            )
+        finally:
+            subscriber.stop()
     finally:
         transport.close()
     assert sorted(got) == [f"m{i}" for i in range(5)]
@@ -70,7 +77,7 @@ def test_fanout_and_wakeups_across_processes(tmp_path):
     url = f"embedded://{tmp_path / 'broker.db'}"
     listener = textwrap.dedent(
         """
-        import sys, time
+        import sys
         from zerodown.rpc import get_transport
         from zerodown.rpc.transport import Address, Subscription
 
@@ -82,12 +89,13 @@ def test_fanout_and_wakeups_across_processes(tmp_path):
         )
         sub.wait_ready(10)
         print("READY", flush=True)
-        time.sleep(30)
+        sys.stdin.read()  # until killed, or the test's end closes
         """
     )
     listeners = [
         subprocess.Popen(
             [sys.executable, "-c", listener, url],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )

@@ -9,7 +9,6 @@ connection in the middle of a stream loses nothing and doubles nothing.
 from __future__ import annotations
 
 import threading
-import time
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -17,6 +16,7 @@ from rpc_apis import EchoNoteAPI
 from tcp_proxy import TCPProxy
 
 from zerodown.rpc import RPCClient, RPCServer, Target, get_transport
+from zerodown.testing.waiting import eventually
 
 STREAM = 1500
 
@@ -78,16 +78,11 @@ def test_a_stream_of_durable_casts_is_confirmed_and_handled_once(
         assert publisher.expired == 0
 
 
-def _wait_for_the_keeper(publisher, timeout: float = 30.0) -> None:
-    """Until the keeper thread has published again and seen confirmed
-    everything (it ends then)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        with publisher.lock:
-            if publisher._keeper is None and not publisher._unconfirmed():
-                return
-        assert time.monotonic() < deadline, "the keeper did not finish"
-        time.sleep(0.05)
+def _keeper_done(publisher) -> bool:
+    """The keeper thread has published again and seen everything
+    confirmed (it ends then)."""
+    with publisher.lock:
+        return publisher._keeper is None and not publisher._unconfirmed()
 
 
 HELD = 20
@@ -138,7 +133,11 @@ def test_a_lost_connection_loses_and_doubles_no_durable_cast(
             if more_casts:
                 client.flush(30)
             else:
-                _wait_for_the_keeper(publisher)
+                eventually(
+                    lambda: _keeper_done(publisher),
+                    timeout=30,
+                    message="the keeper did not finish",
+                )
             assert endpoint.all_in.wait(30), (len(endpoint.notes), total)
             # A copy the broker had stored before the cut and that went
             # again was queued before the last new cast: it has been

@@ -16,7 +16,6 @@ from __future__ import annotations
 import bz2
 import resource
 import sqlite3
-import time
 import types
 
 import amqp
@@ -27,6 +26,7 @@ from rpc_apis import EchoNoteAPI
 
 from zerodown.rpc import Protocol, RPCClient, RPCServer, Signing, Target
 from zerodown.rpc.transport import get_transport
+from zerodown.testing.waiting import eventually
 
 KEY = "raw-poison-key-0123456789abcdef"
 BOMB = bz2.compress(bytes(64 * 1024 * 1024))  # 64 MiB of zeros: ~70 bytes
@@ -62,12 +62,12 @@ def _served(transport, topic):
 
 
 def _refused(server, count, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while server.protocol.signing.stats.refused_total < count:
-        assert time.monotonic() < deadline, (
-            server.protocol.signing.stats.refused
-        )
-        time.sleep(0.02)
+    stats = server.protocol.signing.stats
+    eventually(
+        lambda: stats.refused_total >= count,
+        timeout=timeout,
+        message=lambda: f"refused {stats.refused}, not {count}",
+    )
 
 
 @pytest.fixture
@@ -165,11 +165,11 @@ def test_the_embedded_broker_drops_rows_that_are_not_messages(tmp_path):
         assert client.call(None, "echo", value="after") == "after"
         assert server._subscriber.thread.is_alive()
         # Acknowledged by the consuming thread once settled.
-        deadline = time.monotonic() + 10
         query = "SELECT count(*) FROM zd_messages WHERE queue = 'raw'"
-        while db.execute(query).fetchone() != (0,):
-            assert time.monotonic() < deadline, "a poison row stayed"
-            time.sleep(0.02)
+        eventually(
+            lambda: db.execute(query).fetchone() == (0,),
+            message="a poison row stayed",
+        )
     finally:
         db.close()
         client.close()

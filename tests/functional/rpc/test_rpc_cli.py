@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 from click.testing import CliRunner
 from rpc_apis import EchoNoteAPI
@@ -22,6 +21,7 @@ from zerodown.rpc import (
 from zerodown.rpc.deadletter import REFUSED
 from zerodown.rpc.transport import Address, Message
 from zerodown.services import ServiceDirectory, create_schema
+from zerodown.testing.waiting import eventually
 
 
 def _caps(*args: str) -> str:
@@ -71,13 +71,13 @@ def test_dead_letters_lists_and_purges(tmp_path):
             client = RPCClient(transport, Target(topic="cli", version="2.0"))
             client.cast(None, "reboot", hard=True)
             transport.publish(Address("cli"), Message(b"\xc1", "garbage-1"))
-            deadline = time.monotonic() + 10
-            while not (
-                list_dead_letters(transport)
-                and list_dead_letters(transport, address=REFUSED)
-            ):
-                assert time.monotonic() < deadline
-                time.sleep(0.02)
+            eventually(
+                lambda: (
+                    list_dead_letters(transport)
+                    and list_dead_letters(transport, address=REFUSED)
+                ),
+                message="the cast and the garbage were not set aside",
+            )
     finally:
         transport.close()
     runner = CliRunner()

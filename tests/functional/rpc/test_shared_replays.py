@@ -21,6 +21,7 @@ from zerodown.rpc import (
 from zerodown.rpc.protocol import Request
 from zerodown.rpc.replay import MESSAGES, Seen, create_schema
 from zerodown.rpc.transport import Address
+from zerodown.testing.waiting import eventually
 
 KEY = "shared-replay-key-0123456789"
 
@@ -75,10 +76,13 @@ def test_a_replay_on_the_shared_queue_runs_on_no_sibling(zerodown_db):
         for _ in range(6):  # each server takes some of them
             transport.publish(Address("bank"), message)
         assert arrived.wait(5)
-        deadline = time.monotonic() + 5
-        while transport.queue_size("bank") or _not_run(servers) < 5:
-            assert time.monotonic() < deadline, "the replays were not taken"
-            time.sleep(0.01)
+        eventually(
+            lambda: (
+                not transport.queue_size("bank") and _not_run(servers) >= 5
+            ),
+            timeout=5,
+            message="the replays were not taken",
+        )
     finally:
         for server in servers:
             server.stop()

@@ -28,6 +28,7 @@ from zerodown.rpc.errors import (
 from zerodown.rpc.protocol import Request
 from zerodown.rpc.signing import destination_of
 from zerodown.rpc.transport import Address, Message
+from zerodown.testing.waiting import eventually
 
 KEY = "functional-test-key-0123456789"
 
@@ -59,13 +60,6 @@ def _client(transport, topic, version="1.0", **kwargs):
     return RPCClient(transport, Target(topic=topic, version=version), **kwargs)
 
 
-def _wait(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
-
-
 def _letters(transport, topic, address=DEAD_LETTERS):
     letters = list_dead_letters(transport, 1000, address=address)
     return [d for d in letters if d.topic == topic]
@@ -82,7 +76,11 @@ def test_call_cast_fanout_and_direct(transport, topic):
         assert client.prepare(server="h2").call(None, "echo", value=2) == 2
         client.prepare(server="h1").cast(None, "note", value="direct")
         client.prepare(fanout=True).cast(None, "note", value="all")
-        _wait(lambda: len(first.notes) == 2 and len(second.notes) == 1)
+        eventually(
+            lambda: len(first.notes) == 2 and len(second.notes) == 1,
+            timeout=15,
+            message="the casts did not reach both servers",
+        )
     assert sorted(first.notes) == ["all", "direct"]
     assert second.notes == ["all"]
 
@@ -96,7 +94,11 @@ def test_durable_casts_wait_for_a_server(transport, topic):
     with RPCServer(
         transport, Target(topic=topic, server="s1", durable=True), [endpoint]
     ):
-        _wait(lambda: len(endpoint.notes) == 20)
+        eventually(
+            lambda: len(endpoint.notes) == 20,
+            timeout=15,
+            message="the held casts were not delivered",
+        )
     assert sorted(endpoint.notes) == list(range(20))
 
 
@@ -131,8 +133,16 @@ def test_bad_input_gets_typed_errors_and_the_server_keeps_serving(
         transport.publish(Address(topic), raw)
         good.prepare(version="3.0").cast(None, "note", value="future")
         assert good.call(None, "echo", value="still here") == "still here"
-        _wait(lambda: len(_letters(transport, topic, REFUSED)) == 2)
-        _wait(lambda: len(_letters(transport, topic)) == 1)
+        eventually(
+            lambda: len(_letters(transport, topic, REFUSED)) == 2,
+            timeout=15,
+            message="the refused messages were not sampled",
+        )
+        eventually(
+            lambda: len(_letters(transport, topic)) == 1,
+            timeout=15,
+            message="the future cast was not dead-lettered",
+        )
     assert [d.reason for d in _letters(transport, topic)] == [
         "UnsupportedVersion"
     ]
@@ -163,8 +173,14 @@ def test_a_request_past_its_ttl_is_never_run(transport, topic):
     )
     _server(transport, topic, Endpoint()).start().stop()  # declare queues
     transport.publish(Address(topic), message)
+    # The subject: the request's lifetime runs out while no one consumes.
     time.sleep(0.6)
-    with _server(transport, topic, endpoint):
-        _client(transport, topic).call(None, "echo", value=1)
-        time.sleep(0.2)
-    assert endpoint.notes == []
+    # One worker runs the queue in order: the marker cast, queued behind
+    # the stale request, ran after whatever became of that request.
+    with _server(transport, topic, endpoint, workers=1):
+        _client(transport, topic).cast(None, "note", value="marker")
+        eventually(
+            lambda: "marker" in endpoint.notes,
+            message="the marker cast never ran",
+        )
+    assert endpoint.notes == ["marker"]

@@ -4,23 +4,29 @@ cannot be)."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from zerodown.grenade.errors import GrenadeError
 from zerodown.grenade.load import LoadGenerator, Operation, python_operations
 from zerodown.grenade.phases import PhaseClock
+from zerodown.testing.waiting import eventually
 
 
-def _run(operations, tmp_path, seconds=0.3):
+def _run(operations, tmp_path, enough):
+    """Run the load until ``enough(records)`` holds, then stop it."""
     clock = PhaseClock()
     clock.start("base")
     load = LoadGenerator(
         operations, clock, tmp_path / "load.jsonl", workers=1, pause=0.0
     ).start()
-    time.sleep(seconds)
-    return load.stop()
+    try:
+        eventually(
+            lambda: enough(list(load.records)),
+            message=lambda: f"not enough yet: {load.records[:10]}",
+        )
+    finally:
+        records = load.stop()
+    return records
 
 
 def test_each_step_of_a_flow_is_a_record(tmp_path):
@@ -30,7 +36,11 @@ def test_each_step_of_a_flow_is_a_record(tmp_path):
         yield "show", lambda: state["id"]
         yield "delete", lambda: None
 
-    records = _run([Operation("server", 1, flow, flow=True)], tmp_path)
+    records = _run(
+        [Operation("server", 1, flow, flow=True)],
+        tmp_path,
+        lambda records: len(records) >= 3,
+    )
     names = [r.operation for r in records]
     assert names[:3] == ["server.create", "server.show", "server.delete"]
     assert all(r.ok and r.phase == "base" for r in records)
@@ -42,7 +52,11 @@ def test_a_failed_step_is_counted_and_ends_its_flow(tmp_path):
         yield "pause", lambda: 1 / 0
         yield "never", lambda: None
 
-    records = _run([Operation("server", 1, flow, flow=True)], tmp_path)
+    records = _run(
+        [Operation("server", 1, flow, flow=True)],
+        tmp_path,
+        lambda records: len(records) >= 4,  # two flows: the second began
+    )
     assert "server.never" not in {r.operation for r in records}
     failed = [r for r in records if not r.ok]
     assert failed and failed[0].operation == "server.pause"

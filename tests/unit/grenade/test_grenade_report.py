@@ -15,6 +15,7 @@ from zerodown.grenade.load import (
 )
 from zerodown.grenade.phases import PhaseClock, Span
 from zerodown.grenade.report import percentile, summarize, write_all
+from zerodown.testing.waiting import eventually
 
 
 @pytest.mark.parametrize(
@@ -89,12 +90,22 @@ def test_the_generator_records_every_call_and_every_failure(tmp_path):
     )
     clock.start("base")
     load.start()
-    import time
 
-    time.sleep(0.2)
-    clock.start("mixed")
-    time.sleep(0.2)
-    records = load.stop()
+    def seen(phase):
+        records = [r for r in list(load.records) if r.phase == phase]
+        return (
+            len(records) > 10
+            and {r.operation for r in records} == {"list", "create"}
+            and not all(r.ok for r in records)
+        )
+
+    try:
+        # Each phase runs until it has calls of both kinds and a failure.
+        eventually(lambda: seen("base"), message="the base phase ran short")
+        clock.start("mixed")
+        eventually(lambda: seen("mixed"), message="the mixed phase ran short")
+    finally:
+        records = load.stop()
     clock.stop()
     assert len(records) > 20
     assert {r.phase for r in records} <= {"base", "mixed"}

@@ -26,6 +26,7 @@ def test_a_writer_waits_for_the_lock_and_then_writes(tmp_path, monkeypatch):
     holder = _holder(path)
     retried = threading.Event()
     pauses: list[float] = []
+    # The subject: the broker's own pauses between tries, spied on.
     real_sleep = embedded_db.time.sleep
 
     def sleep(seconds):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from rpc_widgets import Inspector, registry, widget
 
@@ -21,6 +19,7 @@ from zerodown.rpc.indirection import (
     ObjectIndirectionAPI,
     ObjectIndirectionEndpoint,
 )
+from zerodown.testing.waiting import eventually
 
 
 @pytest.fixture
@@ -78,7 +77,10 @@ def test_without_a_manifest_and_a_conductor_the_old_side_refuses(
         with pytest.raises(IncompatibleVersion, match=r"Widget 1\.1"):
             client.call(None, "inspect", widget=widget(new))
         client.cast(None, "inspect", widget=widget(new))
-        _wait(lambda: list_dead_letters(transport))
+        eventually(
+            lambda: list_dead_letters(transport),
+            message="the cast was not dead-lettered",
+        )
     assert list_dead_letters(transport)[0].reason == "IncompatibleVersion"
 
 
@@ -147,13 +149,6 @@ def test_remotable_methods_run_on_the_conductor(
     assert built.rename("again") == "remote"
     assert built.name == "again"
     assert built.obj_what_changed() == {"name"}
-
-
-def _wait(condition, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
 
 
 def test_only_registered_objects_are_built(transport, new, old):

@@ -26,6 +26,7 @@ from zerodown.rpc.replay import Seen
 from zerodown.rpc.signing import HEADER, TS_HEADER
 from zerodown.rpc.transport import Address
 from zerodown.rpc.transport.memory import _Entry
+from zerodown.testing.waiting import eventually
 
 KEY, OTHER = "a" * 32, "b" * 32
 
@@ -89,13 +90,6 @@ def _client(transport, signing, topic="s", timeout=0.5):
     )
 
 
-def _eventually(condition, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition never held"
-        time.sleep(0.01)
-
-
 def _refused(transport):
     return list_dead_letters(transport, address=REFUSED)
 
@@ -119,9 +113,7 @@ def test_unsigned_or_wrongly_signed_messages_never_run(
     with pytest.raises(MessagingTimeout):
         intruder.call(None, "echo", value="x")
     intruder.cast(None, "echo", value="y")
-    _eventually(
-        lambda: signed_server.protocol.signing.stats.refused_total == 2
-    )
+    eventually(lambda: signed_server.protocol.signing.stats.refused_total == 2)
     assert endpoint.calls == 0
     assert {d.reason for d in _refused(transport)} == {"BadSignature"}
     # Refused input never reaches the dead letters.
@@ -169,12 +161,12 @@ def test_a_captured_cast_runs_once_wherever_it_is_sent_again(
     ):
         message = _captured(transport, "s.h1")
         transport.publish(Address("s.h1"), message)
-        _eventually(lambda: endpoint.transfers == [100])
+        eventually(lambda: endpoint.transfers == [100])
         # Sent again to the same server, and to another one.
         transport.publish(Address("s.h1"), message)
         transport.publish(Address("s.h2"), message)
-        _eventually(lambda: first.protocol.signing.stats.refused_total == 1)
-        _eventually(lambda: second.protocol.signing.stats.refused_total == 1)
+        eventually(lambda: first.protocol.signing.stats.refused_total == 1)
+        eventually(lambda: second.protocol.signing.stats.refused_total == 1)
     assert endpoint.transfers == [100] and other.transfers == []
     assert first.protocol.signing.stats.refused == {"ReplayedMessage": 1}
     assert second.protocol.signing.stats.refused == {"MisdirectedMessage": 1}
@@ -192,10 +184,10 @@ def test_a_replay_after_a_restart_is_refused_with_a_file_store(
             transport.publish(Address("s.h"), message)
             stats = server.protocol.signing.stats
             if replayed:
-                _eventually(lambda s=stats: s.refused_total == 1)
+                eventually(lambda s=stats: s.refused_total == 1)
                 assert stats.refused == {"ReplayedMessage": 1}
             else:
-                _eventually(lambda: endpoint.transfers == [100])
+                eventually(lambda: endpoint.transfers == [100])
         store.close()
     assert endpoint.transfers == [100]
     assert (tmp_path / "replay.db").stat().st_mode & 0o777 == 0o600
@@ -212,7 +204,7 @@ def test_messages_outside_their_lifetime_are_refused(
         _client(transport, sender, topic="s").prepare(server="h").cast(
             None, "transfer", amount=1
         )
-        _eventually(lambda: server.protocol.signing.stats.refused_total)
+        eventually(lambda: server.protocol.signing.stats.refused_total)
     assert server.protocol.signing.stats.refused == {"StaleMessage": 1}
     assert reason in caplog.text
     assert endpoint.transfers == []
@@ -223,7 +215,7 @@ def test_a_signature_cannot_be_moved_to_another_timestamp(transport, endpoint):
     message.headers[TS_HEADER] = str(int(time.time() * 1000) + 1)
     with _server(transport, endpoint, Signing([KEY])) as server:
         transport.publish(Address("s.h"), message)
-        _eventually(lambda: server.protocol.signing.stats.refused_total)
+        eventually(lambda: server.protocol.signing.stats.refused_total)
     assert server.protocol.signing.stats.refused == {"BadSignature": 1}
 
 
@@ -238,7 +230,7 @@ def test_a_header_of_any_text_is_refused_not_raised(
     message.headers[HEADER] = value
     with _server(transport, endpoint, Signing([KEY])) as server:
         transport.publish(Address("s.h"), message)
-        _eventually(lambda: server.protocol.signing.stats.refused_total)
+        eventually(lambda: server.protocol.signing.stats.refused_total)
         assert _client(transport, Signing([KEY])).call(None, "echo", value=1)
     assert endpoint.transfers == []
 
@@ -274,7 +266,7 @@ def test_an_unsigned_call_is_answered_only_on_a_reply_queue(
             request, Address("s"), reply_to="zerodown.dead-letters"
         )
         transport.publish(Address("s"), message)
-        _eventually(lambda: endpoint.calls == 1)
+        eventually(lambda: endpoint.calls == 1)
         assert transport.queue_size("zerodown.dead-letters") == 0
         # A real client, on a reply queue of the scheme, is answered.
         assert _client(transport, Signing.off()).call(None, "echo", value=2)
@@ -316,11 +308,11 @@ def test_a_message_left_unfinished_by_a_dead_server_runs_again(
     store.take(message.message_id, time.time() + 60, "s.h/dead")
     with _server(transport, endpoint, Signing([KEY]), replays=store) as server:
         transport.publish(Address("s.h"), message)  # a copy: not run
-        _eventually(lambda: server.protocol.signing.stats.duplicates == 1)
+        eventually(lambda: server.protocol.signing.stats.duplicates == 1)
         _redeliver(transport, "s.h", message)  # the broker's: run
-        _eventually(lambda: endpoint.transfers == [100])
+        eventually(lambda: endpoint.transfers == [100])
         _redeliver(transport, "s.h", message)  # finished now: never
-        _eventually(lambda: server.protocol.signing.stats.duplicates == 2)
+        eventually(lambda: server.protocol.signing.stats.duplicates == 2)
     assert endpoint.transfers == [100]
     store.close()
 

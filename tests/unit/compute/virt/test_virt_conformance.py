@@ -9,7 +9,6 @@ capabilities seam.
 
 from __future__ import annotations
 
-import time
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -28,6 +27,7 @@ from zerodown.compute.virt import load_driver, power_state
 from zerodown.compute.virt.driver import Transition
 from zerodown.compute.virt.host_topology import generated_cells
 from zerodown.compute.virt.libvirt import capabilities
+from zerodown.testing.waiting import eventually
 
 DEDICATED = "2-3,10-11,6-7,14-15"
 NODE = """<node><cpu><nodes>2</nodes><sockets>1</sockets><cores>4</cores>
@@ -135,18 +135,19 @@ def test_a_shared_guest_runs_pauses_reboots_and_goes(driver):
     driver.destroy(inst)  # gone already is fine
     assert inst.uuid not in driver.list_instance_uuids()
     assert driver.get_power_state(inst) == power_state.NOSTATE
-    deadline = time.monotonic() + 5
     wanted = {
         Transition.STARTED,
         Transition.PAUSED,
         Transition.RESUMED,
         Transition.STOPPED,
     }
-    while time.monotonic() < deadline:
-        if wanted <= {e.transition for e in events if e.uuid == inst.uuid}:
-            break
-        time.sleep(0.02)
-    assert wanted <= {e.transition for e in events if e.uuid == inst.uuid}
+    eventually(
+        lambda: (
+            wanted <= {e.transition for e in events if e.uuid == inst.uuid}
+        ),
+        timeout=5,
+        message=lambda: f"events: {events}",
+    )
 
 
 def test_a_pinned_two_node_guest_with_huge_pages(driver):
