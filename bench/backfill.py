@@ -46,7 +46,7 @@ from backfill_load import KINDS, Writers, WriterStats, window_stats
 from backfill_naive import naive
 from backfill_report import plot, report
 
-from zerodown.migrations import api
+from zerodown.migrations import command
 
 MIGRATION = """
 from zerodown.migrations.data import KeysetBackfill
@@ -128,7 +128,7 @@ def _zerodown(backend: Backend, project: Path, extra: list[str]) -> Any:
             "PYTHONPATH": str(project),
             "ZERODOWN_DATA_MIGRATIONS": "bench_backfill_migration",
         }
-        command = [
+        argv = [
             str(Path(sys.executable).with_name("zerodown")),
             "db",
             "-c",
@@ -139,7 +139,7 @@ def _zerodown(backend: Backend, project: Path, extra: list[str]) -> Any:
             *extra,
         ]
         launched = time.monotonic()
-        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE)
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE)
         sampler = _RSS(proc.pid)
         marks: dict[str, float] = {}
         batches: list[dict] = []
@@ -214,7 +214,7 @@ class _RSS:
 
 
 def _project(backend: Backend, where: Path) -> Path:
-    api.init(where / "migrations", where / "alembic.ini", backend.url)
+    command.init(where / "migrations", where / "alembic.ini", backend.url)
     module = MIGRATION.format(expr=backend.update_expr.replace('"', '\\"'))
     (where / "bench_backfill_migration.py").write_text(module)
     return where

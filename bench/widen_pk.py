@@ -44,20 +44,20 @@ HEADER = "from zerodown.migrations.operations import zop\n"
 
 def _zerodown(project: Path, *args: str) -> tuple[float, float, int, str]:
     """Run ``zerodown db ARGS``; (start, end, exit code, output tail)."""
-    command = [
+    argv = [
         str(Path(sys.executable).with_name("zerodown")),
         *("db", "-c", str(project / "alembic.ini"), *args),
     ]
     start = time.monotonic()
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(argv, capture_output=True, text=True)
     end = time.monotonic()
     return start, end, done.returncode, (done.stdout + done.stderr)[-2000:]
 
 
 def _project(backend: Backend, where: Path) -> Path:
-    from zerodown.migrations import api
+    from zerodown.migrations import command
 
-    api.init(where / "migrations", where / "alembic.ini", backend.url)
+    command.init(where / "migrations", where / "alembic.ini", backend.url)
     for phase in ("expand", "contract"):
         assert _zerodown(where, phase)[2] == 0
     _, _, code, output = _zerodown(

@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from zerodown.config import Config, load_config  # noqa: E402
-from zerodown.migrations import Phase, api  # noqa: E402
+from zerodown.migrations import Phase, command  # noqa: E402
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -41,7 +41,7 @@ def revision_of(config: Config, number: int, phase: Phase) -> str:
     """The newest revision of ``phase`` that release ``number`` ships."""
     shipped = [
         entry
-        for entry in api.history(config)
+        for entry in command.history(config)
         if entry.phase is phase
         and (
             not entry.message.startswith("release ")
@@ -52,7 +52,7 @@ def revision_of(config: Config, number: int, phase: Phase) -> str:
 
 
 def show_status(config: Config) -> None:
-    state = api.status(config)
+    state = command.status(config)
     for branch in state.branches:
         pending = ", ".join(branch.pending) or "none"
         console.print(
@@ -67,7 +67,7 @@ def step(title: str) -> None:
 
 def upgrade(config: Config, number: int, phase: Phase) -> None:
     target = revision_of(config, number, phase)
-    run = api.expand if phase is Phase.EXPAND else api.contract
+    run = command.expand if phase is Phase.EXPAND else command.contract
     run(config, target)
     console.print(f"  zerodown db {phase} {target}  [green]ok[/green]")
     show_status(config)
@@ -76,7 +76,7 @@ def upgrade(config: Config, number: int, phase: Phase) -> None:
 def show_gate(config: Config, number: int) -> None:
     """The contract gate's answer for release ``number``'s contract."""
     target = revision_of(config, number, Phase.CONTRACT)
-    report = api.contract_gate(config, target)
+    report = command.contract_gate(config, target)
     if not report.checks:
         console.print(f"    gate for release {number}: nothing to contract")
         return
@@ -87,7 +87,7 @@ def show_gate(config: Config, number: int) -> None:
 
 
 def migrate(config: Config) -> None:
-    result = api.migrate(config)
+    result = command.migrate(config)
     assert result.exit_code == 0, result
     done = ", ".join(
         f"{o.name} ({o.done} rows)" for o in result.outcomes if o.done
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             engine.dispose()
         console.print("\n[bold green]Three releases, no downtime.[/]")
-        return 0 if api.status(config).up_to_date else 1
+        return 0 if command.status(config).up_to_date else 1
 
 
 if __name__ == "__main__":

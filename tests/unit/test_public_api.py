@@ -12,11 +12,11 @@ PINNED = {
         "PhaseException",
         "Waiver",
         "allow",
-        "api",
+        "command",
         "run_migrations",
         "waive",
     ],
-    "zerodown.migrations.api": [
+    "zerodown.migrations.command": [
         "BranchStatus",
         "DataMigrationSettings",
         "HistoryEntry",

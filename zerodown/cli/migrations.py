@@ -17,7 +17,7 @@ from zerodown.cli.options import database_options
 from zerodown.cli.render import console, table
 from zerodown.config import Config, load_config
 from zerodown.exceptions import EXIT_NOT_SAFE_YET, ConfigError, ZerodownError
-from zerodown.migrations import api, gate
+from zerodown.migrations import command, gate
 from zerodown.migrations.lint import Finding
 
 
@@ -43,7 +43,7 @@ def init(directory: Path, alembic_ini: Path, database_url: str | None) -> None:
     revisions of the two branches in DIRECTORY/versions/expand and
     DIRECTORY/versions/contract.  Existing files are never overwritten.
     """
-    result = api.init(directory, alembic_ini, database_url)
+    result = command.init(directory, alembic_ini, database_url)
     for path in result.written:
         click.echo(f"created {path}")
 
@@ -96,7 +96,7 @@ def expand(
     Upgrades the expand branch to REVISION (default: its head); the same
     as 'alembic upgrade expand@head'.
     """
-    _report(api.expand(config, revision, sql, from_revision), "expand")
+    _report(command.expand(config, revision, sql, from_revision), "expand")
 
 
 @db.command()
@@ -123,7 +123,7 @@ def contract(
     is not applied, a data migration still finds rows, a live service is
     older than the revisions require, or lint finds an error.
     """
-    result = api.contract(config, revision, sql, from_revision, force)
+    result = command.contract(config, revision, sql, from_revision, force)
     _report(result, "contract")
 
 
@@ -148,7 +148,7 @@ def status(config: Config, fmt: str) -> None:
 
     Exits 0 when the database is at both heads and 3 when work is pending.
     """
-    state = api.status(config)
+    state = command.status(config)
     if fmt == "json":
         click.echo(json.dumps(_status_json(state), indent=2))
     else:
@@ -180,7 +180,7 @@ def _print_gate(report: gate.GateReport) -> None:
             click.echo(f"       {reason}")
 
 
-def _status_json(state: api.Status) -> dict[str, object]:
+def _status_json(state: command.Status) -> dict[str, object]:
     return {
         "up_to_date": state.up_to_date,
         "gate": {
@@ -213,7 +213,7 @@ def history(config: Config) -> None:
             ", ".join(e.depends_on) or "-",
             e.message.splitlines()[0] if e.message else "",
         )
-        for e in api.history(config)
+        for e in command.history(config)
     ]
     console().print(
         table(
@@ -247,7 +247,7 @@ def revision(
     that performs it safely.  The scripts written are linted.
     """
     found: list[Finding] = []
-    for path in api.revision(
+    for path in command.revision(
         config, message, autogenerate, with_contract, on_lint=found.extend
     ):
         click.echo(f"created {path}")
@@ -259,7 +259,7 @@ def revision(
 @pass_config
 def check(config: Config) -> None:
     """Validate the layout: one head per branch, contract dependencies."""
-    loaded = api.check(config)
+    loaded = command.check(config)
     click.echo(
         f"ok: {len(loaded.all_revisions())} revisions in {loaded.location}"
     )
@@ -307,7 +307,7 @@ def lint(
     the release still running or sits in the wrong phase, with its safe
     recipe.  Exits 1 when an error is found that no waiver covers.
     """
-    findings = api.lint(config, paths, dialect, server_version)
+    findings = command.lint(config, paths, dialect, server_version)
     if fmt == "json":
         click.echo(json.dumps(findings_json(findings), indent=2))
     else:
@@ -441,13 +441,13 @@ def migrate(
     again later); 127 bad arguments or settings.
     """
     run = functools.partial(
-        api.migrate,
+        command.migrate,
         config,
         max_count=max_count,
         batch_size=batch_size,
         sleep=sleep,
         max_duration=max_duration,
-        throttle=api.ThrottleFlags(
+        throttle=command.ThrottleFlags(
             max_impact=max_impact,
             max_load=max_load or None,
             critical_load=critical_load or None,

@@ -12,7 +12,7 @@ from zerodown.config import Config, load_config
 from zerodown.exceptions import EXIT_ERROR
 
 if TYPE_CHECKING:
-    from zerodown.objects.api import ObjectSettings
+    from zerodown.objects.command import ObjectSettings
 
 __all__ = ["objects"]
 
@@ -22,7 +22,7 @@ pass_config = click.make_pass_decorator(Config)
 
 
 def _settings(config: Config) -> ObjectSettings:
-    from zerodown.objects.api import ObjectSettings
+    from zerodown.objects.command import ObjectSettings
 
     return config.settings(ObjectSettings)
 
@@ -82,15 +82,15 @@ def manifest_command(config: Config, mode: str) -> None:
     changed without a version bump fails the check; bump VERSION, add the
     change to the class's history, then run --write.
     """
-    from zerodown.objects import api
+    from zerodown.objects import command
 
     settings = _settings(config)
     if mode == "write":
-        path, changed = api.write_manifest(settings)
+        path, changed = command.write_manifest(settings)
         click.echo(f"{'wrote' if changed else 'unchanged'}: {path}")
         return
-    changes = api.compare_manifest(settings)
-    path = api.manifest_path(settings)
+    changes = command.compare_manifest(settings)
+    path = command.manifest_path(settings)
     if not changes:
         click.echo(f"ok: every object matches {path}")
         return
@@ -109,9 +109,9 @@ def manifest_command(config: Config, mode: str) -> None:
 @pass_config
 def versions_command(config: Config) -> None:
     """List every object with its current and oldest version."""
-    from zerodown.objects import api, manifest
+    from zerodown.objects import command, manifest
 
-    registry = api.load_registry(_settings(config))
+    registry = command.load_registry(_settings(config))
     rows = []
     for name in registry:
         fp = manifest.fingerprint(registry[name])
@@ -142,7 +142,7 @@ def verify_command(
     a refused backport must be a typed refusal.  NAMES limits the run.
     Needs hypothesis.
     """
-    from zerodown.objects import api
+    from zerodown.objects import command
 
-    for report in api.verify(_settings(config), names, examples):
+    for report in command.verify(_settings(config), names, examples):
         click.echo(str(report))

@@ -79,9 +79,9 @@ def caps_command(config: Config) -> None:
     spoken by the oldest running service of the API's binary, from the
     services table and the project's service history.
     """
-    from zerodown.rpc import commands
+    from zerodown.rpc import command
 
-    report = commands.caps(_settings(config))
+    report = command.caps(_settings(config))
     out = console()
     out.print(
         f"{report.project}: this release is service version {report.current}"
@@ -169,10 +169,10 @@ def dead_letters_command(
     apart (--refused), so garbage cannot push out a real dead letter.
     Listing leaves them there.
     """
-    from zerodown.rpc import commands
+    from zerodown.rpc import command
 
     settings = _settings(config)
-    letters = commands.dead_letters(settings, limit, refused)
+    letters = command.dead_letters(settings, limit, refused)
     if as_json:
         for letter in letters:
             record = letter.to_wire()
@@ -207,5 +207,5 @@ def dead_letters_command(
         )
         click.echo(f"{len(letters)} dead letter(s)", err=True)
     if purge:
-        dropped = commands.purge_dead_letters(settings, refused)
+        dropped = command.purge_dead_letters(settings, refused)
         click.echo(f"purged {dropped} dead letter(s)", err=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from zerodown.config import load_config
-from zerodown.migrations import api
+from zerodown.migrations import command
 from zerodown.migrations.errors import DataMigrationError
 
 __all__ = ["MIGRATIONS", "alembic_ini", "deploy_schema"]
@@ -51,10 +51,10 @@ def deploy_schema(directory: Path, database_url: str) -> None:
         environ={},
         overrides={"database_url": database_url},
     )
-    api.expand(config)
-    while (result := api.migrate(config)).exit_code == 1:
+    command.expand(config)
+    while (result := command.migrate(config)).exit_code == 1:
         pass  # progress made, more to do
     if result.failed:
         failed = result.failed[0]
         raise DataMigrationError(name=failed.name, reason=failed.error)
-    api.contract(config)
+    command.contract(config)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from zerodown.config import Config, load_config
-from zerodown.migrations import Phase, api
+from zerodown.migrations import Phase, command
 from zerodown.migrations.errors import UnsafeMigration
 from zerodown.migrations.layout import Layout
 from zerodown.migrations.lint import server_of
@@ -41,7 +41,7 @@ def _config(ini: Path, database: TestDatabase | None = None) -> Config:
 
 
 def _layout(ini: Path) -> Layout:
-    return api.layout(_config(ini))
+    return command.layout(_config(ini))
 
 
 def _oldest_first(layout: Layout) -> list[str]:
@@ -92,10 +92,10 @@ def test_zerodown_upgrade_walk(
     be reachable, not only the final one.
     """
     config = _config(zerodown_alembic_ini, zerodown_db)
-    layout = api.layout(config)
+    layout = command.layout(config)
     for revision in _oldest_first(layout):
         _apply(config, layout, revision)
-    assert api.status(config).up_to_date
+    assert command.status(config).up_to_date
 
 
 def test_zerodown_models_match_schema(
@@ -107,9 +107,9 @@ def test_zerodown_models_match_schema(
     release would run against a schema it does not expect.
     """
     config = _config(zerodown_alembic_ini, zerodown_db)
-    api.expand(config)
-    api.contract(config)
-    diff = api.model_diff(config)
+    command.expand(config)
+    command.contract(config)
+    diff = command.model_diff(config)
     assert not diff, f"models and migrations differ: {diff}"
 
 
@@ -122,13 +122,13 @@ def test_zerodown_expand_downgrade_leaves_no_trace(
     hatch; a leftover table or index would make the next attempt fail.
     """
     config = _config(zerodown_alembic_ini, zerodown_db)
-    layout = api.layout(config)
+    layout = command.layout(config)
     for revision in _oldest_first(layout):
         script = layout.revision(revision)
         if layout.phase_of(script) is Phase.EXPAND and script.down_revision:
             before = _snapshot(zerodown_db)
             _apply(config, layout, revision)
-            api.downgrade(config, str(script.down_revision))
+            command.downgrade(config, str(script.down_revision))
             after = _snapshot(zerodown_db)
             assert after == before, f"{revision} left a trace"
         _apply(config, layout, revision)
@@ -148,7 +148,9 @@ def test_zerodown_lint_clean(
     config = _config(zerodown_alembic_ini)
     with zerodown_db.engine.connect() as connection:
         dialect, version = server_of(connection)
-    errors = api.lint_errors(config, dialect=dialect, server_version=version)
+    errors = command.lint_errors(
+        config, dialect=dialect, server_version=version
+    )
     if errors:
         raise UnsafeMigration(
             count=len(errors),
@@ -163,9 +165,9 @@ def test_zerodown_lint_clean(
 def _apply(config: Config, layout: Layout, revision: str) -> None:
     phase = layout.phase_of(layout.revision(revision))
     if phase is Phase.CONTRACT:
-        api.contract(config, revision)
+        command.contract(config, revision)
     elif phase is Phase.EXPAND:
-        api.expand(config, revision)
+        command.expand(config, revision)
     else:
         pytest.fail(f"revision {revision} is on neither branch")
 

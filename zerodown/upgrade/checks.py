@@ -20,8 +20,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from zerodown.config import Config
 from zerodown.exceptions import ZerodownError
-from zerodown.migrations import Phase, api
-from zerodown.rpc import commands
+from zerodown.migrations import Phase
+from zerodown.migrations import command as db_command
+from zerodown.rpc import command as rpc_command
 from zerodown.rpc.settings import RPCSettings
 
 __all__ = ["CheckResult", "Code", "Report", "run_checks"]
@@ -67,7 +68,7 @@ Check = Callable[[Config], CheckResult]
 
 def _schema_expanded(config: Config) -> CheckResult:
     name = "schema expanded"
-    branch = api.status(config).branch(Phase.EXPAND)
+    branch = db_command.status(config).branch(Phase.EXPAND)
     if not branch.pending:
         return CheckResult(name, Code.SUCCESS, f"expand at {branch.head}")
     return CheckResult(
@@ -84,11 +85,11 @@ def _data_migrated(config: Config) -> CheckResult:
     nothing left to contract, nothing will ever wait for them: a
     failure."""
     name = "data migrations done"
-    remaining = api.data_remaining(config)
+    remaining = db_command.data_remaining(config)
     if not remaining:
         return CheckResult(name, Code.SUCCESS, "no data migration has rows")
     detail = "; ".join(str(r) for r in remaining)
-    if api.status(config).branch(Phase.CONTRACT).pending:
+    if db_command.status(config).branch(Phase.CONTRACT).pending:
         return CheckResult(
             name,
             Code.WARNING,
@@ -104,7 +105,7 @@ def _data_migrated(config: Config) -> CheckResult:
 
 def _contract(config: Config) -> CheckResult:
     name = "contract"
-    status = api.status(config)
+    status = db_command.status(config)
     pending = status.branch(Phase.CONTRACT).pending
     if not pending:
         return CheckResult(name, Code.SUCCESS, "nothing to contract")
@@ -129,7 +130,7 @@ def _services(config: Config) -> CheckResult:
             Code.WARNING,
             "service_history is not set: services were not checked",
         )
-    directory = commands.directory(settings)
+    directory = rpc_command.directory(settings)
     try:
         history = directory.history
         oldest = history.oldest_supported
@@ -172,7 +173,7 @@ def _signing(config: Config) -> CheckResult:
         return CheckResult(
             name, Code.WARNING, "service_history is not set: not checked"
         )
-    directory = commands.directory(settings)
+    directory = rpc_command.directory(settings)
     try:
         running = directory.running()
     finally:

@@ -18,8 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from zerodown.config import Config
 from zerodown.exceptions import ZerodownError
-from zerodown.migrations import api
-from zerodown.rpc import commands
+from zerodown.migrations import command as db_command
+from zerodown.rpc import command as rpc_command
 from zerodown.rpc.settings import RPCSettings
 
 __all__ = ["DeploymentStatus", "gather"]
@@ -60,7 +60,7 @@ def gather(config: Config) -> DeploymentStatus:
                 "done": r.done,
                 "error": r.error,
             }
-            for r in api.data_remaining(config)
+            for r in db_command.data_remaining(config)
         ]
     except (ZerodownError, SQLAlchemyError) as err:
         status.errors["data_migrations"] = str(err).splitlines()[0]
@@ -75,7 +75,7 @@ def _services(config: Config, status: DeploymentStatus) -> None:
             "ServiceHistory)"
         )
         return
-    report = commands.caps(settings)
+    report = rpc_command.caps(settings)
     status.project, status.release_version = report.project, report.current
     for record in report.services:
         up = (record.host, record.binary) in report.live
@@ -118,7 +118,7 @@ def _iso(value: Any) -> str | None:
 
 
 def _schema(config: Config, status: DeploymentStatus) -> None:
-    found = api.status(config)
+    found = db_command.status(config)
     status.schema = [
         {
             "branch": b.phase.value,

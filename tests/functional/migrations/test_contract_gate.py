@@ -6,7 +6,7 @@ import datetime
 import json
 
 from zerodown.config import load_config
-from zerodown.migrations import api
+from zerodown.migrations import command
 from zerodown.migrations.gate import GateContext, overrides
 
 
@@ -72,7 +72,7 @@ def test_minimum_service_versions_are_collected(project):
     )
     contract.write_text(text)
     config = load_config(project.ini, environ={})
-    layout = api.layout(config)
+    layout = command.layout(config)
     with project.database.engine.connect() as conn:
         context = GateContext(
             connection=conn,
@@ -91,7 +91,7 @@ def test_bookkeeping_tables_are_invisible_to_autogenerate(project):
         '\nt = sa.Table("t", metadata, sa.Column("id", sa.Integer, primary_key=True))\n'
     )
     config = load_config(project.ini, environ={})
-    assert api.model_diff(config) == []
+    assert command.model_diff(config) == []
 
 
 def _service(conn, host, version, seen_ago, **extra):

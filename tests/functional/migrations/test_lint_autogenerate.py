@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from zerodown.config import load_config
-from zerodown.migrations import api
+from zerodown.migrations import command
 
 RELEASE_1 = """
 users = sa.Table(
@@ -48,8 +48,10 @@ def test_revision_shows_the_findings_of_what_it_wrote(project):
 def test_without_a_listener_the_findings_are_logged(project, caplog):
     _release_1(project)
     config = load_config(project.ini, environ={})
-    with caplog.at_level(logging.WARNING, logger="zerodown.migrations.api"):
-        written = api.revision(config, "token", autogenerate=True)
+    with caplog.at_level(
+        logging.WARNING, logger="zerodown.migrations.command"
+    ):
+        written = command.revision(config, "token", autogenerate=True)
     assert len(written) == 1
     assert any(
         "volatile-default" in record.getMessage() for record in caplog.records
@@ -60,7 +62,7 @@ def test_a_listener_receives_the_findings(project):
     _release_1(project)
     config = load_config(project.ini, environ={})
     seen = []
-    api.revision(config, "token", autogenerate=True, on_lint=seen.extend)
+    command.revision(config, "token", autogenerate=True, on_lint=seen.extend)
     assert [(f.rule, f.phase.value) for f in seen] == [
         ("volatile-default", "expand")
     ]

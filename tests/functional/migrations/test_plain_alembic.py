@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from zerodown.migrations import api
+from zerodown.migrations import command as zerodown_command
 from zerodown.migrations.errors import DowngradeRefused
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -27,7 +27,7 @@ notes = sa.Table("notes", metadata, sa.Column("id", sa.Integer, primary_key=True
 
 def _project(root: Path, url: str) -> Path:
     ini = root / "alembic.ini"
-    api.init(root / "migrations", ini, url)
+    zerodown_command.init(root / "migrations", ini, url)
     (root / "models.py").write_text(MODELS)
     env = root / "migrations" / "env.py"
     env.write_text(

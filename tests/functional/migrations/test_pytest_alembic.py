@@ -16,7 +16,7 @@ from pytest_alembic import tests
 from pytest_alembic.plugin.error import AlembicTestFailure
 
 from zerodown.config import load_config
-from zerodown.migrations import Phase, api
+from zerodown.migrations import Phase, command
 
 ROOT = Path(__file__).resolve().parents[3]
 PROJECTS = {
@@ -63,7 +63,7 @@ def test_single_head_revision(alembic_runner, project):
     # is what zerodown's own check refuses (one head per branch).
     with pytest.raises(AlembicTestFailure, match="found 2"):
         tests.test_single_head_revision(alembic_runner)
-    layout = api.layout(load_config(PROJECTS[project], environ={}))
+    layout = command.layout(load_config(PROJECTS[project], environ={}))
     assert sorted(alembic_runner.heads) == sorted(
         layout.head(phase) for phase in (Phase.EXPAND, Phase.CONTRACT)
     )

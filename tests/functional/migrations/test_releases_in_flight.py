@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from zerodown.config import load_config
-from zerodown.migrations import api
+from zerodown.migrations import command
 from zerodown.migrations.errors import ContractGateClosed
 
 SHOP = Path(__file__).resolve().parents[3] / "examples" / "shop"
@@ -48,26 +48,26 @@ def _reasons(report):
 
 def test_n_plus_1_contracts_while_n_plus_2_backfill_is_pending(shop):
     config, engine = shop
-    api.expand(config, EXPAND[1])
-    api.contract(config, CONTRACT[1])
+    command.expand(config, EXPAND[1])
+    command.contract(config, CONTRACT[1])
     with engine.begin() as conn:
         _release(1).place_order(conn, "Ada Lovelace", 100)
-    api.expand(config, EXPAND[2])
-    assert api.migrate(config).exit_code == 0
+    command.expand(config, EXPAND[2])
+    assert command.migrate(config).exit_code == 0
     with engine.begin() as conn:
         _release(2).place_order(conn, "Alan Turing", 200)
 
-    api.expand(config, EXPAND[3])  # release 2's contract still pending
+    command.expand(config, EXPAND[3])  # release 2's contract still pending
     # Release 2's contract needs nothing of release 3's backfill ...
-    assert api.contract_gate(config, CONTRACT[2]).open
+    assert command.contract_gate(config, CONTRACT[2]).open
     # ... release 3's does, and says which.
-    closed = api.contract_gate(config, CONTRACT[3])
+    closed = command.contract_gate(config, CONTRACT[3])
     (reason,) = _reasons(closed)
     assert "change_column_type:customers.email" in reason
     with pytest.raises(ContractGateClosed, match=r"customers\.email"):
-        api.contract(config, CONTRACT[3])
+        command.contract(config, CONTRACT[3])
 
-    api.contract(config, CONTRACT[2])
+    command.contract(config, CONTRACT[2])
     # Release 3's triggers survived release 2's contract (on SQLite it
     # rebuilt customers to make full_name NOT NULL): what release 2
     # writes now still reaches release 3's column, and back.
@@ -78,11 +78,11 @@ def test_n_plus_1_contracts_while_n_plus_2_backfill_is_pending(shop):
     assert _emails(engine, 2)["Frances Allen"] == "frances.allen@example.com"
     assert _emails(engine, 3)["Alan Turing"] is None  # not copied yet
 
-    assert api.migrate(config).exit_code == 0
+    assert command.migrate(config).exit_code == 0
     assert _emails(engine, 3)["Alan Turing"] == "alan.turing@example.com"
-    assert api.contract_gate(config, CONTRACT[3]).open
-    api.contract(config, CONTRACT[3])
-    assert api.status(config).up_to_date
+    assert command.contract_gate(config, CONTRACT[3]).open
+    command.contract(config, CONTRACT[3])
+    assert command.status(config).up_to_date
     assert set(_emails(engine, 3)) == {
         "Ada Lovelace",
         "Alan Turing",

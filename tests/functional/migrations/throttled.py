@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from zerodown.migrations import api
+from zerodown.migrations import command
 
 MODULE = """
 from zerodown.migrations.data import KeysetBackfill
@@ -35,7 +35,7 @@ data_migrations = [
 def make_project(root: Path, url: str, rows: int) -> Path:
     """A project on ``url`` whose one data migration bumps ``rows`` rows
     of ``items`` by one (not idempotent: a row done twice shows)."""
-    api.init(root / "migrations", root / "alembic.ini", url)
+    command.init(root / "migrations", root / "alembic.ini", url)
     (root / "throttled_migration.py").write_text(MODULE)
     engine = sa.create_engine(url)
     with engine.begin() as conn:
@@ -76,7 +76,7 @@ class Migrate:
         env: dict[str, str] | None = None,
         timeout: float = 90,
     ) -> None:
-        command = [
+        argv = [
             str(Path(sys.executable).with_name("zerodown")),
             "db",
             "-c",
@@ -89,7 +89,7 @@ class Migrate:
         # closed by close(), which every test calls in a finally
         self._errors = tempfile.TemporaryFile("w+")  # noqa: SIM115
         self.process = subprocess.Popen(
-            command,
+            argv,
             env={
                 **os.environ,
                 "PYTHONPATH": str(ini.parent),

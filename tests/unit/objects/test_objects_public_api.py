@@ -75,7 +75,7 @@ PINNED = {
         "verify_object",
         "verify_registry",
     ],
-    "zerodown.objects.api": [
+    "zerodown.objects.command": [
         "ObjectSettings",
         "check_manifest",
         "compare_manifest",
@@ -123,5 +123,5 @@ def test_the_framework_does_not_import_the_compute_stack():
         if name.startswith("zerodown.compute"):
             del sys.modules[name]
     importlib.import_module("zerodown.objects.verify")
-    importlib.import_module("zerodown.objects.api")
+    importlib.import_module("zerodown.objects.command")
     assert not [n for n in sys.modules if n.startswith("zerodown.compute")]

@@ -8,7 +8,7 @@ storing each batch's cursor in the ``zerodown_data_migrations`` table
 (:mod:`.state`) in the same transaction, so a killed run resumes with
 nothing lost or applied twice; :func:`remaining` tells the contract gate
 which still find rows.  ``zerodown db migrate`` drives it all through
-:func:`zerodown.migrations.api.migrate`.
+:func:`zerodown.migrations.command.migrate`.
 """
 
 from zerodown.migrations.data.discovery import Discovered, Resolver, discover

@@ -20,7 +20,7 @@ from zerodown.compute.db.api import ComputeDB
 from zerodown.compute.db.engine import make_engine
 from zerodown.compute.deploy import alembic_ini
 from zerodown.config import load_config
-from zerodown.migrations import api
+from zerodown.migrations import command
 from zerodown.migrations.errors import ContractGateClosed, MigrationError
 from zerodown.testing.waiting import eventually
 
@@ -60,7 +60,7 @@ def _migrate_all(config):
     """``migrate`` again while it says there is more to do (exit 1), as
     an operator would; a backfill that never ends fails the test."""
     eventually(
-        lambda: api.migrate(config).exit_code != 1,
+        lambda: command.migrate(config).exit_code != 1,
         timeout=60,
         interval=0,
         message="the data migrations never finished",
@@ -78,20 +78,20 @@ def _old_column(engine, uuid):
 def test_image_ref_moves_online_through_expand_migrate_contract(
     config, zerodown_db
 ):
-    api.expand(config, R1_EXPAND)
-    api.contract(config, R1_CONTRACT)
+    command.expand(config, R1_EXPAND)
+    command.contract(config, R1_CONTRACT)
     engine = make_engine(zerodown_db.url)
     old = "11111111-1111-4111-8111-111111111111"
     try:
         with engine.begin() as conn:
             _r1_boot(conn, old, "image-of-r1")
-        api.expand(config)  # release 2's expand: column + triggers
+        command.expand(config)  # release 2's expand: column + triggers
         db = ComputeDB(engine)
         # Before migrate: release 2 reads release 1's row through the
         # old column.
         assert db.get_instance(old).image_ref == "image-of-r1"
         with pytest.raises(ContractGateClosed, match="image_ref"):
-            api.contract(config)
+            command.contract(config)
         # Release 2 writes instance_extra; the trigger copies back for
         # release 1's readers.
         new = db.create_instance(instance(flavor("small", 1, 512)))
@@ -110,7 +110,7 @@ def test_image_ref_moves_online_through_expand_migrate_contract(
             )
         assert db.get_instance(old).image_ref == "renamed"
         _migrate_all(config)
-        api.contract(config)
+        command.contract(config)
         # The same ComputeDB still selected the old column: its first
         # read after the contract looks again and goes on without it.
         assert db._r1.present is True
@@ -125,12 +125,12 @@ def test_image_ref_moves_online_through_expand_migrate_contract(
         engine.dispose()
 
 
-def _operator(zerodown_db, config, command):
+def _operator(zerodown_db, config, subcommand):
     """``zerodown upgrade-check`` / ``status`` as an operator runs them."""
     result = CliRunner().invoke(
         main,
         [
-            command,
+            subcommand,
             "-c",
             str(config.alembic_ini),
             "--database-url",
@@ -145,15 +145,15 @@ def _operator(zerodown_db, config, command):
 
 
 def test_the_operator_sees_the_move_through_the_upgrade(config, zerodown_db):
-    api.expand(config, R1_EXPAND)
-    api.contract(config, R1_CONTRACT)
+    command.expand(config, R1_EXPAND)
+    command.contract(config, R1_CONTRACT)
     engine = make_engine(zerodown_db.url)
     try:
         with engine.begin() as conn:
             _r1_boot(conn, "22222222-2222-4222-8222-222222222222", "img")
     finally:
         engine.dispose()
-    api.expand(config)
+    command.expand(config)
     code, report = _operator(zerodown_db, config, "upgrade-check")
     checks = {c["check"]: c for c in report["checks"]}
     assert code == 1  # warnings only: the upgrade is under way
@@ -168,7 +168,7 @@ def test_the_operator_sees_the_move_through_the_upgrade(config, zerodown_db):
     ]
     assert status["gate"]["open"] is False
     _migrate_all(config)
-    api.contract(config)
+    command.contract(config)
     code, report = _operator(zerodown_db, config, "upgrade-check")
     assert (code, report["result"]) == (0, "success"), report
 
@@ -179,19 +179,19 @@ def test_a_contract_forced_past_the_gate_still_loses_no_data(
     """The operator overrides the gate while the move still has a row to
     copy: the contract refuses anyway, before it drops anything."""
     uuid = "33333333-3333-4333-8333-333333333333"
-    api.expand(config, R1_EXPAND)
-    api.contract(config, R1_CONTRACT)
+    command.expand(config, R1_EXPAND)
+    command.contract(config, R1_CONTRACT)
     engine = make_engine(zerodown_db.url)
     try:
         with engine.begin() as conn:
             _r1_boot(conn, uuid, "img")
-        api.expand(config)
+        command.expand(config)
         with pytest.raises(MigrationError, match="still has rows to copy"):
-            api.contract(config, force=True)
+            command.contract(config, force=True)
         assert _old_column(engine, uuid) == "img"
         assert ComputeDB(engine).get_instance(uuid).image_ref == "img"
         _migrate_all(config)
-        api.contract(config)
+        command.contract(config)
         assert ComputeDB(engine).get_instance(uuid).image_ref == "img"
     finally:
         engine.dispose()
