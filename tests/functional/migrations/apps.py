@@ -113,6 +113,8 @@ class Writer(threading.Thread):
     def stop(self) -> None:
         self._halt.set()
         self._running.set()
+        if self.ident is None:  # never started: it wrote by step() only
+            return
         self.join(timeout=PATIENCE)
         assert not self.is_alive(), f"{self.name} did not stop"
 

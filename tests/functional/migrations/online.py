@@ -141,6 +141,22 @@ def leftovers(engine: sa.Engine) -> list[str]:
     return sorted(n for n in names if n.startswith("zd_"))
 
 
+def table_triggers(engine: sa.Engine, table: str) -> list[str]:
+    """The names of the triggers on ``table``."""
+    queries = {
+        "postgresql": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
+        "AND tgrelid = (SELECT oid FROM pg_class WHERE relname = :t "
+        "AND relnamespace = current_schema()::regnamespace)",
+        "mysql": "SELECT trigger_name FROM information_schema.triggers "
+        "WHERE trigger_schema = DATABASE() AND event_object_table = :t",
+        "sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+        "AND tbl_name = :t",
+    }
+    return sorted(
+        r[0] for r in _rows_of(engine, queries[engine.dialect.name], t=table)
+    )
+
+
 def triggers(conn) -> list[str]:
     queries = {
         "postgresql": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "

@@ -14,14 +14,18 @@ A case runs through these phases, on every backend it applies to:
    while the old release writes: the schema is what it was before, and
    ``rolled_back`` holds;
 5. ``expand`` again (the same schema as the first time) and ``migrate``,
-   both writing (``migrated``); the old release goes; ``contract`` while the new release
-   writes: nothing zerodown made is left and ``contracted`` holds;
+   both writing (``migrated``); the old release goes; ``contract`` while
+   the new release writes: nothing zerodown made is left and
+   ``contracted`` holds;
 6. ``downgrade contract@-1``: refused (the data is gone), back to the
    schema after expand, or what ``uncontract`` checks.
 
 Between two phases every running writer makes :data:`WRITES` writes
 (waited for, not slept for), so each release writes against each shape of
-the schema; any write that fails fails the case.
+the schema; any write that fails fails the case.  Several cases can run
+together on one database (``test_online_identifiers.py`` runs one per
+kind of awkward name): their calls share one revision pair, each keeps
+its own tables and releases.
 """
 
 from __future__ import annotations
@@ -70,26 +74,8 @@ class Run:
         """Each row either release wrote, with the value it wrote last."""
         return {**self.old.owned, **self.new.owned}
 
-    def phase(self, name: str, *writers: Writer) -> None:
-        """``name`` started: wait for ``WRITES`` writes of each writer."""
-        marks = {writer: writer.writes for writer in writers}
-        for writer, mark in marks.items():
-            try:
-                writer.wait_writes(WRITES, since=mark)
-            except AssertionError as err:
-                raise AssertionError(f"after {name}: {err}") from err
-
     def schema(self) -> dict[str, Any]:
         return schema(self.engine)
-
-    def check(self, hook: Check, *writers: Writer) -> None:
-        """Run ``hook`` on a quiet database: ``writers`` pause for it (a
-        write between two reads would make the check see half of it)."""
-        for writer in writers:
-            writer.pause()
-        hook(self)
-        for writer in writers:
-            writer.resume()
 
     def rows(self, table: str, *columns: str) -> dict[int, tuple[Any, ...]]:
         t = sa.table(table, sa.column("id"), *map(sa.column, columns))
@@ -147,11 +133,19 @@ class Case:
     # Undoing contract: "refused", "expanded" (back to the schema after
     # expand) or a check.
     uncontract: str | Check = "refused"
+    undo: str | None = None  # the downgrade's calls, if not ``call``
 
     @property
     def operation(self) -> str:
         """The ``zop`` name the case covers (read from its call)."""
         return self.call.split("(", 1)[0].removeprefix("zop.")
+
+    def body(self, backend: str) -> str:
+        return (
+            self.schema
+            if isinstance(self.schema, str)
+            else self.schema(backend)
+        )
 
     @property
     def id(self) -> str:
@@ -160,93 +154,149 @@ class Case:
         )
 
 
-def drive(case: Case, project: Any) -> None:
-    """Run ``case`` through every phase on ``project``'s database."""
+def drive(project: Any, *cases: Case, threads: bool = True) -> None:
+    """Run ``cases`` through every phase on ``project``'s database, all
+    at once (one revision pair holds their calls; each case has its own
+    tables and its own pair of releases).  Without ``threads``, the
+    releases write between the phases only, from the test's thread (many
+    cases at once would queue a dozen writers on SQLite's file lock)."""
     backend = project.database.backend
-    if backend not in case.backends:
-        pytest.skip(f"capability: {case.elsewhere}")
-    body = (
-        case.schema if isinstance(case.schema, str) else case.schema(backend)
-    )
-    base_schema(project, body)
-    engine = case.engine(project.database.url)
-    run = Run(
-        project,
-        engine,
-        Writer("old", engine, case.old),
-        Writer("new", engine, case.new),
-    )
+    first = cases[0]
+    if backend not in first.backends:
+        pytest.skip(f"capability: {first.elsewhere}")
+    base_schema(project, "\n".join(c.body(backend) for c in cases))
+    engine = first.engine(project.database.url)
+    runs = [
+        Run(
+            project,
+            engine,
+            Writer(f"old{i}", engine, case.old),
+            Writer(f"new{i}", engine, case.new),
+        )
+        for i, case in enumerate(cases)
+    ]
     try:
-        _phases(case, run)
+        _phases(list(zip(cases, runs, strict=True)), threads)
     finally:
-        for writer in (run.old, run.new):
-            if writer.ident is not None:  # started
-                writer.stop()
+        for run in runs:
+            run.old.stop()
+            run.new.stop()
         engine.dispose()
 
 
-def _phases(case: Case, run: Run) -> None:
-    project, engine, old, new = run.project, run.engine, run.old, run.new
+Pairs = list[tuple[Case, Run]]
+
+
+def _phases(pairs: Pairs, threads: bool) -> None:
+    run = pairs[0][1]
+    project, engine = run.project, run.engine
+    olds = [r.old for _, r in pairs]
+    news = [r.new for _, r in pairs]
     bookkeeping(engine)  # so that the schema before compares with after
-    if case.seed is not None:
-        case.seed(engine)
-    for _ in range(case.seeded):
-        old.step()
-    run.before = schema(engine)
-    online(project, case.call)
-    old.start()
-    run.phase("start", old)
+    for case, r in pairs:
+        if case.seed is not None:
+            case.seed(engine)
+        for _ in range(case.seeded):
+            r.old.step()
+    before = schema(engine)
+    online(
+        project,
+        "\n".join(c.call for c, _ in pairs),
+        undo="; ".join(c.undo or c.call for c, _ in reversed(pairs)),
+    )
+    if threads:
+        _start(olds)
+    _phase("start", olds)
 
     ok(project.zerodown("expand"))
-    run.expanded = schema(engine)
-    new.start()
-    run.phase("expand", old, new)
-    run.check(case.expanded, old, new)
-    if case.backfill and case.partial:
+    expanded = schema(engine)
+    for _, r in pairs:
+        r.before, r.expanded = before, expanded
+    if threads:
+        _start(news)
+    _phase("expand", olds + news)
+    _check(pairs, "expanded", olds + news)
+    backfill = any(c.backfill for c, _ in pairs)
+    if backfill and any(c.partial for c, _ in pairs):
         result = project.zerodown("migrate", "--max-count", "100")
         assert result.exit_code in (0, 1), result.output
-        run.phase("migrate, in part", old, new)
-    elif case.backfill:
+        _phase("migrate, in part", olds + news)
+    elif backfill:
         migrate_until_done(project)
-        run.phase("migrate", old, new)
-        run.check(case.migrated, old, new)
+        _phase("migrate", olds + news)
+        _check(pairs, "migrated", olds + news)
 
-    new.pause()  # a rollback takes the new release away first
+    for writer in news:
+        writer.pause()  # a rollback takes the new release away first
     downgrade(project, "expand@-1")
-    run.phase("rollback", old)
-    assert schema(engine) == run.before
-    run.check(case.rolled_back, old)
+    _phase("rollback", olds)
+    assert schema(engine) == before
+    _check(pairs, "rolled_back", olds)
 
     ok(project.zerodown("expand"))
-    assert schema(engine) == run.expanded
-    new.resume()
-    run.phase("expand again", old, new)
-    if case.backfill:
+    assert schema(engine) == expanded
+    for writer in news:
+        writer.resume()
+    _phase("expand again", olds + news)
+    if backfill:
         migrate_until_done(project)
-        run.phase("migrate again", old, new)
-        run.check(case.migrated, old, new)
-    old.stop()  # contract waits for the last old release to go
-    old.check()
+        _phase("migrate again", olds + news)
+        _check(pairs, "migrated", olds + news)
+    _stop(olds)  # contract waits for the last old release to go
     ok(project.zerodown("contract"))
-    run.phase("contract", new)
-    new.stop()
-    new.check()
+    _phase("contract", news)
+    _stop(news)
     assert leftovers(engine) == []
-    case.contracted(run)
+    _check(pairs, "contracted", [])
 
-    _uncontract(case, run)
-
-
-def _uncontract(case: Case, run: Run) -> None:
-    if case.uncontract == "refused":
-        contracted = schema(run.engine)
+    contracted = schema(engine)
+    refused = {c.uncontract == "refused" for c, _ in pairs}
+    assert len(refused) == 1, "cases run together undo contract alike"
+    if refused == {True}:
         with pytest.raises(Exception, match=r"removed the old shape"):
-            downgrade(run.project, "contract@-1")
-        assert schema(run.engine) == contracted
+            downgrade(project, "contract@-1")
+        assert schema(engine) == contracted
         return
-    downgrade(run.project, "contract@-1")
-    if case.uncontract == "expanded":
-        assert schema(run.engine) == run.expanded
-    else:
-        assert callable(case.uncontract)
-        case.uncontract(run)
+    downgrade(project, "contract@-1")
+    for case, r in pairs:
+        if case.uncontract == "expanded":
+            assert schema(engine) == expanded
+        else:
+            assert callable(case.uncontract), case.uncontract
+            case.uncontract(r)
+
+
+def _start(writers: list[Writer]) -> None:
+    for writer in writers:
+        writer.start()
+
+
+def _stop(writers: list[Writer]) -> None:
+    for writer in writers:
+        writer.stop()
+        writer.check()
+
+
+def _phase(name: str, writers: list[Writer]) -> None:
+    """``name`` started: wait for ``WRITES`` writes of each writer (a
+    writer not started makes them now)."""
+    marks = {writer: writer.writes for writer in writers}
+    for writer, mark in marks.items():
+        if writer.ident is None:
+            for _ in range(WRITES):
+                writer.step()
+        try:
+            writer.wait_writes(WRITES, since=mark)
+        except AssertionError as err:
+            raise AssertionError(f"after {name}: {err}") from err
+
+
+def _check(pairs: Pairs, hook: str, writers: list[Writer]) -> None:
+    """Each case's ``hook`` on a quiet database: ``writers`` pause for
+    it (a write between two reads would make a check see half of it)."""
+    for writer in writers:
+        writer.pause()
+    for case, run in pairs:
+        getattr(case, hook)(run)
+    for writer in writers:
+        writer.resume()

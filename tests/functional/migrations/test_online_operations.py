@@ -13,7 +13,7 @@ from zerodown.migrations.operations import OnlineOperation
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_operation(case: Case, project) -> None:
-    drive(case, project)
+    drive(project, case)
 
 
 def test_every_registered_operation_has_a_case() -> None:
