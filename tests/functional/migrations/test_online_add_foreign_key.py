@@ -1,10 +1,7 @@
-"""add_foreign_key: the key arrives while a writer inserts; orphans are
-found and named."""
+"""add_foreign_key beyond the table (``online_cases``): called in contract
+only; orphans are found and named; --sql; refusals."""
 
 from __future__ import annotations
-
-import random
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -12,120 +9,28 @@ from apps import engine_for
 from online import (
     Writer,
     base_schema,
-    downgrade,
     in_order,
     ok,
     online,
     schema,
 )
+from online_cases import case, execute, poster, seed_posts, validated
 
-TABLES = """
-op.create_table(
-    "users",
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("name", sa.String(100)),
-)
-op.create_table(
-    "posts",
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("user_id", sa.Integer),
-    sa.Column("title", sa.String(100)),
-)
-"""
-ADD = (
-    'zop.add_foreign_key("fk_posts_user", "posts", "users", '
-    '["user_id"], ["id"])'
-)
-
-
-def poster(conn, row, value):
-    """The application: posts by existing users."""
-    if row is None:
-        user = random.randint(1, 100)
-        result = conn.execute(
-            sa.text("INSERT INTO posts (user_id, title) VALUES (:u, :t)"),
-            {"u": user, "t": value},
-        )
-        if conn.dialect.name != "postgresql":
-            return result.lastrowid
-        return conn.execute(sa.text("SELECT max(id) FROM posts")).scalar()
-    conn.execute(
-        sa.text("UPDATE posts SET title = :t WHERE id = :id"),
-        {"t": value, "id": row},
-    )
-    return row
-
-
-def _exec(engine, sql, **params):
-    with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA foreign_keys = ON")
-        conn.execute(sa.text(sql), params)
+ADD_FOREIGN_KEY = case("add_foreign_key")
+TABLES, ADD = ADD_FOREIGN_KEY.schema, ADD_FOREIGN_KEY.call
 
 
 @pytest.fixture
 def posts(project):
     base_schema(project, TABLES)
     engine = engine_for(project.database.url)
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text("INSERT INTO users (id, name) VALUES (:i, :n)"),
-            [{"i": i, "n": f"user {i}"} for i in range(1, 101)],
-        )
-        conn.execute(
-            sa.text("INSERT INTO posts (user_id, title) VALUES (:u, :t)"),
-            [{"u": 1 + i % 100, "t": f"post {i}"} for i in range(2000)]
-            + [{"u": None, "t": "anonymous"}],
-        )
+    seed_posts(engine)
     yield project, engine
     engine.dispose()
 
 
 def _validated(engine):
-    with engine.connect() as conn:
-        return conn.execute(
-            sa.text(
-                "SELECT convalidated FROM pg_constraint "
-                "WHERE conname = 'fk_posts_user'"
-            )
-        ).scalar_one()
-
-
-def test_added_while_a_writer_inserts_then_rolled_back(posts):
-    project, engine = posts
-    backend = project.database.backend
-    before = schema(engine)
-    online(project, ADD)
-    writer = Writer("app", engine, poster)
-    writer.start()
-    time.sleep(0.2)
-    ok(project.zerodown("expand"))
-    time.sleep(0.2)
-    writer.stop()
-    assert writer.errors == [] and writer.writes > 0
-    fks = schema(engine)["posts"]["fks"]
-    assert fks == [("fk_posts_user", ("user_id",), "users")]
-    with pytest.raises(sa.exc.IntegrityError):
-        _exec(engine, "INSERT INTO posts (user_id) VALUES (999)")
-    if backend == "postgresql":
-        assert _validated(engine) is False  # old rows wait for contract
-    downgrade(project, "expand@-1")
-    assert schema(engine) == before
-    _exec(engine, "INSERT INTO posts (user_id) VALUES (999)")
-
-
-def test_contract_validates_while_a_writer_inserts(posts):
-    project, engine = posts
-    online(project, ADD)
-    ok(project.zerodown("expand"))
-    writer = Writer("app", engine, poster)
-    writer.start()
-    time.sleep(0.1)
-    ok(project.zerodown("contract"))
-    writer.stop()
-    assert writer.errors == []
-    if project.database.backend == "postgresql":
-        assert _validated(engine) is True
+    return validated(engine, "fk_posts_user")
 
 
 def test_called_in_contract_only(posts):
@@ -133,10 +38,11 @@ def test_called_in_contract_only(posts):
     online(project, ADD, expand=False)
     ok(project.zerodown("expand"))
     assert schema(engine)["posts"]["fks"] == []
-    writer = Writer("app", engine, poster)
+    writer = Writer("app", engine, poster())
     writer.start()
-    time.sleep(0.1)
+    writer.wait_writes(5)
     ok(project.zerodown("contract"))
+    writer.wait_writes(5)
     writer.stop()
     assert writer.errors == []
     fks = schema(engine)["posts"]["fks"]
@@ -147,7 +53,7 @@ def test_called_in_contract_only(posts):
 
 def test_orphans_are_named(posts):
     project, engine = posts
-    _exec(engine, "INSERT INTO posts (user_id, title) VALUES (404, 'lost')")
+    execute(engine, "INSERT INTO posts (user_id, title) VALUES (404, 'lost')")
     before = schema(engine)
     online(project, ADD)
     if project.database.backend != "postgresql":
@@ -162,7 +68,7 @@ def test_orphans_are_named(posts):
     assert result.exit_code == 1
     assert "fk_posts_user" in result.output
     assert _validated(engine) is False
-    _exec(engine, "DELETE FROM posts WHERE user_id = 404")
+    execute(engine, "DELETE FROM posts WHERE user_id = 404")
     ok(project.zerodown("contract"))
     assert _validated(engine) is True
 

@@ -1,30 +1,16 @@
-"""add_unique: the constraint arrives while a writer inserts."""
+"""add_unique beyond the table (``online_cases``): refusals, --sql, the
+invalid index a killed run leaves on PostgreSQL."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import sqlalchemy as sa
-from apps import column_writer, engine_for
-from online import (
-    Writer,
-    base_schema,
-    downgrade,
-    ok,
-    online,
-    pg_index_valid,
-    schema,
-)
+from apps import engine_for
+from online import base_schema, ok, online, pg_index_valid, schema
+from online_cases import case, seed_emails
 
-USERS = """
-op.create_table(
-    "users",
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("email", sa.String(100)),
-)
-"""
-ADD = 'zop.add_unique("uq_users_email", "users", ["email"])'
+ADD_UNIQUE = case("add_unique")
+USERS, ADD = ADD_UNIQUE.schema, ADD_UNIQUE.call
 
 
 def _insert(engine, *emails):
@@ -39,33 +25,9 @@ def _insert(engine, *emails):
 def users(project):
     base_schema(project, USERS)
     engine = engine_for(project.database.url)
-    _insert(engine, *[f"u{i}@example.org" for i in range(2000)])
+    seed_emails(engine)
     yield project, engine
     engine.dispose()
-
-
-def test_added_while_a_writer_inserts_then_rolled_back(users):
-    project, engine = users
-    before = schema(engine)
-    online(project, ADD)
-    writer = Writer("app", engine, column_writer("users", "email"))
-    writer.start()
-    time.sleep(0.2)
-    ok(project.zerodown("expand"))
-    time.sleep(0.2)
-    writer.stop()
-    assert writer.errors == [] and writer.writes > 0
-    with pytest.raises(sa.exc.IntegrityError):
-        _insert(engine, "u1@example.org")
-    after = schema(engine)
-    if project.database.backend != "sqlite":
-        assert ("uq_users_email", ("email",)) in after["users"]["uniques"]
-    ok(project.zerodown("contract"))
-    assert schema(engine) == after
-    downgrade(project, "contract@-1")
-    downgrade(project, "expand@-1")
-    assert schema(engine) == before
-    _insert(engine, "u1@example.org")
 
 
 def test_duplicates_refused_before_any_ddl(users):

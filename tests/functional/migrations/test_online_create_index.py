@@ -1,10 +1,9 @@
-"""create_index: built while a writer inserts; an invalid index left by a
-failed concurrent build is repaired."""
+"""create_index beyond the table (``online_cases``): refusals, --sql, lock
+timeouts, the invalid index a failed concurrent build leaves, repaired."""
 
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -13,22 +12,16 @@ from online import (
     FAST_LOCKS,
     Writer,
     base_schema,
-    downgrade,
     index_names,
     ok,
     online,
     pg_index_valid,
     schema,
 )
+from online_cases import case, seed_items
 
-ITEMS = """
-op.create_table(
-    "items",
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("sku", sa.String(100)),
-)
-"""
-CREATE = 'zop.create_index("ix_items_sku", "items", ["sku"])'
+CREATE_INDEX = case("create_index")
+ITEMS, CREATE = CREATE_INDEX.schema, CREATE_INDEX.call
 UNIQUE = 'zop.create_index("ix_items_sku", "items", ["sku"], unique=True)'
 
 
@@ -44,27 +37,9 @@ def _seed(engine, values):
 def items(project):
     base_schema(project, ITEMS)
     engine = engine_for(project.database.url)
-    _seed(engine, [f"seed-{i}" for i in range(2000)])
+    seed_items(engine)
     yield project, engine
     engine.dispose()
-
-
-def test_built_while_a_writer_inserts_then_rolled_back(items):
-    project, engine = items
-    before = schema(engine)
-    online(project, CREATE)
-    writer = Writer("app", engine, column_writer("items", "sku"))
-    writer.start()
-    time.sleep(0.2)
-    ok(project.zerodown("expand"))
-    time.sleep(0.2)
-    writer.stop()
-    assert writer.errors == [] and writer.writes > 0
-    assert "ix_items_sku" in index_names(engine, "items")
-    if project.database.backend == "postgresql":
-        assert pg_index_valid(engine, "ix_items_sku") is True
-    downgrade(project, "expand@-1")
-    assert schema(engine) == before
 
 
 def test_sql_rendering(items):

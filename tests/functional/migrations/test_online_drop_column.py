@@ -1,47 +1,14 @@
-"""drop_column: nothing in expand while the old release writes the
-column; dropped in contract while the new release writes."""
+"""drop_column beyond the table (``online_cases``): refusals, --sql."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-import sqlalchemy as sa
 from apps import engine_for
-from online import Writer, base_schema, downgrade, ok, online, schema
+from online import base_schema, ok, online, schema
+from online_cases import case
 
-USERS = """
-op.create_table(
-    "users",
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("name", sa.String(100)),
-    sa.Column("legacy", sa.String(100)),
-    sa.Column("strict", sa.String(10), nullable=False),
-)
-"""
-DROP = 'zop.drop_column("users", "legacy")'
-
-
-def release(*columns):
-    """A release that writes ``columns`` (the value in each)."""
-    meta = sa.MetaData()
-    table = sa.Table(
-        "users",
-        meta,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("strict", sa.String(10)),
-        *(sa.Column(c, sa.String(100)) for c in columns),
-    )
-
-    def write(conn, row, value):
-        values = dict.fromkeys(columns, value)
-        if row is None:
-            result = conn.execute(table.insert().values(strict="x", **values))
-            return int(result.inserted_primary_key[0])
-        conn.execute(table.update().where(table.c.id == row).values(values))
-        return row
-
-    return write
+DROP_COLUMN = case("drop_column")
+USERS, DROP = DROP_COLUMN.schema, DROP_COLUMN.call
 
 
 @pytest.fixture
@@ -50,38 +17,6 @@ def users(project):
     engine = engine_for(project.database.url)
     yield project, engine
     engine.dispose()
-
-
-def test_old_release_writes_through_expand_new_through_contract(users):
-    project, engine = users
-    before = schema(engine)
-    online(project, DROP)
-    old = Writer("old", engine, release("name", "legacy"))
-    old.start()
-    time.sleep(0.1)
-    ok(project.zerodown("expand"))
-    assert schema(engine) == before  # expand leaves it alone
-    new = Writer("new", engine, release("name"))
-    new.start()
-    time.sleep(0.2)
-    old.stop()
-    ok(project.zerodown("contract"))
-    time.sleep(0.1)
-    new.stop()
-    assert old.errors == [] and new.errors == []
-    assert "legacy" not in [c[0] for c in schema(engine)["users"]["columns"]]
-    with engine.connect() as conn:
-        names = dict(conn.execute(sa.text("SELECT id, name FROM users")).all())
-    assert names == {**old.owned, **new.owned}
-
-
-def test_contract_cannot_be_undone(users):
-    project, _ = users
-    online(project, DROP)
-    ok(project.zerodown("expand"))
-    ok(project.zerodown("contract"))
-    with pytest.raises(Exception, match=r"removed the old shape"):
-        downgrade(project, "contract@-1")
 
 
 def test_refusals_before_any_ddl(users):

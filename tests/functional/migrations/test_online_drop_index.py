@@ -1,29 +1,14 @@
-"""drop_index: left alone in expand, dropped online in contract while a
-writer inserts, rebuilt when contract is undone."""
+"""drop_index beyond the table (``online_cases``): a refusal, --sql."""
 
 from __future__ import annotations
 
 import pytest
-from apps import column_writer, engine_for
-from online import (
-    Writer,
-    base_schema,
-    downgrade,
-    index_names,
-    ok,
-    online,
-    schema,
-)
+from apps import engine_for
+from online import base_schema, ok, online, schema
+from online_cases import case
 
-ITEMS = """
-op.create_table(
-    "items",
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("sku", sa.String(100)),
-)
-op.create_index("ix_items_sku", "items", ["sku"])
-"""
-DROP = 'zop.drop_index("ix_items_sku", "items", columns=["sku"])'
+DROP_INDEX = case("drop_index")
+ITEMS, DROP = DROP_INDEX.schema, DROP_INDEX.call
 
 
 @pytest.fixture
@@ -32,22 +17,6 @@ def items(project):
     engine = engine_for(project.database.url)
     yield project, engine
     engine.dispose()
-
-
-def test_dropped_in_contract_while_a_writer_inserts(items):
-    project, engine = items
-    kept = schema(engine)
-    online(project, DROP, "drop index")
-    ok(project.zerodown("expand"))
-    assert schema(engine) == kept  # expand leaves it to the old release
-    writer = Writer("app", engine, column_writer("items", "sku"))
-    writer.start()
-    ok(project.zerodown("contract"))
-    writer.stop()
-    assert writer.errors == []
-    assert "ix_items_sku" not in index_names(engine, "items")
-    downgrade(project, "contract@-1")  # drop_index knew its columns
-    assert schema(engine) == kept
 
 
 def test_missing_index_refused_before_ddl(items):

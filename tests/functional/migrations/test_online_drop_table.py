@@ -1,32 +1,14 @@
-"""drop_table: nothing in expand while the old release uses the table;
-dropped in contract; refused while another table references it."""
+"""drop_table beyond the table (``online_cases``): refused while another
+table references it or when missing, --sql."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from apps import column_writer, engine_for
-from online import Writer, base_schema, downgrade, ok, online, schema
+from apps import engine_for
+from online import base_schema, ok, online, schema
+from online_cases import case
 
-TABLES = """
-op.create_table(
-    "users",
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("name", sa.String(100)),
-)
-op.create_table(
-    "audit",
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("note", sa.String(100)),
-)
-op.create_table(
-    "posts",
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("user_id", sa.Integer,
-              sa.ForeignKey("users.id", name="fk_posts_user")),
-)
-"""
+TABLES = case("drop_table").schema
 
 
 @pytest.fixture
@@ -35,27 +17,6 @@ def tables(project):
     engine = engine_for(project.database.url)
     yield project, engine
     engine.dispose()
-
-
-def test_old_release_writes_through_expand(tables):
-    project, engine = tables
-    before = schema(engine)
-    online(project, 'zop.drop_table("audit")')
-    old = Writer("old", engine, column_writer("audit", "note"))
-    old.start()
-    time.sleep(0.1)
-    ok(project.zerodown("expand"))
-    time.sleep(0.1)
-    old.stop()
-    assert old.errors == [] and old.writes > 0
-    assert schema(engine) == before
-    downgrade(project, "expand@-1")
-    assert schema(engine) == before
-    ok(project.zerodown("expand"))
-    ok(project.zerodown("contract"))
-    assert "audit" not in project.tables()
-    with pytest.raises(Exception, match=r"removed the old shape"):
-        downgrade(project, "contract@-1")
 
 
 def test_referenced_table_refused_before_ddl(tables):

@@ -2,9 +2,11 @@
 names hold a space, a quote, a backtick, a dash, a reserved word, non-ASCII
 letters, or as many characters (or bytes) as the database allows.
 
-Each runs expand, both releases writing, rollback, expand again, the
-backfill and contract, and checks the data at each step.  Two operations
-on one table each get their own triggers, however long the table's name.
+Each operation runs as cases of the table's driver (``online_table``),
+one case per kind of name, all at once on one database: expand, both
+releases writing, rollback, expand again, the backfill and contract,
+with the data checked at each step.  Two operations on one table each
+get their own triggers, however long the table's name.
 """
 
 from __future__ import annotations
@@ -14,8 +16,16 @@ from collections.abc import Sequence
 import pytest
 import sqlalchemy as sa
 from apps import column_writer, engine_for, move_writers
-from identifiers import CASES, bookkeeping, literal, names
-from online import Writer, base_schema, downgrade, ok, online, schema
+from identifiers import CASES, Names, bookkeeping, literal, names
+from online import (
+    base_schema,
+    downgrade,
+    ok,
+    online,
+    schema,
+    table_triggers,
+)
+from online_table import Case, Run, drive
 
 from zerodown.migrations.errors import OperationRefused
 from zerodown.migrations.operations import (
@@ -26,12 +36,9 @@ from zerodown.migrations.operations import (
 )
 
 
-@pytest.fixture(params=CASES)
-def app(request, project):
-    engine = engine_for(project.database.url)
-    bookkeeping(engine)
-    yield project, engine, names(request.param, project.database.backend)
-    engine.dispose()
+def _every(project) -> list[Names]:
+    """Each kind of awkward name, as the backend allows it."""
+    return [names(case, project.database.backend) for case in CASES]
 
 
 def _table(
@@ -67,220 +74,182 @@ def _rows(
         return {row[0]: tuple(row[1:]) for row in found}
 
 
-def _write(*writers: Writer, times: int = 15) -> None:
-    for _ in range(times):
-        for writer in writers:
-            writer.step()
-
-
-def _generated(engine: sa.Engine) -> list[str]:
-    """The names of the triggers and functions zerodown made."""
-    found = schema(engine)
-    functions = [name for (name,) in found.get("functions", [])]
-    return [n for n in [*found["triggers"], *functions] if n.startswith("zd_")]
-
-
-def _own_names_fit(engine: sa.Engine, expected: int) -> None:
-    triggers = [n for n in schema(engine)["triggers"] if n.startswith("zd_")]
-    assert len(triggers) == len(set(triggers)) == expected, triggers
-    assert all(len(n.encode()) <= naming.MAX_BYTES for n in triggers)
-
-
 def _triggers_per_sync(backend: str) -> int:
     return {"postgresql": 1, "mysql": 2, "sqlite": 3}[backend]
 
 
-def test_rename_column(app):
-    project, engine, n = app
-    base_schema(project, _table(n.table, n.old, n.old2))
-    before = schema(engine)
-    old = Writer("old", engine, column_writer(n.table, n.old, n.old2))
-    new = Writer("new", engine, column_writer(n.table, n.new, n.new2))
-    _write(old)
+def _rename_column(n: Names) -> Case:
     # Two operations on one table: their triggers must not share names.
     first = _zop("rename_column", n.table, n.old, n.new)
     second = _zop("rename_column", n.table, n.old2, n.new2)
-    online(project, f"{first}; {second}", undo=f"{second}; {first}")
-    ok(project.zerodown("expand"))
-    _own_names_fit(engine, 2 * _triggers_per_sync(project.database.backend))
-    _write(old, new)
-    ok(project.zerodown("migrate"))
-    for a, b, c, d in _rows(
-        engine, n.table, [n.old, n.new, n.old2, n.new2]
-    ).values():
-        assert a == b == c == d
-    downgrade(project, "expand@-1")
-    assert schema(engine) == before
-    expected = {**old.owned, **new.owned}
-    assert _values(engine, n.table, n.old, n.old2) == expected
 
-    ok(project.zerodown("expand"))
-    _write(old, new)
-    ok(project.zerodown("migrate"))
-    ok(project.zerodown("contract"))
-    _write(new)
-    assert _values(engine, n.table, n.new, n.new2) == {
-        **old.owned,
-        **new.owned,
-    }
-    assert _generated(engine) == []
+    def own_names_fit(run: Run) -> None:
+        found = table_triggers(run.engine, n.table)
+        expected = 2 * _triggers_per_sync(run.backend)
+        assert len(found) == len(set(found)) == expected, (n.table, found)
+        assert all(len(t.encode()) <= naming.MAX_BYTES for t in found)
+
+    return Case(
+        call=f"{first}; {second}",
+        undo=f"{second}; {first}",
+        schema=_table(n.table, n.old, n.old2),
+        old=column_writer(n.table, n.old, n.old2),
+        new=column_writer(n.table, n.new, n.new2),
+        backfill=True,
+        expanded=own_names_fit,
+        migrated=lambda run: _same(run, n.table, n.old, n.new, n.old2, n.new2),
+        rolled_back=lambda run: _same(run, n.table, n.old, n.old2),
+        contracted=lambda run: _same(run, n.table, n.new, n.new2),
+    )
 
 
-def _values(engine: sa.Engine, table: str, *columns: str) -> dict[int, str]:
-    """Each row's value, which every one of ``columns`` holds."""
-    found = {}
-    for row, values in _rows(engine, table, columns).items():
-        assert len(set(values)) == 1, (row, values)
-        found[row] = values[0]
-    return found
+def _same(run: Run, table: str, *columns: str) -> None:
+    """Every one of ``columns`` holds what the releases last wrote."""
+    assert run.values(table, *columns) == run.written(), table
 
 
-def test_move_column(app):
-    project, engine, n = app
-    base_schema(
-        project,
+def test_rename_column(project):
+    drive(project, *map(_rename_column, _every(project)), threads=False)
+
+
+def _move_column(n: Names) -> Case:
+    old, new = move_writers(n.table, n.other, n.key, n.old)
+    return Case(
+        call=_zop("move_column", n.table, n.old, n.other, {n.key: n.key}),
         # The new release inserts source rows without the column.
-        f"{_table(n.table, n.old, key=n.key, strict=False)}\n"
+        schema=f"{_table(n.table, n.old, key=n.key, strict=False)}\n"
         f"{_table(n.other, key=n.key)}",
+        old=old,
+        new=new,
+        backfill=True,
+        migrated=lambda run: _moved(run, n),
+        rolled_back=lambda run: _same(run, n.table, n.old),
+        contracted=lambda run: _moved(run, n),
     )
-    before = schema(engine)
-    old_write, new_write = move_writers(n.table, n.other, n.key, n.old)
-    old, new = (
-        Writer("old", engine, old_write),
-        Writer("new", engine, new_write),
-    )
-    _write(old)
-    online(
-        project,
-        _zop("move_column", n.table, n.old, n.other, {n.key: n.key}),
-    )
-    ok(project.zerodown("expand"))
-    _write(old, new)
-    ok(project.zerodown("migrate"))
-    assert _moved(engine, n) == {**old.owned, **new.owned}
-    downgrade(project, "expand@-1")
-    assert schema(engine) == before
-    assert _values(engine, n.table, n.old) == {**old.owned, **new.owned}
-
-    ok(project.zerodown("expand"))
-    _write(old, new)
-    ok(project.zerodown("migrate"))
-    ok(project.zerodown("contract"))
-    _write(new)
-    assert _moved(engine, n) == {**old.owned, **new.owned}
-    assert _generated(engine) == []
 
 
-def _moved(engine: sa.Engine, n) -> dict[int, str]:
-    """Source id -> the moved column, read on both sides while both
-    exist (they must agree), else on the target."""
-    columns = {c[0] for c in schema(engine)[n.table]["columns"]}
-    with engine.connect() as conn:
-        both = n.old in columns
-        kept = [n.old] if both else []
-        source = sa.table(
-            n.table, *(sa.column(c) for c in ["id", n.key, *kept])
-        )
-        target = sa.table(n.other, sa.column(n.key), sa.column(n.old))
-        query = sa.select(source, target.c[n.old]).join(
-            target, target.c[n.key] == source.c[n.key]
-        )
+def _moved(run: Run, n: Names) -> None:
+    """The moved column holds what the releases last wrote, read on
+    both sides while both exist (they must agree), else on the target."""
+    both = n.old in run.columns(n.table)
+    kept = [n.old] if both else []
+    source = sa.table(n.table, *(sa.column(c) for c in ["id", n.key, *kept]))
+    target = sa.table(n.other, sa.column(n.key), sa.column(n.old))
+    query = sa.select(source, target.c[n.old]).join(
+        target, target.c[n.key] == source.c[n.key]
+    )
+    with run.engine.connect() as conn:
         rows = conn.execute(query).all()
     if both:
         assert all(row[2] == row[3] for row in rows), rows
-    return {row[0]: row[-1] for row in rows}
+    assert {row[0]: row[-1] for row in rows} == run.written(), n.table
 
 
-def test_add_column_filled_on_writes(app):
-    project, engine, n = app
-    base_schema(project, _table(n.table, n.old))
-    before = schema(engine)
-    old = Writer("old", engine, column_writer(n.table, n.old))
-    _write(old)
+def test_move_column(project):
+    drive(project, *map(_move_column, _every(project)), threads=False)
+
+
+def _add_column(n: Names) -> Case:
     column = f"sa.Column({literal(n.new)}, sa.String(100), nullable=False)"
-    call = (
-        f"zop.add_column({literal(n.table)}, {column}, "
-        f"backfill_sql={literal('{' + n.old + '}')})"
+    expanded: dict[int, str] = {}  # each row's value when expand ran
+
+    def filled(run: Run) -> None:
+        assert table_triggers(run.engine, n.table)
+        expanded.update(run.written())
+
+    def required(run: Run) -> None:
+        assert run.nullable(n.table, n.new) is False
+        rows = _rows(run.engine, n.table, [n.old, n.new])
+        assert all(value is not None for _, value in rows.values())
+        # The backfill copied the rows nobody wrote since (a write after
+        # expand fills the column once, from the value it had then).
+        written = run.written()
+        untouched = [r for r, v in expanded.items() if written[r] == v]
+        assert untouched, n.table
+        assert all(rows[r] == (expanded[r],) * 2 for r in untouched)
+
+    return Case(
+        call=f"zop.add_column({literal(n.table)}, {column}, "
+        f"backfill_sql={literal('{' + n.old + '}')})",
+        schema=_table(n.table, n.old),
+        old=column_writer(n.table, n.old),
+        new=column_writer(n.table, n.old, n.new),
+        seeded=40,  # rows enough that some stay untouched
+        backfill=True,
+        expanded=filled,
+        rolled_back=lambda run: _same(run, n.table, n.old),
+        contracted=required,
+        uncontract=lambda run: _nullable_again(run, n.table, n.new),
     )
-    online(project, call)
-    ok(project.zerodown("expand"))
-    assert _generated(engine)
-    downgrade(project, "expand@-1")
-    assert schema(engine) == before
-
-    ok(project.zerodown("expand"))
-    seeded = dict(old.owned)
-    _write(old)
-    ok(project.zerodown("migrate"))
-    ok(project.zerodown("contract"))
-    filled = _rows(engine, n.table, [n.old, n.new])
-    assert all(value is not None for _, value in filled.values())
-    # The backfill copied the rows nobody wrote since (a write after
-    # expand fills the column once, from the value it had then).
-    untouched = [row for row in seeded if old.owned[row] == seeded[row]]
-    assert untouched
-    assert all(filled[row] == (seeded[row],) * 2 for row in untouched)
-    assert _generated(engine) == []
-    assert _nullable(engine, n.table, n.new) is False
 
 
-def _nullable(engine: sa.Engine, table: str, column: str) -> bool:
-    columns = schema(engine)[table]["columns"]
-    return bool({c[0]: c[2] for c in columns}[column])
+def _nullable_again(run: Run, table: str, column: str) -> None:
+    assert run.nullable(table, column) is True
 
 
-def test_set_not_null_with_a_fill(app):
-    project, engine, n = app
-    base_schema(project, _table(n.table, n.old, n.new))
-    before = schema(engine)
-    old = Writer("old", engine, column_writer(n.table, n.old))
-    _write(old)  # every row's n.new is NULL
-    call = (
-        f"zop.set_not_null({literal(n.table)}, {literal(n.new)}, "
-        f"backfill_sql={literal('{' + n.old + '}')})"
+def test_add_column_filled_on_writes(project):
+    drive(project, *map(_add_column, _every(project)), threads=False)
+
+
+def _set_not_null(n: Names) -> Case:
+    check = SetNotNull(n.table, n.new).check_name
+
+    def checked(run: Run) -> None:
+        if run.backend == "postgresql":
+            assert run.schema()[n.table]["checks"] == [check]
+
+    def required(run: Run) -> None:
+        assert run.nullable(n.table, n.new) is False
+        filled = _rows(run.engine, n.table, [n.new]).values()
+        assert all(value is not None for (value,) in filled)
+        if run.backend == "postgresql":
+            assert run.schema()[n.table]["checks"] == []
+
+    return Case(
+        call=f"zop.set_not_null({literal(n.table)}, {literal(n.new)}, "
+        f"backfill_sql={literal('{' + n.old + '}')})",
+        schema=_table(n.table, n.old, n.new),
+        old=column_writer(n.table, n.old),  # every row's n.new is NULL
+        new=column_writer(n.table, n.old, n.new),
+        backfill=True,
+        expanded=checked,
+        contracted=required,
+        uncontract="expanded",
     )
-    online(project, call)
-    ok(project.zerodown("expand"))
-    if project.database.backend == "postgresql":
-        check = SetNotNull(n.table, n.new).check_name
-        assert schema(engine)[n.table]["checks"] == [check]
-    downgrade(project, "expand@-1")
-    assert schema(engine) == before
-
-    ok(project.zerodown("expand"))
-    _write(old)
-    ok(project.zerodown("migrate"))
-    ok(project.zerodown("contract"))
-    assert _nullable(engine, n.table, n.new) is False
-    filled = _rows(engine, n.table, [n.new]).values()
-    assert all(value is not None for (value,) in filled)
-    assert _generated(engine) == []
-    if project.database.backend == "postgresql":
-        assert schema(engine)[n.table]["checks"] == []
 
 
-def test_rename_table(app):
-    project, engine, n = app
-    if project.database.backend == "sqlite":
-        pytest.skip("capability: updatable views (refused on SQLite)")
-    base_schema(project, _table(n.table, n.old))
-    before = schema(engine)
-    old = Writer("old", engine, column_writer(n.table, n.old))
-    new = Writer("new", engine, column_writer(n.other, n.old))
-    _write(old)
-    online(project, _zop("rename_table", n.table, n.other))
-    ok(project.zerodown("expand"))
-    _write(old, new)
-    downgrade(project, "expand@-1")
-    assert schema(engine) == before
-    assert _values(engine, n.table, n.old) == {**old.owned, **new.owned}
+def test_set_not_null_with_a_fill(project):
+    drive(project, *map(_set_not_null, _every(project)), threads=False)
 
-    ok(project.zerodown("expand"))
-    _write(old, new)
-    ok(project.zerodown("contract"))
-    _write(new)
-    assert _values(engine, n.other, n.old) == {**old.owned, **new.owned}
-    assert schema(engine)["views"] == []
+
+def _rename_table(n: Names) -> Case:
+    def renamed(run: Run) -> None:
+        _same(run, n.other, n.old)
+        assert run.schema()["views"] == []
+
+    return Case(
+        call=_zop("rename_table", n.table, n.other),
+        schema=_table(n.table, n.old),
+        old=column_writer(n.table, n.old),
+        new=column_writer(n.other, n.old),
+        backends=("postgresql", "mysql"),
+        elsewhere="updatable views (refused on SQLite)",
+        rolled_back=lambda run: _same(run, n.table, n.old),
+        contracted=renamed,
+        uncontract="expanded",
+    )
+
+
+def test_rename_table(project):
+    drive(project, *map(_rename_table, _every(project)), threads=False)
+
+
+@pytest.fixture(params=CASES)
+def app(request, project):
+    engine = engine_for(project.database.url)
+    bookkeeping(engine)
+    yield project, engine, names(request.param, project.database.backend)
+    engine.dispose()
 
 
 def test_indexes_and_keys(app):

@@ -1,81 +1,19 @@
-"""rename_column with the old and the new release writing throughout."""
+"""rename_column beyond the table (``online_cases``): contract waits for
+the backfill."""
 
 from __future__ import annotations
 
-import time
-
 import sqlalchemy as sa
-from apps import Writer, column_writer, engine_for
+from apps import engine_for
+from online import base_schema, online
+from online_cases import case
 
-ZOP = "from zerodown.migrations.operations import zop\n"
-RENAME = 'zop.rename_column("users", "name", "full_name")'
-
-
-def _users(project):
-    project.zerodown("expand"), project.zerodown("contract")
-    (script,) = project.revision("users")
-    project.write_upgrade(
-        script,
-        """
-        op.create_table(
-            "users",
-            sa.Column("id", sa.Integer, primary_key=True),
-            sa.Column("name", sa.String(100), nullable=False),
-        )
-        """,
-    )
-    assert project.zerodown("expand").exit_code == 0
-    expand, contract = project.revision("rename users.name", "--contract")
-    project.write_upgrade(expand, RENAME, header=ZOP)
-    project.write_upgrade(contract, RENAME, header=ZOP)
-    return expand, contract
-
-
-def _rows(engine, *columns):
-    with engine.connect() as conn:
-        query = f"SELECT id, {', '.join(columns)} FROM users ORDER BY id"
-        return {row[0]: tuple(row[1:]) for row in conn.execute(sa.text(query))}
-
-
-def test_rename_while_both_releases_write(project):
-    _users(project)
-    engine = engine_for(project.database.url)
-    old = Writer("old", engine, column_writer("users", "name"))
-    for _ in range(50):
-        old.step()  # rows that exist before the upgrade
-    old.start()
-    time.sleep(0.2)
-    result = project.zerodown("expand")
-    assert result.exit_code == 0, result.output
-    new = Writer("new", engine, column_writer("users", "full_name"))
-    new.start()
-    time.sleep(0.3)
-    migrate = project.zerodown("migrate")
-    assert migrate.exit_code == 0, migrate.output
-    time.sleep(0.3)
-    old.stop()
-    # Both columns agree on every row while both releases run.
-    for row, (name, full_name) in _rows(engine, "name", "full_name").items():
-        assert name == full_name, (row, name, full_name)
-    contract = project.zerodown("contract")
-    assert contract.exit_code == 0, contract.output
-    time.sleep(0.2)
-    new.stop()
-    assert old.errors == [] and new.errors == []
-    assert old.writes > 50 and new.writes > 0
-
-    rows = _rows(engine, "full_name")
-    expected = {**old.owned, **new.owned}
-    assert {row: value for row, (value,) in rows.items()} == expected
-    with engine.connect() as conn:
-        columns = {c["name"]: c for c in sa.inspect(conn).get_columns("users")}
-    assert "name" not in columns
-    assert columns["full_name"]["nullable"] is False
-    engine.dispose()
+RENAME = case("rename_column")
 
 
 def test_contract_waits_for_the_backfill(project):
-    _users(project)
+    base_schema(project, RENAME.schema)
+    online(project, RENAME.call)
     engine = engine_for(project.database.url)
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO users (name) VALUES ('before')"))
@@ -91,5 +29,7 @@ def test_contract_waits_for_the_backfill(project):
     assert "WAIT data-migrated" in status.output
     assert project.zerodown("migrate").exit_code == 0
     assert project.zerodown("contract").exit_code == 0
-    assert _rows(engine, "full_name") == {1: ("before",)}
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, full_name FROM users"))
+        assert rows.all() == [(1, "before")]
     engine.dispose()

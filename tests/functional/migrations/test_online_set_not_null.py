@@ -1,9 +1,7 @@
-"""set_not_null: tightened while a writer writes, without a locked scan on
-PostgreSQL; NULLs left behind are found and named."""
+"""set_not_null beyond the table (``online_cases``): called in contract
+only; NULLs left behind are found and named; --sql; a refusal."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -11,23 +9,17 @@ from apps import column_writer, engine_for
 from online import (
     Writer,
     base_schema,
-    downgrade,
     in_order,
     ok,
     online,
     schema,
 )
+from online_cases import case, seed_names
 
 from zerodown.migrations.operations import SetNotNull, naming
 
-USERS = """
-op.create_table(
-    "users",
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("name", sa.String(100)),
-)
-"""
-SET = 'zop.set_not_null("users", "name", existing_type=sa.String(100))'
+SET_NOT_NULL = case("set_not_null")
+USERS, SET = SET_NOT_NULL.schema, SET_NOT_NULL.call
 CHECK = SetNotNull("users", "name").check_name
 # The procedure a MySQL script calls to stop where NULLs are left.
 NULL_CHECK = naming.generated(
@@ -53,36 +45,9 @@ def _nullable(engine):
 def users(project):
     base_schema(project, USERS)
     engine = engine_for(project.database.url)
-    _insert(engine, *[f"user {i}" for i in range(2000)])
+    seed_names(engine)
     yield project, engine
     engine.dispose()
-
-
-def test_tightened_while_a_writer_writes(users):
-    project, engine = users
-    backend = project.database.backend
-    online(project, SET)
-    writer = Writer("app", engine, column_writer("users", "name"))
-    writer.start()
-    time.sleep(0.1)
-    ok(project.zerodown("expand"))
-    expanded = schema(engine)
-    if backend == "postgresql":
-        # New writes are checked at once; old rows wait for contract.
-        assert expanded["users"]["checks"] == [CHECK]
-        with pytest.raises(sa.exc.IntegrityError):
-            _insert(engine, None)
-    assert _nullable(engine) is True
-    time.sleep(0.1)
-    ok(project.zerodown("contract"))
-    time.sleep(0.1)
-    writer.stop()
-    assert writer.errors == [] and writer.writes > 0
-    assert _nullable(engine) is False
-    if backend == "postgresql":
-        assert schema(engine)["users"]["checks"] == []
-    downgrade(project, "contract@-1")
-    assert schema(engine) == expanded
 
 
 def test_called_in_contract_only(users):
@@ -91,70 +56,14 @@ def test_called_in_contract_only(users):
     ok(project.zerodown("expand"))
     writer = Writer("app", engine, column_writer("users", "name"))
     writer.start()
-    time.sleep(0.1)
+    writer.wait_writes(5)
     ok(project.zerodown("contract"))
+    writer.wait_writes(5)
     writer.stop()
     assert writer.errors == []
     assert _nullable(engine) is False
     if project.database.backend == "postgresql":
         assert schema(engine)["users"]["checks"] == []
-
-
-def test_backfill_fills_old_rows_and_the_old_release_writes(project):
-    base_schema(
-        project,
-        """
-        op.create_table(
-            "people",
-            sa.Column("id", sa.Integer, primary_key=True),
-            sa.Column("name", sa.String(100)),
-            sa.Column("email", sa.String(100)),
-        )
-        """,
-    )
-    engine = engine_for(project.database.url)
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text("INSERT INTO people (name, email) VALUES (:n, :e)"),
-            [
-                {"n": None if i % 3 else f"n{i}", "e": f"P{i}@X.ORG"}
-                for i in range(600)
-            ],
-        )
-    online(
-        project,
-        'zop.set_not_null("people", "name", backfill_sql="lower({email})")',
-    )
-    # The old release knows no name: it writes email only.
-    old = Writer("old", engine, column_writer("people", "email"))
-    old.start()
-    time.sleep(0.1)
-    ok(project.zerodown("expand"))
-    time.sleep(0.2)
-    ok(project.zerodown("migrate"))
-    old.stop()
-    assert old.errors == [] and old.writes > 0
-    with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT id, name FROM people")).all()
-    assert rows and all(name is not None for _, name in rows)
-    ok(project.zerodown("contract"))
-    with engine.connect() as conn:
-        columns = sa.inspect(conn).get_columns("people")
-        filled = conn.execute(
-            sa.text("SELECT name FROM people WHERE id = 2")
-        ).scalar_one()
-    assert {c["name"]: c["nullable"] for c in columns}["name"] is False
-    assert filled == "p1@x.org"
-    engine.dispose()
-
-
-def test_rollback_after_expand_leaves_no_trace(users):
-    project, engine = users
-    before = schema(engine)
-    online(project, SET)
-    ok(project.zerodown("expand"))
-    downgrade(project, "expand@-1")
-    assert schema(engine) == before
 
 
 def test_nulls_left_stop_contract(users):

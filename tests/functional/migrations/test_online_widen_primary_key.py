@@ -1,7 +1,7 @@
-"""widen_primary_key: a 32-bit key made 64-bit in place while both
-releases write, on every backend; a rollback that leaves no trace; a run
-killed after each step of expand and contract, and during the copy,
-that resumes."""
+"""widen_primary_key beyond the table (``online_cases``): a run killed
+after each step of expand and contract, and during the copy, resumes;
+refusals; --sql; awkward names; PostgreSQL's identity columns and
+prepared statements."""
 
 from __future__ import annotations
 
@@ -10,227 +10,49 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from apps import column_writer, engine_for
+from apps import engine_for
 from identifiers import CASES, bookkeeping, names
-from online import Writer, base_schema, downgrade, ok, online, schema
+from online import (
+    base_schema,
+    leftovers,
+    migrate_until_done,
+    ok,
+    online,
+    schema,
+)
+from online_cases import (
+    BIG,
+    account_names,
+    accounts_schema,
+    case,
+    releases_engine,
+    seed_accounts,
+    wide,
+)
 
 from zerodown.migrations.operations import Step, WidenPrimaryKey
 from zerodown.migrations.operations.executor import target_of
 from zerodown.migrations.operations.reflected import Reflected
 from zerodown.migrations.sqltext import literal
 
-WIDEN = 'zop.widen_primary_key("accounts", "id", sa.BigInteger())'
-BIG = 2**31 + 7  # past what a 32-bit key holds
-
-ACCOUNTS = """
-op.create_table(
-    "accounts",
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("name", sa.String(100), nullable=False),
-)
-"""
-# PostgreSQL rebuilds the foreign keys that reference the key; MySQL and
-# MariaDB refuse them (test_mysql_refuses_foreign_keys_with_the_reason).
-CHILD = """
-op.create_table(
-    "grants",
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("account_id", sa.Integer,
-              sa.ForeignKey("accounts.id", name="fk_grants_account"),
-              nullable=False),
-)
-"""
-
-
-def _seed(engine: sa.Engine, count: int, table: str = "accounts") -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text(f"INSERT INTO {table} (name) VALUES (:n)"),
-            [{"n": f"seed-{i}"} for i in range(count)],
-        )
-
-
-def _names(engine: sa.Engine, table: str = "accounts") -> dict[int, str]:
-    with engine.connect() as conn:
-        return dict(
-            conn.execute(sa.text(f"SELECT id, name FROM {table}")).all()
-        )
-
-
-def _key_type(engine: sa.Engine, table: str = "accounts") -> str:
-    with engine.connect() as conn:
-        for column in sa.inspect(conn).get_columns(table):
-            if column["name"] == "id":
-                return str(column["type"]).upper()
-    raise AssertionError("no id column")
-
-
-def _wide(engine: sa.Engine, backend: str, table: str = "accounts") -> None:
-    """The key holds 64-bit values and still generates ids."""
-    expected = "INTEGER" if backend == "sqlite" else "BIGINT"
-    assert _key_type(engine, table) == expected
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text(f"INSERT INTO {table} (id, name) VALUES (:i, 'big')"),
-            {"i": BIG},
-        )
-        conn.execute(sa.text(f"INSERT INTO {table} (name) VALUES ('next')"))
-        ids = conn.execute(
-            sa.text(f"SELECT id FROM {table} WHERE name = 'next'")
-        ).scalars()
-        assert next(iter(ids)) > 0
-
-
-def _wait(until: Callable[[], bool], what: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not until():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.01)
-
-
-def _writes(writer: Writer, more: int = 10) -> None:
-    """Wait until ``writer`` made ``more`` writes (or failed)."""
-    target = writer.writes + more
-    _wait(
-        lambda: writer.writes >= target or bool(writer.errors),
-        f"{more} writes of {writer.name}",
-    )
-    assert writer.errors == [], writer.errors
-
-
-def _migrate_until_done(project) -> None:
-    for _ in range(20):
-        result = project.zerodown("migrate")
-        if result.exit_code == 0:
-            return
-        assert result.exit_code == 1, result.output
-    raise AssertionError("migrate did not finish")
-
-
-def _zd_objects(engine: sa.Engine) -> list[str]:
-    found = schema(engine)
-    names = [*found["triggers"], *(n for (n,) in found.get("functions", []))]
-    names += [t for t in found if t.startswith("zd_")]
-    for table in ("accounts", "grants"):
-        names += [c[0] for c in found.get(table, {}).get("columns", [])]
-    return sorted(n for n in names if n.startswith("zd_"))
-
-
-def _engine(url: str, prepare: bool = False) -> sa.Engine:
-    """The releases' engine.  psycopg 3 prepares a statement on the
-    server after its fifth run, and PostgreSQL refuses to run a prepared
-    statement whose result changed type ("cached plan must not change
-    result type"), as an INSERT ... RETURNING id does once the key is
-    wide: the writers here do not prepare, as psycopg2 never does
-    (test_a_prepared_statement_fails_once_after_the_swap shows the
-    other case)."""
-    if url.startswith("postgresql") and not prepare:
-        return sa.create_engine(
-            url, connect_args={"prepare_threshold": None}, pool_pre_ping=True
-        )
-    return engine_for(url)
+WIDEN_PRIMARY_KEY = case("widen_primary_key")
+WIDEN = WIDEN_PRIMARY_KEY.call
 
 
 @pytest.fixture
 def accounts(project):
     backend = project.database.backend
-    base_schema(project, ACCOUNTS + (CHILD if backend == "postgresql" else ""))
-    engine = _engine(project.database.url)
+    base_schema(project, accounts_schema(backend))
+    engine = releases_engine(project.database.url)
     bookkeeping(engine)
-    _seed(engine, 300)
+    seed_accounts(engine, 300)
     yield project, engine
     engine.dispose()
-
-
-def test_both_releases_write_through_expand_migrate_and_contract(accounts):
-    project, engine = accounts
-    backend = project.database.backend
-    online(project, WIDEN)
-    old = Writer("old", engine, column_writer("accounts", "name"))
-    old.start()
-    _writes(old)
-    ok(project.zerodown("expand"))
-    new = Writer("new", engine, column_writer("accounts", "name"))
-    new.start()
-    _writes(new)
-    _migrate_until_done(project)
-    status = project.zerodown("status", "--format", "json")
-    assert json.loads(status.output)["gate"]["open"], status.output
-    _writes(old)
-    old.stop()
-    if backend == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(
-                sa.text(
-                    "INSERT INTO grants (account_id) SELECT id FROM "
-                    "accounts WHERE id <= 5"
-                )
-            )
-    ok(project.zerodown("contract"))
-    _writes(new)
-    new.stop()
-    assert old.errors == [] and new.errors == []
-    _same_rows(engine, old, new)
-    assert _zd_objects(engine) == []
-    _wide(engine, backend)
-    if backend == "postgresql":
-        _foreign_key_rebuilt(engine)
-
-
-def _foreign_key_rebuilt(engine: sa.Engine) -> None:
-    with engine.connect() as conn:
-        valid = conn.execute(
-            sa.text(
-                "SELECT convalidated FROM pg_constraint "
-                "WHERE conname = 'fk_grants_account'"
-            )
-        ).scalar_one()
-        assert valid is True
-        key = conn.execute(
-            sa.text(
-                "SELECT conname FROM pg_constraint WHERE contype = 'p' "
-                "AND conrelid = 'accounts'::regclass"
-            )
-        ).scalar_one()
-        assert key == "accounts_pkey"
-    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO grants (account_id) VALUES (-1)"))
-
-
-def test_rollback_while_both_releases_write_leaves_no_trace(accounts):
-    project, engine = accounts
-    before = schema(engine)
-    online(project, WIDEN)
-    old = Writer("old", engine, column_writer("accounts", "name"))
-    old.start()
-    ok(project.zerodown("expand"))
-    new = Writer("new", engine, column_writer("accounts", "name"))
-    new.start()
-    result = project.zerodown("migrate", "--max-count", "100")
-    assert result.exit_code in (0, 1), result.output
-    _writes(new)
-    downgrade(project, "expand@-1")
-    _writes(old)
-    old.stop()
-    new.stop()
-    assert old.errors == [] and new.errors == []
-    assert schema(engine) == before
-    _same_rows(engine, old, new)
-
-
-def _same_rows(engine: sa.Engine, *writers: Writer) -> None:
-    """Every seeded row and every row each writer last wrote, no other."""
-    names = _names(engine)
-    seeded = {i: n for i, n in names.items() if n.startswith("seed-")}
-    assert len(seeded) == 300
-    written = {row: value for w in writers for row, value in w.owned.items()}
-    assert names == {**seeded, **written}
 
 
 def _plan(engine: sa.Engine, phase: str, table: str) -> Sequence[Step]:
@@ -270,14 +92,14 @@ def _tables(project, engine) -> None:
     )
     base_schema(project, body)
     for table in TABLES:
-        _seed(engine, 40, table)
+        seed_accounts(engine, 40, table)
 
 
 def test_a_run_killed_after_any_step_resumes(project):
     """Table k is left as a run killed after step k of expand leaves it;
     expand runs again; then the same for contract; then every table holds
     its rows, the writes made meanwhile and a 64-bit key."""
-    engine = _engine(project.database.url)
+    engine = releases_engine(project.database.url)
     _tables(project, engine)
     calls = "\n".join(
         f'zop.widen_primary_key("{t}", "id", sa.BigInteger())' for t in TABLES
@@ -286,22 +108,22 @@ def test_a_run_killed_after_any_step_resumes(project):
     assert len(_plan(engine, "expand", TABLES[0])) < len(TABLES)
     for count, table in enumerate(TABLES):
         _killed_after(engine, _plan(engine, "expand", table), count)
-        _seed(engine, 3, table)  # the old release writes meanwhile
+        seed_accounts(engine, 3, table)  # the old release writes meanwhile
     ok(project.zerodown("expand"))
-    _migrate_until_done(project)
+    migrate_until_done(project)
     assert len(_plan(engine, "contract", TABLES[0])) < len(TABLES)
     for count, table in enumerate(TABLES):
         _killed_after(engine, _plan(engine, "contract", table), count)
-        _seed(engine, 3, table)
+        seed_accounts(engine, 3, table)
     ok(project.zerodown("contract"))
     for table in TABLES:
-        names = _names(engine, table)
+        names = account_names(engine, table)
         assert sorted(names.values()) == sorted(
             [f"seed-{i}" for i in range(40)]
             + [f"seed-{i}" for i in range(3)] * 2
         ), table
-        _wide(engine, project.database.backend, table)
-    assert _zd_objects(engine) == []
+        wide(engine, table)
+    assert leftovers(engine) == []
     engine.dispose()
 
 
@@ -323,7 +145,7 @@ def test_copy_killed_midway_resumes_without_loss(accounts):
     project, engine = accounts
     if project.database.backend == "sqlite":
         pytest.skip("capability: a copy (SQLite's integers are 64-bit)")
-    _seed(engine, 1700)
+    seed_accounts(engine, 1700)
     online(project, WIDEN)
     ok(project.zerodown("expand"))
     process = _migrate(project, "--batch-size", "40", "--sleep", "0.01")
@@ -339,11 +161,11 @@ def test_copy_killed_midway_resumes_without_loss(accounts):
     gate = json.loads(project.zerodown("status", "--format", "json").output)
     assert not gate["gate"]["open"]  # the copy is not complete
     assert project.zerodown("contract").exit_code == 3
-    before = _names(engine)
-    _migrate_until_done(project)
+    before = account_names(engine)
+    migrate_until_done(project)
     ok(project.zerodown("contract"))
-    assert _names(engine) == before
-    _wide(engine, project.database.backend)
+    assert account_names(engine) == before
+    wide(engine)
 
 
 def test_sql_rendering(accounts):
@@ -423,10 +245,10 @@ def test_a_prepared_statement_fails_once_after_the_swap(accounts):
     project, _ = accounts
     if project.database.backend != "postgresql":
         pytest.skip("capability: server-side prepared statements (psycopg)")
-    engine = _engine(project.database.url, prepare=True)
+    engine = engine_for(project.database.url)
     online(project, WIDEN)
     ok(project.zerodown("expand"))
-    _migrate_until_done(project)
+    migrate_until_done(project)
     insert = sa.text("INSERT INTO accounts (name) VALUES ('p') RETURNING id")
     with engine.connect() as conn:
         for _ in range(6):  # prepared from the fifth run on
@@ -446,7 +268,7 @@ def test_awkward_names_on_every_backend(project):
     reserved words, non-ASCII letters or the longest name allowed: one
     table per case, widened together, written at each phase."""
     backend = project.database.backend
-    engine = _engine(project.database.url)
+    engine = releases_engine(project.database.url)
     cases = [names(case, backend) for case in CASES]
     tables = {
         n.table: sa.Table(
@@ -480,7 +302,7 @@ def test_awkward_names_on_every_backend(project):
     online(project, calls, undo="pass")
     ok(project.zerodown("expand"))
     write("expanded")
-    _migrate_until_done(project)
+    migrate_until_done(project)
     write("copied")
     ok(project.zerodown("contract"))
     write("contracted")
@@ -501,14 +323,14 @@ def test_awkward_names_on_every_backend(project):
             )
             wide = "INTEGER" if backend == "sqlite" else "BIGINT"
             assert str(column["type"]).upper() == wide, n.table
-    assert _zd_objects(engine) == []
+    assert leftovers(engine) == []
     engine.dispose()
 
 
 def test_postgresql_identity_and_comment_move_over(project):
     if project.database.backend != "postgresql":
         pytest.skip("capability: identity columns and column comments (PG)")
-    engine = _engine(project.database.url)
+    engine = releases_engine(project.database.url)
     base_schema(
         project,
         """
@@ -517,13 +339,13 @@ def test_postgresql_identity_and_comment_move_over(project):
         op.execute("COMMENT ON COLUMN ids.id IS 'the key''s note'")
         """,
     )
-    _seed(engine, 20, "ids")
+    seed_accounts(engine, 20, "ids")
     online(project, 'zop.widen_primary_key("ids")')
     ok(project.zerodown("expand"))
-    _seed(engine, 2, "ids")
-    _migrate_until_done(project)
+    seed_accounts(engine, 2, "ids")
+    migrate_until_done(project)
     ok(project.zerodown("contract"))
-    _seed(engine, 1, "ids")
+    seed_accounts(engine, 1, "ids")
     with engine.connect() as conn:
         ids = conn.execute(sa.text("SELECT id FROM ids ORDER BY id")).scalars()
         assert list(ids) == list(range(1, 1 + 3 * 23, 3))
