@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from zerodown.exceptions import ObjectDeclarationError, UnrepresentableValue
 from zerodown.objects import Change, History, ObjectRegistry, ZerodownObject
 from zerodown.objects import fields as f
-from zerodown.objects.history import Refusal
+from zerodown.objects.history import Refusal, StepContext
 from zerodown.objects.versions import (
     format_version,
     is_canonical,
@@ -354,11 +356,13 @@ def test_a_step_context_knows_the_conversion():
     [
         Change("1.0", "x", added=["a"]),
         Refusal("m", frozenset({"v"}), False, (1, 1)),
+        StepContext("Thing", "1.1", "1.0"),
     ],
 )
-def test_changes_and_refusals_are_immutable(value):
-    with pytest.raises(AttributeError):
-        value.version = "9.9"
+def test_changes_refusals_and_contexts_are_immutable(value):
+    field = dataclasses.fields(value)[0].name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(value, field, "changed")
     assert Change("1.0", "x", added=["a", "b"]).added == ("a", "b")
 
 
@@ -391,3 +395,16 @@ def test_older_data_reads_added_fields_as_their_default():
     same = {"a": 4}
     history.upgrade(same, (1, 1), (1, 1))
     assert same == {"a": 4}
+
+
+def test_an_upgrade_step_knows_the_conversion():
+    seen = []
+    history = History(
+        Change("1.0", "initial", added=["a"]),
+        Change("1.1", "b", upgrade=lambda d, c: seen.append(c)),
+    )
+    history.bind("Thing", ["a"])
+    history.upgrade({"a": 1}, (1, 0), (1, 1))
+    assert [(c.object, c.source, c.target) for c in seen] == [
+        ("Thing", "1.0", "1.1")
+    ]

@@ -288,6 +288,30 @@ CASES = [
         None,
     ),
     (
+        "require: no CPU left for the emulator threads",
+        {0, 1, 2, 3},
+        [{0, 1}, {2, 3}],
+        (),
+        (),
+        [0, 1, 2, 3],
+        "require",
+        1,
+        None,
+        None,
+    ),
+    (
+        "require: a whole quad core, though no two pairs are free",
+        R8,
+        QUADS,
+        {1, 2, 3},
+        (),
+        [0, 1, 2],
+        "require",
+        0,
+        {0: 4, 1: 5, 2: 6},
+        None,
+    ),
+    (
         "isolate: one vCPU per core, siblings idle (legacy host)",
         R8,
         FAR_PAIRS,
@@ -522,3 +546,10 @@ def test_siblings_are_read_in_host_order_and_sorted_within_a_core():
     assert cell.free_siblings == ((3, 35), (0, 32))
     assert cell.cores_with == (2, 2, 2)
     assert pack(cell, [0, 1, 2], None).pinning == {0: 3, 1: 35, 2: 0}
+
+
+@pytest.mark.parametrize("policy", [None, "prefer", "isolate"])
+def test_no_emulator_cpu_is_reserved_unless_asked(policy):
+    cell = _cell({0, 1}, None, (), ())
+    assert can_pack(cell, 2, policy)
+    assert pack(cell, [0, 1], policy) == ({0: 0, 1: 1}, None)
