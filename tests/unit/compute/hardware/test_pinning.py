@@ -348,6 +348,18 @@ CASES = [
         None,
     ),
     (
+        "isolate: one vCPU",
+        {0, 1, 2, 3},
+        [{0, 1}, {2, 3}],
+        {0},
+        {0, 1, 2, 3},
+        [0],
+        "isolate",
+        0,
+        {0: 2},
+        None,
+    ),
+    (
         "isolate: no vCPUs",
         {0, 1, 2, 3},
         None,
