@@ -408,3 +408,26 @@ def test_an_upgrade_step_knows_the_conversion():
     assert [(c.object, c.source, c.target) for c in seen] == [
         ("Thing", "1.0", "1.1")
     ]
+
+
+def test_a_disagreement_lists_every_field_on_each_side():
+    with pytest.raises(ObjectDeclarationError) as err:
+        History(Change("1.0", "x", added=["a"])).bind("T", ["a", "c", "b"])
+    assert str(err.value).endswith(
+        "fields no version adds: b, c; added but not declared: -"
+    )
+    with pytest.raises(ObjectDeclarationError) as err:
+        History(Change("1.0", "x", added=["a", "z", "y"])).bind("T", ["a"])
+    assert str(err.value).endswith(
+        "fields no version adds: -; added but not declared: y, z"
+    )
+
+
+def test_a_field_that_says_nothing_of_nullability_is_left_unset():
+    history = History(
+        Change("1.0", "initial", added=["a"]), Change("1.1", "x", added=["x"])
+    )
+    history.bind("Thing", {"a": f.IntegerField(), "x": object()})
+    data = {"a": 1}
+    history.upgrade(data, (1, 0), (1, 1))
+    assert data == {"a": 1}
