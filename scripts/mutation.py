@@ -98,6 +98,7 @@ MODULES: dict[str, list[str]] = {
     ],
     "zerodown/migrations/guard.py": [
         "tests/unit/migrations/test_guard.py",
+        "tests/unit/migrations/test_guard_details.py",
     ],
     "zerodown/migrations/gate.py": [
         "tests/unit/migrations/test_gate.py",
