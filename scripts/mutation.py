@@ -95,6 +95,7 @@ MODULES: dict[str, list[str]] = {
     "zerodown/objects/plan.py": [
         "tests/unit/objects/test_fields_plan.py",
         "tests/unit/objects/test_wire.py",
+        "tests/unit/objects/test_bad_input.py",
     ],
     "zerodown/migrations/guard.py": [
         "tests/unit/migrations/test_guard.py",
@@ -617,12 +618,30 @@ def _equivalents(relative: str) -> dict[str, str]:
     return found
 
 
-def mutate(relative: str, tests: Sequence[str], listing: bool) -> bool:
+def _survivors(report: str, relative: str) -> set[str]:
+    """The survivors of ``relative`` in an earlier run's output."""
+    keys = set()
+    for line in Path(report).read_text().splitlines():
+        where, _, key = line.strip().partition(": ")
+        if where.rpartition(":")[0] == relative:
+            keys.add(key)
+    return keys
+
+
+def mutate(
+    relative: str,
+    tests: Sequence[str],
+    listing: bool,
+    again: str | None = None,
+) -> bool:
     path = str(ROOT / relative)
     name = relative.removesuffix(".py").replace("/", ".")
     source = Path(path).read_text()
     exclude = frozenset(NOT_LOGIC.get(relative, {}))
     found = mutants(source, path, exclude)
+    if again:  # only an earlier run's survivors
+        keys = _survivors(again, relative)
+        found = [m for m in found if m.key in keys]
     equivalent = _equivalents(relative)
     if listing:
         for m in found:
@@ -700,6 +719,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--all", action="store_true", help="every module, one at a time"
     )
+    parser.add_argument(
+        "--again",
+        metavar="OUTPUT",
+        help="run only the survivors listed in an earlier run's output",
+    )
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
@@ -721,10 +745,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if len(chosen) > 1:
             pid = os.fork()
             if pid == 0:
-                os._exit(0 if mutate(module, tests, args.list) else 1)
+                os._exit(
+                    0 if mutate(module, tests, args.list, args.again) else 1
+                )
             ok = os.waitpid(pid, 0)[1] == 0 and ok
         else:
-            ok = mutate(module, tests, args.list) and ok
+            ok = mutate(module, tests, args.list, args.again) and ok
     return 0 if ok else 1
 
 
