@@ -209,7 +209,15 @@ class _Mutator(ast.NodeTransformer):
                         node.lineno,  # type: ignore[attr-defined]
                         ".".join(self.scope) or "<module>",
                         description,
-                        (node.lineno, node.end_lineno),  # type: ignore[attr-defined]
+                        # from its statement's first line: a line event
+                        # marks a statement, not each line it spans
+                        (
+                            min(
+                                node.lineno,  # type: ignore[attr-defined]
+                                getattr(self.statement, "lineno", 1 << 30),
+                            ),
+                            node.end_lineno,  # type: ignore[attr-defined]
+                        ),
                     )
                 )
             elif index == self.target:
