@@ -246,3 +246,104 @@ def test_a_type_change_with_a_side_unknown_is_a_change():
     )
     verdict = check(operation, Phase.CONTRACT, "r", dialect=dialect)
     assert verdict.kind == "change_column_type"
+
+
+@pytest.mark.parametrize(
+    "old, new, widening",
+    [
+        (sa.INTEGER(), sa.Integer(), True),
+        (sa.Integer(), sa.INTEGER(), True),
+        (sa.SMALLINT(), sa.SmallInteger(), True),
+        (sa.SmallInteger(), sa.SMALLINT(), True),
+        (sa.BIGINT(), sa.BigInteger(), True),
+        (sa.SmallInteger(), sa.BigInteger(), True),
+        (sa.Text(), mysql.TINYTEXT(), False),
+        (mysql.MEDIUMTEXT(), sa.Text(), False),
+        (sa.Enum("a", "b"), sa.Enum("a", "b"), True),
+        (sa.Numeric(1, 0), sa.Numeric(), False),
+        (sa.Numeric(5, 0), sa.Numeric(5), True),
+        (sa.Numeric(5), sa.Numeric(4), False),
+        (sa.Numeric(5, 1), sa.Numeric(10), False),
+        (sa.Numeric(5), sa.Numeric(6, 0), True),
+    ],
+)
+def test_widths_and_ranks_at_their_boundaries(old, new, widening):
+    assert is_widening(old, new) is widening
+
+
+@pytest.mark.parametrize(
+    "type_, kind",
+    [
+        (sa.NCHAR(2), "char"),
+        (sa.VARCHAR(2), "varchar"),
+        (sa.NVARCHAR(2), "varchar"),
+        (sa.String(2), "varchar"),
+        (sa.Text(), "text"),
+        (sa.TEXT(), "text"),
+        (sa.CLOB(), "text"),
+        (mysql.TINYTEXT(), "text"),
+        (mysql.MEDIUMTEXT(), "text"),
+        (mysql.LONGTEXT(), "text"),
+        (object(), ""),
+    ],
+)
+def test_every_character_type_has_its_kind(type_, kind):
+    assert string_kind(type_) == kind
+
+
+def test_a_sixty_one_character_statement_is_cut_before_its_last_word():
+    assert sql_head("a" * 58 + " bb") == "a" * 58
+
+
+def test_a_type_the_backend_cannot_render_is_a_change():
+    dialect = sa.engine.make_url("mysql://").get_dialect()()
+    operation = ops.AlterColumnOp(
+        "t", "c", existing_type=postgresql.CITEXT(), modify_type=sa.Text()
+    )
+    verdict = check(operation, Phase.CONTRACT, "r", dialect=dialect)
+    assert verdict.kind == "change_column_type"
+    assert verdict.why == (
+        "the type change narrows or converts what the column holds"
+    )
+
+
+def test_server_defaults_and_not_null_changes():
+    for op, kind in [
+        (
+            ops.AlterColumnOp(
+                "t", "c", existing_server_default="1", modify_nullable=True
+            ),
+            "alter_column",
+        ),
+        (
+            ops.AlterColumnOp(
+                "t",
+                "c",
+                existing_server_default=False,
+                modify_server_default=None,
+            ),
+            "alter_column",
+        ),
+    ]:
+        assert classify(op).kind == kind
+    verdict = classify(ops.AlterColumnOp("t", "c", modify_nullable=False))
+    assert verdict.why == (
+        "NOT NULL makes the old release's inserts without it fail"
+    )
+
+
+def test_an_unnamed_constraint_is_named_by_its_table():
+    op = ops.CreateUniqueConstraintOp(None, "orders", ["c"])
+    assert classify(op).target == "orders"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        classify(ops.DropTableOp("t")),
+        allow("drop_table", reason="why"),
+    ],
+)
+def test_verdicts_and_exceptions_are_immutable(value):
+    with pytest.raises(AttributeError):
+        value.kind = "other"
