@@ -31,6 +31,7 @@ REDEFINES = (
     [
         ("TRUNCATE t", Effect.BREAKS, "raw SQL that empties a table"),
         ("  drop index ix", Effect.BREAKS, "raw SQL that drops"),
+        ("ALTER TABLE t DROP COLUMN c", Effect.BREAKS, "raw SQL that drops"),
         ("RENAME TABLE a TO b", Effect.BREAKS, "raw SQL that renames a table"),
         (
             "ALTER TABLE t RENAME COLUMN a TO b",
@@ -82,6 +83,7 @@ def test_raw_sql_is_judged_by_what_it_does(sql, effect, why):
         ("aaa bbb ccc", 10, "aaa bbb"),
         ("aaa bbb ccc", 11, "aaa bbb ccc"),
         ("aaaaaaaaa bb", 5, "aaaaa"),
+        ("aaa bbbb c", 7, "aaa"),
     ],
 )
 def test_a_statement_is_named_by_its_first_whole_words(sql, limit, head):
@@ -347,3 +349,19 @@ def test_an_unnamed_constraint_is_named_by_its_table():
 def test_verdicts_and_exceptions_are_immutable(value):
     with pytest.raises(AttributeError):
         value.kind = "other"
+
+
+def test_a_type_the_backend_spells_the_same_is_a_plain_alter():
+    dialect = sa.engine.make_url("mysql://").get_dialect()()
+    operation = ops.AlterColumnOp(
+        "t",
+        "c",
+        existing_type=sa.DateTime(),
+        modify_type=sa.DateTime(timezone=True),
+    )
+    verdict = check(operation, Phase.EXPAND, "r", dialect=dialect)
+    assert (verdict.kind, verdict.target, verdict.effect) == (
+        "alter_column",
+        "t.c",
+        Effect.NEUTRAL,
+    )
