@@ -708,7 +708,7 @@ def mutate(
         print(f"  not mutated: {excluded}: {why}")
     for m in sorted(survivors, key=lambda m: m.line):
         print(f"  {relative}:{m.line}: {m.key}")
-    for key in sorted(unused):
+    for key in sorted(unused) if not again else ():
         print(f"  stale entry in {EQUIVALENTS.name}: {relative}::{key}")
     return True
 
