@@ -22,7 +22,7 @@ import datetime
 import getpass
 import logging
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -223,17 +223,22 @@ def _services_new_enough(context: GateContext) -> GateCheck:
             table.c.binary.in_(sorted(required))
         )
     )
-    reasons = []
-    for row in rows:
-        record = _service(row._mapping)
-        needed = required[record.binary]
-        if record.running and record.version < needed:
-            reasons.append(
-                f"{record.name} runs service version {record.version}; the "
-                f"contract needs {needed} or newer: upgrade or stop it (a "
-                "service that is gone for good: force it down)"
-            )
-    return GateCheck("services-new-enough", not reasons, tuple(reasons))
+    reasons = _too_old((_service(row._mapping) for row in rows), required)
+    return GateCheck("services-new-enough", not reasons, reasons)
+
+
+def _too_old(
+    records: Iterable[services.ServiceRecord], required: Mapping[str, int]
+) -> tuple[str, ...]:
+    """Why each running service of ``records`` is older than ``required``
+    (the decision, apart from reading the table)."""
+    return tuple(
+        f"{record.name} runs service version {record.version}; the "
+        f"contract needs {required[record.binary]} or newer: upgrade or "
+        "stop it (a service that is gone for good: force it down)"
+        for record in records
+        if record.running and record.version < required[record.binary]
+    )
 
 
 # The columns every services table has (a table made before the signing

@@ -242,3 +242,38 @@ def test_objects_nested_too_deep_are_refused():
         issubclass(e, ObjectError)
         for e in (InvalidPrimitive, UnknownObject, IncompatibleVersion)
     )
+
+
+def test_errors_say_null_and_where_a_field_was_named(registry, primitive):
+    _data(primitive)["id"] = None
+    assert _raises(registry, primitive, WrongFieldType).got == "null"
+    _data(primitive)["id"] = 7
+    _data(primitive)["colour"] = "red"
+    assert _raises(registry, primitive, UnknownField).where == ""
+    del _data(primitive)["colour"]
+    primitive[NS + "changes"] = ["colour"]
+    err = _raises(registry, primitive, UnknownField)
+    assert err.where == " (named in its changes)"
+    primitive[NS + "changes"] = "id"
+    err = _raises(registry, primitive, WrongFieldType)
+    assert err.expected == "a list of field names"
+
+
+def test_an_older_version_names_its_extra_field_plainly(registry, primitive):
+    primitive[NS + "version"] = "1.1"
+    del _data(primitive)["main"]
+    assert _raises(registry, primitive, UnknownField).where == ""
+
+
+def test_a_primitive_carries_the_changes_its_version_has(registry):
+    obj = gadget(registry)
+    obj.obj_reset_changes()
+    assert NS + "changes" not in obj.obj_to_primitive()
+    obj.labels = {"k": "v"}
+    obj.spare = set()
+    assert obj.obj_to_primitive()[NS + "changes"] == ["labels", "spare"]
+    old = obj.obj_to_primitive("1.1", {"Part": "1.0"})
+    assert old[NS + "changes"] == ["labels"]
+    obj.obj_reset_changes()
+    obj.spare = set()
+    assert NS + "changes" not in obj.obj_to_primitive("1.1", {"Part": "1.0"})

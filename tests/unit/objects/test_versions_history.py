@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from zerodown.objects import Change, History, ObjectRegistry, ZerodownObject
@@ -10,7 +12,7 @@ from zerodown.objects.errors import (
     ObjectDeclarationError,
     UnrepresentableValue,
 )
-from zerodown.objects.history import Refusal
+from zerodown.objects.history import Refusal, StepContext
 from zerodown.objects.versions import (
     format_version,
     is_canonical,
@@ -222,3 +224,213 @@ def test_registration_checks_the_history_against_version_and_fields():
     with pytest.raises(ObjectDeclarationError, match="not a later version"):
         registry.register(BadSince)
     assert len(registry) == 0
+
+
+def test_a_history_serves_one_class():
+    history = History(Change("1.0", "initial", added=["a"]))
+    history.bind("Thing", ["a"])
+    history.bind("Thing", ["a"])  # the same class again (a re-import)
+    with pytest.raises(
+        ObjectDeclarationError, match="history already bound to Thing"
+    ) as err:
+        history.bind("Other", ["a"])
+    assert err.value.object == "Other"
+
+
+def test_declaration_errors_name_the_object():
+    with pytest.raises(ObjectDeclarationError) as err:
+        History().bind("Thing", [])
+    assert str(err.value) == "Thing: the history is empty"
+    with pytest.raises(ObjectDeclarationError) as err:
+        History()._check_ladder([])
+    assert str(err.value) == "?: the history is empty"
+    with pytest.raises(ObjectDeclarationError) as err:
+        History(Change("1.0", "x", added=["a"])).bind("Thing", ["b"])
+    assert str(err.value) == (
+        "Thing: history and fields disagree: fields no version adds: b; "
+        "added but not declared: a"
+    )
+    with pytest.raises(ObjectDeclarationError) as err:
+        History(Change("1.0", "x"), Change("1.2", "y")).bind("Thing", [])
+    assert str(err.value) == (
+        "Thing: history version 1.2 should be 1.1: versions count up by "
+        "one from 1.0"
+    )
+
+
+def test_histories_agree_when_every_field_is_added_once():
+    history = History(Change("1.0", "x"))
+    history.bind("Thing", [])
+    assert history.fields_at((1, 0)) == frozenset()
+    assert repr(_history()) == "History(1.0, 1.1, 1.2, 1.3)"
+    assert _history().versions == ((1, 0), (1, 1), (1, 2), (1, 3))
+
+
+def test_a_refusal_cannot_date_values_to_the_first_version():
+    history = History(Change("1.0", "x", added=["m"]), Change("1.1", "y"))
+    for version in [(1, 0), (1, 2)]:
+        with pytest.raises(ObjectDeclarationError) as err:
+            history.bind(
+                "Thing",
+                ["m"],
+                [Refusal("m", frozenset({"v"}), False, version)],
+            )
+        assert str(err.value) == (
+            f"Thing: m dates values to {format_version(version)}, which is "
+            "not a later version in its history"
+        )
+
+
+def _list_enum_history():
+    history = History(
+        Change("1.0", "initial", added=["modes", "mode"]),
+        Change("1.1", "turbo"),
+        Change("1.2", "eco"),
+    )
+    history.bind(
+        "Thing",
+        ["modes", "mode"],
+        [
+            Refusal("modes", frozenset({"turbo"}), True, (1, 1)),
+            Refusal("mode", frozenset({"turbo"}), False, (1, 1)),
+            Refusal("modes", frozenset({"eco"}), True, (1, 2)),
+        ],
+    )
+    return history
+
+
+def test_list_enums_are_checked_item_by_item():
+    history = _list_enum_history()
+    for data in [
+        {"modes": None, "mode": None},
+        {"modes": ["slow", None]},
+        {},
+    ]:
+        before = dict(data)
+        history.backport(data, (1, 2), (1, 0))
+        assert data == before
+    with pytest.raises(UnrepresentableValue) as err:
+        history.backport({"modes": ["slow", "turbo"]}, (1, 2), (1, 0))
+    assert (err.value.field, err.value.value) == ("modes", "turbo")
+    assert "the value exists since 1.1" in str(err.value)
+    with pytest.raises(UnrepresentableValue, match=r"since 1\.2"):
+        history.backport({"modes": ["eco"]}, (1, 2), (1, 1))
+    history.backport({"modes": ["turbo"]}, (1, 2), (1, 1))
+    assert history.too_new((1, 0)) == {
+        "modes": frozenset({"turbo", "eco"}),
+        "mode": frozenset({"turbo"}),
+    }
+    assert history.too_new((1, 1)) == {"modes": frozenset({"eco"})}
+
+
+def test_has_steps_sees_only_the_steps_on_the_way():
+    def step(data, ctx):
+        pass
+
+    history = History(
+        Change("1.0", "initial", added=["a"]),
+        Change("1.1", "b", added=["b"], backport=step),
+        Change("1.2", "c", added=["c"]),
+    )
+    history.bind("Thing", ["a", "b", "c"])
+    assert not history.has_steps((1, 2), (1, 1))
+    assert history.has_steps((1, 2), (1, 0))
+    assert history.has_steps((1, 1), (1, 0))
+    assert not history.has_steps((1, 2), (1, 1))  # cached
+
+
+def test_a_step_context_knows_the_conversion():
+    seen = []
+    history = History(
+        Change("1.0", "initial", added=["a"]),
+        Change("1.1", "b", added=["b"], backport=lambda d, c: seen.append(c)),
+        Change("1.2", "c", backport=lambda d, c: seen.append(c)),
+    )
+    history.bind("Thing", ["a", "b"])
+    history.backport({"a": 1, "b": 2}, (1, 2), (1, 0))
+    assert [(c.object, c.source, c.target) for c in seen] == [
+        ("Thing", "1.2", "1.0")
+    ] * 2
+    assert seen[0] is seen[1]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        Change("1.0", "x", added=["a"]),
+        Refusal("m", frozenset({"v"}), False, (1, 1)),
+        StepContext("Thing", "1.1", "1.0"),
+    ],
+)
+def test_changes_refusals_and_contexts_are_immutable(value):
+    field = dataclasses.fields(value)[0].name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(value, field, "changed")
+    assert Change("1.0", "x", added=["a", "b"]).added == ("a", "b")
+
+
+def test_older_data_reads_added_fields_as_their_default():
+    history = History(
+        Change("1.0", "initial", added=["a"]),
+        Change("1.1", "more", added=["tags", "meta", "n", "flag", "x", "y"]),
+    )
+    history.bind(
+        "Thing",
+        {
+            "a": f.IntegerField(),
+            "tags": f.ListOfStringsField(default=[]),
+            "meta": f.DictOfStringsField(default={}),
+            "n": f.IntegerField(nullable=True),
+            "flag": f.BooleanField(default=False),
+            "x": f.IntegerField(),
+            "y": f.ListOfStringsField(default=["set"]),
+        },
+    )
+    one, two = {"a": 1}, {"a": 2, "tags": ["kept"]}
+    history.upgrade(one, (1, 0), (1, 1))
+    history.upgrade(two, (1, 0), (1, 1))
+    assert one == {"a": 1, "tags": [], "meta": {}, "n": None, "flag": False}
+    assert two["tags"] == ["kept"]
+    one["tags"].append("t")
+    three = {"a": 3}
+    history.upgrade(three, (1, 0), (1, 1))
+    assert three["tags"] == []
+    same = {"a": 4}
+    history.upgrade(same, (1, 1), (1, 1))
+    assert same == {"a": 4}
+
+
+def test_an_upgrade_step_knows_the_conversion():
+    seen = []
+    history = History(
+        Change("1.0", "initial", added=["a"]),
+        Change("1.1", "b", upgrade=lambda d, c: seen.append(c)),
+    )
+    history.bind("Thing", ["a"])
+    history.upgrade({"a": 1}, (1, 0), (1, 1))
+    assert [(c.object, c.source, c.target) for c in seen] == [
+        ("Thing", "1.0", "1.1")
+    ]
+
+
+def test_a_disagreement_lists_every_field_on_each_side():
+    with pytest.raises(ObjectDeclarationError) as err:
+        History(Change("1.0", "x", added=["a"])).bind("T", ["a", "c", "b"])
+    assert str(err.value).endswith(
+        "fields no version adds: b, c; added but not declared: -"
+    )
+    with pytest.raises(ObjectDeclarationError) as err:
+        History(Change("1.0", "x", added=["a", "z", "y"])).bind("T", ["a"])
+    assert str(err.value).endswith(
+        "fields no version adds: -; added but not declared: y, z"
+    )
+
+
+def test_a_field_that_says_nothing_of_nullability_is_left_unset():
+    history = History(
+        Change("1.0", "initial", added=["a"]), Change("1.1", "x", added=["x"])
+    )
+    history.bind("Thing", {"a": f.IntegerField(), "x": object()})
+    data = {"a": 1}
+    history.upgrade(data, (1, 0), (1, 1))
+    assert data == {"a": 1}

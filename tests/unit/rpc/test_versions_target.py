@@ -56,3 +56,10 @@ def test_addresses_of_a_target():
         Address("compute_fanout", fanout=True),
     ]
     assert target.destination == "compute.host-1"
+
+
+def test_a_bad_version_is_quoted_in_at_most_20_characters():
+    with pytest.raises(ValueError, match=r"^'x{20}' is not an X\.Y version$"):
+        parse("x" * 30)
+    with pytest.raises(ValueError, match="must be a string"):
+        parse(1.2)
