@@ -38,10 +38,10 @@ client's domain.
 
 from __future__ import annotations
 
-import importlib
 import string
-import warnings
 from typing import Any, ClassVar
+
+from zerodown.moved import moved_to
 
 __all__ = [
     "EXIT_ERROR",
@@ -124,15 +124,5 @@ class DatabaseUnreachable(ZerodownError):
     template = "cannot connect to the database at {url}: {reason}"
 
 
-def __getattr__(name: str) -> Any:
-    """Release 2's ``zerodown.exceptions.X`` for a framework error."""
-    for module_name in FRAMEWORK_ERRORS:
-        module = importlib.import_module(module_name)
-        if name in module.__all__:
-            warnings.warn(
-                f"zerodown.exceptions.{name} moved to {module_name}",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Release 2's ``zerodown.exceptions.X`` for a framework error.
+__getattr__ = moved_to(__name__, FRAMEWORK_ERRORS)

@@ -30,6 +30,7 @@ FRAMEWORK = (
     "config.py",
     "exceptions.py",
     "files.py",
+    "moved.py",
 )
 # Root modules that are public as a whole, like a package of one module.
 ROOT_MODULES = ("zerodown.config", "zerodown.exceptions", "zerodown.files")

@@ -116,3 +116,14 @@ def test_all_is_pinned(module):
     assert sorted(loaded.__all__) == sorted(PINNED[module])
     for name in loaded.__all__:
         assert hasattr(loaded, name), f"{module}.{name} is listed but missing"
+
+
+@pytest.mark.parametrize("package", ["migrations", "objects"])
+def test_the_facades_old_name_still_resolves_with_a_warning(package):
+    old = importlib.import_module(f"zerodown.{package}.api")
+    new = importlib.import_module(f"zerodown.{package}.command")
+    name = new.__all__[0]
+    with pytest.warns(DeprecationWarning, match=f"zerodown.{package}.command"):
+        assert getattr(old, name) is getattr(new, name)
+    with pytest.raises(AttributeError, match="no attribute '_private'"):
+        old._private  # noqa: B018

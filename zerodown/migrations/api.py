@@ -2,25 +2,13 @@
 
 "api" is kept for what serves requests (the RPC API a server serves, the
 compute stack's HTTP API); release 3 renamed the façades after Alembic's
-``command``.  Every name still resolves here, with a warning.
+``command``.  Every public name still resolves here, with a warning.
 """
 
 from __future__ import annotations
 
-import warnings
-from typing import Any
-
-from zerodown.migrations import command as _command
+from zerodown.moved import moved_to
 
 __all__: list[str] = []
 
-
-def __getattr__(name: str) -> Any:
-    value = getattr(_command, name)
-    warnings.warn(
-        f"zerodown.migrations.api is deprecated: use "
-        f"zerodown.migrations.command.{name}",
-        DeprecationWarning,
-        stacklevel=2,
-    )
-    return value
+__getattr__ = moved_to(__name__, ["zerodown.migrations.command"])
