@@ -277,3 +277,40 @@ def test_a_primitive_carries_the_changes_its_version_has(registry):
     obj.obj_reset_changes()
     obj.spare = set()
     assert NS + "changes" not in obj.obj_to_primitive("1.1", {"Part": "1.0"})
+
+
+def test_a_list_of_enums_refuses_values_newer_than_its_version():
+    from zerodown.objects import Change, History, ObjectRegistry
+    from zerodown.objects import ZerodownObject as Base
+    from zerodown.objects import fields as f
+    from zerodown.objects.errors import UnrepresentableValue
+
+    registry = ObjectRegistry("test.enums")
+
+    @registry.register
+    class Thing(Base):
+        VERSION = "1.1"
+        history = History(
+            Change("1.0", "initial", added=["modes"]),
+            Change("1.1", "turbo and warp modes"),
+        )
+        fields = {
+            "modes": f.ListOfEnumsField(
+                ["eco", "fast", "turbo", "warp"],
+                since={"turbo": "1.1", "warp": "1.1"},
+            )
+        }
+
+    with pytest.raises(UnrepresentableValue) as refused:
+        Thing(modes=["eco", "turbo"]).obj_to_wire("1.0")
+    assert refused.value.field == "modes"
+    assert Thing(modes=["eco"]).obj_to_wire("1.0").data == {"modes": ["eco"]}
+
+    def sent(*modes):
+        return WireObject("test.enums", "Thing", "1.0", {"modes": list(modes)})
+
+    assert registry.obj_from_wire(sent("fast", "eco")).modes == ["fast", "eco"]
+    with pytest.raises(WrongFieldType) as err:
+        registry.obj_from_wire(sent("fast", "warp"))
+    assert (err.value.version, err.value.field) == ("1.0", "modes")
+    assert err.value.expected == "a value version 1.0 knows (not turbo, warp)"

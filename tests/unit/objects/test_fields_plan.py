@@ -310,3 +310,163 @@ def test_the_height_a_plan_gives_its_data_is_an_upper_bound(registry):
     for obj in objects:
         data = obj.obj_to_wire().data
         assert _height(data) <= data.height <= _height(data) + 2
+
+
+# -- the height of a plan's data ----------------------------------------------
+
+
+class _Blob(f.FieldType):
+    """A type without a codec: its o.vo primitive travels, shape unknown."""
+
+    @staticmethod
+    def coerce(obj, attr, value):
+        return value
+
+    @staticmethod
+    def to_primitive(obj, attr, value):
+        return {"blob": value}
+
+    @staticmethod
+    def from_primitive(obj, attr, value):
+        return value["blob"]
+
+
+class _BlobField(f.AutoTypedField):
+    AUTO_TYPE = _Blob()
+
+
+def _shapes_registry():
+    from zerodown.objects import Change, History, ObjectRegistry
+    from zerodown.objects import ZerodownObject as Base
+
+    registry = ObjectRegistry("test.shapes")
+
+    def declare(name, **fields):
+        initial = Change("1.0", "initial", added=sorted(fields))
+        attrs = {"VERSION": "1.0", "history": History(initial)}
+        registry.register(type(name, (Base,), {**attrs, "fields": fields}))
+
+    declare("Empty")
+    declare("Flat", n=f.IntegerField(), s=f.StringField(nullable=True))
+    declare(
+        "Mixed",
+        n=f.IntegerField(),
+        tags=f.DictOfStringsField(),
+        groups=f.ListOfSetsOfIntegersField(),
+    )
+    declare(
+        "Holder",
+        one=f.ObjectField("Mixed", nullable=True),
+        many=f.ListOfObjectsField("Mixed", nullable=True),
+    )
+    declare("Opaque", b=_BlobField(nullable=True))
+    return registry
+
+
+def _mixed(registry):
+    return registry["Mixed"](n=1, tags={"a": "b"}, groups=[{1}])
+
+
+def test_the_height_of_data_that_fills_its_shape_is_exact():
+    # The encoder packs data its height vouches for without walking it:
+    # a bound too low would let data past max_depth, one too high would
+    # walk what need not be walked.
+    shapes = _shapes_registry()
+    holder = shapes["Holder"]
+    for obj, height in [
+        (shapes["Empty"](), 1),
+        (shapes["Flat"](n=1, s="x"), 1),
+        (_mixed(shapes), 3),  # data > list > set
+        (holder(one=_mixed(shapes)), 3 + 2),  # > [name, version, data]
+        (holder(many=[_mixed(shapes), _mixed(shapes)]), 3 + 3),
+        (shapes["Opaque"](b={"x": [[1]]}), 5),  # measured: > {blob: ...}
+        (shapes["Opaque"](b=None), 1),
+    ]:
+        data = obj.obj_to_wire().data
+        assert (data.height, _height(data)) == (height, height), obj
+
+
+def test_the_height_is_a_bound_for_data_that_does_not_fill_its_shape():
+    shapes = _shapes_registry()
+    holder = shapes["Holder"]
+    for obj, bound in [
+        (shapes["Mixed"](n=1), 3),  # what its fields may take
+        (holder(many=[]), 3),  # an empty list still has room for objects
+        (holder(many=[_mixed(shapes), shapes["Mixed"](n=1)]), 6),
+    ]:
+        data = obj.obj_to_wire().data
+        assert _height(data) <= data.height == bound, obj
+
+
+def test_a_value_of_unknown_shape_is_walked_by_the_encoder():
+    from zerodown.objects import WireObject, wire
+
+    shapes = _shapes_registry()
+    sent = shapes["Opaque"](b={"y": 1, "x": [2]}).obj_to_wire()
+    assert sent.data == {"b": {"blob": {"y": 1, "x": [2]}}}
+    # keys out of order: the encoder sorts them, as for any plain dict
+    plain = {"b": {"blob": {"x": [2], "y": 1}}}
+    expected = WireObject("test.shapes", "Opaque", "1.0", plain, ["b"])
+    assert wire.encode(sent) == wire.encode(expected)
+
+
+def test_data_a_backport_step_made_deeper_is_measured():
+    from zerodown.objects import Change, History, ObjectRegistry
+    from zerodown.objects import ZerodownObject as Base
+
+    def _split_tags(data, step):
+        # 1.0 kept each tag's values as a list
+        data["tags"] = {k: v.split(",") for k, v in data["tags"].items()}
+
+    registry = ObjectRegistry("test.steps")
+
+    @registry.register
+    class Tagged(Base):
+        VERSION = "1.1"
+        history = History(
+            Change("1.0", "initial", added=["tags"]),
+            Change("1.1", "tags are strings", backport=_split_tags),
+        )
+        fields = {"tags": f.DictOfStringsField()}
+
+    obj = Tagged(tags={"a": "x,y"})
+    assert obj.obj_to_wire().data.height == 2
+    old = obj.obj_to_wire("1.0").data
+    assert old == {"tags": {"a": ["x", "y"]}}
+    assert old.height == _height(old) == 3
+
+
+def _objects_registry():
+    from zerodown.objects import Change, History, ObjectRegistry
+    from zerodown.objects import ZerodownObject as Base
+
+    registry = ObjectRegistry("test.init")
+
+    @registry.register
+    class Plain(Base):
+        VERSION = "1.0"
+        history = History(Change("1.0", "initial", added=["n"]))
+        fields = {"n": f.IntegerField()}
+
+    @registry.register
+    class Counted(Base):
+        VERSION = "1.0"
+        history = History(Change("1.0", "initial", added=["n"]))
+        fields = {"n": f.IntegerField()}
+
+        def __init__(self, context=None, **kwargs):
+            super().__init__(context, **kwargs)
+            self.built = True
+
+    return registry
+
+
+def test_hydration_runs_the_init_of_a_class_that_has_one():
+    registry = _objects_registry()
+    for name in ("Plain", "Counted"):
+        obj = registry[name](n=1)
+        obj.obj_reset_changes()
+        back = registry.obj_from_wire(obj.obj_to_wire(), context="ctx")
+        assert (back.n, back.obj_context) == (1, "ctx")
+        assert back.obj_what_changed() == set()
+        assert getattr(back, "built", False) == (name == "Counted")
