@@ -217,7 +217,7 @@ def test_an_old_registry_refuses_newer_data_with_a_typed_error():
     assert old.obj_from_wire(backported).cpus == {1, 2, 3, 8, 9}
 
 
-def test_objects_nested_too_deep_are_refused():
+def _nodes():
     from zerodown.objects import (
         Change,
         History,
@@ -233,15 +233,49 @@ def test_objects_nested_too_deep_are_refused():
         history = History(Change("1.0", "initial", added=["next"]))
         fields = {"next": f.ObjectField("Node", nullable=True)}
 
+    return registry
+
+
+def _nested(levels):
     data: dict = {"next": None}
-    for _ in range(40):
+    for _ in range(levels):
         data = {"next": ["Node", "1.0", data]}
+    return data
+
+
+def test_objects_nested_too_deep_are_refused():
+    registry = _nodes()
+    data = _nested(40)
     with pytest.raises(InvalidPrimitive, match="nest deeper"):
         registry.obj_from_wire(WireObject("test.deep", "Node", "1.0", data))
     assert all(
         issubclass(e, ObjectError)
         for e in (InvalidPrimitive, UnknownObject, IncompatibleVersion)
     )
+
+
+def test_updates_nest_as_deep_as_a_whole_object_may():
+    from zerodown.objects.plan import plan_of
+
+    registry = _nodes()
+    node = registry["Node"]()
+
+    def accepted(read, levels):
+        try:
+            read(_nested(levels))
+        except InvalidPrimitive:
+            return False
+        return True
+
+    def whole(data):
+        registry.obj_from_wire(WireObject("test.deep", "Node", "1.0", data))
+
+    def updates(data):  # what a remote method call sends back
+        plan_of(node).assign(node, data, None, registry)
+
+    for levels in (31, 32):
+        assert accepted(updates, levels) == accepted(whole, levels)
+    assert accepted(whole, 31) and not accepted(whole, 32)
 
 
 def test_errors_say_null_and_where_a_field_was_named(registry, primitive):

@@ -206,8 +206,12 @@ def test_an_unregistered_subclass_is_not_sent_as_its_parent(registry):
     class Unregistered(registry["Part"]):
         pass
 
-    with pytest.raises(UnencodableValue, match="not registered"):
+    with pytest.raises(UnencodableValue) as err:
         Unregistered(name="x", size=1).obj_to_wire()
+    assert str(err.value) == (
+        "cannot encode Unregistered at an object: "
+        "its class is not registered in an ObjectRegistry"
+    )
 
 
 def test_old_data_asked_for_a_newer_version_is_sent_as_it_is(registry):
@@ -288,6 +292,7 @@ def test_data_a_backport_step_rewrote_is_sent_in_order():
         {"alpha": "b", "zlegacy": {"a": "1", "b": "2"}},
         sent.changes,
     )
+    assert list(sent.data) == ["alpha", "zlegacy"]
     assert wire.encode(sent) == wire.encode(expected)
     back = wire.decode(wire.encode(sent))
     assert list(back.data["zlegacy"]) == ["a", "b"]
@@ -335,6 +340,23 @@ class _BlobField(f.AutoTypedField):
     AUTO_TYPE = _Blob()
 
 
+class _Raw(f.FieldType):
+    """A type with a codec of its own that passes values as they are."""
+
+    def zerodown_codec(self):
+        from zerodown.objects.codecs import Codec
+
+        return Codec("anything", None, _itself, None, _itself)
+
+
+def _itself(value):
+    return value
+
+
+class _RawField(f.AutoTypedField):
+    AUTO_TYPE = _Raw()
+
+
 def _shapes_registry():
     from zerodown.objects import Change, History, ObjectRegistry
     from zerodown.objects import ZerodownObject as Base
@@ -351,6 +373,7 @@ def _shapes_registry():
     declare(
         "Mixed",
         n=f.IntegerField(),
+        at=f.DateTimeField(nullable=True),
         tags=f.DictOfStringsField(),
         groups=f.ListOfSetsOfIntegersField(),
     )
@@ -360,6 +383,7 @@ def _shapes_registry():
         many=f.ListOfObjectsField("Mixed", nullable=True),
     )
     declare("Opaque", b=_BlobField(nullable=True))
+    declare("Raw", r=_RawField(nullable=True))
     return registry
 
 
@@ -386,6 +410,39 @@ def test_the_height_of_data_that_fills_its_shape_is_exact():
         assert (data.height, _height(data)) == (height, height), obj
 
 
+def test_children_travel_in_wire_form():
+    shapes = _shapes_registry()
+    moment = datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc)
+    child = shapes["Mixed"](n=1, at=moment)
+    data = shapes["Holder"](one=child, many=[child]).obj_to_wire().data
+    assert data["one"] == ["Mixed", "1.0", {"at": moment, "n": 1}, ["at", "n"]]
+    assert data["many"] == [data["one"]]
+
+
+def test_a_version_plan_is_shared_and_immutable(registry):
+    import dataclasses
+
+    plan = registry["Gadget"]._zd_plan
+    at = plan.at((1, 2))
+    assert plan.at((1, 2)) is at and "main" in at.absent_children
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        at.text = "1.0"
+
+
+def test_a_target_spelled_otherwise_is_the_same_version(registry):
+    sent = gadget(registry).obj_to_wire("1.3.0")
+    assert (
+        sent.version == "1.3"
+        and sent.data == gadget(registry).obj_to_wire().data
+    )
+
+
+def test_old_data_may_carry_null_in_a_nullable_field(registry):
+    old = gadget(registry, created_at=None).obj_to_wire("1.1", {"Part": "1.0"})
+    assert old.data["created_at"] is None
+    assert registry.obj_from_wire(old).created_at is None
+
+
 def test_the_height_is_a_bound_for_data_that_does_not_fill_its_shape():
     shapes = _shapes_registry()
     holder = shapes["Holder"]
@@ -408,6 +465,12 @@ def test_a_value_of_unknown_shape_is_walked_by_the_encoder():
     plain = {"b": {"blob": {"x": [2], "y": 1}}}
     expected = WireObject("test.shapes", "Opaque", "1.0", plain, ["b"])
     assert wire.encode(sent) == wire.encode(expected)
+    raw = shapes["Raw"](r={"y": 1, "x": [2]}).obj_to_wire()
+    assert raw.data == {"r": {"y": 1, "x": [2]}}
+    expected = WireObject(
+        "test.shapes", "Raw", "1.0", {"r": plain["b"]["blob"]}, ["r"]
+    )
+    assert wire.encode(raw) == wire.encode(expected)
 
 
 def test_data_a_backport_step_made_deeper_is_measured():
