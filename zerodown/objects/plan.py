@@ -551,15 +551,11 @@ def plan_of(obj: Any) -> Plan[Any]:
     return plan  # type: ignore[no-any-return]
 
 
-def child_wire(child: Any, manifest: Manifest | None) -> list[Any]:
-    """A child object in wire form: ``[name, version, data(, changes)]``."""
-    return _child_entry(child, manifest)[0]
-
-
 def _child_entry(
     child: Any, manifest: Manifest | None
 ) -> tuple[list[Any], int]:
-    """:func:`child_wire` and the height of the child's data."""
+    """A child object in wire form, ``[name, version, data(, changes)]``,
+    and the height of its data."""
     plan = plan_of(child)
     target = manifest.get(plan.name) if manifest else None
     text, data, changes, height = plan.encode(child, target, manifest, True)
