@@ -96,6 +96,20 @@ MEMORY = [
         "no large pages for 512 MiB",
     ),
     (
+        "small pages asked for, too few",
+        dict(cpus={0}, pages=[(4, 256, 0), (2048, 512, 0)]),
+        dict(cpus={0}, memory=512, pagesize=MEMPAGES_SMALL),
+        None,
+        "no small pages for 512 MiB",
+    ),
+    (
+        "any page size, none with enough",
+        dict(cpus={0}, pages=[(4, 256, 0), (2048, 8, 0)]),
+        dict(cpus={0}, memory=512, pagesize=MEMPAGES_ANY),
+        None,
+        "no any pages for 512 MiB",
+    ),
+    (
         "memory not a whole number of 1 GiB pages",
         dict(cpus={0}, pages=[(4, 262144, 0), (1048576, 2, 0)]),
         dict(cpus={0}, memory=1536, pagesize=1048576),
@@ -189,6 +203,13 @@ CPUS = [
         None,
     ),
     (
+        "an emulator thread with no dedicated vCPU to go with",
+        dict(pcpus={0}, cpus={1}),
+        dict(cpus={0}, policy="mixed"),
+        1,
+        "no prefer pinning of 0 vCPUs",
+    ),
+    (
         "require on a cell without SMT",
         dict(pcpus={0, 1, 2, 3}),
         dict(pcpus={0, 1}, thread_policy="require"),
@@ -238,6 +259,13 @@ def test_placement_of_a_fitting_pair():
     guest = GuestCell(guest_cell(0, {0, 1}, pagesize=MEMPAGES_LARGE))
     placement = place_cell(host, guest, reserve=1)
     assert placement == (3, 1048576, {0: 0, 1: 1}, {2})
+
+
+def test_no_emulator_thread_cpu_unless_asked():
+    host = HostCell(host_cell(0, {0, 1}))
+    guest = GuestCell(guest_cell(0, {0, 1}))
+    assert cell_misfit(host, guest) is None
+    assert place_cell(host, guest) == (0, None, {0: 0, 1: 1}, None)
 
 
 def test_placement_of_a_shared_cell_has_no_pinning():

@@ -65,6 +65,13 @@ CONSTRAINTS = [
         (N, 8, 1),
     ),
     (
+        "image limits equal to the flavor's",
+        dict(cpu_max_sockets="2"),
+        dict(cpu_max_sockets=2),
+        (0, 0, 0),
+        (2, N, N),
+    ),
+    (
         "image limits lower the flavor's",
         dict(cpu_max_cores="8", cpu_max_threads="1"),
         dict(cpu_max_cores=4),
@@ -208,6 +215,16 @@ def test_possible_topologies_of_many_vcpus_do_not_loop_over_cubes():
     got = possible_cpu_topologies(1024, Topology(N, N, 1))
     assert len(got) == 11  # 1024 = 2**10: s x c with s in 2**0..2**10
     assert got[0] == (1024, 1, 1) and got[-1] == (1, 1024, 1)
+
+
+def test_threads_are_allowed_unless_refused():
+    got = possible_cpu_topologies(4, Topology(1, 1, 4))
+    assert got == [(1, 1, 4)]
+    assert all(type(count) is int for count in got[0])  # no 4.0 threads
+    best = get_best_cpu_topology(
+        flavor(4, cpu_max_sockets="1", cpu_max_cores="1")
+    )
+    assert (best.sockets, best.cores, best.threads) == (1, 1, 4)
 
 
 SORTED = [

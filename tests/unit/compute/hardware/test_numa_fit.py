@@ -9,6 +9,7 @@ for the same input, except in ``NOVA_BUGS``.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
@@ -451,3 +452,89 @@ def test_views_kept_between_requests_give_the_same_answers():
             assert (check_fit(host_view, guest_view) is None) is (
                 expected is not None
             )
+
+
+def test_a_refusal_lists_the_host_cells_in_trial_order():
+    # Spread (the default) tries the cell with more free CPUs first.
+    topology = host(cells4(0, 0, pinned={0, 1, 2}), cells4(1, 4, pinned={4}))
+    instance = guest(guest_cell(0, {0, 1, 2, 3}))
+    spread = (
+        "guest cell 0 fits no host cell (host cell 1: needs 4 dedicated "
+        "CPUs, 3 are free; host cell 0: needs 4 dedicated CPUs, 1 are free)"
+    )
+    result = fit_instance_to_host(topology, instance)
+    assert result.reason == spread
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.reason = None  # type: ignore[misc]
+    assert check_fit(topology, instance) == spread
+    assert check_fit(topology, instance, pack=True) == (
+        "guest cell 0 fits no host cell (host cell 0: needs 4 dedicated "
+        "CPUs, 1 are free; host cell 1: needs 4 dedicated CPUs, 3 are free)"
+    )
+
+
+def test_shared_guests_go_to_the_least_used_cell_first():
+    # Equal memory; cell 0 has more free dedicated CPUs, cell 1 less
+    # shared CPU usage: a shared guest is spread by the latter.
+    topology = host(
+        host_cell(0, {0, 1}, cpus={2, 3}, cpu_usage=2),
+        host_cell(1, cpus={4, 5}),
+    )
+    instance = guest(guest_cell(0, cpus={0}, policy="shared"))
+    got = numa_fit_instance_to_host(topology, instance)
+    assert got is not None and got.cells[0].id == 1
+
+
+@pytest.mark.parametrize("tunneled, expected", [(True, 1), (False, 0)])
+def test_tunnel_affinity(tunneled, expected):
+    topology = host(
+        cells4(0, 0, physnets=set()),
+        cells4(1, 4, physnets=set(), tunneled=True),
+    )
+    limits = o.NUMATopologyLimits(
+        cpu_allocation_ratio=1.0,
+        ram_allocation_ratio=1.0,
+        network_metadata=o.NetworkMetadata(physnets=set(), tunneled=tunneled),
+    )
+    got = numa_fit_instance_to_host(
+        topology, guest(guest_cell(0, {0})), limits
+    )
+    assert got is not None and got.cells[0].id == expected
+
+
+def test_pci_reason_for_requests_that_fit_only_one_at_a_time():
+    stats = PciStats([PciPool("8086", "1520", 0, 2, "type-VF")])
+    requests = [
+        PciRequest(2, (VF,), "required"),
+        PciRequest(1, (VF,), "required"),
+    ]
+    topology = host(cells4(0, 0), cells4(1, 4))
+    result = fit_instance_to_host(
+        topology, guest(guest_cell(0, {0})), None, requests, stats
+    )
+    assert result.reason == (
+        "no choice of host cells meets the PCI requests together"
+    )
+
+
+def test_the_first_guest_cell_steps_aside_for_a_bigger_second():
+    # Host cell 0 is the only one the second guest cell fits: the first
+    # goes to host cell 1 although it would fit host cell 0 too.
+    topology = host(host_cell(0, range(4)), host_cell(1, range(4, 6)))
+    instance = guest(guest_cell(0, {0, 1}), guest_cell(1, {2, 3, 4, 5}))
+    got = numa_fit_instance_to_host(topology, instance)
+    assert [cell.id for cell in got.cells] == [1, 0]
+
+
+def test_host_cells_that_fit_different_guest_cells_are_no_twins():
+    # Trial order: 0 (most free CPUs, too little memory), 1, 2.  Guest
+    # cell 0 fails on host cell 1 (guest cell 1 needs it) and must still
+    # try host cell 2, which fits guest cell 0 only.
+    topology = host(
+        host_cell(0, range(6), memory=512),
+        host_cell(1, range(6, 10)),
+        host_cell(2, range(10, 12)),
+    )
+    instance = guest(guest_cell(0, {0, 1}), guest_cell(1, {2, 3, 4, 5}))
+    got = numa_fit_instance_to_host(topology, instance)
+    assert [cell.id for cell in got.cells] == [2, 1]

@@ -11,6 +11,7 @@ from zerodown.compute.hardware import (
     numa_fit_instance_to_host,
     numa_usage_from_instance_numa,
 )
+from zerodown.compute.objects import NUMAPagesTopology
 
 
 def usage(topology):
@@ -62,6 +63,12 @@ CASES = [
         [(0, 1, 512, [], [(4, 0), (2048, 256)])],
     ),
     (
+        "no page size asked: the smallest of several is used",
+        host(host_cell(0, cpus=range(4), pages=PAGES[::-1])),
+        guest(guest_cell(0, cpus={0}, memory=512)),
+        [(0, 1, 512, [], [(2048, 0), (4, 131072)])],
+    ),
+    (
         "pinned CPUs and the emulator's",
         host(host_cell(0, range(4)), host_cell(1, range(4, 8))),
         guest(pinned(1, {0: 4, 1: 5}, reserved={6})),
@@ -69,6 +76,12 @@ CASES = [
             (0, 0, 0, [], [(4, 0)]),
             (1, 0, 1024, [4, 5, 6], [(4, 262144)]),
         ],
+    ),
+    (
+        "without isolate the siblings stay free",
+        host(host_cell(0, range(4), siblings=[{0, 2}, {1, 3}])),
+        guest(pinned(0, {0: 0})),
+        [(0, 0, 1024, [0], [(4, 262144)])],
     ),
     (
         "isolate pins the siblings too",
@@ -117,6 +130,16 @@ def test_usage_never_goes_below_zero():
     instance = guest(guest_cell(0, cpus={0, 1}, memory=512))
     freed = numa_usage_from_instance_numa(topology, instance, free=True)
     assert usage(freed) == [(0, 0, 0, [], [(4, 0)])]
+
+
+def test_pages_never_counted_are_all_free():
+    """A page pool stored without ``used`` counts as none used."""
+    topology = host(host_cell(0, cpus=range(2)))
+    topology.cells[0].mempages = [NUMAPagesTopology(size_kb=4, total=524288)]
+    instance = guest(guest_cell(0, cpus={0}, memory=512))
+    claimed = numa_usage_from_instance_numa(topology, instance)
+    assert usage(claimed) == [(0, 1, 512, [], [(4, 131072)])]
+    assert claimed.cells[0].mempages[0].reserved == 0
 
 
 def test_claiming_pinned_cpus_twice_is_refused():
