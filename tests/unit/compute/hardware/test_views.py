@@ -80,12 +80,15 @@ def test_an_idle_cell_uses_nothing():
     assert cell.socket is None
 
 
-def test_pages_with_no_reservation_are_all_free():
-    topology = o.NUMAPagesTopology(size_kb=2048, total=4, used=1)
+def test_pages_reserved_for_the_host_are_not_free():
     cell = host_cell(0, pages=[(4, 10, 0)])
-    cell.mempages = [topology]
-    (pages,) = HostCell(cell).pages
-    assert (pages.reserved, pages.free_kb) == (0, 3 * 2048)
+    cell.mempages = [
+        o.NUMAPagesTopology(size_kb=2048, total=4, used=1),
+        o.NUMAPagesTopology(size_kb=2048, total=4, used=1, reserved=2),
+    ]
+    unreserved, reserved = HostCell(cell).pages
+    assert (unreserved.reserved, unreserved.free_kb) == (0, 3 * 2048)
+    assert (reserved.reserved, reserved.free_kb) == (2, 1 * 2048)
 
 
 def test_free_siblings_and_cores_by_free_threads():
@@ -137,6 +140,8 @@ def test_a_cell_without_cpus():
     assert view.threads_per_core == 1
     assert view.free_siblings == () and view.cores_with == (0,)
     assert view.cores(1) == 0
+    cell.siblings = [set()]  # an empty core: still one thread per core
+    assert HostCell(cell).threads_per_core == 1
 
 
 def test_a_shared_only_host_without_smt_fits_a_guest():
