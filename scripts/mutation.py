@@ -85,6 +85,7 @@ MODULES: dict[str, list[str]] = {
         _HW + "test_numa_usage.py",
     ],
     "zerodown/compute/hardware/views.py": [
+        _HW + "test_views.py",
         _HW + "test_numa_fit.py",
         _HW + "test_cell_fit.py",
         _HW + "test_pinning.py",

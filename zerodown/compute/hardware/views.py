@@ -94,7 +94,9 @@ class HostCell:
             {cpu} for cpu in sorted(self.pcpuset)
         ]
         self._siblings: Sequence[set[int]] = siblings
-        self.threads_per_core = max(map(len, siblings)) or 1
+        # No siblings and no dedicated CPUs (a shared-only host without
+        # SMT reports no sibling sets): one thread per core.
+        self.threads_per_core = max(map(len, siblings), default=1) or 1
         self.sibling_free_count = len(
             self.free_pcpus.intersection(set().union(*siblings))
         )

@@ -75,6 +75,15 @@ BUILT = [
         None,
     ),
     (
+        "one node from the image",
+        2,
+        1024,
+        {},
+        dict(numa_nodes=1),
+        [([0, 1], [], 1024, None, None, None)],
+        None,
+    ),
+    (
         "manual layout from the flavor",
         8,
         2048,
@@ -236,12 +245,20 @@ REFUSED = [
         "do not split evenly",
     ),
     (
+        "vCPUs split evenly, memory not",
+        3,
+        dict(numa_nodes="3"),
+        {},
+        GuestNUMATopologyInvalid,
+        "3 vCPUs and 2048 MiB do not split evenly",
+    ),
+    (
         "CPUs without memory",
         4,
         dict(numa_nodes="2", numa_cpus_0="0-1", numa_cpus_1="2-3"),
         {},
         GuestNUMATopologyInvalid,
-        "give both numa_cpus.N and numa_mem.N",
+        "2 node(s) is invalid: give both numa_cpus.N and numa_mem.N",
     ),
     (
         "a node without a layout",
@@ -313,7 +330,61 @@ REFUSED = [
         dict(numa_nodes="1", numa_cpus_0="0-3", numa_mem_0="2048"),
         dict(numa_cpus=[{0, 1, 2, 3}]),
         ImagePropertyConflict,
-        "the flavor sets hw:numa_cpus.N",
+        "image property hw_numa_cpus=[{0, 1, 2, 3}] is not allowed with "
+        "this flavor: the flavor sets hw:numa_cpus.N",
+    ),
+    (
+        "memory layouts in flavor and image",
+        4,
+        dict(numa_nodes="1", numa_cpus_0="0-3", numa_mem_0="2048"),
+        dict(numa_mem=[2048]),
+        ImagePropertyConflict,
+        "image property hw_numa_mem=[2048] is not allowed with this "
+        "flavor: the flavor sets hw:numa_mem.N",
+    ),
+    (
+        "memory not a number",
+        4,
+        dict(numa_nodes="1", numa_cpus_0="0-3", numa_mem_0="lots"),
+        {},
+        InvalidExtraSpec,
+        "flavor extra spec hw:numa_mem.0='lots' is invalid: not an integer "
+        "(MiB)",
+    ),
+    (
+        "more CPU lists than nodes",
+        4,
+        dict(
+            numa_nodes="1",
+            numa_cpus_0="0-1",
+            numa_cpus_1="2-3",
+            numa_mem_0="2048",
+        ),
+        {},
+        GuestNUMATopologyInvalid,
+        "must cover every node (got 2 and 1)",
+    ),
+    (
+        "node lists stop at the first gap",
+        4,
+        dict(
+            numa_nodes="2",
+            numa_cpus_0="0-1",
+            numa_cpus_2="2-3",
+            numa_mem_0="1024",
+            numa_mem_1="1024",
+        ),
+        {},
+        GuestNUMATopologyInvalid,
+        "must cover every node (got 1 and 2)",
+    ),
+    (
+        "zero nodes from the image",
+        4,
+        {},
+        dict(numa_nodes=0),
+        InvalidExtraSpec,
+        "image property hw_numa_nodes=0 is invalid: must be at least 1",
     ),
     (
         "thread policy without pinning",
@@ -330,7 +401,8 @@ REFUSED = [
         dict(cpu_policy="shared", emulator_threads_policy="isolate"),
         {},
         CPUPolicyConflict,
-        "(CPU policy: shared)",
+        "hw:emulator_threads_policy=isolate needs the dedicated or mixed CPU "
+        "policy (CPU policy: shared)",
     ),
     (
         "realtime without pinning",
@@ -355,7 +427,8 @@ REFUSED = [
         dict(cpu_policy="mixed"),
         {},
         CPUPolicyConflict,
-        "one, not both",
+        "hw:cpu_dedicated_mask or hw:cpu_realtime_mask (one, not both) must "
+        "say which CPUs a mixed instance pins (CPU policy: mixed)",
     ),
     (
         "mixed with both masks",
@@ -435,3 +508,46 @@ def test_an_image_size_the_flavor_forbids_says_why():
         "image property hw_mem_page_size='2MB' is not allowed with this "
         "flavor: the flavor's hw:mem_page_size is unset"
     )
+
+
+@pytest.mark.parametrize(
+    "wanted, offered, source, key",
+    [
+        ("huge", None, "flavor extra spec", "hw:mem_page_size"),
+        ("any", "lots", "image property", "hw_mem_page_size"),
+    ],
+)
+def test_a_bad_page_size_names_where_it_came_from(
+    wanted, offered, source, key
+):
+    props = image(mem_page_size=offered) if offered else None
+    with pytest.raises(InvalidExtraSpec) as caught:
+        get_mem_page_size_constraint(flavor(mem_page_size=wanted), props)
+    assert (caught.value.source, caught.value.key) == (source, key)
+
+
+def test_realtime_cpus_of_each_cell():
+    got = numa_get_constraints(
+        flavor(
+            4,
+            2048,
+            cpu_policy="dedicated",
+            cpu_realtime="yes",
+            cpu_realtime_mask="^0",
+            numa_nodes="2",
+        )
+    )
+    assert [c.cpuset_realtime for c in got.cells] == [{1}, {2, 3}]
+    plain = numa_get_constraints(flavor(4, 2048, cpu_policy="dedicated"))
+    assert not plain.cells[0].obj_attr_is_set("cpuset_realtime")
+
+
+def test_at_most_128_numa_node_entries_are_read():
+    nodes = 129
+    specs = {"numa_nodes": str(nodes)}
+    for node in range(nodes):
+        specs[f"numa_cpus_{node}"] = str(node)
+        specs[f"numa_mem_{node}"] = "1"
+    with pytest.raises(GuestNUMATopologyInvalid) as caught:
+        numa_get_constraints(flavor(nodes, nodes, **specs))
+    assert "(got 128 and 128)" in str(caught.value)

@@ -203,3 +203,59 @@ def test_realtime_cpus(specs, mask, expected):
 def test_realtime_is_enabled_by_a_true_value(value, enabled):
     specs = {"cpu_realtime": value} if value else {}
     assert is_realtime_enabled(flavor(**specs)) is enabled
+
+
+@pytest.mark.parametrize(
+    "name, get, wanted, offered",
+    [
+        (
+            "cpu_thread_policy",
+            get_cpu_thread_policy_constraint,
+            "isolate",
+            "require",
+        ),
+        (
+            "pci_numa_affinity_policy",
+            get_pci_numa_policy_constraint,
+            "legacy",
+            "required",
+        ),
+    ],
+)
+def test_policy_conflict_names_the_image_property(name, get, wanted, offered):
+    with pytest.raises(ImagePropertyConflict) as caught:
+        get(*_inputs(name, wanted, offered))
+    assert caught.value.prop == "hw_" + name
+    assert caught.value.value == offered
+    assert str(caught.value).endswith(f"the flavor's hw:{name} is {wanted}")
+
+
+def test_unknown_flavor_policy_names_the_extra_spec():
+    with pytest.raises(InvalidExtraSpec) as caught:
+        get_cpu_thread_policy_constraint(
+            *_inputs("cpu_thread_policy", "x", None)
+        )
+    assert (caught.value.source, caught.value.key) == (
+        "flavor extra spec",
+        "hw:cpu_thread_policy",
+    )
+
+
+@pytest.mark.parametrize(
+    "mask, source, key",
+    [
+        ("^0-3", "image property", "hw_cpu_realtime_mask"),
+        (None, "flavor extra spec", "hw:cpu_realtime_mask"),
+    ],
+)
+def test_a_bad_realtime_mask_names_where_it_came_from(mask, source, key):
+    specs = {"cpu_realtime": "yes", "cpu_realtime_mask": "0-5"}
+    props = image(cpu_realtime_mask=mask) if mask else None
+    with pytest.raises(InvalidExtraSpec) as caught:
+        get_realtime_cpu_constraint(flavor(4, **specs), props)
+    assert (caught.value.source, caught.value.key) == (source, key)
+
+
+@pytest.mark.parametrize("value", ["t", "true", " Yes "])
+def test_realtime_true_spellings(value):
+    assert is_realtime_enabled(flavor(cpu_realtime=value))
