@@ -104,6 +104,12 @@ class _Bars:
                 f"; probe p99 {event.ratio:.1f}x, pause "
                 f"{event.pause * 1000:.0f} ms ({event.action})"
             )
+            if event.action == "rebaseline":
+                self.progress.console.print(
+                    f"{event.name}: over budget with no batch running; "
+                    f"baseline now {event.baseline_p99_ms:.1f} ms",
+                    highlight=False,
+                )
             return
         if task is None:
             return

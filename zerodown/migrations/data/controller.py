@@ -22,12 +22,23 @@ bandwidth the backfill takes, which grow with ``d``:
 - **under the band** (p99 below ``band x budget``): give back the batch
   time first, doubling it up to its target, then raise ``d`` by a fixed
   step;
-- **within the band**: hold.
+- **within the band**: hold;
+- **over budget at the lowest duty, and over budget in the pauses too**
+  (the probes taken while no batch ran): what the writers pay is no
+  longer the backfill's doing (their own load grew, or the baseline's
+  few seconds were a quiet spell), and slowing further would only stop
+  the backfill. The baseline moves to the pauses' p99 (``rebaseline``)
+  and the controller climbs back from there. Only at the lowest duty,
+  where the pauses are long and clean of the batches' after-effects, so
+  the budget cannot creep up with the backfill's own cost.
 
 Why it does not oscillate: each decision looks only at probes taken under
 the current pace (the window is emptied when the pace changes, so a
 slowdown is never punished again for samples taken before it), it waits
-for a full window before deciding, it backs off multiplicatively and
+for a full window before deciding (``window`` probes, or
+``window_time`` seconds with at least ``min_window`` probes: on a loaded
+server, where a probe takes 100 ms, a window of probes alone would take
+ten seconds), it backs off multiplicatively and
 comes back additively (AIMD, TCP's congestion rule: from any start it
 converges to a small saw-tooth just under the budget, never a swing
 between extremes), and the dead band between ``band x budget`` and the
@@ -47,6 +58,7 @@ __all__ = ["Controller", "Decision", "Pace", "percentile"]
 SLOWER = "slower"
 FASTER = "faster"
 HOLD = "hold"
+REBASELINE = "rebaseline"
 
 
 @dataclass(frozen=True)
@@ -62,10 +74,10 @@ class Pace:
 class Decision:
     """One decision of the controller, with what it was based on."""
 
-    action: str  # "slower", "faster" or "hold"
+    action: str  # "slower", "faster", "hold" or "rebaseline"
     pace: Pace
     p99: float  # seconds, the window's probe p99
-    ratio: float  # p99 / baseline p99
+    ratio: float  # p99 / baseline p99 (the one the decision was made on)
     samples: int
     lock_waits: float | None = None  # sessions waiting on locks (mean)
 
@@ -94,6 +106,8 @@ class Controller:
     batch_time: float
     baseline_lock_waits: float | None = None
     window: int = 100
+    window_time: float = 3.0
+    min_window: int = 30
     band: float = 0.75
     duty: float = 0.5
     min_duty: float = 1 / 64
@@ -123,28 +137,44 @@ class Controller:
         return Pace(self.batch_time, pause, duty)
 
     def decide(
-        self, samples: Sequence[float], lock_waits: float | None = None
+        self,
+        samples: Sequence[float],
+        lock_waits: float | None = None,
+        *,
+        idle: Sequence[float] = (),
+        elapsed: float = 0.0,
     ) -> Decision | None:
         """Decide on a window of probe latencies (seconds) taken under the
-        current pace, and the mean of lock-waiting sessions meanwhile.
+        current pace, the mean of lock-waiting sessions meanwhile, the
+        latencies of the window's probes that ran while no batch did
+        (``idle``), and the seconds the window has been open.
 
         None while the window is not full: the caller keeps collecting.
-        After a decision that changed the pace, the caller starts a new
-        window.
+        After a decision, the caller starts a new window.
         """
-        if len(samples) < self.window:
+        if not self._full(len(samples), elapsed):
             return None
         p99 = percentile(samples, 0.99)
         ratio = p99 / self.baseline_p99
         if p99 > self.budget or self._queueing(lock_waits):
-            action = self._slower()
+            action = self._slower(idle)
         elif p99 < self.band * self.budget:
             action = self._faster()
         else:
             action = HOLD
         return Decision(
-            action, self.pace, p99, ratio, len(samples), lock_waits
+            action,
+            self.pace,
+            p99,
+            ratio,
+            len(samples),
+            lock_waits,
         )
+
+    def _full(self, count: int, elapsed: float) -> bool:
+        if count >= self.window:
+            return True
+        return elapsed >= self.window_time and count >= self.min_window
 
     def _queueing(self, lock_waits: float | None) -> bool:
         # More than one session more, on average, waiting on a lock than
@@ -153,10 +183,15 @@ class Controller:
             return False
         return lock_waits > self.baseline_lock_waits + 1
 
-    def _slower(self) -> str:
+    def _slower(self, idle: Sequence[float]) -> str:
         if self.duty > self.min_duty:
             self.duty = max(self.min_duty, self.duty / 2)
             return SLOWER
+        if len(idle) >= self.min_window:
+            idle_p99 = percentile(idle, 0.99)
+            if idle_p99 > self.budget:  # over budget with no batch running
+                self.baseline_p99 = idle_p99
+                return REBASELINE
         if self.batch_time > self.min_batch_time:
             self.batch_time = max(self.min_batch_time, self.batch_time / 2)
             return SLOWER

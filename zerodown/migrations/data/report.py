@@ -101,7 +101,7 @@ class Paced:
     """A decision of the latency controller (:mod:`.controller`)."""
 
     name: str
-    action: str  # "slower", "faster" or "hold"
+    action: str  # "slower", "faster", "hold" or "rebaseline"
     batch_time: float  # seconds a batch should take from now on
     pause: float  # seconds after each batch from now on
     duty: float  # share of time in batches
@@ -109,6 +109,7 @@ class Paced:
     ratio: float  # probe_p99 / baseline p99 (the budget is max_impact)
     samples: int
     lock_waits: float | None
+    baseline_p99_ms: float | None = None  # from now on (moved by rebaseline)
 
 
 @dataclass(frozen=True)

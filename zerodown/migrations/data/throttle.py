@@ -127,6 +127,7 @@ class Throttle:
         self.controller: Controller | None = None
         self.batch_time = settings.migrate_batch_time
         self._window = Samples()
+        self._window_opened = 0.0
         self._started = False
 
     def wait(self, name: str, should_stop: ShouldStop) -> Stop | None:
@@ -153,18 +154,31 @@ class Throttle:
         if paused_at is not None:
             self.emit(Resumed(name, self.now() - paused_at))
             self.watch.take()  # probes of a pause say nothing of the pace
-            self._window = Samples()
+            self._new_window()
+        self.watch.batching = True
         return None
 
     def pause(self, name: str) -> float:
         """After a batch: how long to pause (the controller decides)."""
+        self.watch.batching = False
         if self.controller is None:
             return self.settings.migrate_sleep
         self._collect()
         lock_waits = self._window.mean(signals.LOCK_WAITS)
-        decision = self.controller.decide(self._window.latencies, lock_waits)
+        decision = self.controller.decide(
+            self._window.latencies,
+            lock_waits,
+            idle=self._window.idle,
+            elapsed=self.now() - self._window_opened,
+        )
         if decision is not None:
-            self._window = Samples()
+            if decision.action == "rebaseline":
+                LOG.warning(
+                    "over the latency budget with no batch running: the "
+                    "baseline moves to %.1f ms",
+                    self.controller.baseline_p99 * 1000,
+                )
+            self._new_window()
             self.batch_time = decision.pace.batch_time
             self.emit(
                 Paced(
@@ -177,6 +191,7 @@ class Throttle:
                     round(decision.ratio, 3),
                     decision.samples,
                     lock_waits,
+                    round(self.controller.baseline_p99 * 1000, 3),
                 )
             )
         assert self.controller is not None
@@ -214,6 +229,7 @@ class Throttle:
             baseline_lock_waits=base.mean(signals.LOCK_WAITS),
         )
         self.batch_time = self.controller.pace.batch_time
+        self._new_window()
         self.emit(
             Baseline(
                 round(p50 * 1000, 3),
@@ -227,7 +243,12 @@ class Throttle:
     def _collect(self) -> None:
         taken = self.watch.take()
         self._window.latencies += taken.latencies
+        self._window.idle += taken.idle
         self._window.signals += taken.signals
+
+    def _new_window(self) -> None:
+        self._window = Samples()
+        self._window_opened = self.now()
 
     def _lagging(self) -> list[str]:
         limit = self.settings.migrate_max_replica_lag

@@ -14,7 +14,10 @@ while the runner's batches run:
   end;
 - the **signals** of :mod:`.signals`, every ``signal_interval`` seconds.
 
-The runner drains what was sampled (:meth:`Watch.take`) when it decides.
+The runner drains what was sampled (:meth:`Watch.take`) when it decides,
+and says when its batches run (:attr:`Watch.batching`): a probe that
+starts while none runs is also kept apart (``Samples.idle``), what the
+writers pay without the backfill, for the controller's rebaseline.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class Samples:
     """What was sampled since the last :meth:`Watch.take`."""
 
     latencies: list[float] = field(default_factory=list)  # seconds
+    idle: list[float] = field(default_factory=list)  # no batch running
     signals: list[dict[str, float]] = field(default_factory=list)
     failures: int = 0
 
@@ -81,6 +85,7 @@ class Watch:
             f"{socket.gethostname()[:40]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         )
         self.latest: dict[str, float] = {}
+        self.batching = False  # set by the runner around its batches
         self._samples = Samples()
         self._lock = threading.Lock()
         self._halt = threading.Event()
@@ -157,6 +162,7 @@ class Watch:
             .where(HEARTBEAT.c.name == self.row)
             .values(beat=self.wall())
         )
+        idle = not self.batching
         started = time.monotonic()
         # One explicit transaction, timed to its commit (as a writer's).
         with self._connection.begin():
@@ -164,6 +170,8 @@ class Watch:
         took = time.monotonic() - started
         with self._lock:
             self._samples.latencies.append(took)
+            if idle and not self.batching:  # no batch began meanwhile
+                self._samples.idle.append(took)
 
     def _signals(self) -> None:
         assert self._connection is not None

@@ -27,6 +27,21 @@ def test_no_decision_before_a_full_window():
     assert controller.pace.duty == 0.5
 
 
+def test_a_window_is_also_full_after_its_time_with_enough_probes():
+    # On a loaded server a probe takes 100 ms: 100 of them would take
+    # ten seconds a decision.
+    controller = Controller(max_impact=2, baseline_p99=BASE, batch_time=0.1)
+    few = window(BASE * 3, controller.min_window - 1)
+    enough = window(BASE * 3, controller.min_window)
+    assert (
+        controller.decide(enough, elapsed=controller.window_time / 2) is None
+    )
+    assert controller.decide(few, elapsed=controller.window_time * 2) is None
+    decision = controller.decide(enough, elapsed=controller.window_time)
+    assert decision is not None and decision.action == "slower"
+    assert decision.samples == controller.min_window
+
+
 def test_over_budget_halves_the_duty_then_the_batch_time():
     controller = Controller(max_impact=2, baseline_p99=BASE, batch_time=0.1)
     decision = controller.decide(window(BASE * 3))
@@ -129,6 +144,65 @@ def test_it_settles_under_the_budget_without_swinging(start):
         if (b - a) * (c - b) < 0
     )
     assert reversals <= len(settled) // 2
+
+
+def test_over_budget_with_no_batch_running_moves_the_baseline():
+    controller = Controller(max_impact=2, baseline_p99=BASE, batch_time=0.1)
+    # Above the lowest duty the pauses are not clean of the batches'
+    # after-effects: it slows down whatever the pauses say.
+    decision = controller.decide(window(BASE * 3), idle=window(BASE * 3, 50))
+    assert decision.action == "slower" and controller.baseline_p99 == BASE
+    controller.duty = controller.min_duty
+    # At the lowest duty, over budget in the pauses too: the writers pay
+    # it without the backfill.
+    decision = controller.decide(window(BASE * 3), idle=window(BASE * 2.5, 50))
+    assert decision.action == "rebaseline"
+    assert decision.ratio == pytest.approx(3)  # against the old baseline
+    assert controller.baseline_p99 == pytest.approx(BASE * 2.5)
+    assert controller.duty == controller.min_duty  # pace unchanged
+    assert controller.batch_time == 0.1
+    # Within budget in the pauses: the backfill is the cause, shorter
+    # batches; too few idle probes to judge: the same.
+    controller.baseline_p99 = BASE
+    decision = controller.decide(window(BASE * 3), idle=window(BASE, 50))
+    assert decision.action == "slower" and controller.batch_time == 0.05
+    decision = controller.decide(window(BASE * 3), idle=window(BASE * 9, 5))
+    assert decision.action == "slower" and controller.baseline_p99 == BASE
+
+
+def _loaded_plant(
+    duty: float, base: float, rng: random.Random
+) -> tuple[list[float], list[float]]:
+    # The probe's latency while batches run grows with the duty; the
+    # idle probes (a share 1 - duty of them) pay the writers' own load.
+    latencies, idle = [], []
+    for _ in range(100):
+        if rng.random() < duty:
+            latencies.append(base * (1 + 3 * duty) * rng.uniform(0.9, 1.1))
+        else:
+            value = base * rng.uniform(0.9, 1.1)
+            latencies.append(value)
+            idle.append(value)
+    return latencies, idle
+
+
+def test_when_the_writers_load_grows_it_climbs_back_instead_of_stopping():
+    # The baseline was taken in a quiet spell: from the first window the
+    # writers alone pay 3x it, more than the budget (2x).
+    rng = random.Random(14)
+    controller = Controller(max_impact=2, baseline_p99=BASE, batch_time=0.1)
+    actions, duties = [], []
+    for _ in range(100):
+        latencies, idle = _loaded_plant(controller.duty, BASE * 3, rng)
+        decision = controller.decide(latencies, idle=idle)
+        actions.append(decision.action)
+        duties.append(controller.duty)
+    assert actions.count("rebaseline") == 1
+    assert controller.baseline_p99 == pytest.approx(BASE * 3, rel=0.15)
+    # From the floor it settles under the new budget (duty 1/3), as from
+    # any start, rather than staying at 1/64.
+    settled = duties[50:]
+    assert 1 / 3 / 4 <= sum(settled) / len(settled) <= 1 / 3 + 0.1
 
 
 def test_bad_arguments_are_refused():

@@ -41,3 +41,17 @@ def test_the_progress_line_tells_the_throttle_s_decisions():
     assert _note(progress) == "resumed after 2.5s"
     bars(data.CriticalLoad("m", ("active=50>40",)))
     assert _note(progress) == "stopped, critical load: active=50>40"
+
+
+def test_a_moved_baseline_is_said_once_above_the_bars():
+    bars, progress, out = _bars()
+    bars(data.MigrationStarted("m", "code", 100))
+    rebaseline = data.Paced(
+        "m", "rebaseline", 0.1, 5.0, 0.02, 9.0, 3.0, 40, 0.0, 7.5
+    )
+    bars(rebaseline)
+    bars(data.BatchDone("m", 10, 10, 10, 10, 10, 0.01, 1, False))
+    assert "m: over budget with no batch running; baseline now 7.5 ms" in (
+        out.getvalue()
+    )
+    assert "probe p99 3.0x, pause 5000 ms (rebaseline)" in _note(progress)
