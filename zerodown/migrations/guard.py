@@ -309,7 +309,7 @@ def is_widening(old: Any, new: Any) -> bool:
     if isinstance(old, sqltypes.String) and isinstance(new, sqltypes.String):
         return _string_widening(old, new)
     if isinstance(old, sqltypes.Integer) and isinstance(new, sqltypes.Integer):
-        return _INT_WIDTH.get(type(new), 0) >= _INT_WIDTH.get(type(old), 9)
+        return _int_widening(old, new)
     if isinstance(old, sqltypes.Numeric) and isinstance(new, sqltypes.Numeric):
         return bool(
             type(old) is type(new)
@@ -377,14 +377,34 @@ def _text_rank(type_: Any) -> int:
     return _TEXT_RANK.get(getattr(type_, "__visit_name__", ""), 2)
 
 
+# Bytes of an integer type, by the name SQLAlchemy visits it with: the
+# generic types and each dialect's (``mysql.INTEGER`` is a subclass of
+# ``INTEGER``, whose name it shares; MySQL adds TINYINT and MEDIUMINT).
 _INT_WIDTH = {
-    sqltypes.SmallInteger: 2,
-    sqltypes.Integer: 4,
-    sqltypes.BigInteger: 8,
-    sqltypes.SMALLINT: 2,
-    sqltypes.INTEGER: 4,
-    sqltypes.BIGINT: 8,
+    "small_integer": 2,
+    "integer": 4,
+    "big_integer": 8,
+    "TINYINT": 1,
+    "SMALLINT": 2,
+    "MEDIUMINT": 3,
+    "INTEGER": 4,
+    "BIGINT": 8,
 }
+
+
+def _int_widening(old: Any, new: Any) -> bool:
+    old_width = _INT_WIDTH.get(getattr(old, "__visit_name__", ""))
+    new_width = _INT_WIDTH.get(getattr(new, "__visit_name__", ""))
+    if old_width is None or new_width is None:
+        return False  # an integer type this table does not know
+    old_unsigned = bool(getattr(old, "unsigned", False))
+    new_unsigned = bool(getattr(new, "unsigned", False))
+    if old_unsigned == new_unsigned:
+        return new_width >= old_width
+    if new_unsigned:
+        return False  # the negative values have no place
+    # Unsigned to signed: the sign takes a bit, a wider type gives it.
+    return new_width > old_width
 
 
 def is_narrowing(old: Any, new: Any) -> bool:

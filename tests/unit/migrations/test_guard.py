@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from alembic.operations import ops
+from sqlalchemy.dialects import mysql, postgresql
 
 from zerodown.migrations import Phase, allow
 from zerodown.migrations.errors import MigrationError, PhaseViolation
@@ -205,6 +206,31 @@ def test_an_exception_needs_a_reason(reason):
     ],
 )
 def test_widening(old, new, widening):
+    assert is_widening(old, new) is widening
+
+
+@pytest.mark.parametrize(
+    "old, new, widening",
+    [
+        # A dialect's integer types are their generic type's kin.
+        (sa.Integer(), mysql.INTEGER(), True),
+        (mysql.INTEGER(), sa.Integer(), True),
+        (sa.Integer(), mysql.BIGINT(), True),
+        (mysql.BIGINT(), sa.Integer(), False),
+        (sa.Integer(), postgresql.INTEGER(), True),
+        (mysql.TINYINT(), sa.SmallInteger(), True),
+        (mysql.MEDIUMINT(), sa.Integer(), True),
+        (sa.Integer(), mysql.MEDIUMINT(), False),
+        # Unsigned holds no negative value; a signed type one size up
+        # holds every unsigned one.
+        (mysql.INTEGER(unsigned=True), mysql.INTEGER(unsigned=True), True),
+        (sa.Integer(), mysql.INTEGER(unsigned=True), False),
+        (sa.Integer(), mysql.BIGINT(unsigned=True), False),
+        (mysql.INTEGER(unsigned=True), sa.Integer(), False),
+        (mysql.INTEGER(unsigned=True), sa.BigInteger(), True),
+    ],
+)
+def test_integer_widening_across_dialects_and_signs(old, new, widening):
     assert is_widening(old, new) is widening
 
 
