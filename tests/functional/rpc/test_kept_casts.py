@@ -16,6 +16,7 @@ from rpc_apis import EchoNoteAPI
 from tcp_proxy import TCPProxy
 
 from zerodown.rpc import RPCClient, RPCServer, Target, get_transport
+from zerodown.rpc.transport import publisher as publisher_module
 from zerodown.testing.waiting import eventually
 
 STREAM = 1500
@@ -148,3 +149,34 @@ def test_a_lost_connection_loses_and_doubles_no_durable_cast(
     finally:
         transport.close()
         serving.close()
+
+
+def test_large_casts_wait_for_the_window_in_bytes(
+    amqp_url, rabbit_topic, monkeypatch
+):
+    """Unconfirmed casts are bounded in bytes as well as in count: 256
+    casts at the message limit would otherwise be held in memory."""
+    limit = 3 * 2**20
+    monkeypatch.setattr(publisher_module, "CONFIRM_WINDOW_BYTES", limit)
+    transport, serving = get_transport(amqp_url), get_transport(amqp_url)
+    publisher = transport._publisher
+    endpoint = Endpoint()
+    held = []
+    try:
+        client = _client(transport, rabbit_topic)
+        with _serve(serving, rabbit_topic, endpoint, 12):
+            for value in range(12):
+                client.cast(None, "note", value=str(value) * 2**20)
+                held.append(publisher.window.bytes)
+            client.flush(30)
+            assert endpoint.all_in.wait(30), len(endpoint.notes)
+    finally:
+        transport.close()
+        serving.close()
+    # A cast returns once what is held is under the limit (it waits for
+    # confirms beyond), and nothing is left held at the end.
+    assert max(held) < limit, held
+    assert publisher.window.bytes == 0
+    assert sorted(endpoint.notes, key=len) == [
+        str(v) * 2**20 for v in range(12)
+    ]

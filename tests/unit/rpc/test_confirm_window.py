@@ -100,3 +100,19 @@ def test_a_poke_from_another_thread_ends_a_wait_and_pokes_coalesce():
     finally:
         wakeup.close()
     wakeup.poke()  # closed: nothing happens
+
+
+def test_the_window_counts_the_bytes_it_holds():
+    window, channel = ConfirmWindow(), Channel()
+    window.attach(channel)
+    for n in range(1, 5):
+        window.sent(
+            Kept(Address("q"), Message(body=b"x" * 10 * n, message_id=""), 1e9)
+        )
+    assert window.bytes == 100
+    channel.ack(2, multiple=True)  # 10 + 20
+    assert window.bytes == 70
+    channel.nack(3)  # refused, still held until taken to publish again
+    assert window.bytes == 70
+    assert len(window.refused()) == 1 and window.bytes == 40
+    assert len(window.lost()) == 1 and window.bytes == 0

@@ -38,6 +38,7 @@ class ConfirmWindow:
         self._pending: dict[int, Kept] = {}  # by delivery tag, ascending
         self._refused: list[Kept] = []
         self._last_tag = 0
+        self.bytes = 0  # of the bodies held (pending and refused)
 
     def __len__(self) -> int:
         return len(self._pending) + len(self._refused)
@@ -53,11 +54,13 @@ class ConfirmWindow:
         """``kept`` was just published on the attached channel."""
         self._last_tag += 1
         self._pending[self._last_tag] = kept
+        self.bytes += len(kept.message.body)
 
     def refused(self) -> list[Kept]:
         """The messages the broker refused since the last call: to be
         published again."""
         refused, self._refused = self._refused, []
+        self.bytes -= _size(refused)
         return refused
 
     def lost(self) -> list[Kept]:
@@ -67,6 +70,7 @@ class ConfirmWindow:
         self._pending.clear()
         self._refused = []
         self._last_tag = 0
+        self.bytes = 0
         return lost
 
     def _settle(self, tag: int, multiple: bool) -> list[Kept]:
@@ -82,7 +86,11 @@ class ConfirmWindow:
         return settled
 
     def _confirmed(self, tag: int, multiple: bool) -> None:
-        self._settle(tag, multiple)
+        self.bytes -= _size(self._settle(tag, multiple))
 
     def _refused_by_broker(self, tag: int, multiple: bool) -> None:
         self._refused.extend(self._settle(tag, multiple))
+
+
+def _size(entries: list[Kept]) -> int:
+    return sum(len(kept.message.body) for kept in entries)

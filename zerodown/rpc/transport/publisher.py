@@ -18,10 +18,11 @@ costs no round trip.
 A message published with ``keep`` (a cast to a durable topic) goes out at
 once on a confirm channel and is held until RabbitMQ confirms it
 (:mod:`~zerodown.rpc.transport.confirms`): confirms are read as they
-arrive, a publisher waits only while :data:`CONFIRM_WINDOW` messages are
-unconfirmed, and what a lost connection or a ``basic.nack`` left
-unconfirmed is published again - by the next publish, or by a keeper
-thread that runs while anything is held - until its deadline.
+arrive, a publisher waits only while :data:`CONFIRM_WINDOW` messages, or
+:data:`CONFIRM_WINDOW_BYTES` of their bodies, are unconfirmed, and what a
+lost connection or a ``basic.nack`` left unconfirmed is published again
+- by the next publish, or by a keeper thread that runs while anything is
+held - until its deadline.
 :meth:`Publisher.flush` waits until everything is confirmed.
 """
 
@@ -49,7 +50,12 @@ from zerodown.rpc.transport.kombu_util import (
     properties,
 )
 
-__all__ = ["CONFIRM_WINDOW", "RECOVERY_WINDOW", "Publisher"]
+__all__ = [
+    "CONFIRM_WINDOW",
+    "CONFIRM_WINDOW_BYTES",
+    "RECOVERY_WINDOW",
+    "Publisher",
+]
 
 LOG = logging.getLogger(__name__)
 
@@ -58,6 +64,9 @@ LOG = logging.getLogger(__name__)
 RECOVERY_WINDOW = 60.0
 #: Kept messages unconfirmed at most; a publisher waits beyond.
 CONFIRM_WINDOW = 256
+#: ... and bytes of their bodies: 256 casts at the 8 MiB message limit
+#: would hold 2 GiB until confirmed.
+CONFIRM_WINDOW_BYTES = 16 * 1024 * 1024
 # How long a frame that is arriving may take; how often the keeper looks.
 _READ_WAIT = 1.0
 _KEEP_INTERVAL = 0.1
@@ -274,7 +283,11 @@ class Publisher:
         assert conn is not None
         sock = amqp_socket(conn)
         while len(self.window):
-            must_wait = everything or len(self.window) >= CONFIRM_WINDOW
+            must_wait = (
+                everything
+                or len(self.window) >= CONFIRM_WINDOW
+                or self.window.bytes >= CONFIRM_WINDOW_BYTES
+            )
             if not has_buffered(conn, sock):
                 timeout = max(0.0, wait) if must_wait else 0.0
                 ready, _, _ = select.select([sock], [], [], timeout)
