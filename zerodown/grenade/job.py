@@ -33,6 +33,15 @@ side, which services run on which side, and the hooks of each phase.
     create = ["..."]
     verify = ["..."]                # $GRENADE_PHASE: mixed or final
 
+    [load]                          # requests during every phase
+    url = "http://127.0.0.1:8774"
+    workers = 8
+    min_requests = 300              # each phase lasts until it holds
+                                    # as many (p99 of 10 is a maximum)
+    hold = { mixed = 60 }           # seconds a phase lasts at least
+    hold_timeout = 120              # a phase short of requests this
+                                    # long after its work fails the job
+
 A key, table or hook the harness does not know is an error naming it:
 a typo never silently disables a check.
 """
@@ -141,6 +150,7 @@ def load_job(path: Path, overrides: Mapping[str, str] | None = None) -> Job:
     hooks = {
         name: _commands(path, name, value) for name, value in hooks_raw.items()
     }
+    _check_holds(path, data.get("load", {}))
     return Job(
         path=path,
         name=str(job.get("name", path.stem)),
@@ -162,6 +172,9 @@ def load_job(path: Path, overrides: Mapping[str, str] | None = None) -> Job:
                 "baseline",
                 "base_phases",
                 "p99_ratio",
+                "min_requests",
+                "hold",
+                "hold_timeout",
             },
         ),
         variables=_variables(path, data.get("vars", {}), overrides or {}),
@@ -194,6 +207,38 @@ def _variables(
             f"(known: {', '.join(sorted(raw)) or 'none'})",
         )
     return {**raw, **overrides}
+
+
+def _check_holds(path: Path, load: Mapping[str, Any]) -> None:
+    """``min_requests`` (a count), ``hold`` (seconds by phase) and
+    ``hold_timeout`` (seconds) of ``[load]``."""
+
+    def number(where: str, value: Any, kind: type = float) -> None:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float) if kind is float else int)
+            or value < 0
+        ):
+            raise JobFileError(
+                path=path,
+                where=where,
+                problem=f"{value!r} is not a number >= 0"
+                if kind is float
+                else f"{value!r} is not a count >= 0",
+            )
+
+    if "min_requests" in load:
+        number("[load] min_requests", load["min_requests"], int)
+    if "hold_timeout" in load:
+        number("[load] hold_timeout", load["hold_timeout"])
+    hold = load.get("hold", {})
+    if not isinstance(hold, dict):
+        raise JobFileError(
+            path=path, where="[load] hold", problem="not a table"
+        )
+    _only(path, "[load] hold", hold, set(PHASES))
+    for phase, seconds in hold.items():
+        number(f"[load] hold.{phase}", seconds)
 
 
 def _only(

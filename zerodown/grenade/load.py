@@ -89,6 +89,8 @@ class LoadGenerator:
         self.workers, self.pause, self.seed = workers, pause, seed
         self.records: list[Record] = []
         self._lock = threading.Lock()
+        self._recorded = threading.Condition(self._lock)
+        self._per_phase: dict[str, int] = {}
         self._done = threading.Event()
         self._threads: list[threading.Thread] = []
         self._stream: TextIO | None = None
@@ -114,6 +116,27 @@ class LoadGenerator:
         if self._stream is not None:
             self._stream.close()
         return list(self.records)
+
+    def requests_in(self, phase: str) -> int:
+        """How many requests were recorded in ``phase`` so far."""
+        with self._lock:
+            return self._per_phase.get(phase, 0)
+
+    def hold(
+        self, phase: str, requests: int, until: float, deadline: float
+    ) -> int:
+        """Wait until ``phase`` holds ``requests`` records and the wall
+        clock (``time.time()``) has reached ``until``, or until
+        ``deadline``, whichever comes first; the records it holds then.
+        Woken by each record, not by polling."""
+        with self._recorded:
+            while True:
+                held = self._per_phase.get(phase, 0)
+                now = time.time()
+                if (held >= requests and now >= until) or now >= deadline:
+                    return held
+                wake = until if held >= requests else deadline
+                self._recorded.wait(max(0.0, min(wake, deadline) - now))
 
     def _work(self, rng: random.Random) -> None:
         weights = [op.weight for op in self.operations]
@@ -160,6 +183,8 @@ class LoadGenerator:
         record = Record(at, phase, name, error is None, latency, error)
         with self._lock:
             self.records.append(record)
+            self._per_phase[phase] = self._per_phase.get(phase, 0) + 1
+            self._recorded.notify_all()
             if self._stream is not None:
                 self._stream.write(json.dumps(record.to_json()) + "\n")
                 self._stream.flush()

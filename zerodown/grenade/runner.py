@@ -32,7 +32,7 @@ from zerodown.grenade.load import (
     http_operations,
     python_operations,
 )
-from zerodown.grenade.phases import PhaseClock
+from zerodown.grenade.phases import PhaseClock, Span
 from zerodown.grenade.releases import resolve
 from zerodown.grenade.report import Summary, write_all
 from zerodown.grenade.sides import Side, prepare_side, render
@@ -92,6 +92,7 @@ class Runner:
         self.say(f"[{time.strftime('%H:%M:%S')}] phase {name}")
         try:
             body()
+            self._hold(span)
         except (ZerodownError, OSError) as err:
             self._event(
                 {
@@ -228,6 +229,32 @@ class Runner:
             )
 
     # -- load -----------------------------------------------------------------
+
+    def _hold(self, span: Span) -> None:
+        """Keep the phase going, load running, until it holds
+        ``[load] min_requests`` requests and has lasted ``[load] hold``'s
+        seconds for it: a p99 needs samples, and a mixed deployment must
+        serve for a while to show it works.
+
+        :raises GrenadeError: the requests did not come within
+            ``hold_timeout`` seconds after the phase's work and hold.
+        """
+        spec = self.job.load
+        if self.load is None or not spec:
+            return
+        need = int(spec.get("min_requests", 0))
+        until = span.start + float(spec.get("hold", {}).get(span.name, 0))
+        if not need and until <= time.time():
+            return
+        timeout = float(spec.get("hold_timeout", 120))
+        deadline = max(until, time.time()) + timeout
+        held = self.load.hold(span.name, need, until, deadline)
+        if held < need:
+            raise GrenadeError(
+                problem=f"phase {span.name} held {held} requests, not the "
+                f"{need} of [load] min_requests, {timeout:g}s after its "
+                "work was done: is the load stuck?"
+            )
 
     def _start_load(self) -> None:
         spec = self.job.load

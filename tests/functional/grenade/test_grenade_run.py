@@ -109,7 +109,7 @@ def toy(tmp_path):
     return repo
 
 
-def _job(tmp_path, old="r1", api_command=None, timeout=30):
+def _job(tmp_path, old="r1", api_command=None, timeout=30, load=""):
     api, worker = _free_port(), _free_port()
     command = api_command or f"{{venv}}/bin/python svc.py {api}"
     text = f"""
@@ -145,6 +145,7 @@ destroy = "{{venv}}/bin/python hooks.py destroy"
 url = "http://127.0.0.1:{api}"
 pause = 0.02
 mix = [{{ name = "get", weight = 1, path = "/" }}]
+{load}
 """
     path = tmp_path / "job.toml"
     path.write_text(text)
@@ -191,6 +192,30 @@ def test_a_whole_job_runs_every_phase_under_load(toy, tmp_path):
     assert report["failed"] == len(failed)
     assert (workdir / "report" / "timeline.png").stat().st_size > 10_000
     assert "load:" in result.output
+
+
+def test_each_phase_holds_its_requests_and_the_mixed_phase_its_time(
+    toy, tmp_path
+):
+    workdir = tmp_path / "work"
+    load = "min_requests = 40\nhold = { mixed = 2.0 }"
+    result = _run(toy, _job(tmp_path, load=load), workdir)
+    assert result.exit_code == 0, result.output
+    report = json.loads((workdir / "report" / "report.json").read_text())
+    phases = {p["phase"]: p for p in report["phases"]}
+    assert set(phases) == set(PHASES)
+    assert all(p["requests"] >= 40 for p in phases.values()), phases
+    assert phases["mixed"]["seconds"] >= 2.0
+
+
+def test_a_phase_short_of_requests_fails_the_job(toy, tmp_path):
+    # The subject: a load that cannot reach the requests asked for in
+    # the time allowed.
+    load = "min_requests = 1000000\nhold_timeout = 0.5"
+    result = _run(toy, _job(tmp_path, load=load), tmp_path / "work")
+    assert result.exit_code == phase_exit_code("base"), result.output
+    assert "phase base held" in result.output
+    assert "not the 1000000 of [load] min_requests" in result.output
 
 
 def test_a_service_that_never_comes_up_names_phase_and_service(toy, tmp_path):

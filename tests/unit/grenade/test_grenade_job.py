@@ -68,6 +68,27 @@ def test_a_good_job(tmp_path):
         (("[hooks]", "[load]\nurl = 'x'\nwarmup = 3\n[hooks]"), "warmup"),
         (("[hooks]", "[vars]\nworkdir = 'x'\n[hooks]"), "'workdir' is not"),
         (("[hooks]", "[vars]\nport = 8080\n[hooks]"), "port is not a string"),
+        (
+            ("[hooks]", "[load]\nmin_requests = 2.5\n[hooks]"),
+            r"\[load\] min_requests: 2.5 is not a count",
+        ),
+        (
+            ("[hooks]", "[load]\nmin_requests = true\n[hooks]"),
+            "True is not a count",
+        ),
+        (
+            ("[hooks]", "[load]\nhold = { mixd = 60 }\n[hooks]"),
+            r"\[load\] hold: unknown key\(s\) mixd",
+        ),
+        (
+            ("[hooks]", "[load]\nhold = { mixed = -1 }\n[hooks]"),
+            r"hold.mixed: -1 is not a number",
+        ),
+        (("[hooks]", "[load]\nhold = 60\n[hooks]"), "hold: not a table"),
+        (
+            ("[hooks]", "[load]\nhold_timeout = '1m'\n[hooks]"),
+            "'1m' is not a number",
+        ),
     ],
 )
 def test_mistakes_name_table_and_key(tmp_path, change, message):

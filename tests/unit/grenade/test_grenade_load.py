@@ -4,6 +4,9 @@ cannot be)."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from zerodown.grenade.errors import GrenadeError
@@ -89,3 +92,42 @@ def test_flows_come_from_the_jobs_own_file(tmp_path):
         python_operations("hooks.py:missing", tmp_path, "http://x")
     with pytest.raises(GrenadeError, match=r"nowhere\.py"):
         python_operations("nowhere.py:flows", tmp_path, "http://x")
+
+
+def test_hold_waits_for_the_phase_s_requests_and_its_time(tmp_path):
+    clock = PhaseClock()
+    clock.start("mixed")
+    load = LoadGenerator(
+        [Operation("noop", 1, lambda: None)],
+        clock,
+        tmp_path / "load.jsonl",
+        workers=2,
+        pause=0.0,
+    ).start()
+    try:
+        begun = time.time()
+        held = load.hold("mixed", 50, until=begun + 0.3, deadline=begun + 60)
+        assert held >= 50 and time.time() >= begun + 0.3
+        assert load.requests_in("mixed") >= held
+        assert load.requests_in("roll") == 0
+    finally:
+        load.stop()
+
+
+def test_hold_gives_up_at_its_deadline_when_requests_stop(tmp_path):
+    clock = PhaseClock()
+    clock.start("roll")
+    stuck = threading.Event()
+    load = LoadGenerator(
+        [Operation("stuck", 1, lambda: stuck.wait(30))],
+        clock,
+        tmp_path / "load.jsonl",
+        workers=1,
+    ).start()
+    try:
+        begun = time.time()
+        held = load.hold("roll", 1, until=begun, deadline=begun + 0.2)
+        assert held == 0 and time.time() >= begun + 0.2
+    finally:
+        stuck.set()
+        load.stop()
