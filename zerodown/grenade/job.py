@@ -25,6 +25,8 @@ side, which services run on which side, and the hooks of each phase.
                                     # upgrade (take it out of a load
                                     # balancer and let it drain)
     post_start = "..."              # once it is ready again (put it back)
+    restart = true                  # started again if it dies on its own
+                                    # (its pid: {workdir}/run/NAME.pid)
 
     [vars]                          # more {placeholders}; override
     database_url = "sqlite:///{workdir}/db"   # with --var NAME=VALUE
@@ -94,6 +96,9 @@ class Service:
     upgrade: str = "control"
     pre_stop: str = ""
     post_start: str = ""
+    #: Started again on its side when it dies without the job stopping
+    #: it (systemd's ``Restart=always``): a fault run kills it.
+    restart: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -292,6 +297,10 @@ def _service(path: Path, index: int, raw: Any) -> Service:
             raise JobFileError(
                 path=path, where=where, problem=f"{key} must be a command"
             )
+    if not isinstance(raw.get("restart", False), bool):
+        raise JobFileError(
+            path=path, where=where, problem="restart must be true or false"
+        )
     return Service(
         raw["name"],
         raw["command"],
@@ -300,6 +309,7 @@ def _service(path: Path, index: int, raw: Any) -> Service:
         upgrade,
         str(raw.get("pre_stop", "")),
         str(raw.get("post_start", "")),
+        bool(raw.get("restart", False)),
     )
 
 

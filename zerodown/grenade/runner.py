@@ -9,8 +9,12 @@ restarted on new code, one by one) -> caps -> contract -> final (verify
 + smoke) -> destroy.
 
 Each phase is logged with its start and end; load runs through all of
-them.  A phase that fails stops the job: every service's log tail is
-printed, everything is stopped, and the exit code names the phase
+them.  Each service's process id is in ``run/NAME.pid`` (a fault hook
+kills it from there); a service that dies without the job stopping it is
+logged (``died``) and, if it says ``restart = true``, started again on
+its side (``restarted``), as systemd would.  A phase that fails stops
+the job: every service's log tail is printed, everything is stopped, and
+the exit code names the phase
 (``10 + its index`` in :data:`~zerodown.grenade.phases.PHASES`).
 """
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -58,6 +63,10 @@ class Runner:
         self.load: LoadGenerator | None = None
         self.summary: Summary | None = None
         self._events = workdir / "phases.jsonl"
+        # Held while a service is replaced (an upgrade, a restart after
+        # a death), so the two never race to start the same service.
+        self._lock = threading.RLock()
+        self._closing = False
 
     # -- the job --------------------------------------------------------------
 
@@ -166,8 +175,9 @@ class Runner:
                 continue
             if service.pre_stop:
                 self._command(f"pre_stop-{service.name}", service.pre_stop)
-            self.running[service.name].stop()
-            self.running[service.name] = self._start(service, new)
+            with self._lock:
+                self.running[service.name].stop()
+                self.running[service.name] = self._start(service, new)
             if service.post_start:
                 self._command(f"post_start-{service.name}", service.post_start)
 
@@ -181,12 +191,67 @@ class Runner:
         }
 
     def _start(self, service: Service, side: Side) -> Running:
-        return start(
+        running = start(
             service,
             side,
             self.workdir,
             self.job.path.parent,
             self._variables(side),
+        )
+        pidfile = self.workdir / "run" / f"{service.name}.pid"
+        pidfile.parent.mkdir(exist_ok=True)
+        pidfile.write_text(f"{running.proc.pid}\n")
+        threading.Thread(
+            target=self._watch,
+            args=(running,),
+            name=f"watch-{service.name}",
+            daemon=True,
+        ).start()
+        return running
+
+    def _watch(self, running: Running) -> None:
+        """Wait for the service's process to end; if the job did not end
+        it, log the death and restart it if it asks to be."""
+        code = running.proc.wait()
+        service, side = running.service, running.side
+        with self._lock:
+            if (
+                running.stopping
+                or self._closing
+                or self.running.get(service.name) is not running
+            ):
+                return
+            self._service_event(running, "died", code=code)
+            self.say(f"service {service.name} ({side.name}) died ({code})")
+            if not service.restart:
+                return
+            try:
+                self.running[service.name] = self._start(service, side)
+                if service.post_start:
+                    self._command(
+                        f"post_start-{service.name}",
+                        service.post_start,
+                        side.name,
+                    )
+            except (ZerodownError, OSError) as err:
+                self._service_event(running, "restart-failed", reason=str(err))
+                self.say(f"service {service.name} did not restart: {err}")
+                return
+            self._service_event(running, "restarted")
+            self.say(f"service {service.name} ({side.name}) restarted")
+
+    def _service_event(
+        self, running: Running, event: str, **more: Any
+    ) -> None:
+        self._event(
+            {
+                "service": running.service.name,
+                "side": running.side.name,
+                "event": event,
+                "phase": self.clock.current,
+                "at": time.time(),
+                **more,
+            }
         )
 
     def _hook(self, hook: str, side_name: str) -> None:
@@ -290,6 +355,8 @@ class Runner:
         )
 
     def _stop_all(self) -> None:
-        for running in reversed(list(self.running.values())):
-            running.stop()
-        self.running.clear()
+        with self._lock:
+            self._closing = True
+            for running in reversed(list(self.running.values())):
+                running.stop()
+            self.running.clear()

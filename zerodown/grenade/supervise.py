@@ -40,6 +40,8 @@ class Running:
             proc,
             log,
         )
+        #: Set once the job stops it: an exit after that is no death.
+        self.stopping = False
 
     def drain(self) -> None:
         """Keep copying its output to the log (a full pipe would block
@@ -69,6 +71,7 @@ class Running:
         """SIGTERM to the service's process group (its command runs in a
         shell), and wait until the whole group is gone; SIGKILL after
         ``grace`` seconds."""
+        self.stopping = True
         self._signal(signal.SIGTERM)
         deadline = time.monotonic() + grace
         while self._group_alive() and time.monotonic() < deadline:

@@ -64,6 +64,26 @@ elif action == "mark":
     open(os.path.join(os.environ["GRENADE_WORKDIR"], sys.argv[2]), "w").write(
         os.environ["GRENADE_SIDE"]
     )
+elif action == "kill":  # SIGKILL a service, wait for its restart
+    import signal, time
+
+    pidfile = os.path.join(os.environ["GRENADE_WORKDIR"], "run", sys.argv[2] + ".pid")
+    pid = int(open(pidfile).read())
+    os.killpg(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while int(open(pidfile).read()) == pid:
+        assert time.monotonic() < deadline, "not restarted"
+        time.sleep(0.05)
+elif action == "kill-only":  # SIGKILL the worker, wait for its death
+    import signal, time
+
+    workdir = os.environ["GRENADE_WORKDIR"]
+    pid = int(open(os.path.join(workdir, "run", "worker.pid")).read())
+    os.killpg(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while "died" not in open(os.path.join(workdir, "phases.jsonl")).read():
+        assert time.monotonic() < deadline, "death not logged"
+        time.sleep(0.05)
 elif action == "destroy":
     os.remove(state)
 """
@@ -109,8 +129,16 @@ def toy(tmp_path):
     return repo
 
 
-def _job(tmp_path, old="r1", api_command=None, timeout=30, load=""):
-    api, worker = _free_port(), _free_port()
+def _job(
+    tmp_path,
+    old="r1",
+    api_command=None,
+    timeout=30,
+    load="",
+    worker="",
+    hooks="",
+):
+    api, port = _free_port(), _free_port()
     command = api_command or f"{{venv}}/bin/python svc.py {api}"
     text = f"""
 [job]
@@ -130,8 +158,9 @@ timeout = {timeout}
 
 [[service]]
 name = "worker"
-command = "{{venv}}/bin/python svc.py {worker}"
+command = "{{venv}}/bin/python svc.py {port}"
 upgrade = "roll"
+{worker}
 
 [hooks]
 smoke = "{{venv}}/bin/python hooks.py smoke http://127.0.0.1:{api}/"
@@ -140,6 +169,7 @@ verify = "{{venv}}/bin/python hooks.py verify"
 expand = "{{venv}}/bin/python hooks.py mark expanded"
 contract = "{{venv}}/bin/python hooks.py mark contracted"
 destroy = "{{venv}}/bin/python hooks.py destroy"
+{hooks}
 
 [load]
 url = "http://127.0.0.1:{api}"
@@ -206,6 +236,53 @@ def test_each_phase_holds_its_requests_and_the_mixed_phase_its_time(
     assert set(phases) == set(PHASES)
     assert all(p["requests"] >= 40 for p in phases.values()), phases
     assert phases["mixed"]["seconds"] >= 2.0
+
+
+def test_a_service_killed_mid_job_is_restarted_on_its_side(toy, tmp_path):
+    # The subject: a fault hook kills the worker (still on r1) with
+    # SIGKILL in the migrate phase; like systemd, the job starts it again
+    # on r1, and the roll later moves it to HEAD.
+    workdir = tmp_path / "work"
+    job = _job(
+        tmp_path,
+        worker="restart = true",
+        hooks='migrate = "{venv}/bin/python hooks.py kill worker"',
+    )
+    result = _run(toy, job, workdir)
+    assert result.exit_code == 0, result.output
+    events = [
+        json.loads(line)
+        for line in (workdir / "phases.jsonl").read_text().splitlines()
+    ]
+    worker = [
+        (e["event"], e["side"], e["phase"])
+        for e in events
+        if e.get("service") == "worker"
+    ]
+    assert worker == [
+        ("died", "old", "migrate"),
+        ("restarted", "old", "migrate"),
+    ]
+    assert next(e for e in events if e["event"] == "died")["code"] == -9
+    assert "service worker (old) restarted" in result.output
+    log = (workdir / "logs" / "worker-old.log").read_text()
+    assert log.count("READY v1") == 2
+    assert "READY v2" in (workdir / "logs" / "worker-new.log").read_text()
+
+
+def test_a_service_that_dies_without_restart_is_logged(toy, tmp_path):
+    workdir = tmp_path / "work"
+    job = _job(
+        tmp_path, hooks='migrate = "{venv}/bin/python hooks.py kill-only"'
+    )
+    result = _run(toy, job, workdir)
+    assert result.exit_code == 0, result.output
+    events = [
+        json.loads(line)
+        for line in (workdir / "phases.jsonl").read_text().splitlines()
+    ]
+    died = [e for e in events if e.get("service") == "worker"]
+    assert [(e["event"], e["phase"]) for e in died] == [("died", "migrate")]
 
 
 def test_a_phase_short_of_requests_fails_the_job(toy, tmp_path):

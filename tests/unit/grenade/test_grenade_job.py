@@ -65,6 +65,7 @@ def test_a_good_job(tmp_path):
         (('expand = "zerodown db expand"', "expand = 3"), "list of commands"),
         (("[refs]", "[refs]\nmiddle = 'x'"), r"\[refs\]: unknown key"),
         (("timeout = 30", "timeout = 30\npre_stop = 1"), "pre_stop must be"),
+        (("timeout = 30", "timeout = 30\nrestart = 1"), "restart must be"),
         (("[hooks]", "[load]\nurl = 'x'\nwarmup = 3\n[hooks]"), "warmup"),
         (("[hooks]", "[vars]\nworkdir = 'x'\n[hooks]"), "'workdir' is not"),
         (("[hooks]", "[vars]\nport = 8080\n[hooks]"), "port is not a string"),
