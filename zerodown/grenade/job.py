@@ -78,6 +78,8 @@ HOOKS = (
     "expand",
     "migrate",
     "caps",
+    "reconfigure",
+    "reconfigured",
     "contract",
     "destroy",
 )

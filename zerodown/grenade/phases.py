@@ -28,6 +28,7 @@ PHASES = (
     "migrate",
     "roll",
     "caps",
+    "reconfigure",
     "contract",
     "final",
     "destroy",

@@ -5,8 +5,10 @@ create (+ verify) -> expand (new code's migrations, then the upgrade check) ->
 upgrade-control (the control services restarted on new code, one at a
 time, while the ``roll`` services stay old) -> mixed (verify + smoke
 against the mixed deployment) -> migrate -> roll (each ``roll`` service
-restarted on new code, one by one) -> caps -> contract -> final (verify
-+ smoke) -> destroy.
+restarted on new code, one by one) -> caps -> reconfigure (with a
+``reconfigure`` hook: a setting switched through the fleet, one service
+at a time, each restarted after the hook rewrote its files) -> contract
+-> final (verify + smoke) -> destroy.
 
 Each phase is logged with its start and end; load runs through all of
 them.  Each service's process id is in ``run/NAME.pid`` (a fault hook
@@ -86,6 +88,7 @@ class Runner:
             self._phase("migrate", lambda: self._hook("migrate", "new"))
             self._phase("roll", lambda: self._upgrade("roll"))
             self._phase("caps", self._caps)
+            self._phase("reconfigure", self._reconfigure)
             self._phase("contract", lambda: self._hook("contract", "new"))
             self._phase("final", self._final)
             self._phase("destroy", lambda: self._hook("destroy", "new"))
@@ -159,6 +162,22 @@ class Runner:
         self._hook("caps", "new")
         self._hook("status", "new")
 
+    def _reconfigure(self) -> None:
+        """For each service but those never upgraded, one at a time: the
+        ``reconfigure`` hook (``$GRENADE_SERVICE`` names the service) and
+        a restart on the new side, then ``status``; ``reconfigured`` once
+        all are done.  Nothing without a ``reconfigure`` hook."""
+        if "reconfigure" not in self.job.hooks:
+            return
+        new = self._side("new")
+        for service in self.job.services:
+            if service.upgrade == "none":
+                continue
+            self._hook("reconfigure", "new", {"GRENADE_SERVICE": service.name})
+            self._replace(service, new)
+            self._hook("status", "new")
+        self._hook("reconfigured", "new")
+
     def _final(self) -> None:
         self._check("new")
         self._hook("upgrade_check", "new")
@@ -171,15 +190,19 @@ class Runner:
     def _upgrade(self, kind: str) -> None:
         new = self._side("new")
         for service in self.job.services:
-            if service.upgrade != kind:
-                continue
-            if service.pre_stop:
-                self._command(f"pre_stop-{service.name}", service.pre_stop)
-            with self._lock:
-                self.running[service.name].stop()
-                self.running[service.name] = self._start(service, new)
-            if service.post_start:
-                self._command(f"post_start-{service.name}", service.post_start)
+            if service.upgrade == kind:
+                self._replace(service, new)
+
+    def _replace(self, service: Service, side: Side) -> None:
+        """Stop ``service`` (after its ``pre_stop``) and start it on
+        ``side`` (then its ``post_start``)."""
+        if service.pre_stop:
+            self._command(f"pre_stop-{service.name}", service.pre_stop)
+        with self._lock:
+            self.running[service.name].stop()
+            self.running[service.name] = self._start(service, side)
+        if service.post_start:
+            self._command(f"post_start-{service.name}", service.post_start)
 
     def _variables(self, side: Side) -> dict[str, str]:
         """The job's ``[vars]``, their own placeholders filled in."""
@@ -254,12 +277,18 @@ class Runner:
             }
         )
 
-    def _hook(self, hook: str, side_name: str) -> None:
+    def _hook(
+        self, hook: str, side_name: str, extra: dict[str, str] | None = None
+    ) -> None:
         for template in self.job.hooks.get(hook, ()):
-            self._command(hook, template, side_name)
+            self._command(hook, template, side_name, extra)
 
     def _command(
-        self, name: str, template: str, side_name: str = "new"
+        self,
+        name: str,
+        template: str,
+        side_name: str = "new",
+        extra: dict[str, str] | None = None,
     ) -> None:
         """Run one hook command; its output goes to logs/hook-NAME.log.
 
@@ -269,7 +298,11 @@ class Runner:
         variables = self._variables(side)
         env = side.env(
             self.workdir,
-            {**variable_env(variables), "GRENADE_PHASE": self.clock.current},
+            {
+                **variable_env(variables),
+                "GRENADE_PHASE": self.clock.current,
+                **(extra or {}),
+            },
         )
         command = render(
             template, side, self.workdir, self.job.path.parent, variables

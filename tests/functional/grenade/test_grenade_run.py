@@ -64,6 +64,9 @@ elif action == "mark":
     open(os.path.join(os.environ["GRENADE_WORKDIR"], sys.argv[2]), "w").write(
         os.environ["GRENADE_SIDE"]
     )
+elif action == "reconfigure":  # the service's turn: a marker, in order
+    with open(os.path.join(os.environ["GRENADE_WORKDIR"], "turns"), "a") as f:
+        f.write(os.environ["GRENADE_SERVICE"] + "\\n")
 elif action == "kill":  # SIGKILL a service, wait for its restart
     import signal, time
 
@@ -283,6 +286,30 @@ def test_a_service_that_dies_without_restart_is_logged(toy, tmp_path):
     ]
     died = [e for e in events if e.get("service") == "worker"]
     assert [(e["event"], e["phase"]) for e in died] == [("died", "migrate")]
+
+
+def test_a_setting_is_switched_through_the_fleet_one_service_at_a_time(
+    toy, tmp_path
+):
+    workdir = tmp_path / "work"
+    hooks = (
+        'reconfigure = "{venv}/bin/python hooks.py reconfigure"\n'
+        'reconfigured = "{venv}/bin/python hooks.py mark reconfigured"'
+    )
+    result = _run(toy, _job(tmp_path, hooks=hooks), workdir)
+    assert result.exit_code == 0, result.output
+    assert (workdir / "turns").read_text().split() == ["api", "worker"]
+    assert (workdir / "reconfigured").read_text() == "new"
+    for name in ("api", "worker"):  # upgraded, then restarted again
+        log = (workdir / "logs" / f"{name}-new.log").read_text()
+        assert log.count("READY v2") == 2, log
+    events = [
+        json.loads(line)
+        for line in (workdir / "phases.jsonl").read_text().splitlines()
+    ]
+    assert [e["phase"] for e in events if e["event"] == "start"] == list(
+        PHASES
+    )
 
 
 def test_a_phase_short_of_requests_fails_the_job(toy, tmp_path):
