@@ -275,7 +275,8 @@ class Publisher:
     def _collect(self, wait: float, everything: bool = False) -> None:
         """Read the confirms that have arrived.  While the window is full
         (or, with ``everything``, while anything is unconfirmed), wait up
-        to ``wait`` seconds for the next one.
+        to ``wait`` seconds for the next one (``wait`` 0: read what has
+        arrived, and return).
 
         :raises TimeoutError: it waited in vain (a retry error).
         """
@@ -292,7 +293,10 @@ class Publisher:
                 timeout = max(0.0, wait) if must_wait else 0.0
                 ready, _, _ = select.select([sock], [], [], timeout)
                 if not ready:
-                    if must_wait:
+                    # A caller that may not wait (the keeper) returns:
+                    # raising would drop the connection and publish
+                    # everything held again, every round.
+                    if must_wait and wait > 0:
                         raise TimeoutError("no confirm from the broker")
                     return
             conn.drain_events(timeout=_READ_WAIT)
