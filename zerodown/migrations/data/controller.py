@@ -24,13 +24,24 @@ bandwidth the backfill takes, which grow with ``d``:
   step;
 - **within the band**: hold;
 - **over budget at the lowest duty, and over budget in the pauses too**
-  (the probes taken while no batch ran): what the writers pay is no
-  longer the backfill's doing (their own load grew, or the baseline's
-  few seconds were a quiet spell), and slowing further would only stop
-  the backfill. The baseline moves to the pauses' p99 (``rebaseline``)
-  and the controller climbs back from there. Only at the lowest duty,
-  where the pauses are long and clean of the batches' after-effects, so
-  the budget cannot creep up with the backfill's own cost.
+  (the *idle* probes: those that ran wholly within a pause, and began
+  long enough after the batch before it for writers queued behind it to
+  have gone, :mod:`.watch`): what the writers pay is no longer the
+  backfill's doing (their own load grew, or the baseline's few seconds
+  were a quiet spell), and slowing further would only stop the
+  backfill. The baseline moves up to the idle probes' p99
+  (``rebaseline``) and the controller climbs back from there. Only at
+  the lowest duty, where the backfill takes the least, so the budget
+  does not follow the backfill's own cost; only on the p99 of the last
+  ``window`` idle probes or more (not a handful, whose p99 is their
+  worst), and only when the probe's p99 (not the lock waits alone) is
+  over budget;
+- **the idle probes' p99 well under a raised baseline** (at most
+  ``settle_down`` of it): the writers' load went down again; the
+  baseline follows it down, never below the one taken before the run.
+  While the baseline is raised the duty stays at most
+  ``raised_max_duty`` (1/3), so that pauses twice as long as the batches
+  keep showing idle probes: a raised budget is never kept on faith.
 
 Why it does not oscillate: each decision looks only at probes taken under
 the current pace (the window is emptied when the pace changes, so a
@@ -50,8 +61,9 @@ Pure logic, no clock and no database: tested on its own.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["Controller", "Decision", "Pace", "percentile"]
 
@@ -114,6 +126,13 @@ class Controller:
     step: float = 0.1
     min_batch_time: float = 0.01
     max_pause: float = 5.0
+    settle_down: float = 0.8
+    raised_max_duty: float = 1 / 3
+    # The latest idle probes, over windows (cleared when the baseline
+    # moves): a rebaseline looks at ``window`` of them at least.
+    _idle: deque[float] = field(
+        default_factory=lambda: deque(maxlen=400), repr=False
+    )
 
     def __post_init__(self) -> None:
         if self.max_impact <= 1:
@@ -121,6 +140,7 @@ class Controller:
         if self.baseline_p99 <= 0 or self.batch_time <= 0:
             raise ValueError("baseline_p99 and batch_time must be > 0")
         self._target = self.batch_time
+        self._first_baseline = self.baseline_p99
         self.batch_time = max(self.min_batch_time, self.batch_time)
 
     @property
@@ -154,10 +174,14 @@ class Controller:
         """
         if not self._full(len(samples), elapsed):
             return None
+        self._idle.extend(idle)
         p99 = percentile(samples, 0.99)
         ratio = p99 / self.baseline_p99
-        if p99 > self.budget or self._queueing(lock_waits):
-            action = self._slower(idle)
+        self._follow_down()
+        if p99 > self.budget:
+            action = self._slower(rebaseline=True)
+        elif self._queueing(lock_waits):
+            action = self._slower(rebaseline=False)
         elif p99 < self.band * self.budget:
             action = self._faster()
         else:
@@ -183,15 +207,33 @@ class Controller:
             return False
         return lock_waits > self.baseline_lock_waits + 1
 
-    def _slower(self, idle: Sequence[float]) -> str:
+    def _idle_p99(self) -> float | None:
+        if len(self._idle) < self.window:
+            return None
+        return percentile(self._idle, 0.99)
+
+    def _move_baseline(self, p99: float) -> None:
+        self.baseline_p99 = p99
+        self._idle.clear()
+
+    def _follow_down(self) -> None:
+        idle_p99 = self._idle_p99()
+        if (
+            idle_p99 is not None
+            and self.baseline_p99 > self._first_baseline
+            and idle_p99 <= self.settle_down * self.baseline_p99
+        ):
+            self._move_baseline(max(self._first_baseline, idle_p99))
+
+    def _slower(self, rebaseline: bool) -> str:
         if self.duty > self.min_duty:
             self.duty = max(self.min_duty, self.duty / 2)
             return SLOWER
-        if len(idle) >= self.min_window:
-            idle_p99 = percentile(idle, 0.99)
-            if idle_p99 > self.budget:  # over budget with no batch running
-                self.baseline_p99 = idle_p99
-                return REBASELINE
+        idle_p99 = self._idle_p99()
+        if rebaseline and idle_p99 is not None and idle_p99 > self.budget:
+            # Over budget with no batch running: not the backfill's doing.
+            self._move_baseline(idle_p99)
+            return REBASELINE
         if self.batch_time > self.min_batch_time:
             self.batch_time = max(self.min_batch_time, self.batch_time / 2)
             return SLOWER
@@ -201,7 +243,16 @@ class Controller:
         if self.batch_time < self._target:
             self.batch_time = min(self._target, self.batch_time * 2)
             return FASTER
-        if self.duty < 1:
-            self.duty = min(1.0, self.duty + self.step)
+        top = self._top_duty()
+        if self.duty < top:
+            self.duty = min(top, self.duty + self.step)
             return FASTER
-        return HOLD  # flat out, and within budget
+        return HOLD  # as fast as it may go, and within budget
+
+    def _top_duty(self) -> float:
+        # A raised baseline must go on being seen: pauses twice as long
+        # as the batches keep idle probes coming, so that it can follow
+        # the writers back down.
+        if self.baseline_p99 > self._first_baseline:
+            return self.raised_max_duty
+        return 1.0

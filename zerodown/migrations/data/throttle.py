@@ -155,12 +155,12 @@ class Throttle:
             self.emit(Resumed(name, self.now() - paused_at))
             self.watch.take()  # probes of a pause say nothing of the pace
             self._new_window()
-        self.watch.batching = True
+        self.watch.batch_started()
         return None
 
     def pause(self, name: str) -> float:
         """After a batch: how long to pause (the controller decides)."""
-        self.watch.batching = False
+        self.watch.batch_ended()
         if self.controller is None:
             return self.settings.migrate_sleep
         self._collect()

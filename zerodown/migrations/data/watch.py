@@ -15,9 +15,13 @@ while the runner's batches run:
 - the **signals** of :mod:`.signals`, every ``signal_interval`` seconds.
 
 The runner drains what was sampled (:meth:`Watch.take`) when it decides,
-and says when its batches run (:attr:`Watch.batching`): a probe that
-starts while none runs is also kept apart (``Samples.idle``), what the
-writers pay without the backfill, for the controller's rebaseline.
+and says when its batches run (:meth:`Watch.batch_started`,
+:meth:`Watch.batch_ended`): a probe that runs wholly within a pause, and
+starts at least :data:`SETTLE` seconds (or the last batch's duration, if
+longer) after the batch before it ended, is also kept apart
+(``Samples.idle``): what the writers pay without the backfill, for the
+controller's rebaseline.  Right after a batch, writers queued behind its
+row locks and its WAL flush still pay for it.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import sqlalchemy as sa
 
 from zerodown.migrations.data import busy, signals
 
-__all__ = ["HEARTBEAT", "Samples", "Watch"]
+__all__ = ["HEARTBEAT", "SETTLE", "Samples", "Watch", "idle_probe"]
 
 LOG = logging.getLogger(__name__)
 
@@ -45,6 +49,33 @@ HEARTBEAT = sa.Table(
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("beat", sa.Double(), nullable=False),  # time.time() seconds
 )
+
+
+#: Seconds after a batch before a probe counts as idle (at least).
+SETTLE = 0.1
+
+
+@dataclass(frozen=True)
+class Batches:
+    """What the watch knows of the runner's batches at one moment."""
+
+    running: bool = False
+    count: int = 0  # batches begun so far
+    ended_at: float = float("-inf")  # monotonic end of the last one
+    last_took: float = 0.0  # seconds the last one took
+
+
+def idle_probe(before: Batches, after: Batches, started: float) -> bool:
+    """Whether a probe that began at ``started`` (monotonic), with the
+    batches as ``before`` said then and ``after`` says at its end, paid
+    nothing for the backfill: no batch ran at either end or began
+    meanwhile, and the last one had ended long enough before."""
+    return (
+        not before.running
+        and not after.running
+        and before.count == after.count
+        and started - before.ended_at >= max(SETTLE, before.last_took)
+    )
 
 
 @dataclass
@@ -85,7 +116,8 @@ class Watch:
             f"{socket.gethostname()[:40]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         )
         self.latest: dict[str, float] = {}
-        self.batching = False  # set by the runner around its batches
+        self._batches = Batches()
+        self._batch_began = 0.0
         self._samples = Samples()
         self._lock = threading.Lock()
         self._halt = threading.Event()
@@ -110,6 +142,27 @@ class Watch:
             target=self._run, name="zerodown-watch", daemon=True
         )
         self._thread.start()
+
+    def batch_started(self) -> None:
+        """The runner begins a batch."""
+        with self._lock:
+            self._batch_began = time.monotonic()
+            self._batches = Batches(
+                True,
+                self._batches.count + 1,
+                self._batches.ended_at,
+                self._batches.last_took,
+            )
+
+    def batch_ended(self) -> None:
+        """The runner's batch is over (its pause begins)."""
+        with self._lock:
+            if not self._batches.running:
+                return
+            now = time.monotonic()
+            self._batches = Batches(
+                False, self._batches.count, now, now - self._batch_began
+            )
 
     def take(self) -> Samples:
         """Everything sampled since the last call."""
@@ -162,7 +215,8 @@ class Watch:
             .where(HEARTBEAT.c.name == self.row)
             .values(beat=self.wall())
         )
-        idle = not self.batching
+        with self._lock:
+            before = self._batches
         started = time.monotonic()
         # One explicit transaction, timed to its commit (as a writer's).
         with self._connection.begin():
@@ -170,7 +224,7 @@ class Watch:
         took = time.monotonic() - started
         with self._lock:
             self._samples.latencies.append(took)
-            if idle and not self.batching:  # no batch began meanwhile
+            if idle_probe(before, self._batches, started):
                 self._samples.idle.append(took)
 
     def _signals(self) -> None:

@@ -148,26 +148,56 @@ def test_it_settles_under_the_budget_without_swinging(start):
 
 def test_over_budget_with_no_batch_running_moves_the_baseline():
     controller = Controller(max_impact=2, baseline_p99=BASE, batch_time=0.1)
-    # Above the lowest duty the pauses are not clean of the batches'
-    # after-effects: it slows down whatever the pauses say.
-    decision = controller.decide(window(BASE * 3), idle=window(BASE * 3, 50))
+    # Above the lowest duty it slows down, whatever the pauses say.
+    decision = controller.decide(window(BASE * 3), idle=window(BASE * 3))
     assert decision.action == "slower" and controller.baseline_p99 == BASE
-    controller.duty = controller.min_duty
-    # At the lowest duty, over budget in the pauses too: the writers pay
-    # it without the backfill.
-    decision = controller.decide(window(BASE * 3), idle=window(BASE * 2.5, 50))
+    controller = Controller(
+        max_impact=2, baseline_p99=BASE, batch_time=0.1, duty=1 / 64
+    )
+    # Fewer idle probes than a window: a handful's p99 is their worst.
+    decision = controller.decide(window(BASE * 3), idle=window(BASE * 2.5, 60))
+    assert decision.action == "slower" and controller.batch_time == 0.05
+    assert controller.baseline_p99 == BASE
+    # A window of them, over two windows, at the lowest duty: the writers
+    # pay it without the backfill.
+    decision = controller.decide(window(BASE * 3), idle=window(BASE * 2.5, 40))
     assert decision.action == "rebaseline"
     assert decision.ratio == pytest.approx(3)  # against the old baseline
     assert controller.baseline_p99 == pytest.approx(BASE * 2.5)
-    assert controller.duty == controller.min_duty  # pace unchanged
-    assert controller.batch_time == 0.1
-    # Within budget in the pauses: the backfill is the cause, shorter
-    # batches; too few idle probes to judge: the same.
-    controller.baseline_p99 = BASE
-    decision = controller.decide(window(BASE * 3), idle=window(BASE, 50))
-    assert decision.action == "slower" and controller.batch_time == 0.05
-    decision = controller.decide(window(BASE * 3), idle=window(BASE * 9, 5))
+    assert controller.duty == 1 / 64 and controller.batch_time == 0.05
+    # Within budget in the pauses: the backfill is the cause.
+    decision = controller.decide(window(BASE * 6), idle=window(BASE * 4))
+    assert decision.action == "slower" and controller.batch_time == 0.025
+
+
+def test_lock_waits_alone_never_move_the_baseline():
+    controller = Controller(
+        max_impact=2,
+        baseline_p99=BASE,
+        batch_time=0.1,
+        baseline_lock_waits=0.0,
+        duty=1 / 64,
+    )
+    decision = controller.decide(
+        window(BASE), lock_waits=3.0, idle=window(BASE * 2.5)
+    )
     assert decision.action == "slower" and controller.baseline_p99 == BASE
+
+
+def test_a_raised_baseline_follows_the_writers_back_down():
+    controller = Controller(
+        max_impact=2, baseline_p99=BASE, batch_time=0.1, duty=1 / 64
+    )
+    controller.decide(window(BASE * 5), idle=window(BASE * 4))
+    assert controller.baseline_p99 == pytest.approx(BASE * 4)
+    # Slightly lower in the pauses: noise, it stays.
+    controller.decide(window(BASE * 4), idle=window(BASE * 3.5))
+    assert controller.baseline_p99 == pytest.approx(BASE * 4)
+    assert controller.pace.duty <= 1 / 3  # pauses keep idle probes coming
+    # Well under it (once the earlier probes are out of the history):
+    # the writers' load went down; never below the first baseline.
+    controller.decide(window(BASE * 4), idle=window(BASE * 0.5, 400))
+    assert controller.baseline_p99 == BASE
 
 
 def _loaded_plant(
@@ -184,6 +214,21 @@ def _loaded_plant(
             latencies.append(value)
             idle.append(value)
     return latencies, idle
+
+
+def test_a_spike_of_the_writers_load_does_not_raise_the_budget_for_good():
+    # The writers' own load triples for 30 windows, then falls back.
+    rng = random.Random(14)
+    controller = Controller(max_impact=2, baseline_p99=BASE, batch_time=0.1)
+    ratios = []
+    for n in range(150):
+        base = BASE * 3 if 10 <= n < 40 else BASE
+        latencies, idle = _loaded_plant(controller.duty, base, rng)
+        controller.decide(latencies, idle=idle)
+        ratios.append(controller.baseline_p99 / BASE)
+    assert max(ratios) > 2  # it followed the spike up
+    assert ratios[-1] < 1.25  # and back down
+    assert controller.duty > 1 / 3 / 4
 
 
 def test_when_the_writers_load_grows_it_climbs_back_instead_of_stopping():
