@@ -51,6 +51,7 @@ a typo never silently disables a check.
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -157,7 +158,32 @@ def load_job(path: Path, overrides: Mapping[str, str] | None = None) -> Job:
     hooks = {
         name: _commands(path, name, value) for name, value in hooks_raw.items()
     }
-    _check_holds(path, data.get("load", {}))
+    if hooks.get("reconfigured") and not hooks.get("reconfigure"):
+        raise JobFileError(
+            path=path,
+            where="[hooks]",
+            problem="reconfigured runs after the reconfigure phase's "
+            "restarts, which only a reconfigure hook starts",
+        )
+    load = _table(
+        path,
+        data,
+        "load",
+        {
+            "url",
+            "pause",
+            "workers",
+            "mix",
+            "flows",
+            "baseline",
+            "base_phases",
+            "p99_ratio",
+            "min_requests",
+            "hold",
+            "hold_timeout",
+        },
+    )
+    _check_holds(path, load)
     return Job(
         path=path,
         name=str(job.get("name", path.stem)),
@@ -166,24 +192,7 @@ def load_job(path: Path, overrides: Mapping[str, str] | None = None) -> Job:
         install=str(install.get("command", DEFAULT_INSTALL)),
         services=services,
         hooks=hooks,
-        load=_table(
-            path,
-            data,
-            "load",
-            {
-                "url",
-                "pause",
-                "workers",
-                "mix",
-                "flows",
-                "baseline",
-                "base_phases",
-                "p99_ratio",
-                "min_requests",
-                "hold",
-                "hold_timeout",
-            },
-        ),
+        load=load,
         variables=_variables(path, data.get("vars", {}), overrides or {}),
     )
 
@@ -224,6 +233,7 @@ def _check_holds(path: Path, load: Mapping[str, Any]) -> None:
         if (
             isinstance(value, bool)
             or not isinstance(value, (int, float) if kind is float else int)
+            or not math.isfinite(value)
             or value < 0
         ):
             raise JobFileError(

@@ -91,6 +91,7 @@ class LoadGenerator:
         self._lock = threading.Lock()
         self._recorded = threading.Condition(self._lock)
         self._per_phase: dict[str, int] = {}
+        self._awaited: tuple[str, int] | None = None  # (phase, count)
         self._done = threading.Event()
         self._threads: list[threading.Thread] = []
         self._stream: TextIO | None = None
@@ -128,15 +129,19 @@ class LoadGenerator:
         """Wait until ``phase`` holds ``requests`` records and the wall
         clock (``time.time()``) has reached ``until``, or until
         ``deadline``, whichever comes first; the records it holds then.
-        Woken by each record, not by polling."""
+        Woken by the record that makes the count, not by polling."""
         with self._recorded:
-            while True:
-                held = self._per_phase.get(phase, 0)
-                now = time.time()
-                if (held >= requests and now >= until) or now >= deadline:
-                    return held
-                wake = until if held >= requests else deadline
-                self._recorded.wait(max(0.0, min(wake, deadline) - now))
+            self._awaited = (phase, requests)
+            try:
+                while True:
+                    held = self._per_phase.get(phase, 0)
+                    now = time.time()
+                    if (held >= requests and now >= until) or now >= deadline:
+                        return held
+                    wake = until if held >= requests else deadline
+                    self._recorded.wait(max(0.0, min(wake, deadline) - now))
+            finally:
+                self._awaited = None
 
     def _work(self, rng: random.Random) -> None:
         weights = [op.weight for op in self.operations]
@@ -183,8 +188,9 @@ class LoadGenerator:
         record = Record(at, phase, name, error is None, latency, error)
         with self._lock:
             self.records.append(record)
-            self._per_phase[phase] = self._per_phase.get(phase, 0) + 1
-            self._recorded.notify_all()
+            held = self._per_phase[phase] = self._per_phase.get(phase, 0) + 1
+            if self._awaited == (phase, held):  # the count hold() waits for
+                self._recorded.notify_all()
             if self._stream is not None:
                 self._stream.write(json.dumps(record.to_json()) + "\n")
                 self._stream.flush()

@@ -11,12 +11,10 @@ at a time, each restarted after the hook rewrote its files) -> contract
 -> final (verify + smoke) -> destroy.
 
 Each phase is logged with its start and end; load runs through all of
-them.  Each service's process id is in ``run/NAME.pid`` (a fault hook
-kills it from there); a service that dies without the job stopping it is
-logged (``died``) and, if it says ``restart = true``, started again on
-its side (``restarted``), as systemd would.  A phase that fails stops
-the job: every service's log tail is printed, everything is stopped, and
-the exit code names the phase
+them.  The services are a :class:`~zerodown.grenade.fleet.Fleet` (pid
+files, restarts after a death; a death not made good fails its phase).
+A phase that fails stops the job: every service's log tail is printed,
+everything is stopped, and the exit code names the phase
 (``10 + its index`` in :data:`~zerodown.grenade.phases.PHASES`).
 """
 
@@ -25,7 +23,6 @@ from __future__ import annotations
 import json
 import logging
 import subprocess
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +30,7 @@ from typing import Any
 
 from zerodown.exceptions import ZerodownError
 from zerodown.grenade.errors import GrenadeError, JobFailed
+from zerodown.grenade.fleet import Fleet
 from zerodown.grenade.job import Job, Service
 from zerodown.grenade.load import (
     LoadGenerator,
@@ -60,15 +58,18 @@ class Runner:
     ) -> None:
         self.job, self.repo, self.workdir, self.say = job, repo, workdir, say
         self.clock = PhaseClock()
-        self.running: dict[str, Running] = {}
         self.sides: dict[str, Side] = {}
         self.load: LoadGenerator | None = None
         self.summary: Summary | None = None
         self._events = workdir / "phases.jsonl"
-        # Held while a service is replaced (an upgrade, a restart after
-        # a death), so the two never race to start the same service.
-        self._lock = threading.RLock()
-        self._closing = False
+        self.fleet = Fleet(
+            workdir,
+            self._start,
+            self._command,
+            self._event,
+            say,
+            lambda: self.clock.current,
+        )
 
     # -- the job --------------------------------------------------------------
 
@@ -93,9 +94,10 @@ class Runner:
             self._phase("final", self._final)
             self._phase("destroy", lambda: self._hook("destroy", "new"))
         finally:
+            self.fleet.closing()
             self.clock.stop()
             self._stop_load()
-            self._stop_all()
+            self.fleet.close()
         return self.summary
 
     def _phase(self, name: str, body: Callable[[], None]) -> None:
@@ -105,6 +107,7 @@ class Runner:
         try:
             body()
             self._hold(span)
+            self.fleet.check()
         except (ZerodownError, OSError) as err:
             self._event(
                 {
@@ -115,7 +118,7 @@ class Runner:
                 }
             )
             self.say(f"phase {name} FAILED: {err}")
-            for service, running in self.running.items():
+            for service, running in self.fleet.running.items():
                 self.say(
                     f"--- {service} ({running.side.name}) ---\n"
                     f"{running.tail()}"
@@ -143,7 +146,7 @@ class Runner:
         self._side("new")  # fail early if the new code cannot install
         self._hook("setup", "old")
         for service in self.job.services:
-            self.running[service.name] = self._start(service, old)
+            self.fleet.start(service, old)
         # The load starts on the old release alone, and runs for
         # ``baseline`` seconds there: what every later phase is held to.
         self._start_load()
@@ -167,14 +170,14 @@ class Runner:
         ``reconfigure`` hook (``$GRENADE_SERVICE`` names the service) and
         a restart on the new side, then ``status``; ``reconfigured`` once
         all are done.  Nothing without a ``reconfigure`` hook."""
-        if "reconfigure" not in self.job.hooks:
+        if not self.job.hooks.get("reconfigure"):
             return
         new = self._side("new")
         for service in self.job.services:
             if service.upgrade == "none":
                 continue
             self._hook("reconfigure", "new", {"GRENADE_SERVICE": service.name})
-            self._replace(service, new)
+            self.fleet.replace(service, new)
             self._hook("status", "new")
         self._hook("reconfigured", "new")
 
@@ -191,18 +194,7 @@ class Runner:
         new = self._side("new")
         for service in self.job.services:
             if service.upgrade == kind:
-                self._replace(service, new)
-
-    def _replace(self, service: Service, side: Side) -> None:
-        """Stop ``service`` (after its ``pre_stop``) and start it on
-        ``side`` (then its ``post_start``)."""
-        if service.pre_stop:
-            self._command(f"pre_stop-{service.name}", service.pre_stop)
-        with self._lock:
-            self.running[service.name].stop()
-            self.running[service.name] = self._start(service, side)
-        if service.post_start:
-            self._command(f"post_start-{service.name}", service.post_start)
+                self.fleet.replace(service, new)
 
     def _variables(self, side: Side) -> dict[str, str]:
         """The job's ``[vars]``, their own placeholders filled in."""
@@ -214,67 +206,12 @@ class Runner:
         }
 
     def _start(self, service: Service, side: Side) -> Running:
-        running = start(
+        return start(
             service,
             side,
             self.workdir,
             self.job.path.parent,
             self._variables(side),
-        )
-        pidfile = self.workdir / "run" / f"{service.name}.pid"
-        pidfile.parent.mkdir(exist_ok=True)
-        pidfile.write_text(f"{running.proc.pid}\n")
-        threading.Thread(
-            target=self._watch,
-            args=(running,),
-            name=f"watch-{service.name}",
-            daemon=True,
-        ).start()
-        return running
-
-    def _watch(self, running: Running) -> None:
-        """Wait for the service's process to end; if the job did not end
-        it, log the death and restart it if it asks to be."""
-        code = running.proc.wait()
-        service, side = running.service, running.side
-        with self._lock:
-            if (
-                running.stopping
-                or self._closing
-                or self.running.get(service.name) is not running
-            ):
-                return
-            self._service_event(running, "died", code=code)
-            self.say(f"service {service.name} ({side.name}) died ({code})")
-            if not service.restart:
-                return
-            try:
-                self.running[service.name] = self._start(service, side)
-                if service.post_start:
-                    self._command(
-                        f"post_start-{service.name}",
-                        service.post_start,
-                        side.name,
-                    )
-            except (ZerodownError, OSError) as err:
-                self._service_event(running, "restart-failed", reason=str(err))
-                self.say(f"service {service.name} did not restart: {err}")
-                return
-            self._service_event(running, "restarted")
-            self.say(f"service {service.name} ({side.name}) restarted")
-
-    def _service_event(
-        self, running: Running, event: str, **more: Any
-    ) -> None:
-        self._event(
-            {
-                "service": running.service.name,
-                "side": running.side.name,
-                "event": event,
-                "phase": self.clock.current,
-                "at": time.time(),
-                **more,
-            }
         )
 
     def _hook(
@@ -386,10 +323,3 @@ class Runner:
             base=self.job.load.get("base_phases", ["base", "smoke", "create"]),
             p99_ratio_target=float(self.job.load.get("p99_ratio", 2.0)),
         )
-
-    def _stop_all(self) -> None:
-        with self._lock:
-            self._closing = True
-            for running in reversed(list(self.running.values())):
-                running.stop()
-            self.running.clear()

@@ -42,6 +42,9 @@ class Running:
         )
         #: Set once the job stops it: an exit after that is no death.
         self.stopping = False
+        #: Set once its death was seen and its group killed: nothing is
+        #: left to stop (and its pid may belong to another process now).
+        self.ended = False
 
     def drain(self) -> None:
         """Keep copying its output to the log (a full pipe would block
@@ -72,6 +75,8 @@ class Running:
         shell), and wait until the whole group is gone; SIGKILL after
         ``grace`` seconds."""
         self.stopping = True
+        if self.ended:
+            return self.proc.returncode
         self._signal(signal.SIGTERM)
         deadline = time.monotonic() + grace
         while self._group_alive() and time.monotonic() < deadline:

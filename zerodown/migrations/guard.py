@@ -392,13 +392,19 @@ _INT_WIDTH = {
 }
 
 
+def _unsigned(type_: Any) -> bool:
+    # MySQL makes a ZEROFILL column UNSIGNED, whatever the type says.
+    return bool(getattr(type_, "unsigned", False)) or bool(
+        getattr(type_, "zerofill", False)
+    )
+
+
 def _int_widening(old: Any, new: Any) -> bool:
     old_width = _INT_WIDTH.get(getattr(old, "__visit_name__", ""))
     new_width = _INT_WIDTH.get(getattr(new, "__visit_name__", ""))
     if old_width is None or new_width is None:
         return False  # an integer type this table does not know
-    old_unsigned = bool(getattr(old, "unsigned", False))
-    new_unsigned = bool(getattr(new, "unsigned", False))
+    old_unsigned, new_unsigned = _unsigned(old), _unsigned(new)
     if old_unsigned == new_unsigned:
         return new_width >= old_width
     if new_unsigned:

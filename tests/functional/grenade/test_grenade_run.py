@@ -140,6 +140,7 @@ def _job(
     load="",
     worker="",
     hooks="",
+    worker_command=None,
 ):
     api, port = _free_port(), _free_port()
     command = api_command or f"{{venv}}/bin/python svc.py {api}"
@@ -161,7 +162,7 @@ timeout = {timeout}
 
 [[service]]
 name = "worker"
-command = "{{venv}}/bin/python svc.py {port}"
+command = "{worker_command or f"{{venv}}/bin/python svc.py {port}"}"
 upgrade = "roll"
 {worker}
 
@@ -273,19 +274,39 @@ def test_a_service_killed_mid_job_is_restarted_on_its_side(toy, tmp_path):
     assert "READY v2" in (workdir / "logs" / "worker-new.log").read_text()
 
 
-def test_a_service_that_dies_without_restart_is_logged(toy, tmp_path):
+def test_a_service_that_dies_without_restart_fails_its_phase(toy, tmp_path):
     workdir = tmp_path / "work"
     job = _job(
         tmp_path, hooks='migrate = "{venv}/bin/python hooks.py kill-only"'
     )
     result = _run(toy, job, workdir)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == phase_exit_code("migrate"), result.output
+    assert "service worker (old) died (-9); no restart asked" in result.output
     events = [
         json.loads(line)
         for line in (workdir / "phases.jsonl").read_text().splitlines()
     ]
     died = [e for e in events if e.get("service") == "worker"]
     assert [(e["event"], e["phase"]) for e in died] == [("died", "migrate")]
+
+
+def test_a_service_in_a_crash_loop_is_left_down_and_fails(toy, tmp_path):
+    # The subject: a worker that dies as soon as it is ready.
+    crashing = "{venv}/bin/python -c 'print(\\\"READY crash\\\")'"
+    job = _job(tmp_path, worker="restart = true", worker_command=crashing)
+    workdir = tmp_path / "work"
+    result = _run(toy, job, workdir)
+    # It fails the phase it gave up in (the restarts take their time).
+    assert result.exit_code in {phase_exit_code(p) for p in PHASES[:4]}
+    assert "service worker (old) died 6 times within 60s; left down" in (
+        result.output
+    )
+    events = [
+        json.loads(line)
+        for line in (workdir / "phases.jsonl").read_text().splitlines()
+    ]
+    kinds = [e["event"] for e in events if e.get("service") == "worker"]
+    assert kinds.count("restarted") == 5 and kinds[-1] == "crash-loop"
 
 
 def test_a_setting_is_switched_through_the_fleet_one_service_at_a_time(

@@ -53,11 +53,12 @@ class Stream:
 
     def __init__(self, client: RPCClient, cast_pause: float) -> None:
         self.client = client
-        # Calls go to the server's own queue: in the topic queue they
-        # would wait behind a burst of thousands of casts, longer than
-        # their timeout on a slow host, and the test is about recovery,
-        # not about queueing.
-        self.caller = client.prepare(server="s1")
+        # Paced, calls share the topic's queue with the casts.  In a
+        # burst they go to the server's own queue: in the topic queue
+        # they would wait behind thousands of casts, longer than their
+        # timeout on a slow host, and the test is about recovery, not
+        # about queueing.
+        self.caller = client.prepare(server="s1") if not cast_pause else client
         self.cast_pause = cast_pause
         self.stop = threading.Event()
         self.returned = self.timeouts = 0

@@ -86,6 +86,19 @@ def test_a_good_job(tmp_path):
             r"hold.mixed: -1 is not a number",
         ),
         (("[hooks]", "[load]\nhold = 60\n[hooks]"), "hold: not a table"),
+        (("[job]", "load = 3\n[job]"), r"\[load\]: not a table"),
+        (
+            ("[hooks]", "[load]\nhold = { mixed = inf }\n[hooks]"),
+            "inf is not a number",
+        ),
+        (
+            ("[hooks]", "[load]\nhold_timeout = nan\n[hooks]"),
+            "nan is not a number",
+        ),
+        (
+            ('expand = "zerodown db expand"', 'reconfigured = "check"'),
+            "only a reconfigure hook starts",
+        ),
         (
             ("[hooks]", "[load]\nhold_timeout = '1m'\n[hooks]"),
             "'1m' is not a number",

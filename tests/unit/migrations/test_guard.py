@@ -228,6 +228,8 @@ def test_widening(old, new, widening):
         (sa.Integer(), mysql.BIGINT(unsigned=True), False),
         (mysql.INTEGER(unsigned=True), sa.Integer(), False),
         (mysql.INTEGER(unsigned=True), sa.BigInteger(), True),
+        (mysql.INTEGER(zerofill=True), sa.Integer(), False),  # unsigned
+        (mysql.INTEGER(zerofill=True), sa.BigInteger(), True),
     ],
 )
 def test_integer_widening_across_dialects_and_signs(old, new, widening):
