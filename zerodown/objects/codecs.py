@@ -150,7 +150,7 @@ def _float(ftype: Any) -> Codec:
             return float(value)
         raise Mismatch("a number", value)
 
-    return _plain("a number", decode)
+    return _plain("a number", decode, exact=float)
 
 
 def _boolean(ftype: Any) -> Codec:
@@ -159,7 +159,7 @@ def _boolean(ftype: Any) -> Codec:
             return value
         raise Mismatch("a boolean", value)
 
-    return _plain("a boolean", decode)
+    return _plain("a boolean", decode, exact=bool)
 
 
 def _string(ftype: Any) -> Codec:

@@ -449,10 +449,12 @@ class Plan(Generic[ObjT]):
                 raise UnknownField(
                     object=self.name, version=text, field=key, where=""
                 )
-            attr, dec, nullable, codec, exact = entry
-            if type(value) is exact:
-                od[attr] = value
-            elif value is None:
+            if type(value) is entry[4]:
+                # the common case: a value of the exact type, no decoder
+                od[entry[0]] = value
+                continue
+            attr, dec, nullable, codec, _ = entry
+            if value is None:
                 if not nullable:
                     raise self._wrong(text, key, codec.expected, value)
                 od[attr] = None

@@ -184,7 +184,18 @@ class _Reader:
                 reason=f"objects nest deeper than {MAX_OBJECT_DEPTH}",
             )
         if wire:
-            name, text, data, changes = self._wire_child(value, codec, where)
+            # _wire_child's checks, inline: this runs for every child.
+            if type(value) is list and (
+                len(value) == 3
+                and type(value[0]) is str
+                and type(value[1]) is str
+            ):
+                name, text, data = value
+                changes = None
+            else:
+                name, text, data, changes = self._wire_child(
+                    value, codec, where
+                )
         else:
             name, text, data, changes = self._envelope(
                 value, where, codec.expected
