@@ -173,13 +173,14 @@ class CallContext:
         replies = self.client.replies
         if not replies.ready(self.timeout):
             raise self._timeout(method)
+        address = self._address()
         message = self.client.protocol.request(
-            request, self._address(), reply_to=replies.queue, ttl=self.timeout
+            request, address, reply_to=replies.queue, ttl=self.timeout
         )
         replies.expect(message.message_id)
         try:
             self.client.transport.publish(
-                self._address(), message, timeout=_left(deadline)
+                address, message, timeout=_left(deadline)
             )
         except TransportUnreachable as err:
             replies.forget(message.message_id)

@@ -50,6 +50,8 @@ class Target:
     def replace(self, **changes: object) -> Target:
         """A copy with ``changes`` applied (``None`` values ignored)."""
         given = {k: v for k, v in changes.items() if v is not None}
+        if not given:
+            return self  # frozen: every call's prepare() lands here
         return dataclasses.replace(self, **given)  # type: ignore[arg-type]
 
     @property
