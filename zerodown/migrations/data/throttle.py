@@ -132,6 +132,8 @@ class Throttle:
 
     def wait(self, name: str, should_stop: ShouldStop) -> Stop | None:
         """Before a batch: stop, wait, or go (None)."""
+        # A batch that ended a migration had no pause() after it.
+        self.watch.batch_ended()
         if not self._started:
             self._start()
         paused_at: float | None = None
