@@ -125,9 +125,10 @@ def test_the_fault_run_loses_no_instance_and_counts_every_failure(tmp_path):
     """RabbitMQ restarts in the mixed phase and the data migration is
     killed with SIGKILL after one batch.  Every phase still passes: no
     guest, placement or image reference lost (verify).  Requests may fail
-    in the mixed phase and at the start of migrate only, and each is counted in the report: release
-    r1's computes lose a call of their own to the restart and stay down
-    until it times out (60 s), and builds meanwhile find no valid host."""
+    in the mixed phase and early in migrate only, and each is counted in
+    the report: release r1's computes lose a call of their own to the
+    restart and stay down until it times out (60 s), and builds meanwhile
+    find no valid host."""
     with _stack("postgresql-rabbitmq") as variables:
         logs, failed = _run_job(
             tmp_path / "work",
