@@ -30,6 +30,8 @@ from online_cases import (
     account_names,
     accounts_schema,
     case,
+    execute,
+    refused,
     releases_engine,
     seed_accounts,
     wide,
@@ -209,10 +211,114 @@ def test_mysql_refuses_foreign_keys_with_the_reason(accounts):
     online(project, WIDEN)
     result = project.zerodown("expand")
     assert result.exit_code == 1
-    assert "the foreign key of grants.account_id references it" in (
+    assert "of grants.account_id references it: InnoDB requires" in (
         result.output
     )
     assert schema(engine) == before
+
+
+def test_mysql_contract_refuses_a_foreign_key_added_after_expand(accounts):
+    """The check runs again before the swap: RENAME TABLE would have left
+    the new key pointing at the swapped-out table."""
+    project, engine = accounts
+    if project.database.backend != "mysql":
+        pytest.skip("the refusal is MySQL's and MariaDB's")
+    online(project, WIDEN)
+    ok(project.zerodown("expand"))
+    migrate_until_done(project)
+    execute(
+        engine,
+        "CREATE TABLE grants (id INTEGER PRIMARY KEY, account_id INTEGER "
+        "NOT NULL, CONSTRAINT fk_late FOREIGN KEY (account_id) REFERENCES "
+        "accounts (id))",
+    )
+    before = schema(engine)
+    result = project.zerodown("contract")
+    assert result.exit_code == 1, result.output
+    assert "the foreign key fk_late of grants.account_id references it" in (
+        result.output
+    )
+    assert schema(engine) == before  # nothing swapped
+    execute(engine, "DROP TABLE grants")
+    ok(project.zerodown("contract"))
+    wide(engine)
+
+
+# The compute stack's shape: instance_extra names its instance by uuid.
+INSTANCES = """
+op.create_table(
+    "instances",
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("uuid", sa.String(36), nullable=False),
+    sa.UniqueConstraint("uuid", name="uq_instances_uuid"),
+)
+op.create_table(
+    "instance_extra",
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("instance_uuid", sa.String(36), nullable=False),
+    sa.ForeignKeyConstraint(["instance_uuid"], ["instances.uuid"],
+                            name="fk_instance_extra_instance_uuid"),
+    sa.UniqueConstraint("instance_uuid", name="uq_instance_extra_uuid"),
+)
+"""
+
+
+def _boot(engine: sa.Engine, uuids: Sequence[str]) -> None:
+    rows = [{"u": u} for u in uuids]
+    execute(engine, "INSERT INTO instances (uuid) VALUES (:u)", rows)
+    execute(
+        engine, "INSERT INTO instance_extra (instance_uuid) VALUES (:u)", rows
+    )
+
+
+def test_a_table_referenced_by_another_column(project):
+    """``instances``, which ``instance_extra`` references by its uuid:
+    PostgreSQL and SQLite widen the key and leave the foreign key as it
+    was; MySQL/MariaDB refuse before any DDL (the foreign key would follow
+    RENAME TABLE to the swapped-out table)."""
+    backend = project.database.backend
+    engine = releases_engine(project.database.url)
+    base_schema(project, INSTANCES)
+    bookkeeping(engine)
+    _boot(engine, [f"u-{i}" for i in range(30)])
+    before = schema(engine)
+    online(project, 'zop.widen_primary_key("instances")')
+    if backend == "mysql":
+        result = project.zerodown("expand")
+        assert result.exit_code == 1, result.output
+        assert (
+            "the foreign key fk_instance_extra_instance_uuid of "
+            "instance_extra.instance_uuid references instances.uuid"
+        ) in result.output
+        assert schema(engine) == before
+        engine.dispose()
+        return
+    ok(project.zerodown("expand"))
+    _boot(engine, ["expanded"])
+    migrate_until_done(project)
+    ok(project.zerodown("contract"))
+    _boot(engine, ["contracted"])
+    refused(engine, "INSERT INTO instance_extra (instance_uuid) VALUES ('x')")
+    refused(engine, "DELETE FROM instances WHERE uuid = 'contracted'")
+    with engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        (key,) = inspector.get_foreign_keys("instance_extra")
+        key_type = next(
+            c["type"]
+            for c in inspector.get_columns("instances")
+            if c["name"] == "id"
+        )
+        count = conn.execute(sa.text("SELECT count(*) FROM instances"))
+        assert count.scalar_one() == 32
+    assert key["name"] == "fk_instance_extra_instance_uuid"
+    assert (key["referred_table"], key["referred_columns"]) == (
+        "instances",
+        ["uuid"],
+    )
+    wide = "INTEGER" if backend == "sqlite" else "BIGINT"
+    assert str(key_type).upper() == wide
+    assert leftovers(engine) == []
+    engine.dispose()
 
 
 def test_a_key_that_is_not_a_lone_integer_key_is_refused(accounts):
