@@ -31,6 +31,7 @@ from online_cases import (
     accounts_schema,
     case,
     execute,
+    foreign_key_rebuilt,
     refused,
     releases_engine,
     seed_accounts,
@@ -319,6 +320,44 @@ def test_a_table_referenced_by_another_column(project):
     assert str(key_type).upper() == wide
     assert leftovers(engine) == []
     engine.dispose()
+
+
+NO_RETRY = {"ZERODOWN_LOCK_TIMEOUT": "1", "ZERODOWN_LOCK_RETRIES": "0"}
+
+
+def test_the_swap_waits_no_longer_than_the_lock_timeout(accounts):
+    """A transaction that read the table holds the swap off: the swap
+    gives up after the lock timeout, all of it undone (one statement on
+    PostgreSQL, one RENAME TABLE on MySQL/MariaDB); the next contract,
+    once the reader is gone, swaps."""
+    project, engine = accounts
+    if project.database.backend == "sqlite":
+        pytest.skip("capability: a swap (SQLite's integers are 64-bit)")
+    online(project, WIDEN)
+    ok(project.zerodown("expand"))
+    migrate_until_done(project)
+    steps = _plan(engine, "contract", "accounts")
+    swap = next(
+        i for i, s in enumerate(steps) if s.description.startswith("swap")
+    )
+    _killed_after(engine, steps, swap)  # PostgreSQL: the index is built
+    before = schema(engine)
+    holder = engine.connect()
+    holder.begin()
+    holder.execute(sa.text("SELECT count(*) FROM accounts")).scalar_one()
+    try:
+        result = project.zerodown("contract", env=NO_RETRY)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.exit_code == 1, result.output
+    assert "could not get its lock within 1.0s" in result.output
+    assert schema(engine) == before
+    ok(project.zerodown("contract"))
+    wide(engine)
+    if project.database.backend == "postgresql":
+        foreign_key_rebuilt(engine)
+    assert leftovers(engine) == []
 
 
 def test_a_key_that_is_not_a_lone_integer_key_is_refused(accounts):
