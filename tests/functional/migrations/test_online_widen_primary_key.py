@@ -19,6 +19,7 @@ from apps import engine_for
 from identifiers import CASES, bookkeeping, names
 from online import (
     base_schema,
+    downgrade,
     leftovers,
     migrate_until_done,
     ok,
@@ -35,6 +36,7 @@ from online_cases import (
     refused,
     releases_engine,
     seed_accounts,
+    validated,
     wide,
 )
 
@@ -128,6 +130,32 @@ def test_a_run_killed_after_any_step_resumes(project):
         wide(engine, table)
     assert leftovers(engine) == []
     engine.dispose()
+
+
+def test_postgresql_contract_killed_before_validate_resumes(accounts):
+    """Killed between the swap and VALIDATE: the foreign key that
+    references the key is back but NOT VALID (it checks new writes
+    already); rollback is refused, and the next contract validates it."""
+    project, engine = accounts
+    if project.database.backend != "postgresql":
+        pytest.skip("capability: NOT VALID foreign keys (PostgreSQL)")
+    execute(engine, "INSERT INTO grants (account_id) VALUES (1), (2)")
+    online(project, WIDEN)
+    ok(project.zerodown("expand"))
+    migrate_until_done(project)
+    steps = _plan(engine, "contract", "accounts")
+    assert steps[-1].description.startswith("validate")
+    _killed_after(engine, steps, len(steps) - 1)
+    assert validated(engine, "fk_grants_account") is False
+    refused(engine, "INSERT INTO grants (account_id) VALUES (-1)")
+    seed_accounts(engine, 3)
+    with pytest.raises(Exception, match="contract already swapped"):
+        downgrade(project, "expand@-1")
+    ok(project.zerodown("contract"))
+    foreign_key_rebuilt(engine)
+    wide(engine)
+    assert len(account_names(engine)) == 300 + 3 + 2  # wide() adds 2
+    assert leftovers(engine) == []
 
 
 def _migrate(project, *args: str) -> subprocess.Popen[str]:
