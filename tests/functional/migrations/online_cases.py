@@ -751,6 +751,20 @@ def wide(engine: sa.Engine, table: str = "accounts") -> None:
             sa.text(f"SELECT id FROM {table} WHERE name = 'next'")
         ).scalars()
         assert next(iter(ids)) > 0
+        if conn.dialect.name == "postgresql":
+            # The sequence goes past 2^31 too (a serial's stops there).
+            conn.execute(
+                sa.text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"{BIG + 5})"
+                )
+            )
+            made = conn.execute(
+                sa.text(
+                    f"INSERT INTO {table} (name) VALUES ('past') RETURNING id"
+                )
+            )
+            assert made.scalar_one() == BIG + 6
 
 
 def foreign_key_rebuilt(engine: sa.Engine) -> None:
