@@ -61,10 +61,12 @@ class WidenPrimaryKey(OnlineOperation):
       expand:   a shadow table (``CREATE TABLE ... LIKE``, the key made
                 ``type_``), triggers that copy every insert, update and
                 delete into it; ``zerodown db migrate`` copies the old
-                rows.  Foreign keys to or from the table (on any of
-                its columns) are refused before anything runs, and
-                again before the swap (:mod:`.widen_table`).
-      contract: one atomic ``RENAME TABLE`` swaps the shadow in; the old
+                rows.  The table's own foreign keys, and other tables'
+                that reference the key, are refused before anything
+                runs, and again before the swap (:mod:`.widen_table`).
+      contract: other tables' foreign keys on another column move to
+                the shadow (:mod:`.widen_children`); one atomic ``RENAME
+                TABLE`` swaps the shadow in, taking them along; the old
                 table is dropped.
     SQLite: nothing to do.  Its integers take up to 8 bytes whatever the
     declared type, and an ``INTEGER PRIMARY KEY`` is the 64-bit rowid;

@@ -9,22 +9,23 @@ delete, update and insert into it; ``zerodown db migrate`` copies the old
 rows (:mod:`.shadow_copy`).  Contract swaps the shadow in with one atomic
 ``RENAME TABLE`` and drops the old table.
 
-Foreign keys are refused before anything runs, and again just before
-the swap, each with its reason.  One that references the table, whatever
-its column, follows ``RENAME TABLE`` to the swapped-out table (InnoDB
-moves it with the table it references), and a referencing column must
-have the very integer size of the key it references; ``CREATE TABLE ...
-LIKE`` copies no foreign key of the table's own, and InnoDB's constraint
-names are per database.
+Foreign keys of other tables that reference the table on another column
+(a unique ``uuid``) follow the swap (:mod:`.widen_children`).  Refused
+before anything runs, and again just before the swap, each with its
+reason: a foreign key referencing the key itself (InnoDB insists that a
+referencing column have the very integer size of the key it references),
+and the table's own foreign keys (``CREATE TABLE ... LIKE`` copies none,
+and InnoDB's constraint names are per database).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from zerodown.migrations.operations import naming, triggers
+from zerodown.migrations.operations import naming, triggers, widen_children
 from zerodown.migrations.operations.backfills import Forget
 from zerodown.migrations.operations.base import Backfill, Step
 from zerodown.migrations.operations.shadow_copy import missing_from
@@ -70,46 +71,41 @@ class MySQLWiden(WidenStrategy):
             )
 
     def _refuse_foreign_keys(self) -> None:
-        """Refuse, with the reason, any foreign key to or from the table:
-        checked at expand and again just before contract's swap (one may
-        have come since)."""
+        """Refuse, with the reason, a foreign key of the table's own or one
+        referencing its key: checked at expand and again just before
+        contract's swap (one may have come since).  Other tables' keys on
+        another column follow the swap (:mod:`.widen_children`)."""
         rows = self.target.select(
-            "SELECT constraint_name, table_name, column_name, "
-            "referenced_table_name, referenced_column_name "
+            "SELECT constraint_name, column_name, referenced_table_name "
             "FROM information_schema.key_column_usage "
             "WHERE table_schema = DATABASE() AND referenced_table_name "
-            "IS NOT NULL AND (table_name = :t OR referenced_table_name = :t) "
-            "ORDER BY 2, 3",
+            "IS NOT NULL AND table_name = :t ORDER BY 2",
             t=self.op.table_name,
         )
         for row in rows or ():
-            name, child, column, parent, referenced = (
-                str(value) for value in tuple(row)
-            )
-            if parent == self.op.table_name:
-                where = f"the foreign key {name} of {child}.{column}"
-                if referenced == self.op.column_name:
-                    self.op.refuse(
-                        f"{where} references it: InnoDB requires a "
-                        "referencing column of the same integer size as "
-                        "the key, and RENAME TABLE would leave the foreign "
-                        "key pointing at the swapped-out table; drop it, "
-                        "widen both columns, then add it again"
-                    )
-                self.op.refuse(
-                    f"{where} references {self.op.table_name}."
-                    f"{referenced}: InnoDB moves a foreign key with the "
-                    "table it references, so RENAME TABLE would leave it "
-                    "pointing at the swapped-out table, and writes of "
-                    f"{child} naming a new row would fail; drop it, widen, "
-                    "then add it again (zop.add_foreign_key)"
-                )
+            name, column, parent = (str(value) for value in tuple(row))
             self.op.refuse(
                 f"its own foreign key {name} on {column} (to {parent}): "
                 "CREATE TABLE ... LIKE copies no foreign key, and InnoDB's "
                 "constraint names are per database; drop it, widen, then "
                 "add it again"
             )
+        for found in self._children():
+            where = f"the foreign key {found.name} of {found.table}"
+            if self.op.column_name in found.referenced:
+                self.op.refuse(
+                    f"{where} references {self.op.column_name} itself: "
+                    "InnoDB requires a referencing column of the same "
+                    "integer size as the key; drop it, widen both columns, "
+                    "then add it again"
+                )
+            moved = widen_children.moved_name(found)
+            if len(moved) > widen_children.LIMIT:
+                self.op.refuse(
+                    f"{where} moves to the shadow under the name {moved}, "
+                    f"over InnoDB's {widen_children.LIMIT} characters; "
+                    "rename it shorter first"
+                )
 
     def expand(self) -> Sequence[Step]:
         undo = f"DROP TABLE IF EXISTS {self.shadow}"
@@ -171,25 +167,63 @@ class MySQLWiden(WidenStrategy):
             f"drop the swapped-out {self.op.table_name}",
             sql=f"DROP TABLE IF EXISTS {old}",
         )
-        if not self.shadow_present():
-            return [drop] if self._old_exists() else []  # a killed run's
+        if not self.shadow_present():  # swapped: a killed run's rest
+            if not self._old_exists():
+                return self._children_back()
+            return [*self._children_back(), drop]
         self._refuse_foreign_keys()
         self._same_columns()
         return [
+            # The children reference the shadow, which the swap then
+            # carries to the table's name (see widen_children).
+            *widen_children.point(
+                self._children(),
+                self.op.shadow_name(),
+                widen_children.moved_name,
+                self.q,
+            ),
             Step(
                 f"swap the shadow in as {self.op.table_name}, atomically",
                 sql=f"RENAME TABLE {self.table} TO {old}, "
                 f"{self.shadow} TO {self.table}",
             ),
+            *self._children_back(all_moved=True),
             drop,
         ]
+
+    def _children(self) -> list[widen_children.Child]:
+        return widen_children.children(
+            self.target, (self.op.table_name, self.op.shadow_name())
+        )
+
+    def _children_back(self, all_moved: bool = False) -> list[Step]:
+        """The children's keys on the table under their own names again
+        (after the swap; or, rolling back, from the shadow)."""
+        found = self._children()
+        if all_moved:  # planned before the swap: as it will leave them
+            found = list(
+                {
+                    (c.table, c.original): dataclasses.replace(
+                        c,
+                        name=widen_children.moved_name(c),
+                        parent=self.op.table_name,
+                    )
+                    for c in found
+                }.values()
+            )
+        return widen_children.point(
+            found,
+            self.op.table_name,
+            widen_children.original_name,
+            self.q,
+        )
 
     def rollback(self) -> Sequence[Step]:
         if not self.shadow_present() and (
             self.swapped() or self._old_exists()
         ):
             self.op.refuse("contract already swapped the shadow in")
-        return self._drops()
+        return [*self._children_back(), *self._drops()]
 
     def _drops(self, waiver: str | None = None) -> list[Step]:
         steps = triggers.drop_steps(
@@ -230,10 +264,7 @@ class MySQLWiden(WidenStrategy):
         # got from an insert or update then always leaves it again.
         deleted, updated, inserted = self._placed()
         table, shadow, key = self.table, self.shadow, self.column
-        copy = (
-            f"REPLACE INTO {shadow} SELECT * FROM {table} WHERE {key} = "
-            f"NEW.{key}"
-        )
+        copy = self._copy_row()
 
         def head(placed: Placed, event: str) -> str:
             return (
@@ -255,6 +286,25 @@ class MySQLWiden(WidenStrategy):
             ),
             Trigger(inserted, head(inserted, "INSERT") + copy),
         ]
+
+    def _copy_row(self) -> str:
+        """The trigger's copy of the row ``NEW`` into the shadow, updating
+        the shadow's row in place: ``REPLACE`` would delete it first,
+        which a child's key referencing the shadow during contract refuses
+        (or cascades).  Offline, with no columns to name, ``REPLACE``."""
+        table, shadow, key = self.table, self.shadow, self.column
+        select = f"SELECT * FROM {table} WHERE {key} = NEW.{key}"
+        inspector = self.target.inspector
+        if inspector is None:
+            return f"REPLACE INTO {shadow} {select}"
+        names = [
+            self.q(c["name"])
+            for c in inspector.get_columns(self.op.table_name)
+        ]
+        return (
+            f"INSERT INTO {shadow} {select} ON DUPLICATE KEY UPDATE "
+            + ", ".join(f"{n} = VALUES({n})" for n in names)
+        )
 
     def _definition(self) -> str:
         """The key's column definition in the shadow, of the new type."""
