@@ -352,7 +352,7 @@ class _Walker:
             if batch is not None and node.id == batch[0]:
                 receiver = "batch"
             if receiver is not None:
-                self._escaped(node, parent, grand, receiver, shown, scope)
+                self._escaped(node, parent, grand, receiver, shown)
             elif node.id in self.classes or (
                 node.id in self.functions
                 and not (isinstance(parent, ast.Call) and parent.func is node)
@@ -366,8 +366,8 @@ class _Walker:
         grand: ast.AST | None,
         receiver: str,
         shown: str,
-        scope: Namespace,
     ) -> None:
+        call = grand if isinstance(parent, ast.keyword) else parent
         if isinstance(parent, ast.Attribute):
             if isinstance(grand, ast.Call) and grand.func is parent:
                 return  # op.<method>(...): _call reads it
@@ -375,11 +375,11 @@ class _Walker:
                 return  # op.impl, op.f: no schema change
             name, value = parent.attr, _source(parent)
         elif (
-            isinstance(parent, ast.Call)
-            and isinstance(parent.func, ast.Name)
-            and parent.func.id in self.functions
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id in self.functions
             and receiver != "batch"
-            and node in parent.args
+            and (node in call.args or isinstance(parent, ast.keyword))
         ):
             return  # a helper given op: read with its parameter as op
         else:

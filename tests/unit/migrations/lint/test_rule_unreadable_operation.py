@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from zerodown.migrations.lint.dialects import DialectProfile
+from zerodown.migrations.lint.script import read_script
 
 RULE = "unreadable-operation"
 E, OK = ["error"], []
@@ -54,7 +55,7 @@ def drop_old():
     op.drop_index("ix_old", "t")
 """
 # Read: a helper given op or zop, and op's methods that change nothing.
-OP_GIVEN_TO_HELPER = 'build(op, "t")\nrename(zop)'
+OP_GIVEN_TO_HELPER = 'build(op, "t")\nrename(z=zop)'
 GIVEN_DEF = """
 def build(o, table):
     o.create_index(f"ix_{table}_c", table, ["c"], postgresql_concurrently=True)
@@ -195,4 +196,11 @@ def test_a_helper_given_op_is_read_with_its_parameter_as_op(lint_upgrade):
     # o.create_index was read as op.create_index.
     assert [(f.rule, f.target) for f in found] == [
         ("concurrently-in-transaction", "ix_t_c")
+    ]
+    # z.rename_column was read as zop.rename_column.
+    (path,) = {Path(f.path) for f in found}
+    calls = read_script(path).calls
+    assert [(c.receiver, c.name, c.target) for c in calls] == [
+        ("op", "create_index", "ix_t_c"),
+        ("zop", "rename_column", "t.a"),
     ]
