@@ -28,6 +28,7 @@ from zerodown.migrations.lint.sql import Statement, statements
 from zerodown.migrations.lint.values import (
     Namespace,
     Opaque,
+    dotted,
     evaluate,
     opaque_in,
 )
@@ -295,8 +296,7 @@ class _Walker:
             _is_method(expr, "batch_alter_table")
             and isinstance(expr, ast.Call)
             and isinstance(expr.func, ast.Attribute)
-            and isinstance(expr.func.value, ast.Name)
-            and scope.receivers.get(expr.func.value.id) == "op"
+            and scope.receivers.get(dotted(expr.func.value) or "") == "op"
         )
 
     def _call(
@@ -316,12 +316,11 @@ class _Walker:
                 self.walk(helper.body, batch, auto, self.scope(bound, given))
                 self.stack.pop()
             return
-        if not (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-        ):
+        if not isinstance(func, ast.Attribute):
             return
-        owner = func.value.id
+        owner = dotted(func.value)
+        if owner is None:
+            return
         receiver = scope.receivers.get(owner)
         if batch is not None and owner == batch[0]:
             receiver = "batch"
@@ -344,15 +343,18 @@ class _Walker:
         the way lint reads (a method, a function passed as a value)."""
         shown = _source(statement)
         for node, parent, grand in _own_nodes(statement):
-            if not isinstance(node, ast.Name) or not isinstance(
-                node.ctx, ast.Load
+            if not isinstance(node, (ast.Name, ast.Attribute)) or not (
+                isinstance(node.ctx, ast.Load)
             ):
                 continue
-            receiver = scope.receivers.get(node.id)
-            if batch is not None and node.id == batch[0]:
+            name = dotted(node)
+            receiver = scope.receivers.get(name or "")
+            if batch is not None and name == batch[0]:
                 receiver = "batch"
             if receiver is not None:
                 self._escaped(node, parent, grand, receiver, shown)
+            elif not isinstance(node, ast.Name):
+                continue
             elif node.id in self.classes or (
                 node.id in self.functions
                 and not (isinstance(parent, ast.Call) and parent.func is node)
@@ -361,7 +363,7 @@ class _Walker:
 
     def _escaped(
         self,
-        node: ast.Name,
+        node: ast.Name | ast.Attribute,
         parent: ast.AST | None,
         grand: ast.AST | None,
         receiver: str,
@@ -383,7 +385,7 @@ class _Walker:
         ):
             return  # a helper given op: read with its parameter as op
         else:
-            name, value = "?", node.id
+            name, value = "?", _source(node)
         self.calls.append(
             Call(
                 receiver=receiver,
@@ -406,10 +408,9 @@ class _Walker:
             if not (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
-                and isinstance(node.func.value, ast.Name)
             ):
                 continue
-            receiver = self.names.receivers.get(node.func.value.id)
+            receiver = self.names.receivers.get(dotted(node.func.value) or "")
             if receiver is None or not _is_operation_of(
                 receiver, node.func.attr
             ):

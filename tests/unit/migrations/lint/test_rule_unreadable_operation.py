@@ -204,3 +204,23 @@ def test_a_helper_given_op_is_read_with_its_parameter_as_op(lint_upgrade):
         ("op", "create_index", "ix_t_c"),
         ("zop", "rename_column", "t.a"),
     ]
+
+
+def test_op_reached_through_the_alembic_module_is_read(lint_upgrade):
+    body = (
+        'alembic.op.create_index("ix_t_a", "t", ["a"])\n'
+        'aop.create_index("ix_t_b", "t", ["b"])\n'
+        'with alembic.op.batch_alter_table("t") as batch_op:\n'
+        '    batch_op.drop_column("x")\n'
+        "create = alembic.op.create_index"
+    )
+    header = "import alembic\nimport alembic.op as aop\n"
+    found = lint_upgrade(body, header=header)
+    assert [
+        (f.rule, f.target) for f in found if f.rule != "require-lock-timeout"
+    ] == [
+        ("require-concurrent-index-creation", "ix_t_a"),
+        ("require-concurrent-index-creation", "ix_t_b"),
+        ("drop-in-expand", "t.x"),
+        ("unreadable-operation", "create = alembic.op.create_index"),
+    ]
