@@ -19,6 +19,7 @@ from apps import engine_for
 from identifiers import CASES, bookkeeping, names
 from online import (
     base_schema,
+    downgrade,
     leftovers,
     migrate_until_done,
     ok,
@@ -30,8 +31,12 @@ from online_cases import (
     account_names,
     accounts_schema,
     case,
+    execute,
+    foreign_key_rebuilt,
+    refused,
     releases_engine,
     seed_accounts,
+    validated,
     wide,
 )
 
@@ -127,6 +132,32 @@ def test_a_run_killed_after_any_step_resumes(project):
     engine.dispose()
 
 
+def test_postgresql_contract_killed_before_validate_resumes(accounts):
+    """Killed between the swap and VALIDATE: the foreign key that
+    references the key is back but NOT VALID (it checks new writes
+    already); rollback is refused, and the next contract validates it."""
+    project, engine = accounts
+    if project.database.backend != "postgresql":
+        pytest.skip("capability: NOT VALID foreign keys (PostgreSQL)")
+    execute(engine, "INSERT INTO grants (account_id) VALUES (1), (2)")
+    online(project, WIDEN)
+    ok(project.zerodown("expand"))
+    migrate_until_done(project)
+    steps = _plan(engine, "contract", "accounts")
+    assert steps[-1].description.startswith("validate")
+    _killed_after(engine, steps, len(steps) - 1)
+    assert validated(engine, "fk_grants_account") is False
+    refused(engine, "INSERT INTO grants (account_id) VALUES (-1)")
+    seed_accounts(engine, 3)
+    with pytest.raises(Exception, match="contract already swapped"):
+        downgrade(project, "expand@-1")
+    ok(project.zerodown("contract"))
+    foreign_key_rebuilt(engine)
+    assert len(account_names(engine)) == 300 + 3
+    wide(engine)
+    assert leftovers(engine) == []
+
+
 def _migrate(project, *args: str) -> subprocess.Popen[str]:
     command = [
         str(Path(sys.executable).with_name("zerodown")),
@@ -209,10 +240,152 @@ def test_mysql_refuses_foreign_keys_with_the_reason(accounts):
     online(project, WIDEN)
     result = project.zerodown("expand")
     assert result.exit_code == 1
-    assert "the foreign key of grants.account_id references it" in (
+    assert "of grants.account_id references it: InnoDB requires" in (
         result.output
     )
     assert schema(engine) == before
+
+
+def test_mysql_contract_refuses_a_foreign_key_added_after_expand(accounts):
+    """The check runs again before the swap: RENAME TABLE would have left
+    the new key pointing at the swapped-out table."""
+    project, engine = accounts
+    if project.database.backend != "mysql":
+        pytest.skip("the refusal is MySQL's and MariaDB's")
+    online(project, WIDEN)
+    ok(project.zerodown("expand"))
+    migrate_until_done(project)
+    execute(
+        engine,
+        "CREATE TABLE grants (id INTEGER PRIMARY KEY, account_id INTEGER "
+        "NOT NULL, CONSTRAINT fk_late FOREIGN KEY (account_id) REFERENCES "
+        "accounts (id))",
+    )
+    before = schema(engine)
+    result = project.zerodown("contract")
+    assert result.exit_code == 1, result.output
+    assert "the foreign key fk_late of grants.account_id references it" in (
+        result.output
+    )
+    assert schema(engine) == before  # nothing swapped
+    execute(engine, "DROP TABLE grants")
+    ok(project.zerodown("contract"))
+    wide(engine)
+
+
+# The compute stack's shape: instance_extra names its instance by uuid.
+INSTANCES = """
+op.create_table(
+    "instances",
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("uuid", sa.String(36), nullable=False),
+    sa.UniqueConstraint("uuid", name="uq_instances_uuid"),
+)
+op.create_table(
+    "instance_extra",
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("instance_uuid", sa.String(36), nullable=False),
+    sa.ForeignKeyConstraint(["instance_uuid"], ["instances.uuid"],
+                            name="fk_instance_extra_instance_uuid"),
+    sa.UniqueConstraint("instance_uuid", name="uq_instance_extra_uuid"),
+)
+"""
+
+
+def _boot(engine: sa.Engine, uuids: Sequence[str]) -> None:
+    rows = [{"u": u} for u in uuids]
+    execute(engine, "INSERT INTO instances (uuid) VALUES (:u)", rows)
+    execute(
+        engine, "INSERT INTO instance_extra (instance_uuid) VALUES (:u)", rows
+    )
+
+
+def test_a_table_referenced_by_another_column(project):
+    """``instances``, which ``instance_extra`` references by its uuid:
+    PostgreSQL and SQLite widen the key and leave the foreign key as it
+    was; MySQL/MariaDB refuse before any DDL (the foreign key would follow
+    RENAME TABLE to the swapped-out table)."""
+    backend = project.database.backend
+    engine = releases_engine(project.database.url)
+    base_schema(project, INSTANCES)
+    bookkeeping(engine)
+    _boot(engine, [f"u-{i}" for i in range(30)])
+    before = schema(engine)
+    online(project, 'zop.widen_primary_key("instances")')
+    if backend == "mysql":
+        result = project.zerodown("expand")
+        assert result.exit_code == 1, result.output
+        assert (
+            "the foreign key fk_instance_extra_instance_uuid of "
+            "instance_extra.instance_uuid references instances.uuid"
+        ) in result.output
+        assert schema(engine) == before
+        engine.dispose()
+        return
+    ok(project.zerodown("expand"))
+    _boot(engine, ["expanded"])
+    migrate_until_done(project)
+    ok(project.zerodown("contract"))
+    _boot(engine, ["contracted"])
+    refused(engine, "INSERT INTO instance_extra (instance_uuid) VALUES ('x')")
+    refused(engine, "DELETE FROM instances WHERE uuid = 'contracted'")
+    with engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        (key,) = inspector.get_foreign_keys("instance_extra")
+        key_type = next(
+            c["type"]
+            for c in inspector.get_columns("instances")
+            if c["name"] == "id"
+        )
+        count = conn.execute(sa.text("SELECT count(*) FROM instances"))
+        assert count.scalar_one() == 32
+    assert key["name"] == "fk_instance_extra_instance_uuid"
+    assert (key["referred_table"], key["referred_columns"]) == (
+        "instances",
+        ["uuid"],
+    )
+    wide = "INTEGER" if backend == "sqlite" else "BIGINT"
+    assert str(key_type).upper() == wide
+    assert leftovers(engine) == []
+    engine.dispose()
+
+
+NO_RETRY = {"ZERODOWN_LOCK_TIMEOUT": "1", "ZERODOWN_LOCK_RETRIES": "0"}
+
+
+def test_the_swap_waits_no_longer_than_the_lock_timeout(accounts):
+    """A transaction that read the table holds the swap off: the swap
+    gives up after the lock timeout, all of it undone (one statement on
+    PostgreSQL, one RENAME TABLE on MySQL/MariaDB); the next contract,
+    once the reader is gone, swaps."""
+    project, engine = accounts
+    if project.database.backend == "sqlite":
+        pytest.skip("capability: a swap (SQLite's integers are 64-bit)")
+    online(project, WIDEN)
+    ok(project.zerodown("expand"))
+    migrate_until_done(project)
+    steps = _plan(engine, "contract", "accounts")
+    swap = next(
+        i for i, s in enumerate(steps) if s.description.startswith("swap")
+    )
+    _killed_after(engine, steps, swap)  # PostgreSQL: the index is built
+    before = schema(engine)
+    holder = engine.connect()
+    holder.begin()
+    holder.execute(sa.text("SELECT count(*) FROM accounts")).scalar_one()
+    try:
+        result = project.zerodown("contract", env=NO_RETRY)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.exit_code == 1, result.output
+    assert "could not get its lock within 1.0s" in result.output
+    assert schema(engine) == before
+    ok(project.zerodown("contract"))
+    wide(engine)
+    if project.database.backend == "postgresql":
+        foreign_key_rebuilt(engine)
+    assert leftovers(engine) == []
 
 
 def test_a_key_that_is_not_a_lone_integer_key_is_refused(accounts):

@@ -14,15 +14,26 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.operations import ops
 
-__all__ = ["WIDEN_RECIPE", "widens_a_key"]
+__all__ = ["WIDEN_RECIPE", "widen_recipe", "widens_a_key"]
 
 WIDEN_RECIPE = (
     "zop.widen_primary_key(table, column, sa.BigInteger()) in expand and "
     "again in contract: a shadow kept equal by triggers and copied in "
     "batches by 'zerodown db migrate', swapped in under the same name in "
-    "one short locked step (the constraint, sequence, default and "
-    "foreign keys move with it)"
+    "one short locked step"
 )
+_MOVES = {
+    "postgresql": " (the constraint, sequence or identity, default and "
+    "referencing foreign keys move with it)",
+    "mysql": " (a table with a foreign key to or from it, on any column, "
+    "is refused: drop the key first, add it again after)",
+    "sqlite": " (nothing to do on SQLite: its integers are 64-bit)",
+}
+
+
+def widen_recipe(family: str) -> str:
+    """:data:`WIDEN_RECIPE` with what it means on ``family``."""
+    return WIDEN_RECIPE + _MOVES.get(family, "")
 
 
 def widens_a_key(operation: ops.AlterColumnOp, old: Any, new: Any) -> bool:

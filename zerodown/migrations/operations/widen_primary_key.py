@@ -61,8 +61,9 @@ class WidenPrimaryKey(OnlineOperation):
       expand:   a shadow table (``CREATE TABLE ... LIKE``, the key made
                 ``type_``), triggers that copy every insert, update and
                 delete into it; ``zerodown db migrate`` copies the old
-                rows.  Foreign keys to or from the table are refused
-                before anything runs (below).
+                rows.  Foreign keys to or from the table (on any of
+                its columns) are refused before anything runs, and
+                again before the swap (:mod:`.widen_table`).
       contract: one atomic ``RENAME TABLE`` swaps the shadow in; the old
                 table is dropped.
     SQLite: nothing to do.  Its integers take up to 8 bytes whatever the

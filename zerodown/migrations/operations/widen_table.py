@@ -9,11 +9,13 @@ delete, update and insert into it; ``zerodown db migrate`` copies the old
 rows (:mod:`.shadow_copy`).  Contract swaps the shadow in with one atomic
 ``RENAME TABLE`` and drops the old table.
 
-Foreign keys are refused before anything runs, each with its reason:
-InnoDB insists that a referencing column have the very integer size of
-the key it references, and ``RENAME TABLE`` would leave it pointing at
-the old table; ``CREATE TABLE ... LIKE`` copies no foreign key of the
-table's own, and InnoDB's constraint names are per database.
+Foreign keys are refused before anything runs, and again just before
+the swap, each with its reason.  One that references the table, whatever
+its column, follows ``RENAME TABLE`` to the swapped-out table (InnoDB
+moves it with the table it references), and a referencing column must
+have the very integer size of the key it references; ``CREATE TABLE ...
+LIKE`` copies no foreign key of the table's own, and InnoDB's constraint
+names are per database.
 """
 
 from __future__ import annotations
@@ -54,31 +56,7 @@ class MySQLWiden(WidenStrategy):
         return inspector is None or inspector.has_table(self.op.shadow_name())
 
     def validate(self) -> None:
-        rows = self.target.select(
-            "SELECT table_name, column_name, referenced_table_name "
-            "FROM information_schema.key_column_usage "
-            "WHERE table_schema = DATABASE() AND referenced_table_name "
-            "IS NOT NULL AND (table_name = :t OR referenced_table_name = :t) "
-            "ORDER BY 1, 2",
-            t=self.op.table_name,
-        )
-        for row in rows or ():
-            child, column, parent = (str(value) for value in tuple(row))
-            if child != self.op.table_name or parent == child:
-                self.op.refuse(
-                    f"the foreign key of {child}.{column} references it: "
-                    "InnoDB requires a referencing column of the same "
-                    "integer size as the key, and RENAME TABLE would leave "
-                    "the key pointing at the old table; drop it, widen "
-                    f"both columns, then add it again"
-                )
-            self.op.refuse(
-                f"its own foreign key on {column} (to {parent}): CREATE "
-                "TABLE ... LIKE copies no foreign key, and InnoDB's "
-                "constraint names are per database; drop it, widen, then "
-                "add it again"
-            )
-
+        self._refuse_foreign_keys()
         generated = self.target.select(
             "SELECT column_name FROM information_schema.columns WHERE "
             "table_schema = DATABASE() AND table_name = :t AND "
@@ -89,6 +67,48 @@ class MySQLWiden(WidenStrategy):
             self.op.refuse(
                 f"its generated column {generated[0][0]} takes no value, "
                 "and the copy writes whole rows"
+            )
+
+    def _refuse_foreign_keys(self) -> None:
+        """Refuse, with the reason, any foreign key to or from the table:
+        checked at expand and again just before contract's swap (one may
+        have come since)."""
+        rows = self.target.select(
+            "SELECT constraint_name, table_name, column_name, "
+            "referenced_table_name, referenced_column_name "
+            "FROM information_schema.key_column_usage "
+            "WHERE table_schema = DATABASE() AND referenced_table_name "
+            "IS NOT NULL AND (table_name = :t OR referenced_table_name = :t) "
+            "ORDER BY 2, 3",
+            t=self.op.table_name,
+        )
+        for row in rows or ():
+            name, child, column, parent, referenced = (
+                str(value) for value in tuple(row)
+            )
+            if parent == self.op.table_name:
+                where = f"the foreign key {name} of {child}.{column}"
+                if referenced == self.op.column_name:
+                    self.op.refuse(
+                        f"{where} references it: InnoDB requires a "
+                        "referencing column of the same integer size as "
+                        "the key, and RENAME TABLE would leave the foreign "
+                        "key pointing at the swapped-out table; drop it, "
+                        "widen both columns, then add it again"
+                    )
+                self.op.refuse(
+                    f"{where} references {self.op.table_name}."
+                    f"{referenced}: InnoDB moves a foreign key with the "
+                    "table it references, so RENAME TABLE would leave it "
+                    "pointing at the swapped-out table, and writes of "
+                    f"{child} naming a new row would fail; drop it, widen, "
+                    "then add it again (zop.add_foreign_key)"
+                )
+            self.op.refuse(
+                f"its own foreign key {name} on {column} (to {parent}): "
+                "CREATE TABLE ... LIKE copies no foreign key, and InnoDB's "
+                "constraint names are per database; drop it, widen, then "
+                "add it again"
             )
 
     def expand(self) -> Sequence[Step]:
@@ -153,6 +173,7 @@ class MySQLWiden(WidenStrategy):
         )
         if not self.shadow_present():
             return [drop] if self._old_exists() else []  # a killed run's
+        self._refuse_foreign_keys()
         self._same_columns()
         return [
             Step(

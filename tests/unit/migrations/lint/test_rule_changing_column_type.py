@@ -171,6 +171,12 @@ def test_a_primary_key_points_at_widen_primary_key(
     (finding,) = lint_upgrade(body, dialect, rule=RULE)
     assert "the primary key accounts." in finding.message
     assert finding.recipe.startswith("zop.widen_primary_key(")
+    says = {
+        "postgresql": "foreign keys move with it",
+        "mariadb": "foreign key to or from it, on any column, is refused",
+        "sqlite": "nothing to do on SQLite",
+    }[dialect]
+    assert says in finding.recipe
 
 
 def test_another_integer_column_keeps_the_general_recipe(lint_upgrade):

@@ -12,7 +12,7 @@ from alembic.operations import ops
 from zerodown.migrations.guard import is_narrowing, is_widening
 from zerodown.migrations.lint.columns import render_type, type_of
 from zerodown.migrations.lint.findings import Severity
-from zerodown.migrations.lint.keys import WIDEN_RECIPE, widens_a_key
+from zerodown.migrations.lint.keys import widen_recipe, widens_a_key
 from zerodown.migrations.lint.rules import Context, Hit, rule
 from zerodown.migrations.lint.rules._common import heavy
 from zerodown.migrations.phases import Phase
@@ -52,8 +52,9 @@ def check(ctx: Context) -> Iterator[Hit]:
         yield from _judge(ctx, old, new, change, target)
         return
     # A primary key is used by its name everywhere: no second column.
+    recipe = widen_recipe(family)
     for hit in _judge(ctx, old, new, f"the primary key {change}", target):
-        yield dataclasses.replace(hit, recipe=WIDEN_RECIPE)
+        yield dataclasses.replace(hit, recipe=recipe)
 
 
 def _judge(
