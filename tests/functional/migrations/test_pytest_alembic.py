@@ -27,11 +27,18 @@ PROJECTS = {
 # pytest-alembic's setting for "no downgrade below this revision": a
 # contract of an online operation dropped what the previous release used,
 # and its downgrade is refused (DowngradeRefused, a NotImplementedError);
-# every revision after it still goes down and up again.
+# every revision after it still goes down and up again.  pytest-alembic
+# stops before downgrading *to* the revision named here.
 MINIMUM_DOWNGRADE = {
     "compute": "8f1d3a6b2c57",  # release 2's contract: moves image_ref
     "online": "a1c0ffee0003",  # release 2's contract: rename and move
+    # Release 3's contract (9b4fbc8dc627, the newest revision) changes
+    # customers.email's type: going down to release 2's is refused.
+    "shop": "5e1f0a2b3c4d",
 }
+# A refused downgrade pytest-alembic meets without this setting only warns
+# ("may have passed the test"): here it fails, so the setting is kept true.
+SHORT_CIRCUITED = "error:.*short-circuited the downgrade:UserWarning"
 
 
 @pytest.fixture(params=sorted(PROJECTS))
@@ -77,5 +84,6 @@ def test_model_definitions_match_ddl(alembic_runner):
     tests.test_model_definitions_match_ddl(alembic_runner)
 
 
+@pytest.mark.filterwarnings(SHORT_CIRCUITED)
 def test_up_down_consistency(alembic_runner):
     tests.test_up_down_consistency(alembic_runner)

@@ -2,7 +2,9 @@
 operation, runs while release N+1's contract is pending, and release
 N+1's contract then runs while release N+2's backfill is still pending
 (the shop example: release 2 renames customers.name, release 3 changes
-customers.email's type; both keep triggers on customers at once)."""
+customers.email's type; both keep triggers on customers at once).  Also
+release N+2's expand before release N+1's backfill has run: one migrate
+then runs both backfills and one contract both contracts, in order."""
 
 from __future__ import annotations
 
@@ -88,6 +90,68 @@ def test_n_plus_1_contracts_while_n_plus_2_backfill_is_pending(shop):
         "Alan Turing",
         "Grace Hopper",
         "Frances Allen",
+    }
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("customers")}
+    assert columns == {"id", "full_name", "contact_email"}
+
+
+def test_n_plus_2_expands_before_n_plus_1_is_backfilled(shop):
+    """Release 3's expand runs while release 2's backfill and contract
+    are both pending; then one ``migrate`` runs both backfills and one
+    ``contract`` runs both contracts, in order.  The gate's answer is
+    asked at each step, for each release's contract."""
+    config, engine = shop
+    command.expand(config, EXPAND[1])
+    command.contract(config, CONTRACT[1])
+    with engine.begin() as conn:
+        _release(1).place_order(conn, "Ada Lovelace", 100)
+
+    command.expand(config, EXPAND[2])
+    (reason,) = _reasons(command.contract_gate(config, CONTRACT[2]))
+    assert "rename_column:customers.name" in reason
+    with engine.begin() as conn:
+        _release(2).place_order(conn, "Alan Turing", 200)
+
+    # Release 2 is neither backfilled nor contracted.
+    command.expand(config, EXPAND[3])
+    # Each release's contract waits for its own backfill only.
+    (reason,) = _reasons(command.contract_gate(config, CONTRACT[2]))
+    assert "rename_column:customers.name" in reason
+    assert "customers.email" not in reason
+    reasons = " ".join(_reasons(command.contract_gate(config, CONTRACT[3])))
+    assert "change_column_type:customers.email" in reasons
+    assert "rename_column:customers.name" in reasons
+    with pytest.raises(ContractGateClosed, match=r"customers\.name"):
+        command.contract(config)
+    assert not command.status(config).up_to_date
+    # Releases 1, 2 and 3 all write while both operations are in flight,
+    # and each reads what the others wrote (release 1 has no email).
+    with engine.begin() as conn:
+        _release(1).place_order(conn, "Grace Hopper", 300)
+        _release(2).place_order(conn, "Edsger Dijkstra", 350)
+        _release(3).place_order(conn, "Frances Allen", 400)
+    with engine.begin() as conn:
+        names = {row[0] for row in _release(1).report(conn)}
+    assert {"Edsger Dijkstra", "Frances Allen"} <= names
+    assert _emails(engine, 2)["Frances Allen"] == "frances.allen@example.com"
+    from_3 = _emails(engine, 3)
+    assert from_3["Edsger Dijkstra"] == "edsger.dijkstra@example.com"
+    assert from_3["Grace Hopper"] is None
+    assert from_3["Alan Turing"] is None  # release 3's backfill pending
+
+    assert command.migrate(config).exit_code == 0  # both backfills
+    assert command.contract_gate(config, CONTRACT[2]).open
+    assert command.contract_gate(config, CONTRACT[3]).open
+    command.contract(config)  # release 2's contract, then release 3's
+    assert command.status(config).up_to_date
+    # Both contracts ran: name (release 2's), email and fax (release 3's)
+    # are gone.
+    assert _emails(engine, 3) == {
+        "Ada Lovelace": None,
+        "Alan Turing": "alan.turing@example.com",
+        "Grace Hopper": None,
+        "Edsger Dijkstra": "edsger.dijkstra@example.com",
+        "Frances Allen": "frances.allen@example.com",
     }
     columns = {c["name"] for c in sa.inspect(engine).get_columns("customers")}
     assert columns == {"id", "full_name", "contact_email"}

@@ -4,7 +4,9 @@ The script is parsed, never imported.  :func:`read_script` walks
 ``upgrade()`` (and the module-level helpers it calls) and records each
 call on Alembic's ``op``, on a ``batch_alter_table`` block's operations,
 and on zerodown's ``zop``, with the Alembic operation it would run when
-its arguments are plain data.
+its arguments are plain data.  What it cannot follow (``op`` or one of
+its methods handed on as a value, a class's methods, a function passed
+as a value) is recorded too, as a call nothing can be read of.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from alembic.operations import BatchOperations, Operations
 from alembic.operations import ops as alembic_ops
 
 from zerodown.migrations import guard
@@ -25,6 +28,7 @@ from zerodown.migrations.lint.sql import Statement, statements
 from zerodown.migrations.lint.values import (
     Namespace,
     Opaque,
+    dotted,
     evaluate,
     opaque_in,
 )
@@ -139,10 +143,13 @@ def read_script(path: Path) -> RevisionScript:
     names = Namespace()
     header: dict[str, Any] = {}
     functions: dict[str, ast.FunctionDef] = {}
+    classes: dict[str, ast.ClassDef] = {}
     for node in tree.body:
         _learn(node, names, header, functions)
+        if isinstance(node, ast.ClassDef):
+            classes[node.name] = node
     waivers, waiver_errors = read_waivers(tree, names)
-    walker = _Walker(names, functions)
+    walker = _Walker(names, functions, classes)
     if "upgrade" in functions:
         walker.walk(functions["upgrade"].body, None, False, walker.scope())
     return RevisionScript(
@@ -194,18 +201,30 @@ class _Walker:
     """
 
     def __init__(
-        self, names: Namespace, functions: Mapping[str, ast.FunctionDef]
+        self,
+        names: Namespace,
+        functions: Mapping[str, ast.FunctionDef],
+        classes: Mapping[str, ast.ClassDef] = {},
     ) -> None:
         self.names = names
         self.functions = dict(functions)
+        self.classes = dict(classes)
         self.calls: list[Call] = []
         self.stack: list[str] = ["upgrade"]
         self.rebuilder = Rebuilder()
+        self.unfollowed: set[str] = set()  # reported once each
 
-    def scope(self, bound: Mapping[str, Any] = {}) -> Namespace:
-        """A function's own scope over the module's names."""
+    def scope(
+        self,
+        bound: Mapping[str, Any] = {},
+        receivers: Mapping[str, str] = {},
+    ) -> Namespace:
+        """A function's own scope over the module's names (a parameter
+        given ``op`` or ``zop`` stands for it)."""
         return dataclasses.replace(
-            self.names, constants={**self.names.constants, **bound}
+            self.names,
+            constants={**self.names.constants, **bound},
+            receivers={**self.names.receivers, **receivers},
         )
 
     def walk(
@@ -219,6 +238,7 @@ class _Walker:
             if isinstance(statement, ast.FunctionDef):
                 self.functions[statement.name] = statement  # a local helper
                 continue
+            self._escapes(statement, batch, scope)
             if isinstance(statement, (ast.With, ast.AsyncWith)):
                 self._with(statement, batch, auto, scope)
                 continue
@@ -276,8 +296,7 @@ class _Walker:
             _is_method(expr, "batch_alter_table")
             and isinstance(expr, ast.Call)
             and isinstance(expr.func, ast.Attribute)
-            and isinstance(expr.func.value, ast.Name)
-            and scope.receivers.get(expr.func.value.id) == "op"
+            and scope.receivers.get(dotted(expr.func.value) or "") == "op"
         )
 
     def _call(
@@ -293,15 +312,15 @@ class _Walker:
                 helper = self.functions[func.id]
                 self.stack.append(func.id)
                 bound = _arguments(helper, node, scope, self.names)
-                self.walk(helper.body, batch, auto, self.scope(bound))
+                given = _receivers_passed(helper, node, scope)
+                self.walk(helper.body, batch, auto, self.scope(bound, given))
                 self.stack.pop()
             return
-        if not (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-        ):
+        if not isinstance(func, ast.Attribute):
             return
-        owner = func.value.id
+        owner = dotted(func.value)
+        if owner is None:
+            return
         receiver = scope.receivers.get(owner)
         if batch is not None and owner == batch[0]:
             receiver = "batch"
@@ -310,6 +329,101 @@ class _Walker:
         self.calls.append(
             self._record(node, receiver, func.attr, batch, auto, scope)
         )
+
+    def _escapes(
+        self,
+        statement: ast.stmt,
+        batch: tuple[str, str] | None,
+        scope: Namespace,
+    ) -> None:
+        """Record what this statement hands on that lint cannot follow:
+        ``op`` (or ``zop``, or a batch) as a value, one of its operations
+        as a value (``create = op.create_index``), and classes or
+        functions of this script that run operations but are not called
+        the way lint reads (a method, a function passed as a value)."""
+        shown = _source(statement)
+        for node, parent, grand in _own_nodes(statement):
+            if not isinstance(node, (ast.Name, ast.Attribute)) or not (
+                isinstance(node.ctx, ast.Load)
+            ):
+                continue
+            name = dotted(node)
+            receiver = scope.receivers.get(name or "")
+            if batch is not None and name == batch[0]:
+                receiver = "batch"
+            if receiver is not None:
+                self._escaped(node, parent, grand, receiver, shown)
+            elif not isinstance(node, ast.Name):
+                continue
+            elif node.id in self.classes or (
+                node.id in self.functions
+                and not (isinstance(parent, ast.Call) and parent.func is node)
+            ):
+                self._unfollowed(node.id)
+
+    def _escaped(
+        self,
+        node: ast.Name | ast.Attribute,
+        parent: ast.AST | None,
+        grand: ast.AST | None,
+        receiver: str,
+        shown: str,
+    ) -> None:
+        call = grand if isinstance(parent, ast.keyword) else parent
+        if isinstance(parent, ast.Attribute):
+            if isinstance(grand, ast.Call) and grand.func is parent:
+                return  # op.<method>(...): _call reads it
+            if not _is_operation_of(receiver, parent.attr):
+                return  # op.impl, op.f: no schema change
+            name, value = parent.attr, _source(parent)
+        elif (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id in self.functions
+            and receiver != "batch"
+            and (node in call.args or isinstance(parent, ast.keyword))
+        ):
+            return  # a helper given op: read with its parameter as op
+        else:
+            name, value = "?", _source(node)
+        self.calls.append(
+            Call(
+                receiver=receiver,
+                name=name,
+                line=node.lineno,
+                source=shown,
+                unreadable=(f"{value} handed on as a value",),
+            )
+        )
+
+    def _unfollowed(self, name: str) -> None:
+        """Operations inside a class, or a function used as a value:
+        lint does not follow them, so each is reported."""
+        if name in self.unfollowed:
+            return
+        self.unfollowed.add(name)
+        definition: ast.AST = self.classes.get(name) or self.functions[name]
+        what = "class" if name in self.classes else "function"
+        for node in ast.walk(definition):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+            ):
+                continue
+            receiver = self.names.receivers.get(dotted(node.func.value) or "")
+            if receiver is None or not _is_operation_of(
+                receiver, node.func.attr
+            ):
+                continue
+            self.calls.append(
+                Call(
+                    receiver=receiver,
+                    name=node.func.attr,
+                    line=node.lineno,
+                    source=_source(node),
+                    unreadable=(f"{what} {name}, which lint does not follow",),
+                )
+            )
 
     def _record(
         self,
@@ -391,6 +505,32 @@ def _arguments(
     return {name: bound.get(name, Opaque(name)) for name in every}
 
 
+def _is_operation_of(receiver: str, name: str) -> bool:
+    """``name`` is a schema-changing method of ``op``, a batch or ``zop``
+    (``op.impl``, an attribute, is none)."""
+    from zerodown.migrations.operations import OnlineOperation
+
+    if receiver == "zop":
+        return name in OnlineOperation.registry
+    kind = BatchOperations if receiver == "batch" else Operations
+    return is_operation(name) and callable(getattr(kind, name, None))
+
+
+def _receivers_passed(
+    helper: ast.FunctionDef, call: ast.Call, scope: Namespace
+) -> dict[str, str]:
+    """The helper's parameters that ``call`` gives ``op`` or ``zop``."""
+    spec = helper.args
+    positional = [p.arg for p in (*spec.posonlyargs, *spec.args)]
+    passed = list(zip(positional, call.args, strict=False))
+    passed += [(kw.arg, kw.value) for kw in call.keywords if kw.arg]
+    return {
+        name: scope.receivers[value.id]
+        for name, value in passed
+        if isinstance(value, ast.Name) and value.id in scope.receivers
+    }
+
+
 def _assign(statement: ast.stmt, scope: Namespace) -> None:
     # A local name: its value when it is plain data, else Opaque (which
     # also hides a module-level constant of the same name).
@@ -435,6 +575,26 @@ def _calls_in(statement: ast.stmt) -> list[ast.Call]:
         if isinstance(node, ast.Call):
             found.append(node)
         todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _own_nodes(
+    statement: ast.stmt,
+) -> list[tuple[ast.AST, ast.AST | None, ast.AST | None]]:
+    """Every node of the statement itself (not of its nested blocks or
+    definitions), with its parent and grandparent."""
+    found: list[tuple[ast.AST, ast.AST | None, ast.AST | None]] = []
+    todo: list[tuple[ast.AST, ast.AST | None, ast.AST | None]] = [
+        (child, statement, None)
+        for name, child in ast.iter_fields(statement)
+        if name not in ("body", "orelse", "finalbody", "handlers")
+        for child in (child if isinstance(child, list) else [child])
+        if isinstance(child, ast.AST)
+    ]
+    while todo:
+        node, parent, grand = todo.pop(0)
+        found.append((node, parent, grand))
+        todo.extend((c, node, parent) for c in ast.iter_child_nodes(node))
     return found
 
 

@@ -100,6 +100,12 @@ class Namespace:
         """Record what an import statement binds."""
         if isinstance(node, ast.Import):
             for alias in node.names:
+                # import alembic / import alembic.op [as o]: op is
+                # alembic.op, or o ("alembic.op" a dotted receiver).
+                if alias.name == "alembic":
+                    self.receivers[f"{alias.asname or 'alembic'}.op"] = "op"
+                elif alias.name == "alembic.op":
+                    self.receivers[alias.asname or "alembic.op"] = "op"
                 if alias.name.split(".")[0] == "sqlalchemy":
                     bound = alias.asname or alias.name.split(".")[0]
                     target = alias.name if alias.asname else "sqlalchemy"
@@ -234,10 +240,20 @@ def _is_op_f(node: ast.Call, names: Namespace) -> bool:
     return (
         isinstance(func, ast.Attribute)
         and func.attr == "f"
-        and isinstance(func.value, ast.Name)
-        and names.receivers.get(func.value.id) == "op"
+        and names.receivers.get(dotted(func.value) or "") == "op"
         and len(node.args) == 1
     )
+
+
+def dotted(node: ast.expr) -> str | None:
+    """``op`` or ``alembic.op``: a name or a chain of attributes of one,
+    as written; None for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        owner = dotted(node.value)
+        return f"{owner}.{node.attr}" if owner is not None else None
+    return None
 
 
 def _binary(node: Any, names: Namespace) -> Any:

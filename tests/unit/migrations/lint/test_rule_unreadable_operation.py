@@ -1,9 +1,12 @@
 """unreadable-operation: what lint cannot read is reported, never dropped;
 and what a loop, a local name or a helper's parameters hold is read."""
 
+from pathlib import Path
+
 import pytest
 
 from zerodown.migrations.lint.dialects import DialectProfile
+from zerodown.migrations.lint.script import read_script
 
 RULE = "unreadable-operation"
 E, OK = ["error"], []
@@ -30,6 +33,43 @@ BATCH = 'with op.batch_alter_table("t") as batch_op:\n    batch_op.drop_column(v
 ZOP = 'zop.rename_column("t", old_name(), "new")'
 ZOP_READ = 'zop.rename_column("t", "old", "new")'
 EXECUTE = "op.execute(build_sql())"  # raw-sql's "cannot read"
+# Handed on where lint cannot follow: reported, never dropped.
+AS_VALUE = 'create = op.create_index\ncreate("ix_t_c", "t", ["c"])'
+GETATTR = 'getattr(op, "create_index")("ix_t_c", "t", ["c"])'
+OP_GIVEN_AWAY = "build_indexes(op)"  # defined elsewhere: not readable
+BATCH_GIVEN_AWAY = (
+    'with op.batch_alter_table("t") as batch_op:\n    trim(batch_op)'
+)
+METHOD = 'Indexes("t").build()'
+FUNCTION_AS_VALUE = "for step in (drop_old,):\n    step()"
+UNFOLLOWED_DEF = """
+class Indexes:
+    def __init__(self, table):
+        self.table = table
+
+    def build(self):
+        op.create_index("ix_" + self.table, self.table, ["c"])
+
+
+def drop_old():
+    op.drop_index("ix_old", "t")
+"""
+# Read: a helper given op or zop, and op's methods that change nothing.
+OP_GIVEN_TO_HELPER = 'build(op, "t")\nrename(z=zop)'
+GIVEN_DEF = """
+def build(o, table):
+    o.create_index(f"ix_{table}_c", table, ["c"], postgresql_concurrently=True)
+
+
+def rename(z):
+    z.rename_column("t", "a", "b")
+"""
+NOT_OPERATIONS = (
+    "bind = op.get_bind()\n"
+    "impl = op.impl\n"
+    'if op.get_context().dialect.name == "mysql":\n'
+    '    op.create_index(op.f("ix_t_c"), "t", ["c"])'
+)
 WAIVED = 'lint_waivers = [waive("unreadable-operation", "op.create_index(name*", reason="one index, built at night")]'
 
 CASES = [
@@ -49,6 +89,14 @@ CASES = [
         ("online-operation-read", ZOP_READ, "", OK),
         ("execute-is-raw-sql", EXECUTE, "", OK),
         ("waived", COMPUTED_LOCAL, WAIVED, OK),
+        ("operation-as-value", AS_VALUE, "", E),
+        ("op-through-getattr", GETATTR, "", E),
+        ("op-given-away", OP_GIVEN_AWAY, "", E),
+        ("batch-given-away", BATCH_GIVEN_AWAY, "", E),
+        ("method-of-a-class", METHOD, UNFOLLOWED_DEF, E),
+        ("function-as-value", FUNCTION_AS_VALUE, UNFOLLOWED_DEF, E),
+        ("op-given-to-a-helper", OP_GIVEN_TO_HELPER, GIVEN_DEF, OK),
+        ("methods-that-change-nothing", NOT_OPERATIONS, "", OK),
     )
 ]
 
@@ -105,3 +153,74 @@ def test_the_message_names_what_is_unknown(lint_upgrade):
     )
     assert finding.target.startswith("op.create_index(")
     assert "waive(" in finding.recipe
+
+
+def test_what_is_handed_on_is_named(lint_upgrade):
+    body = f"{AS_VALUE}\n{GETATTR}"
+    first, second = lint_upgrade(body, rule=RULE)
+    assert first.message == (
+        "operation lint cannot read: create = op.create_index (known only "
+        "when it runs: op.create_index handed on as a value)"
+    )
+    assert first.target == "create = op.create_index"
+    assert second.message.endswith(
+        "(known only when it runs: op handed on as a value)"
+    )
+
+
+def test_operations_lint_does_not_follow_are_each_reported(lint_upgrade):
+    """A class's methods and a function used as a value: each operation
+    in them, once, at its own line."""
+    body = f"{METHOD}\n{METHOD}\n{FUNCTION_AS_VALUE}"
+    found = lint_upgrade(body, header=UNFOLLOWED_DEF, rule=RULE)
+    assert [(f.target, f.message.rsplit("(", 1)[1]) for f in found] == [
+        (
+            "op.create_index('ix_' + self.table, self.table, ['c'])",
+            "known only when it runs: class Indexes, which lint does not "
+            "follow)",
+        ),
+        (
+            "op.drop_index('ix_old', 't')",
+            "known only when it runs: function drop_old, which lint does "
+            "not follow)",
+        ),
+    ]
+    for finding in found:
+        line = Path(finding.path).read_text().splitlines()[finding.line - 1]
+        assert line.strip().startswith(finding.target[:14])
+
+
+def test_a_helper_given_op_is_read_with_its_parameter_as_op(lint_upgrade):
+    found = lint_upgrade(OP_GIVEN_TO_HELPER, header=GIVEN_DEF)
+    # CONCURRENTLY inside the revision's transaction: the helper's
+    # o.create_index was read as op.create_index.
+    assert [(f.rule, f.target) for f in found] == [
+        ("concurrently-in-transaction", "ix_t_c")
+    ]
+    # z.rename_column was read as zop.rename_column.
+    (path,) = {Path(f.path) for f in found}
+    calls = read_script(path).calls
+    assert [(c.receiver, c.name, c.target) for c in calls] == [
+        ("op", "create_index", "ix_t_c"),
+        ("zop", "rename_column", "t.a"),
+    ]
+
+
+def test_op_reached_through_the_alembic_module_is_read(lint_upgrade):
+    body = (
+        'alembic.op.create_index("ix_t_a", "t", ["a"])\n'
+        'aop.create_index("ix_t_b", "t", ["b"])\n'
+        'with alembic.op.batch_alter_table("t") as batch_op:\n'
+        '    batch_op.drop_column("x")\n'
+        "create = alembic.op.create_index"
+    )
+    header = "import alembic\nimport alembic.op as aop\n"
+    found = lint_upgrade(body, header=header)
+    assert [
+        (f.rule, f.target) for f in found if f.rule != "require-lock-timeout"
+    ] == [
+        ("require-concurrent-index-creation", "ix_t_a"),
+        ("require-concurrent-index-creation", "ix_t_b"),
+        ("drop-in-expand", "t.x"),
+        ("unreadable-operation", "create = alembic.op.create_index"),
+    ]
