@@ -26,7 +26,8 @@ from zerodown.rpc import (
     Target,
 )
 from zerodown.rpc.signing import HEADER, destination_of
-from zerodown.rpc.transport import Address, Delivery, Message
+from zerodown.rpc.transport import Address, Delivery, Message, Subscription
+from zerodown.testing.waiting import eventually
 
 KEY = "settling-test-key-0123456789abcdef"
 QUEUE = Address("s")
@@ -39,7 +40,7 @@ class SettleAPI(RPCAPI):
 
     API version history:
 
-    * 1.0 - echo(value), fail(), crash().
+    * 1.0 - echo(value), crash(value).
     """
 
     TOPIC = "s"
@@ -57,7 +58,7 @@ class Endpoint:
         self.echoed.append(value)
         return value
 
-    def crash(self, context):
+    def crash(self, context, value):
         raise RuntimeError("the method itself broke")
 
     def init_host(self, context):  # public, not in the API's history
@@ -152,6 +153,25 @@ KINDS: dict[str, tuple[bytes, str | None, str]] = {
 }
 
 
+#: The error a call of each kind is answered with.
+REPLIES = {
+    "truncated body": "MalformedMessage",
+    "oversize": "MessageTooLarge",
+    "unknown extension": "MalformedMessage",
+    "zone naming __pycache__": "MalformedMessage",
+    "method is not text": "MalformedMessage",
+    "call of an undeclared method": "NoSuchMethod",
+    "call with bad arguments": "InvalidArguments",
+    "call whose method raises": "RuntimeError",
+}
+
+
+def _error_type(server: RPCServer, reply: Message) -> str:
+    answer = server.protocol.read_reply(reply)
+    assert answer.error is not None, answer
+    return str(answer.error["type"])
+
+
 def _message(kind: str, signing: Signing) -> Message:
     body, reply_to, how = KINDS[kind]
     message = Message(
@@ -193,10 +213,17 @@ def test_every_message_is_settled_once_and_logged_once(mode, kind, caplog):
         protocol=Protocol(signing, max_size=LIMIT),
         workers=0,
     )
+    replies: list[Message] = []
+
+    def on_reply(delivery: Delivery) -> None:
+        replies.append(delivery.message)
+        delivery.ack()
+
+    caller = transport.subscribe([Subscription(Address(REPLY))], on_reply)
     message = _message(kind, Signing([KEY]))
     caplog.set_level(logging.INFO, "zerodown")
-    delivery = _Delivery(message)
     try:
+        delivery = _Delivery(message)
         server._handle(delivery)
         assert delivery.settled == 1
         failures = [
@@ -207,11 +234,23 @@ def test_every_message_is_settled_once_and_logged_once(mode, kind, caplog):
         lines = [r.getMessage() for r in failures]
         assert len(failures) == 1, lines
         assert message.message_id in lines[0], lines
-        # ... and it goes on serving.
-        good = Message(_body(value="after"), "good-1")
+        # ... and it goes on serving: a good call, answered after any
+        # answer to the bad message.
+        good = Message(_body(value="after"), "good-1", reply_to=REPLY)
         signing.sign(good, destination_of(QUEUE), None)
         after = _Delivery(good)
         server._handle(after)
         assert after.settled == 1 and endpoint.echoed[-1] == "after"
+        eventually(
+            lambda: replies and replies[-1].correlation_id == "good-1",
+            message="the good call was not answered",
+        )
     finally:
+        caller.stop()
         transport.close()
+    # A call is answered with a typed error if its sender proved who it
+    # is (or nobody is asked to); never one that did not.
+    answered = [_error_type(server, r) for r in replies[:-1]]
+    proven = mode == "off" or KINDS[kind][2] == SIGNED
+    expected = REPLIES.get(kind) if message.reply_to and proven else None
+    assert answered == ([expected] if expected else []), kind
