@@ -50,6 +50,7 @@ def _check(out):
     assert "0000:8" in out  # the PCI guest's device
     assert "no valid host was found" in out  # 1 GiB pages refused
     assert "deleted 5 instances: done" in out
+    assert "message signing: required, with a key made" in out
     # The API checks tokens, roles and projects.
     assert "refused no token: 401 authentication required" in out
     assert "refused a member creating a flavor: 403 flavors:create" in out
