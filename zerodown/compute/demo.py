@@ -144,6 +144,11 @@ def run_demo(
             for n, p in deployment.processes.items()
         )
         say(f"services up: {services}")
+        say(
+            f"message signing: {deployment.rpc_signing}, with a key made "
+            f"for this deployment ({workdir}/etc/*.toml); the API checks "
+            f"tokens ({deployment.token_key_file})"
+        )
         result = _exercise(deployment.api, say)
         result.refusals += _auth_refusals(deployment, say)
     except BaseException:

@@ -347,7 +347,7 @@ class RPCServer:
         try:
             result = invocation.run()
         except Exception as err:
-            self._log_failure(request, err, work.message)
+            self._log_failure(request, err, work)
             self._answer(work, Reply(error=error_to_wire(err)))
         else:
             self._answer(work, Reply(result=result))
@@ -510,13 +510,25 @@ class RPCServer:
             LOG.warning("reply to %s lost: %s", work.label, err)
 
     def _log_failure(
-        self, request: Request, error: Exception, message: Message
+        self, request: Request, error: Exception, work: _Work
     ) -> None:
-        kind = "call" if message.reply_to else "cast"
+        kind = "call" if work.message.reply_to else "cast"
         if isinstance(error, ZerodownError):
-            LOG.info("%s %s failed: %s", kind, request.method, error)
+            LOG.info(
+                "%s %s (message %s) failed: %s",
+                kind,
+                request.method,
+                work.label,
+                error,
+            )
         else:
-            LOG.exception("%s %s raised", kind, request.method)
+            LOG.exception(
+                "%s %s (message %s) on %s raised",
+                kind,
+                request.method,
+                work.label,
+                self.name,
+            )
 
 
 class _Sampler:

@@ -19,7 +19,12 @@ from hypothesis import strategies as st
 from zerodown.objects import Limits, WireObject, wire, wirescan
 from zerodown.objects.errors import MalformedPayload, UnencodableValue
 from zerodown.objects.wireformat import BYTES_PER_ELEMENT
-from zerodown.objects.wireshapes import SHAPES, decode_peak
+from zerodown.objects.wireshapes import (
+    REFUSAL_MS_PER_MIB,
+    SHAPES,
+    decode_cpu_seconds,
+    decode_peak,
+)
 
 LOOSE = Limits(max_depth=128, max_elements=10**9)
 
@@ -276,6 +281,34 @@ def test_the_shapes_that_fill_the_limit_are_refused_before_building():
         measured = decode_peak(SHAPES[name](MEMORY_LIMITS), MEMORY_LIMITS)
         assert measured.refused is not None
         assert measured.peak < 64 * 1024
+
+
+@pytest.mark.parametrize("limits", [Limits(max_size=1 << 20), Limits()])
+def test_refusals_cost_time_in_proportion_to_the_message(limits):
+    """Every shape the limits refuse is refused within a fixed CPU cost
+    per MiB of message, under a 1 MiB limit and the default 16 MiB: the
+    cost follows the bytes, never the square of them, and a refusal
+    builds nothing first (building what these messages hold costs
+    50-1,000 ms a MiB).  ``bench/objects.py`` reports the same."""
+    costs, sizes = {}, {}
+    for name, build in SHAPES.items():
+        if name.endswith("accepted"):
+            continue  # as large as the limits accept: nothing refused
+        data = build(limits)
+        try:
+            wire.decode(data, limits=limits)
+        except MalformedPayload:
+            sizes[name] = mib = len(data) / (1 << 20)
+            costs[name] = decode_cpu_seconds(data, limits) * 1e3 / mib
+    assert len(costs) >= 12, sorted(costs)  # most shapes fill the limit
+    # process_time ticks in microseconds: a tiny message's cost per MiB
+    # is at the mercy of one tick, so each may take 2 ms besides.
+    over = {
+        name: f"{ms:.1f} ms/MiB"
+        for name, ms in costs.items()
+        if ms > REFUSAL_MS_PER_MIB and ms * sizes[name] > 2.0
+    }
+    assert not over, over
 
 
 @settings(max_examples=200, deadline=None, database=None)

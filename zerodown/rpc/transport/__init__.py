@@ -134,7 +134,8 @@ def _embedded(url: str, options: TransportOptions) -> Transport:
     from zerodown.rpc.transport.embedded import EmbeddedKombuTransport
 
     path = embedded_path(url)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    # Private, like the file (zerodown.files): it holds every message.
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     return KombuTransport(
         ["localhost"],
         transport_cls=EmbeddedKombuTransport,
