@@ -204,3 +204,39 @@ def test_a_claim_on_a_stale_generation_is_refused(db, zerodown_db):
     finally:
         a.db.engine.dispose()
         b.db.engine.dispose()
+
+
+def test_a_retry_never_goes_back_to_a_host_that_refused(db, zerodown_db):
+    """The conductor asks again with the hosts tried: the best host that
+    refused is skipped even with room, and the instance's claim moves
+    (one claim an instance, the refusing host's room given back)."""
+    _fleet(db, ["h1", "h2"])
+    fl = db.create_flavor(flavor("m2", 1, 2048))
+    busy = db.create_instance(instance(fl, "busy"))
+    wanted = db.create_instance(instance(fl, "wanted"))
+    scheduler = _scheduler(zerodown_db.url)
+    try:
+        # h2 holds 2 GiB: h1 is the best host, and stays so.
+        (first,) = scheduler.select_destinations(RequestContext(), busy, [])
+        assert first["host"] == "h1"
+        (best,) = scheduler.select_destinations(RequestContext(), wanted, [])
+        assert best["host"] == "h2"
+        # h2 refused it (its claim not given back first, as a conductor
+        # would): the retry goes to h1 although h2 is still emptier.
+        (again,) = scheduler.select_destinations(
+            RequestContext(), wanted, ["h2"]
+        )
+        assert again["host"] == "h1"
+        assert "h2" not in again["alternates"]
+        claimed = _claimed(db)
+        assert [c.instance_uuid for c in claimed["h2"]] == []
+        assert sorted(c.instance_uuid for c in claimed["h1"]) == sorted(
+            [busy.uuid, wanted.uuid]
+        )
+        # Every host tried: no valid host, and it says so.
+        with pytest.raises(NoValidHost, match="tried already"):
+            scheduler.select_destinations(
+                RequestContext(), wanted, ["h1", "h2"]
+            )
+    finally:
+        scheduler.db.engine.dispose()
