@@ -214,7 +214,8 @@ def bounded(
     connection would open one); others are left as they are.
     """
     sock = None
-    if conn.transport.driver_type == "amqp":
+    driver = getattr(getattr(conn, "transport", None), "driver_type", None)
+    if driver == "amqp":
         opened = getattr(conn, "_connection", None)
         sock = getattr(getattr(opened, "transport", None), "sock", None)
     if sock is None:
