@@ -240,3 +240,24 @@ def test_a_retry_never_goes_back_to_a_host_that_refused(db, zerodown_db):
             )
     finally:
         scheduler.db.engine.dispose()
+
+
+def test_a_claim_made_again_on_its_node_is_counted_once(db, zerodown_db):
+    """An instance scheduled again onto the node it holds a claim on
+    (its claim replaced, not added): the scheduler's own view reads the
+    node again instead of counting the instance twice."""
+    _fleet(db, ["h1"])
+    fl = db.create_flavor(flavor("m2", 1, 2048))
+    wanted = db.create_instance(instance(fl, "wanted"))
+    scheduler = _scheduler(zerodown_db.url)
+    try:
+        for _ in range(2):
+            (chosen,) = scheduler.select_destinations(
+                RequestContext(), wanted, []
+            )
+            assert chosen["host"] == "h1"
+        assert [c.memory_mb for c in _claimed(db)["h1"]] == [2048]
+        (state,) = scheduler.host_states()
+        assert state.ram_used_mb == 2048
+    finally:
+        scheduler.db.engine.dispose()
