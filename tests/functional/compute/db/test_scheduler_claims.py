@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from compute_samples import deployed_db, flavor, instance
+from sqlalchemy import exc as sa_exc
 
 from zerodown.compute.db.api import ComputeDB
 from zerodown.compute.db.claims import HostClaim
@@ -259,5 +260,30 @@ def test_a_claim_made_again_on_its_node_is_counted_once(db, zerodown_db):
         assert [c.memory_mb for c in _claimed(db)["h1"]] == [2048]
         (state,) = scheduler.host_states()
         assert state.ram_used_mb == 2048
+    finally:
+        scheduler.db.engine.dispose()
+
+
+def test_a_claim_that_fails_leaves_nothing_counted(db, zerodown_db):
+    """The database fails the claim (an error, not a lost race): the
+    request fails, and the room the selection had consumed in the
+    scheduler's view is not kept as taken."""
+    _fleet(db, ["h1"])
+    fl = db.create_flavor(flavor("m2", 1, 2048))
+    wanted = db.create_instance(instance(fl, "wanted"))
+    scheduler = _scheduler(zerodown_db.url)
+    real = scheduler.db.claim_on_node
+
+    def broken(seen, held):
+        raise sa_exc.OperationalError("UPDATE", {}, Exception("gone"))
+
+    try:
+        scheduler.host_states()  # the view is kept from here on
+        scheduler.db.claim_on_node = broken
+        with pytest.raises(sa_exc.OperationalError):
+            scheduler.select_destinations(RequestContext(), wanted, [])
+        scheduler.db.claim_on_node = real
+        (state,) = scheduler.host_states()
+        assert state.ram_used_mb == 0 and _claimed(db)["h1"] == []
     finally:
         scheduler.db.engine.dispose()
