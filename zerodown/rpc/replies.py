@@ -112,12 +112,16 @@ class ReplyWaiter:
         slot.event.set()
 
     def close(self) -> None:
-        """Stop consuming replies, and wake the calls still waiting (they
-        end as timed out at once: no reply can reach them any more)."""
+        """Wake the calls still waiting (they end as timed out at once:
+        no reply can reach them any more), then stop consuming replies.
+
+        The calls go first: stopping the consumer may itself wait for a
+        broker that went silent, and they must not wait with it.
+        """
         subscriber, self._subscriber = self._subscriber, None
-        if subscriber is not None:
-            subscriber.stop(timeout=1.0)
         with self._lock:
             waiting = list(self._slots.values())
         for slot in waiting:
             slot.event.set()
+        if subscriber is not None:
+            subscriber.stop(timeout=1.0)

@@ -126,7 +126,11 @@ def claim(conn: sa.Connection, seen: int, held: HostClaim) -> bool:
     """Write ``held`` if its node's generation is still ``seen``.
 
     An older claim of the same instance (a node that refused it and was
-    not given back) is replaced.  Returns whether it was written.
+    not given back) is replaced, and its node's generation moves: on
+    another node, that room is free again; on this one, the node moves
+    past ``seen + 1``, so the scheduler that counted both reads it again
+    instead of counting the instance twice.  Returns whether it was
+    written.
     """
     if not _swap(conn, held.compute_node_id, seen):
         return False
@@ -141,8 +145,7 @@ def claim(conn: sa.Connection, seen: int, held: HostClaim) -> bool:
                 COMPUTE_CLAIMS.c.instance_uuid == held.instance_uuid
             )
         )
-        if previous != held.compute_node_id:
-            bump(conn, [previous])
+        bump(conn, [previous])
     conn.execute(
         COMPUTE_CLAIMS.insert().values(
             instance_uuid=held.instance_uuid,

@@ -93,6 +93,8 @@ INSTANCES = sa.Table(
     sa.Column("deleted", sa.Boolean, nullable=False),
     sa.UniqueConstraint("uuid", name="uq_instances_uuid"),
     sa.Index("ix_instances_host_deleted", "host", "deleted"),
+    # A project's pages of servers (expand e5c9a2f7b031).
+    sa.Index("ix_instances_project_id_id", "project_id", "id"),
 )
 
 INSTANCE_EXTRA = sa.Table(

@@ -81,7 +81,13 @@ class HostViews:
             numa_topology=fitted,
             pci_requests=spec.pci_requests,
         )
-        if not self.db.claim_on_node(stamp.generation, held):
+        try:
+            won = self.db.claim_on_node(stamp.generation, held)
+        except BaseException:
+            # The selection consumed the view: nothing was claimed.
+            del self._views[state.node_id]
+            raise
+        if not won:
             # Read it again next time, whatever its stamp says.
             del self._views[state.node_id]
             return False

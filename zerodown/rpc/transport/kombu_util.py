@@ -6,8 +6,10 @@ broker error), so every declaration is made here.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import ssl
+from collections.abc import Iterator
 from typing import Any, TypeAlias
 
 import amqp.exceptions  # type: ignore[import-untyped]
@@ -18,9 +20,11 @@ from zerodown.rpc.transport.base import Address, Message, Subscription
 
 __all__ = [
     "CONTENT_TYPE",
+    "GOODBYE_TIMEOUT",
     "REFUSALS",
     "KombuConnection",
     "amqp_socket",
+    "bounded",
     "close_quietly",
     "declare",
     "declare_exchange",
@@ -38,6 +42,11 @@ LOG = logging.getLogger(__name__)
 #: kombu ships no type information for its connections.
 KombuConnection: TypeAlias = Any
 CONTENT_TYPE = "application/x-zerodown"
+#: Seconds a goodbye may wait for the broker's answer (closing a
+#: connection, cancelling a consumer).  py-amqp waits for it on a socket
+#: without a timeout: a broker that went silent (a broken network, a
+#: wedged node) would hold a stopping service until TCP gives up.
+GOODBYE_TIMEOUT = 1.0
 # The broker refused on purpose: retrying cannot help.
 REFUSALS = (
     amqp.exceptions.AccessRefused,
@@ -194,11 +203,41 @@ def has_buffered(conn: KombuConnection, sock: Any) -> bool:
     return isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
 
 
+@contextlib.contextmanager
+def bounded(
+    conn: KombuConnection, seconds: float = GOODBYE_TIMEOUT
+) -> Iterator[None]:
+    """Within the block, py-amqp's waits on ``conn`` for the broker end
+    after ``seconds`` of silence (``socket.timeout``, an ``OSError``).
+
+    Only an open py-amqp connection is touched (asking kombu for its
+    connection would open one); others are left as they are.
+    """
+    sock = None
+    driver = getattr(getattr(conn, "transport", None), "driver_type", None)
+    if driver == "amqp":
+        opened = getattr(conn, "_connection", None)
+        sock = getattr(getattr(opened, "transport", None), "sock", None)
+    if sock is None:
+        yield
+        return
+    previous = sock.gettimeout()
+    sock.settimeout(seconds)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):  # closed meanwhile
+            sock.settimeout(previous)
+
+
 def close_quietly(conn: KombuConnection | None) -> None:
+    """Close ``conn``, waiting at most :data:`GOODBYE_TIMEOUT` for a
+    silent broker; whatever fails is dropped."""
     if conn is None:
         return
     try:
-        conn.release()
+        with bounded(conn):
+            conn.release()
     except Exception:  # a dead connection may fail to close; drop it
         LOG.debug("closing a broken connection failed", exc_info=True)
 

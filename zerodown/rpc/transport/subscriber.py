@@ -35,6 +35,7 @@ from zerodown.rpc.transport.kombu_util import (
     REFUSALS,
     KombuConnection,
     amqp_socket,
+    bounded,
     close_quietly,
     declare,
     has_buffered,
@@ -275,8 +276,11 @@ class KombuSubscriber(Subscriber):
             if self.stopping.is_set():
                 if drain_until is None:
                     drain_until = now + self.drain_timeout
-                    for tag in self.tags:
-                        channel.basic_cancel(tag)
+                    # A silent broker ends the drain (a lost broker)
+                    # instead of holding the stop for TCP's timeout.
+                    with bounded(conn):
+                        for tag in self.tags:
+                            channel.basic_cancel(tag)
                 if self.outstanding <= 0 or now >= drain_until:
                     return
             with contextlib.suppress(TimeoutError):

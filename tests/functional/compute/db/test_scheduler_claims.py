@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from compute_samples import deployed_db, flavor, instance
+from sqlalchemy import exc as sa_exc
 
 from zerodown.compute.db.api import ComputeDB
 from zerodown.compute.db.claims import HostClaim
@@ -204,3 +205,85 @@ def test_a_claim_on_a_stale_generation_is_refused(db, zerodown_db):
     finally:
         a.db.engine.dispose()
         b.db.engine.dispose()
+
+
+def test_a_retry_never_goes_back_to_a_host_that_refused(db, zerodown_db):
+    """The conductor asks again with the hosts tried: the best host that
+    refused is skipped even with room, and the instance's claim moves
+    (one claim an instance, the refusing host's room given back)."""
+    _fleet(db, ["h1", "h2"])
+    fl = db.create_flavor(flavor("m2", 1, 2048))
+    busy = db.create_instance(instance(fl, "busy"))
+    wanted = db.create_instance(instance(fl, "wanted"))
+    scheduler = _scheduler(zerodown_db.url)
+    try:
+        # h2 holds 2 GiB: h1 is the best host, and stays so.
+        (first,) = scheduler.select_destinations(RequestContext(), busy, [])
+        assert first["host"] == "h1"
+        (best,) = scheduler.select_destinations(RequestContext(), wanted, [])
+        assert best["host"] == "h2"
+        # h2 refused it (its claim not given back first, as a conductor
+        # would): the retry goes to h1 although h2 is still emptier.
+        (again,) = scheduler.select_destinations(
+            RequestContext(), wanted, ["h2"]
+        )
+        assert again["host"] == "h1"
+        assert "h2" not in again["alternates"]
+        claimed = _claimed(db)
+        assert [c.instance_uuid for c in claimed["h2"]] == []
+        assert sorted(c.instance_uuid for c in claimed["h1"]) == sorted(
+            [busy.uuid, wanted.uuid]
+        )
+        # Every host tried: no valid host, and it says so.
+        with pytest.raises(NoValidHost, match="tried already"):
+            scheduler.select_destinations(
+                RequestContext(), wanted, ["h1", "h2"]
+            )
+    finally:
+        scheduler.db.engine.dispose()
+
+
+def test_a_claim_made_again_on_its_node_is_counted_once(db, zerodown_db):
+    """An instance scheduled again onto the node it holds a claim on
+    (its claim replaced, not added): the scheduler's own view reads the
+    node again instead of counting the instance twice."""
+    _fleet(db, ["h1"])
+    fl = db.create_flavor(flavor("m2", 1, 2048))
+    wanted = db.create_instance(instance(fl, "wanted"))
+    scheduler = _scheduler(zerodown_db.url)
+    try:
+        for _ in range(2):
+            (chosen,) = scheduler.select_destinations(
+                RequestContext(), wanted, []
+            )
+            assert chosen["host"] == "h1"
+        assert [c.memory_mb for c in _claimed(db)["h1"]] == [2048]
+        (state,) = scheduler.host_states()
+        assert state.ram_used_mb == 2048
+    finally:
+        scheduler.db.engine.dispose()
+
+
+def test_a_claim_that_fails_leaves_nothing_counted(db, zerodown_db):
+    """The database fails the claim (an error, not a lost race): the
+    request fails, and the room the selection had consumed in the
+    scheduler's view is not kept as taken."""
+    _fleet(db, ["h1"])
+    fl = db.create_flavor(flavor("m2", 1, 2048))
+    wanted = db.create_instance(instance(fl, "wanted"))
+    scheduler = _scheduler(zerodown_db.url)
+    real = scheduler.db.claim_on_node
+
+    def broken(seen, held):
+        raise sa_exc.OperationalError("UPDATE", {}, Exception("gone"))
+
+    try:
+        scheduler.host_states()  # the view is kept from here on
+        scheduler.db.claim_on_node = broken
+        with pytest.raises(sa_exc.OperationalError):
+            scheduler.select_destinations(RequestContext(), wanted, [])
+        scheduler.db.claim_on_node = real
+        (state,) = scheduler.host_states()
+        assert state.ram_used_mb == 0 and _claimed(db)["h1"] == []
+    finally:
+        scheduler.db.engine.dispose()
