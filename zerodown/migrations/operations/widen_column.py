@@ -16,16 +16,27 @@ sequence or identity, default, comment, the foreign keys that reference
 the key), so the same SQL serves ``--sql`` and a live run.  The foreign
 keys come back ``NOT VALID``, a catalog change; ``VALIDATE`` runs after
 the swap committed, under a lock that lets writes go on.
+
+Other plain indexes that include the key (``(project_id, id)``) are
+carried over: contract builds a twin of each on the shadow, concurrently,
+beside the unique index, and the swap renames it to the original's name
+once dropping the old column has dropped the original.  An index on an
+expression or with a predicate, another constraint, or a view on the key
+is refused before anything runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from zerodown.migrations.operations import naming, triggers
 from zerodown.migrations.operations.base import Backfill, Step
-from zerodown.migrations.operations.index_builds import IndexSpec, plan_build
+from zerodown.migrations.operations.index_builds import (
+    IndexDialect,
+    IndexSpec,
+    plan_build,
+)
 from zerodown.migrations.operations.triggers import Placed, Trigger
 from zerodown.migrations.operations.widen_primary_key import WidenStrategy
 
@@ -36,6 +47,19 @@ _INDEX = (
     "the index on the shadow column becomes the primary key the new "
     "release already uses, under the same name, in the next step"
 )
+_TWIN = (
+    "the twin of an index the table has, on the shadow column, takes the "
+    "original's name when the swap drops the original with the old column"
+)
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A plain index on the key (``original``) and its twin on the
+    shadow, which the swap renames to the original's name."""
+
+    original: str
+    twin: IndexSpec
 
 
 class PostgreSQLWiden(WidenStrategy):
@@ -102,8 +126,16 @@ END {TAG}""",
             unique=True,
         )
         build = plan_build(spec, self.target, "widen primary key")
+        twins = [
+            step
+            for carried in self._carried()
+            for step in plan_build(
+                carried.twin, self.target, "widen primary key"
+            )
+        ]
         return [
             *(replace(step, waiver=step.waiver or _INDEX) for step in build),
+            *(replace(step, waiver=step.waiver or _TWIN) for step in twins),
             Step(
                 f"swap the shadow in as {self.op.target_name}, with its "
                 "constraint, sequence, default and foreign keys",
@@ -117,6 +149,13 @@ END {TAG}""",
         if self.swapped():
             self.op.refuse("contract already swapped the shadow in")
         return [
+            *(
+                step
+                for carried in self._carried()
+                for step in IndexDialect.of(self.target).drop(
+                    carried.twin.name, self.op.table_name
+                )
+            ),
             *triggers.drop_steps(
                 self._placed(),
                 [],
@@ -199,7 +238,7 @@ BEGIN
   DROP FUNCTION IF EXISTS {trigger}();
   ALTER TABLE {table} DROP COLUMN {key};
   ALTER TABLE {table} RENAME COLUMN {shadow} TO {key};
-  ALTER TABLE {table} ALTER COLUMN {key} DROP DEFAULT;
+{self._rename_twins()}  ALTER TABLE {table} ALTER COLUMN {key} DROP DEFAULT;
   EXECUTE 'ALTER TABLE {_in_string(table)} ADD CONSTRAINT ' || quote_ident(pk)
     || ' PRIMARY KEY USING INDEX {_in_string(self.q(self.index))}';
   IF ident IN ('a', 'd') THEN
@@ -244,6 +283,52 @@ END {TAG}""",
             autocommit=True,
         )
 
+    def _carried(self) -> list[Carried]:
+        """Plain indexes on the key (no expression, no predicate, no
+        constraint of their own) and their twins on the shadow; none
+        offline (``--sql`` carries none over)."""
+        relation = self._regclass()
+        rows = self.target.select(
+            f"""SELECT c.relname, i.indisunique,
+       array_to_string(ARRAY(
+         SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY AS k(n, o)
+           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n
+          ORDER BY k.o), chr(31))
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+ WHERE i.indrelid = {relation} AND NOT i.indisprimary
+   AND i.indexprs IS NULL AND i.indpred IS NULL
+   AND NOT EXISTS (SELECT 1 FROM pg_constraint k
+                    WHERE k.conindid = i.indexrelid)
+   AND c.relname <> {_string(self.index)}
+   AND c.relname NOT LIKE 'zd\\_wix\\_%'
+   AND (SELECT attnum FROM pg_attribute WHERE attrelid = {relation}
+        AND attname = {_string(self.op.column_name)}) = ANY (i.indkey)
+ ORDER BY 1"""
+        )
+        carried = []
+        for row in rows or ():
+            name, unique, columns = tuple(row)
+            key, shadow = self.op.column_name, self.op.shadow_name()
+            twin = IndexSpec(
+                naming.generated("wix", self.op.table_name, str(name)),
+                self.op.table_name,
+                tuple(
+                    shadow if c == key else c
+                    for c in str(columns).split("\x1f")
+                ),
+                unique=bool(unique),
+            )
+            carried.append(Carried(str(name), twin))
+        return carried
+
+    def _rename_twins(self) -> str:
+        """The swap's renames of the twins, planned from the catalog."""
+        return "".join(
+            f"  ALTER INDEX {self.q(c.twin.name)} RENAME TO "
+            f"{self.q(c.original)};\n"
+            for c in self._carried()
+        )
+
     def _refuse_dependents(self) -> None:
         """What the swap cannot carry over, refused with the reason: other
         indexes, constraints and views on the key, and a foreign key to it
@@ -257,6 +342,9 @@ END {TAG}""",
   JOIN pg_class c ON c.oid = i.indexrelid
  WHERE i.indrelid = {relation} AND NOT i.indisprimary
    AND c.relname <> {_string(self.index)}
+   AND (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL
+        OR EXISTS (SELECT 1 FROM pg_constraint k
+                    WHERE k.conindid = i.indexrelid))
    AND (SELECT attnum FROM pg_attribute WHERE attrelid = {relation}
         AND attname = {name}) = ANY (i.indkey)
 UNION ALL
