@@ -11,6 +11,7 @@ import click
 
 from zerodown.cli.compute_run import run
 from zerodown.cli.compute_token import token
+from zerodown.cli.options import format_option
 from zerodown.cli.render import console, table
 
 if TYPE_CHECKING:
@@ -34,13 +35,7 @@ __all__ = ["compute"]
     help="The API token ('token create'); prefer ZERODOWN_TOKEN, which "
     "other users cannot see in the process list.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
+@format_option()
 @click.pass_context
 def compute(
     ctx: click.Context, api_url: str, auth_token: str | None, fmt: str

@@ -13,7 +13,7 @@ import click
 
 from zerodown.cli import progress
 from zerodown.cli.findings import findings_json, print_findings
-from zerodown.cli.options import database_options
+from zerodown.cli.options import database_options, format_option
 from zerodown.cli.render import console, table
 from zerodown.config import Config, load_config
 from zerodown.exceptions import EXIT_NOT_SAFE_YET, ConfigError, ZerodownError
@@ -135,13 +135,7 @@ def _report(sql: str | None, phase: str) -> None:
 
 
 @db.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
+@format_option()
 @pass_config
 def status(config: Config, fmt: str) -> None:
     """Show each branch's revision, head and pending revisions.
@@ -282,13 +276,7 @@ def check(config: Config) -> None:
     "an old release still in wide use (PostgreSQL 13, MySQL 8.0, "
     "MariaDB 10.6).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
+@format_option()
 @click.option("--show-waived", is_flag=True, help="Also list waived findings.")
 @pass_config
 def lint(
@@ -405,14 +393,7 @@ class _NovaUsage(click.Command):
     help="Pause while any replica is further behind (default: "
     "migrate_max_replica_lag).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="json: one JSON line per batch (and per event) on stdout.",
-)
+@format_option("json: one JSON line per batch (and per event) on stdout.")
 @pass_config
 def migrate(
     config: Config,

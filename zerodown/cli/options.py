@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["database_options"]
+__all__ = ["database_options", "format_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,3 +35,16 @@ def database_options(
         )(fn)
 
     return decorate
+
+
+def format_option(help: str | None = None) -> Callable[[F], F]:
+    """``--format table|json`` into ``fmt`` (default ``table``): how a
+    command that lists things prints them."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help=help,
+    )

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from zerodown.cli.options import database_options
+from zerodown.cli.options import database_options, format_option
 from zerodown.cli.render import console, table
 from zerodown.config import Config, load_config
 
@@ -26,13 +26,7 @@ def _options(fn: Any) -> Any:
                 metavar="MODULE:ATTR",
                 help="The project's ServiceHistory.",
             ),
-            click.option(
-                "--format",
-                "fmt",
-                type=click.Choice(["table", "json"]),
-                default="table",
-                show_default=True,
-            ),
+            format_option(),
         ]
     ):
         fn = option(fn)

@@ -219,6 +219,7 @@ def test_widening(old, new, widening):
         (mysql.BIGINT(), sa.Integer(), False),
         (sa.Integer(), postgresql.INTEGER(), True),
         (mysql.TINYINT(), sa.SmallInteger(), True),
+        (sa.SmallInteger(), mysql.TINYINT(), False),
         (mysql.MEDIUMINT(), sa.Integer(), True),
         (sa.Integer(), mysql.MEDIUMINT(), False),
         # Unsigned holds no negative value; a signed type one size up
@@ -234,6 +235,20 @@ def test_widening(old, new, widening):
 )
 def test_integer_widening_across_dialects_and_signs(old, new, widening):
     assert is_widening(old, new) is widening
+
+
+class _Counter(sa.Integer):
+    """An integer type of a dialect the guard has no width for."""
+
+    __visit_name__ = "counter"
+
+
+@pytest.mark.parametrize(
+    "old, new", [(sa.Integer(), _Counter()), (_Counter(), sa.BigInteger())]
+)
+def test_an_integer_type_of_unknown_width_is_no_widening(old, new):
+    assert is_widening(old, new) is False
+    assert is_widening(new, old) is False
 
 
 def _dialect(name):
