@@ -1,63 +1,54 @@
-"""Hooks of the compute stack's upgrade job (grenade/compute.toml).
+"""Hooks of the compute stack's upgrade jobs (grenade/compute.toml,
+release 1 -> this checkout; grenade/compute-r2.toml, release 2 -> this
+checkout).
 
 They belong to the job, not to either release: they talk to the
-deployment only through its HTTP API and files, with the standard
-library, so the same script drives old and new code.
+deployment through its HTTP API and files, so the same script drives old
+and new code.
 
     python compute_hooks.py setup|smoke|create|verify|migrate|caps|destroy
+    python compute_hooks.py reconfigure|reconfigured|contracted
 
 ``create`` boots guests that exercise what grenade never checked
 (dedicated CPUs on 2 NUMA nodes with 2 MiB pages, a NIC on its guest's
 cell) and records where each landed; ``verify`` requires every one to be
 ACTIVE with exactly the same host, cells, pinning, page size and device,
-and the hosts' per-cell usage unchanged.
-
-``verify`` also does what its phase ($GRENADE_PHASE) is for:
-
-* mixed (new control plane, every compute still on release 1): a guest
-  with a description boots on an old compute, which only gets Instance
-  2.4 and InstanceNUMACell 1.6 (backported); its description survives
-  the old compute's saves; a realtime guest (release 2) is refused with a
-  409 naming the service version it waits for.
-* final (everything new, contracted): the realtime guest boots, its
-  realtime vCPUs recorded; it is deleted again (ComputeAPI 1.1's clean
-  shutdown).
+and the hosts' per-cell usage unchanged.  What a phase ($GRENADE_PHASE)
+checks beyond that belongs to the release the job upgrades from
+(``[vars] old_release``): ``compute_from_r1.py``, ``compute_from_r2.py``.
 
 Each side has its own service files, ``{workdir}/etc/{side}/NAME.toml``
-(:func:`service_settings`): release r1 refuses keys it does not know, so
-what only the new release reads goes in the new side's files alone.  The
-new side's APIs check tokens (``[api] auth = "token"``, a key file made
-by ``setup``); every request of the hooks and of the load carries an
-admin token from the start (release r1 ignores it), and HAProxy's health
-check a member's.
+(:func:`service_settings`): an old release refuses keys it does not know,
+so what only the new release reads goes in the new side's files alone.
+The new side's APIs check tokens (``[api] auth = "token"``, a key file
+made by ``setup``) and its services sign their messages
+(``rpc_signing = "permissive"`` while old services send unsigned ones);
+every request of the hooks and of the load carries an admin token from
+the start (old releases ignore it), and HAProxy's health check a
+member's.
 
 The database, broker and topic prefix come from the job's ``[vars]``
 (``GRENADE_VAR_*``), so the same job runs on SQLite + the embedded broker
 and on PostgreSQL/MariaDB + RabbitMQ.  ``faults`` (comma-separated) adds
-the fault runs:
-
-* ``rabbitmq-restart``: the mixed phase restarts RabbitMQ's application
-  (every connection drops, transient queues go) before it boots its
-  guest, so every service must reconnect; old computes included.
-* ``kill-migrate``: ``migrate`` kills ``zerodown db migrate`` with
-  SIGKILL after its first committed batch, checks that the batch stayed
-  done and the gate stayed closed, and runs it again to the end.
+the fault runs (``compute_faults.py``).
 """
 
 from __future__ import annotations
 
+import http.client
+import importlib
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
+import types
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from zerodown.compute.version import SERVICE_VERSION
+from zerodown.compute import version
 
 WORKDIR = Path(os.environ.get("GRENADE_WORKDIR", "."))
 API = os.environ.get("COMPUTE_API", "http://127.0.0.1:18774")
@@ -72,16 +63,22 @@ PREFIX = os.environ.get("GRENADE_VAR_TOPIC_PREFIX", "")
 PHASE = os.environ.get("GRENADE_PHASE", "")
 FAULTS = set(filter(None, os.environ.get("GRENADE_VAR_FAULTS", "").split(",")))
 WORKTREE = os.environ.get("GRENADE_WORKTREE", ".")
-REALTIME = {
-    "hw:cpu_policy": "dedicated",
-    "hw:cpu_realtime": "yes",
-    "hw:cpu_realtime_mask": "^0",
-}
-MIXED_NOTE = "booted while every compute ran release 1"
+# The release the job upgrades from: which compute_from_*.py checks it.
+OLD_RELEASE = os.environ.get("GRENADE_VAR_OLD_RELEASE", "r1")
+# The service version the job upgrades to: this checkout's, unless the
+# job's new side is an older release (release 1 -> 2).
+SERVICE_VERSION = int(
+    os.environ.get("GRENADE_VAR_NEW_SERVICE_VERSION", version.SERVICE_VERSION)
+)
+# Release 3 is the first that signs messages and checks tokens.
+NEW_SIGNS = SERVICE_VERSION >= 3
 # API tokens: the key file the new side's APIs verify with, and the
 # admin token every request of the hooks and the load carries.
 KEY_FILE = WORKDIR / "etc" / "api-token-keys"
 TOKEN_FILE = WORKDIR / "etc" / "admin-token"
+# A member of another project: it must see none of the job's servers.
+OTHER_TOKEN_FILE = WORKDIR / "etc" / "other-token"
+TOKEN_CONFIG = WORKDIR / "etc" / "tokens.toml"
 TOKEN_LIFETIME = "12h"  # longer than any run of the job
 # The RPC signing key of the new side's services.
 SIGNING_KEY_FILE = WORKDIR / "etc" / "rpc-signing-key"
@@ -137,10 +134,37 @@ def call(
     body: object = None,
     base: str = API,
     token: str | None = None,
+    workdir: Path = WORKDIR,
+) -> tuple[int, object]:
+    """``method path`` through HAProxy.  A GET whose connection breaks
+    before its whole answer arrived (an API process killed as it
+    answered) is sent once more, as HTTP lets a client repeat an
+    idempotent request (RFC 9110, 9.2.2); each such retry is written to
+    ``load-retries.jsonl`` in the work directory, so the job can count
+    them."""
+    try:
+        return _call(method, path, body, base, token)
+    except (http.client.HTTPException, ConnectionError) as err:
+        if method != "GET":
+            raise
+        with (workdir / "load-retries.jsonl").open("a") as out:
+            out.write(
+                json.dumps(
+                    {"at": time.time(), "path": path, "error": repr(err)}
+                )
+                + "\n"
+            )
+        return _call(method, path, body, base, token)
+
+
+def _call(
+    method: str, path: str, body: object, base: str, token: str | None
 ) -> tuple[int, object]:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(base + path, data=data, method=method)
-    request.add_header("X-Auth-Token", token or admin_token())
+    token = admin_token() if token is None else token
+    if token:  # "" sends none
+        request.add_header("X-Auth-Token", token)
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
@@ -181,7 +205,16 @@ def setup() -> None:
             write_private(
                 etc / f"{name}.toml", toml(service_settings(name, side))
             )
+    # What `zerodown compute token create` reads: an API's file with the
+    # key (a new side without tokens has none of its own).
+    write_private(
+        TOKEN_CONFIG,
+        toml(service_settings("api-1", "tokens") | {"rpc_signing": "off"}),
+    )
     write_private(TOKEN_FILE, make_token("grenade", "grenade-admin", "admin"))
+    write_private(
+        OTHER_TOKEN_FILE, make_token("grenade-other", "intruder", "member")
+    )
     write_private(
         WORKDIR / "etc" / "haproxy.cfg",
         HAPROXY.format(
@@ -215,8 +248,9 @@ def api_port(name: str) -> int:
 
 
 def service_settings(name: str, side: str) -> dict:
-    """What the file of service ``name`` says on ``side`` (old or new):
-    everything a release reads, and only what it knows."""
+    """What the file of service ``name`` says on ``side`` (old or new;
+    ``tokens``: the API file token creation reads): everything a release
+    reads, and only what it knows."""
     values: dict = {
         "host": name,
         "transport_url": BROKER,
@@ -235,12 +269,13 @@ def service_settings(name: str, side: str) -> dict:
         }
     else:
         values["database_url"] = DB
+    secure = side == "new" and NEW_SIGNS
     if name.startswith("api-"):
         values["api"] = {"listen": f"127.0.0.1:{api_port(name)}"}
-        if side == "new":
+        if secure or side == "tokens":
             values["api"] |= {"auth": "token", "token_key_file": str(KEY_FILE)}
-    if side == "new":
-        # Release 1 sends unsigned messages: the new side signs its own,
+    if secure:
+        # The old release sends unsigned messages: the new side signs its own,
         # checks every signature it is given and accepts the unsigned
         # ones, counted, while both releases run.
         values |= {
@@ -282,7 +317,7 @@ def make_token(project: str, user: str, role: str) -> str:
         "token",
         "create",
         "--config",
-        str(WORKDIR / "etc" / "new" / "api-1.toml"),
+        str(TOKEN_CONFIG),
         "--project",
         project,
         "--user",
@@ -441,10 +476,15 @@ def verify() -> None:
         if time.monotonic() > deadline:
             sys.exit(f"host usage changed: {recorded['usage']} -> {usage()}")
         time.sleep(0.5)
-    if PHASE == "mixed":
-        mixed_phase(recorded)
-    elif PHASE == "final":
-        final_phase(recorded)
+    check = checks().PHASES.get(PHASE)
+    if check is not None:
+        check(recorded)
+
+
+def checks() -> types.ModuleType:
+    """The job's own checks: ``compute_from_<old release>.py`` beside this
+    file (``[vars] old_release``)."""
+    return importlib.import_module(f"compute_from_{OLD_RELEASE}")
 
 
 def compute_versions() -> dict[str, int]:
@@ -456,59 +496,29 @@ def compute_versions() -> dict[str, int]:
     }
 
 
-def mixed_phase(recorded: dict) -> None:
-    """Every compute is old: a new guest lands on one through backported
-    objects, and the realtime feature waits."""
-    if "rabbitmq-restart" in FAULTS:
-        restart_rabbitmq()
+def boot_mixed(recorded: dict, flavor: str, note: str, old: int) -> dict:
+    """Boot ``mixed-1`` (``flavor``, described ``note``) in the mixed
+    phase: it must land on a compute at service version ``old`` and keep
+    its description through that compute's saves.  Recorded, so that
+    ``verify`` checks it from now on and ``destroy`` deletes it."""
     versions = compute_versions()
-    if set(versions.values()) != {1}:
-        sys.exit(f"expected only release-1 computes, found {versions}")
-    expect(
-        "POST",
-        "/flavors",
-        {
-            "flavor": {
-                "name": "grenade.realtime",
-                "id": "grenade.realtime",
-                "vcpus": 2,
-                "ram": 512,
-                "disk": 1,
-            }
-        },
-    )
-    expect(
-        "POST",
-        "/flavors/grenade.realtime/os-extra_specs",
-        {"extra_specs": REALTIME},
-    )
-    status, body = call(
-        "POST",
-        "/servers",
-        {"server": {"name": "rt-early", "flavorRef": "grenade.realtime"}},
-    )
-    if status != 409 or "at version 2" not in str(body):
-        sys.exit(
-            f"realtime guest not refused in the mixed phase: {status} {body}"
-        )
-    print(f"realtime refused while computes are old: {status} {body}")
     server = expect(
         "POST",
         "/servers",
         {
             "server": {
                 "name": "mixed-1",
-                "flavorRef": "grenade.pinned",
+                "flavorRef": flavor,
                 "imageRef": "image-of-mixed-1",
-                "description": MIXED_NOTE,
+                "description": note,
             }
         },
     )
     uuid = server["server"]["id"]  # type: ignore[index]
     active = wait_active(uuid)
-    if versions.get(active["host"]) != 1:
+    if versions.get(active["host"]) != old:
         sys.exit(f"mixed-1 landed on {active['host']}, not an old compute")
-    if active["description"] != MIXED_NOTE:
+    if active["description"] != note:
         sys.exit(f"the old compute lost the description: {active}")
     print(
         f"mixed-1 ACTIVE on old compute {active['host']}: {placement(active)}"
@@ -518,10 +528,12 @@ def mixed_phase(recorded: dict) -> None:
     recorded["mixed"] = uuid
     recorded["usage"] = usage()
     STATE.write_text(json.dumps(recorded, indent=2, sort_keys=True))
+    return active
 
 
-def final_phase(recorded: dict) -> None:
-    """Every compute is new: the realtime guest boots."""
+def all_new(recorded: dict, note: str) -> None:
+    """The final phase: every compute at the new service version, and
+    ``mixed-1`` still described ``note``."""
     versions = compute_versions()
     if set(versions.values()) != {SERVICE_VERSION}:
         sys.exit(
@@ -529,41 +541,8 @@ def final_phase(recorded: dict) -> None:
             f"found {versions}"
         )
     mixed = expect("GET", f"/servers/{recorded['mixed']}")["server"]  # type: ignore[index]
-    if mixed["description"] != MIXED_NOTE:
+    if mixed["description"] != note:
         sys.exit(f"mixed-1 lost its description: {mixed}")
-    server = expect(
-        "POST",
-        "/servers",
-        {"server": {"name": "rt-1", "flavorRef": "grenade.realtime"}},
-    )
-    uuid = server["server"]["id"]  # type: ignore[index]
-    active = wait_active(uuid)
-    cells = active["zerodown:numa"]["cells"]
-    realtime = sorted(v for c in cells for v in c["realtime_vcpus"])
-    if realtime != [1]:
-        sys.exit(f"rt-1 should have vCPU 1 realtime: {cells}")
-    print(f"rt-1 ACTIVE on {active['host']} with realtime vCPUs {realtime}")
-    expect("DELETE", f"/servers/{uuid}")
-    wait_gone(uuid)
-
-
-def restart_rabbitmq() -> None:
-    """Stop and start RabbitMQ's application; wait until every service
-    is seen up again (their heartbeats travel through the broker for the
-    computes)."""
-    for action in ("stop_app", "start_app"):
-        subprocess.run(["rabbitmqctl", action], check=True, timeout=120)
-    print("RabbitMQ restarted (stop_app, start_app)")
-    time.sleep(7)  # longer than down_after: a dead service shows down
-    deadline = time.monotonic() + 60
-    while True:
-        services = expect("GET", "/os-services")["services"]  # type: ignore[index]
-        down = [s["host"] for s in services if s["state"] != "up"]
-        if not down:
-            return
-        if time.monotonic() > deadline:
-            sys.exit(f"services still down after the RabbitMQ restart: {down}")
-        time.sleep(0.5)
 
 
 def zerodown(*args: str, **kwargs: object) -> subprocess.CompletedProcess:
@@ -581,7 +560,9 @@ def migrate() -> None:
     after a SIGKILL in the middle)."""
     db = ["db", "-c", f"{WORKTREE}/alembic.ini", "--database-url", DB]
     if "kill-migrate" in FAULTS:
-        kill_migrate(db)
+        from compute_faults import kill_migrate
+
+        kill_migrate(db, checks().BACKFILL)
     for _ in range(100):
         code = zerodown(*db, "migrate").returncode
         if code == 0:
@@ -589,58 +570,6 @@ def migrate() -> None:
         if code != 1:
             sys.exit(f"zerodown db migrate exited with {code}")
     sys.exit("zerodown db migrate did not finish in 100 runs")
-
-
-def kill_migrate(db: list[str]) -> None:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "zerodown",
-            *db,
-            "migrate",
-            "--batch-size",
-            "1",
-            "--sleep",
-            "5",
-            "--format",
-            "json",
-        ],
-        env={**os.environ, "PYTHONPATH": WORKTREE},
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if json.loads(line).get("event") == "batch":
-            break
-    else:
-        sys.exit(f"migrate ended before its first batch: {proc.wait()}")
-    proc.send_signal(signal.SIGKILL)
-    print(f"killed zerodown db migrate (-9) after one batch: {line.strip()}")
-    print(f"it exited with {proc.wait()}")
-    status = json.loads(
-        zerodown(
-            "status",
-            "-c",
-            f"{WORKTREE}/alembic.ini",
-            "--database-url",
-            DB,
-            "--format",
-            "json",
-            capture_output=True,
-            text=True,
-        ).stdout
-    )
-    if status["gate"].get("open"):
-        sys.exit(f"the gate opened after a killed migrate: {status['gate']}")
-    left = {m["name"]: m for m in status["data_migrations"]}
-    moved = left.get("move_column:instances.image_ref")
-    if not moved or moved["done"] < 1:
-        sys.exit(
-            f"the killed run's batch was not kept: {status['data_migrations']}"
-        )
-    print(f"after the kill: {moved}; gate closed")
 
 
 def caps() -> None:
@@ -685,4 +614,12 @@ if __name__ == "__main__":
         "migrate": migrate,
         "caps": caps,
         "destroy": destroy,
+        # The reconfigure phase's, for jobs whose checks switch a setting.
+        "reconfigure": lambda: checks().reconfigure(),
+        "reconfigured": lambda: checks().reconfigured(),
+        "ids": lambda: checks().ids(),
+        "fault": lambda: importlib.import_module("compute_faults").fault(
+            sys.argv[2]
+        ),
+        "contracted": lambda: checks().contracted(),
     }[sys.argv[1]]()

@@ -38,7 +38,9 @@ def load_flows(
     """Reads (``servers.list``...) and a server's whole life
     (``server.create``...), every request with the admin token."""
     token = compute_hooks.admin_token(workdir / "etc" / "admin-token")
-    call = functools.partial(compute_hooks.call, base=base_url, token=token)
+    call = functools.partial(
+        compute_hooks.call, base=base_url, token=token, workdir=workdir
+    )
     flows: list[tuple[str, int, Callable[[], object]]] = [
         (name, weight, functools.partial(read_flow, call, path))
         for name, (weight, path) in READS.items()

@@ -114,8 +114,10 @@ class LoadGenerator:
         self._done.set()
         for thread in self._threads:
             thread.join(timeout)
-        if self._stream is not None:
-            self._stream.close()
+        with self._lock:  # a worker still in a request records nothing now
+            if self._stream is not None:
+                self._stream.close()
+                self._stream = None
         return list(self.records)
 
     def requests_in(self, phase: str) -> int:

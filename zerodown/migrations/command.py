@@ -31,7 +31,11 @@ from zerodown.migrations.env import (
     SETTINGS_ATTRIBUTE,
     URL_ATTRIBUTE,
 )
-from zerodown.migrations.errors import ContractGateClosed, MigrationError
+from zerodown.migrations.errors import (
+    ContractGateClosed,
+    ExpandNeedsContract,
+    MigrationError,
+)
 from zerodown.migrations.layout import Layout, as_tuple, load_layout
 from zerodown.migrations.lint.engine import lint as lint_scripts
 from zerodown.migrations.lint.findings import Finding, blocking
@@ -214,11 +218,57 @@ def _upgrade(
                 destination,
                 force,
             )
+        else:
+            _contracts_first(config, connection, loaded, pending, applied)
         cfg.attributes[CONNECTION_ATTRIBUTE] = connection
         _alembic(command.upgrade, cfg, destination)
         if connection.in_transaction():
             connection.commit()
     return None
+
+
+def _contracts_first(
+    config: Config,
+    connection: sa.Connection,
+    loaded: Layout,
+    pending: list[str],
+    applied: set[str],
+) -> None:
+    """An expand revision may depend on an earlier release's contract
+    (an operation that cannot be in flight beside it): expand then runs
+    that contract first, and only through the contract gate, as
+    ``contract`` would (never forced: expand has no ``--force``)."""
+    needed = [
+        rev
+        for rev in pending
+        if loaded.phase_of(loaded.revision(rev)) is Phase.CONTRACT
+    ]
+    if not needed:
+        return
+    expands = {rev for rev in pending if rev not in needed}
+    unexpanded = sorted(expands & loaded.ancestors(needed)) if applied else []
+    if unexpanded:
+        # Their release's expand has not run: its backfills cannot be
+        # done, nor its old services gone.  (A new database has nothing
+        # to move: it runs everything.)
+        raise ExpandNeedsContract(
+            revisions=", ".join(needed),
+            reasons=f"their release's expand ({', '.join(unexpanded)}) has "
+            "not run yet; expand to it, migrate and contract that release "
+            "first",
+        )
+    # This run applies the pending expand revisions before the contracts
+    # that need them: the gate asks only what else those contracts wait
+    # for (services, backfills, data migrations).
+    report = gate.evaluate(
+        _gate_context(config, connection, loaded, pending, applied | expands)
+    )
+    if connection.in_transaction():
+        connection.commit()
+    if not report.open:
+        raise ExpandNeedsContract(
+            revisions=", ".join(needed), reasons="; ".join(report.reasons)
+        )
 
 
 def _pass_gate(

@@ -32,7 +32,9 @@
     │   └── ReplicaUnusable               a --replica that cannot tell
     │                                     its lag (not a replica)
     ├── PendingMigrations             3   work remains ("not safe yet")
-    └── ContractGateClosed            3   contract must wait (reasons)
+    ├── ContractGateClosed            3   contract must wait (reasons)
+    └── ExpandNeedsContract           3   an expand revision depends on
+                                          a contract the gate holds back
 
 Those release 2 defined in :mod:`zerodown.exceptions` keep that module
 on the wire (``wire_module``, see there).
@@ -47,6 +49,7 @@ __all__ = [
     "DataMigrationBusy",
     "DataMigrationError",
     "DowngradeRefused",
+    "ExpandNeedsContract",
     "InvalidDataMigration",
     "InvalidWaiver",
     "LayoutError",
@@ -197,6 +200,19 @@ class ReplicaUnusable(DataMigrationError):
 
 class PendingMigrations(MigrationError, wire_module=_RELEASE_2):
     template = "{count} revision(s) pending on branch {branch!r}"
+    exit_code = EXIT_NOT_SAFE_YET
+
+
+class ExpandNeedsContract(MigrationError):
+    """An expand revision depends on contract revisions whose gate is
+    closed (an earlier release is still running, or its data not moved)."""
+
+    template = (
+        "expand refused: it needs contract revision(s) {revisions} first, "
+        "and the contract gate is closed: {reasons}; finish the earlier "
+        "release's upgrade (zerodown db migrate, then zerodown db contract) "
+        "before this expand"
+    )
     exit_code = EXIT_NOT_SAFE_YET
 
 

@@ -106,6 +106,9 @@ class RPCAPI:
     NAMESPACE: ClassVar[str | None] = None
     #: Whether the topic's casts must survive a broker restart.
     DURABLE: ClassVar[bool] = False
+    #: Whether casts are held until the broker queued them (and sent
+    #: again after a lost connection), on the topic's transient queues.
+    CONFIRMED: ClassVar[bool] = False
     #: The binary whose live services set the automatic cap (default:
     #: ``TOPIC``).
     BINARY: ClassVar[str | None] = None
@@ -143,6 +146,7 @@ class RPCAPI:
                 version=f"{major}.0",
                 namespace=self.NAMESPACE,
                 durable=self.DURABLE,
+                confirmed=self.CONFIRMED,
             ),
             serializer=serializer,
             protocol=protocol,

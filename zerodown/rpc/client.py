@@ -196,9 +196,10 @@ class CallContext:
     def cast(
         self, context: RequestContext | None, method: str, **kwargs: Any
     ) -> None:
-        """Send ``method`` without waiting.  To a durable target, the
-        transport keeps the message until the broker confirms it has
-        stored it, publishing it again after a lost connection, for up to
+        """Send ``method`` without waiting.  To a durable or confirmed
+        target, the transport keeps the message until the broker confirms
+        it has queued it, publishing it again after a lost connection (or,
+        confirmed, while its queue is missing), for up to
         ``cast_timeout`` seconds (:meth:`RPCClient.flush` waits for the
         confirms).
 
@@ -212,7 +213,7 @@ class CallContext:
         self.client.transport.publish(
             address,
             message,
-            keep=self.target.durable,
+            keep=self.target.durable or self.target.confirmed,
             timeout=self.client.cast_timeout,
         )
 

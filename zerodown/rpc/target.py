@@ -27,7 +27,13 @@ class Target:
 
     ``durable`` topics keep casts across a broker restart: their queues
     are durable (quorum queues on RabbitMQ) and their casts persistent and
-    confirmed by the broker.
+    confirmed by the broker.  ``confirmed`` topics keep their queues as
+    they are (transient: durability cannot change while older servers
+    declare them) but their casts are held until the broker has put them
+    in a queue, and published again after a lost connection or while the
+    queue is missing, up to the client's ``cast_timeout``: a cast in
+    flight when the broker stops, or sent before its servers declared
+    their queue again, is not lost.
     """
 
     topic: str = ""
@@ -36,6 +42,7 @@ class Target:
     fanout: bool = False
     namespace: str | None = None
     durable: bool = False
+    confirmed: bool = False
 
     def __post_init__(self) -> None:
         for name in ("topic", "server", "namespace"):

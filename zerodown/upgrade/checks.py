@@ -180,28 +180,30 @@ def _signing(config: Config) -> CheckResult:
         directory.engine.dispose()
     silent = [s for s in running if s.signing is None]
     lax = [s for s in running if s.signing and s.signing.mode != "required"]
-    note = (
-        f"; {len(silent)} do not report it (a release before reports)"
-        if silent
-        else ""
-    )
-    if not lax:
+    if not lax and not silent:
         return CheckResult(
             name,
             Code.SUCCESS,
-            f"every reporting service requires signed messages{note}",
+            "every running service requires signed messages",
         )
-    names = ", ".join(
+    pending = [
         f"{s.binary} on {s.host} ({s.signing.mode}, "
         f"{s.signing.unsigned} unsigned accepted)"
         for s in lax
         if s.signing
-    )
+    ]
+    # A release from before the report cannot be shown to check
+    # signatures (release 2 of the compute stack signs nothing).
+    pending += [
+        f"{s.binary} on {s.host} (version {s.version}: reports no signing)"
+        for s in silent
+    ]
     return CheckResult(
         name,
         Code.WARNING,
-        f"not required by {names}{note}; move each to 'required' once "
-        "none accepts unsigned messages any more",
+        f"not required by {', '.join(pending)}; upgrade those that report "
+        "nothing, then move each to 'required' once none accepts unsigned "
+        "messages any more",
     )
 
 

@@ -32,6 +32,9 @@ ROOT = Path(__file__).resolve().parents[3]
 INI = ROOT / "alembic.ini"
 EXAMPLE = ROOT / "examples" / "online" / "alembic.ini"
 RELEASE_1 = "3c51b0e2a9d4"  # instances.image_ref, before it moves
+# Release 2's expand and contract: release 3's expand needs release 2
+# contracted, so the walk goes one release at a time.
+RELEASE_2, RELEASE_2_CONTRACT = "5e2b7c4d1a90", "8f1d3a6b2c57"
 UUID = "5d6f0d8e-0c0e-4d3b-9a49-1f3c2b7e0a11"
 
 
@@ -135,24 +138,36 @@ def test_a_database_built_from_expand_sql_upgrades_like_one_built_online(
             scripted.url, zerodown(scripted.url, "expand", "--sql", RELEASE_1)
         )
         seed(scripted)
-        script = zerodown(scripted.url, "expand", "--sql", "--from", RELEASE_1)
+        script = zerodown(
+            scripted.url, "expand", "--sql", "--from", RELEASE_1, RELEASE_2
+        )
         client(scripted.url, script)
         # ... and online.
         zerodown(online.url, "expand", RELEASE_1)
         seed(online)
-        zerodown(online.url, "expand")
+        zerodown(online.url, "expand", RELEASE_2)
         assert state(scripted) == state(online)
 
         # The contract's script stops where the online contract refuses:
         # the backfill has not run, and it would drop image_ref's data.
-        head = "5e2b7c4d1a90"  # release 2's expand
-        contract = zerodown(scripted.url, "contract", "--sql", "--from", head)
+        contract = zerodown(
+            scripted.url,
+            "contract",
+            "--sql",
+            "--from",
+            RELEASE_2,
+            RELEASE_2_CONTRACT,
+        )
         said = client(scripted.url, contract, fails=True)
         assert "still has rows to copy" in said
         columns = sa.inspect(scripted.engine).get_columns("instances")
         assert "image_ref" in {c["name"] for c in columns}
 
         for database in (scripted, online):
+            zerodown(database.url, "migrate")
+            zerodown(database.url, "contract", RELEASE_2_CONTRACT)
+            # Then release 3, which needed release 2 contracted.
+            zerodown(database.url, "expand")
             zerodown(database.url, "migrate")
             zerodown(database.url, "contract")
         # alembic check, through Alembic's API and the URL set there.

@@ -1,7 +1,9 @@
-"""Casts to a durable topic with pipelined confirms, on the real brokers.
+"""Casts to a durable or confirmed topic with pipelined confirms, on the
+real brokers.
 
-A durable cast returns once sent; the transport holds it until RabbitMQ
-confirms it and publishes it again if the connection is lost first.  The
+A durable (or confirmed) cast returns once sent; the transport holds it
+until RabbitMQ confirms it and publishes it again if the connection is
+lost first, or (confirmed, to a transient queue) if no queue took it.  The
 server's replay store runs a copy that arrives twice only once, so a lost
 connection in the middle of a stream loses nothing and doubles nothing.
 """
@@ -47,17 +49,25 @@ class Endpoint:
                 self.all_in.set()
 
 
-def _serve(transport, topic, endpoint, expected=1 << 30):
+def _serve(transport, topic, endpoint, expected=1 << 30, durable=True):
     endpoint.expect(expected)
     return RPCServer(
-        transport, Target(topic=topic, server="s1", durable=True), [endpoint]
+        transport,
+        Target(topic=topic, server="s1", durable=durable),
+        [endpoint],
     )
 
 
-def _client(transport, topic):
+def _client(transport, topic, durable=True, server=None):
     return RPCClient(
         transport,
-        Target(topic=topic, version="1.0", durable=True),
+        Target(
+            topic=topic,
+            server=server,
+            version="1.0",
+            durable=durable,
+            confirmed=not durable,
+        ),
         cast_timeout=60,
     )
 
@@ -97,9 +107,12 @@ def proxy(amqp_url):
     proxy.close()
 
 
+@pytest.mark.parametrize(
+    "durable", [True, False], ids=["durable", "confirmed"]
+)
 @pytest.mark.parametrize("more_casts", [True, False], ids=["next", "keeper"])
-def test_a_lost_connection_loses_and_doubles_no_durable_cast(
-    amqp_url, rabbit_topic, proxy, more_casts
+def test_a_lost_connection_loses_and_doubles_no_kept_cast(
+    amqp_url, rabbit_topic, proxy, more_casts, durable
 ):
     """The network drops RabbitMQ's confirms of HELD casts, then breaks:
     with more casts, the next one publishes the unconfirmed again; with
@@ -116,9 +129,9 @@ def test_a_lost_connection_loses_and_doubles_no_durable_cast(
     publisher = transport._publisher
     endpoint = Endpoint()
     try:
-        client = _client(transport, rabbit_topic)
+        client = _client(transport, rabbit_topic, durable)
         total = STREAM if more_casts else 2 * HELD
-        with _serve(serving, rabbit_topic, endpoint):
+        with _serve(serving, rabbit_topic, endpoint, durable=durable):
             for value in range(HELD):
                 client.cast(None, "note", value=value)
             client.flush(30)
@@ -145,6 +158,33 @@ def test_a_lost_connection_loses_and_doubles_no_durable_cast(
             # delivered, and is handled (skipped) once the server stops.
         assert sorted(endpoint.notes) == list(range(total))
         assert publisher.republished == HELD
+        assert publisher.expired == 0
+    finally:
+        transport.close()
+        serving.close()
+
+
+def test_confirmed_casts_wait_for_their_queue(amqp_url, rabbit_topic):
+    """Casts to a confirmed topic whose server has not declared its
+    (transient) queue yet, as after a broker restart: RabbitMQ returns
+    each; the transport publishes them again until the server is there,
+    which then runs each once."""
+    transport, serving = get_transport(amqp_url), get_transport(amqp_url)
+    publisher = transport._publisher
+    endpoint = Endpoint()
+    try:
+        client = _client(transport, rabbit_topic, durable=False, server="s1")
+        for value in range(HELD):
+            client.cast(None, "note", value=value)
+        eventually(
+            lambda: publisher.republished >= HELD,
+            timeout=30,
+            message="nothing came back to be published again",
+        )
+        with _serve(serving, rabbit_topic, endpoint, HELD, durable=False):
+            client.flush(30)
+            assert endpoint.all_in.wait(30), len(endpoint.notes)
+        assert sorted(endpoint.notes) == list(range(HELD))
         assert publisher.expired == 0
     finally:
         transport.close()

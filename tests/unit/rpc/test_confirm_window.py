@@ -29,6 +29,14 @@ class Channel:
         for callback in self.events["basic_nack"]:
             callback(tag, multiple)
 
+    def give_back(self, message_id: str) -> None:
+        """RabbitMQ's basic.return of a mandatory message no queue took."""
+        message = type(
+            "Returned", (), {"properties": {"message_id": message_id}}
+        )
+        for callback in self.events["basic_return"]:
+            callback(None, "", "q", message)
+
 
 def _kept(n: int) -> Kept:
     return Kept(
@@ -116,3 +124,26 @@ def test_the_window_counts_the_bytes_it_holds():
     assert window.bytes == 70
     assert len(window.refused()) == 1 and window.bytes == 40
     assert len(window.lost()) == 1 and window.bytes == 0
+
+
+def test_a_returned_message_is_published_again_not_confirmed():
+    """RabbitMQ returns a mandatory message no queue took, then confirms
+    it: the confirm is no delivery, the message goes again."""
+    window, channel = _window(3)
+    channel.give_back("2")
+    channel.ack(3, multiple=True)
+    assert _ids(window.refused()) == ["2"]
+    assert len(window) == 0
+    assert window.bytes == 0
+    window.sent(_kept(2))  # published again, and this time queued
+    channel.ack(4)
+    assert window.refused() == [] and len(window) == 0
+
+
+def test_a_lost_channel_forgets_what_came_back():
+    window, channel = _window(2)
+    channel.give_back("1")
+    assert _ids(window.lost()) == ["1", "2"]
+    window.attach(Channel())
+    window.sent(_kept(1))
+    assert window.refused() == []

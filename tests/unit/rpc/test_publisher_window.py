@@ -30,7 +30,9 @@ class _Channel:
     def prepare_message(self, *args):
         return args
 
-    def basic_publish(self, raw, exchange, routing_key) -> None:
+    def basic_publish(
+        self, raw, exchange, routing_key, mandatory=False
+    ) -> None:
         self.published += 1
 
 

@@ -70,7 +70,13 @@ FLAVOR_EXTRA_SPECS = sa.Table(
 INSTANCES = sa.Table(
     "instances",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
+    # 64 bits since release 3 (widen_primary_key); SQLite's INTEGER
+    # PRIMARY KEY is the 64-bit rowid already.
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+    ),
     sa.Column("uuid", sa.String(36), nullable=False),
     sa.Column("display_name", sa.String(255), nullable=True),
     sa.Column("project_id", sa.String(255), nullable=True),

@@ -9,7 +9,10 @@ that was in flight when the connection was lost is published again, and
 the server's replay store runs a copy that arrives twice only once.
 
 RabbitMQ numbers a confirm channel's publishes from 1; a confirm may
-cover every tag up to its own (``multiple``).
+cover every tag up to its own (``multiple``).  A message to a transient
+queue goes ``mandatory``: one the broker could route to no queue (its
+servers have not declared it again after a broker restart) comes back
+(``basic.return``) just before its confirm, and is published again too.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class ConfirmWindow:
         self._pending: dict[int, Kept] = {}  # by delivery tag, ascending
         self._refused: list[Kept] = []
         self._last_tag = 0
+        self._returned: set[str] = set()  # message ids, until confirmed
         self.bytes = 0  # of the bodies held (pending and refused)
 
     def __len__(self) -> int:
@@ -48,6 +52,7 @@ class ConfirmWindow:
         channel.confirm_select()
         channel.events["basic_ack"].add(self._confirmed)
         channel.events["basic_nack"].add(self._refused_by_broker)
+        channel.events["basic_return"].add(self._came_back)
         self._last_tag = 0
 
     def sent(self, kept: Kept) -> None:
@@ -69,6 +74,7 @@ class ConfirmWindow:
         lost = [*self._refused, *self._pending.values()]
         self._pending.clear()
         self._refused = []
+        self._returned.clear()
         self._last_tag = 0
         self.bytes = 0
         return lost
@@ -86,7 +92,21 @@ class ConfirmWindow:
         return settled
 
     def _confirmed(self, tag: int, multiple: bool) -> None:
-        self.bytes -= _size(self._settle(tag, multiple))
+        delivered = []
+        for kept in self._settle(tag, multiple):
+            if kept.message.message_id in self._returned:
+                # Came back: held (its bytes still counted) to go again.
+                self._returned.discard(kept.message.message_id)
+                self._refused.append(kept)
+            else:
+                delivered.append(kept)
+        self.bytes -= _size(delivered)
+
+    def _came_back(
+        self, exc: Exception, exchange: str, routing_key: str, message: Any
+    ) -> None:
+        """No queue took it: its confirm, which follows, is no delivery."""
+        self._returned.add(message.properties.get("message_id", ""))
 
     def _refused_by_broker(self, tag: int, multiple: bool) -> None:
         self._refused.extend(self._settle(tag, multiple))

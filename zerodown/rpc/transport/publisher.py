@@ -171,9 +171,7 @@ class Publisher:
         # connection: it exists, nothing to catch.
         mandatory = (
             amqp
-            and not address.fanout
-            and not address.durable
-            and not address.fleeting
+            and _transient_queue(address)
             and self.connected_at > 0
             and time.monotonic() - self.connected_at < RECOVERY_WINDOW
         )
@@ -247,6 +245,9 @@ class Publisher:
             _prepare(channel, address, kept.message),
             exchange=exchange,
             routing_key=key,
+            # A transient queue may be missing (not declared again after
+            # a broker restart): the message comes back, and goes again.
+            mandatory=_transient_queue(address),
         )
         self.window.sent(kept)
 
@@ -410,6 +411,12 @@ def _prepare(channel: Any, address: Address, message: Message) -> Any:
         message.headers,
         properties(address, message),
     )
+
+
+def _transient_queue(address: Address) -> bool:
+    """A queue its consumers declare, which the broker forgets when it
+    restarts (durable queues are declared by the publisher too)."""
+    return not (address.durable or address.fanout or address.fleeting)
 
 
 def _route(address: Address) -> tuple[str, str]:

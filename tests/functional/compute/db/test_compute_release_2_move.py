@@ -12,59 +12,21 @@ import json
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from compute_releases import (
+    R1_CONTRACT,
+    R1_EXPAND,
+    R2_CONTRACT,
+    R2_EXPAND,
+    migrate_all,
+    r1_boot,
+)
 from compute_samples import flavor, instance
 
 from zerodown.cli import main
-from zerodown.compute.db import blobs
 from zerodown.compute.db.api import ComputeDB
 from zerodown.compute.db.engine import make_engine
-from zerodown.compute.deploy import alembic_ini
-from zerodown.config import load_config
 from zerodown.migrations import command
 from zerodown.migrations.errors import ContractGateClosed, MigrationError
-from zerodown.testing.waiting import eventually
-
-R1_EXPAND, R1_CONTRACT = "3c51b0e2a9d4", "cae7009e84da"
-
-
-@pytest.fixture
-def config(zerodown_db, tmp_path):
-    ini = alembic_ini(tmp_path, zerodown_db.url)
-    return load_config(
-        ini, environ={}, overrides={"database_url": zerodown_db.url}
-    )
-
-
-def _r1_boot(conn, uuid, image):
-    """What release 1's API writes: the image on ``instances``, then the
-    extra row."""
-    conn.execute(
-        sa.text(
-            "INSERT INTO instances (uuid, display_name, vm_state, vcpus, "
-            "memory_mb, root_gb, ephemeral_gb, image_ref, created_at, "
-            "deleted) VALUES (:uuid, 'r1', 'active', 1, 512, 1, 0, :image, "
-            "CURRENT_TIMESTAMP, :false)"
-        ),
-        {"uuid": uuid, "image": image, "false": False},
-    )
-    conn.execute(
-        sa.text(
-            "INSERT INTO instance_extra (instance_uuid, flavor) "
-            "VALUES (:uuid, :flavor)"
-        ),
-        {"uuid": uuid, "flavor": blobs.dump(flavor("small", 1, 512))},
-    )
-
-
-def _migrate_all(config):
-    """``migrate`` again while it says there is more to do (exit 1), as
-    an operator would; a backfill that never ends fails the test."""
-    eventually(
-        lambda: command.migrate(config).exit_code != 1,
-        timeout=60,
-        interval=0,
-        message="the data migrations never finished",
-    )
 
 
 def _old_column(engine, uuid):
@@ -84,14 +46,15 @@ def test_image_ref_moves_online_through_expand_migrate_contract(
     old = "11111111-1111-4111-8111-111111111111"
     try:
         with engine.begin() as conn:
-            _r1_boot(conn, old, "image-of-r1")
-        command.expand(config)  # release 2's expand: column + triggers
+            r1_boot(conn, old, "image-of-r1")
+        # Release 2's expand: column + triggers.
+        command.expand(config, R2_EXPAND)
         db = ComputeDB(engine)
         # Before migrate: release 2 reads release 1's row through the
         # old column.
         assert db.get_instance(old).image_ref == "image-of-r1"
         with pytest.raises(ContractGateClosed, match="image_ref"):
-            command.contract(config)
+            command.contract(config, R2_CONTRACT)
         # Release 2 writes instance_extra; the trigger copies back for
         # release 1's readers.
         new = db.create_instance(instance(flavor("small", 1, 512)))
@@ -109,8 +72,8 @@ def test_image_ref_moves_online_through_expand_migrate_contract(
                 {"u": old},
             )
         assert db.get_instance(old).image_ref == "renamed"
-        _migrate_all(config)
-        command.contract(config)
+        migrate_all(config)
+        command.contract(config, R2_CONTRACT)
         # The same ComputeDB still selected the old column: its first
         # read after the contract looks again and goes on without it.
         assert db._r1.present is True
@@ -150,13 +113,16 @@ def test_the_operator_sees_the_move_through_the_upgrade(config, zerodown_db):
     engine = make_engine(zerodown_db.url)
     try:
         with engine.begin() as conn:
-            _r1_boot(conn, "22222222-2222-4222-8222-222222222222", "img")
+            r1_boot(conn, "22222222-2222-4222-8222-222222222222", "img")
     finally:
         engine.dispose()
-    command.expand(config)
+    command.expand(config, R2_EXPAND)
     code, report = _operator(zerodown_db, config, "upgrade-check")
     checks = {c["check"]: c for c in report["checks"]}
-    assert code == 1  # warnings only: the upgrade is under way
+    # Release 3's expand (this checkout's) is still to run: a failure;
+    # release 2's move under way: a warning.
+    assert code == 2
+    assert checks["schema expanded"]["result"] == "failure"
     assert checks["data migrations done"]["result"] == "warning"
     assert (
         "move_column:instances.image_ref"
@@ -167,7 +133,11 @@ def test_the_operator_sees_the_move_through_the_upgrade(config, zerodown_db):
         "move_column:instances.image_ref"
     ]
     assert status["gate"]["open"] is False
-    _migrate_all(config)
+    migrate_all(config)
+    command.contract(config, R2_CONTRACT)
+    # Then release 3 (this checkout), whose expand needed that contract.
+    command.expand(config)
+    migrate_all(config)
     command.contract(config)
     code, report = _operator(zerodown_db, config, "upgrade-check")
     assert (code, report["result"]) == (0, "success"), report
@@ -184,14 +154,14 @@ def test_a_contract_forced_past_the_gate_still_loses_no_data(
     engine = make_engine(zerodown_db.url)
     try:
         with engine.begin() as conn:
-            _r1_boot(conn, uuid, "img")
-        command.expand(config)
+            r1_boot(conn, uuid, "img")
+        command.expand(config, R2_EXPAND)
         with pytest.raises(MigrationError, match="still has rows to copy"):
-            command.contract(config, force=True)
+            command.contract(config, R2_CONTRACT, force=True)
         assert _old_column(engine, uuid) == "img"
         assert ComputeDB(engine).get_instance(uuid).image_ref == "img"
-        _migrate_all(config)
-        command.contract(config)
+        migrate_all(config)
+        command.contract(config, R2_CONTRACT)
         assert ComputeDB(engine).get_instance(uuid).image_ref == "img"
     finally:
         engine.dispose()
