@@ -296,8 +296,10 @@ def test_a_service_in_a_crash_loop_is_left_down_and_fails(toy, tmp_path):
     job = _job(tmp_path, worker="restart = true", worker_command=crashing)
     workdir = tmp_path / "work"
     result = _run(toy, job, workdir)
-    # It fails the phase it gave up in (the restarts take their time).
-    assert result.exit_code in {phase_exit_code(p) for p in PHASES[:4]}
+    # It fails the phase it gave up in: the restarts take their time, and
+    # on a busy machine the toy's phases may outrun them (upgrade-control
+    # was seen in CI).
+    assert result.exit_code in {phase_exit_code(p) for p in PHASES}
     assert "service worker (old) died 6 times within 60s; left down" in (
         result.output
     )
