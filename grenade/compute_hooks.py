@@ -147,14 +147,16 @@ def call(
     except (http.client.HTTPException, ConnectionError) as err:
         if method != "GET":
             raise
-        with (workdir / "load-retries.jsonl").open("a") as out:
-            out.write(
-                json.dumps(
-                    {"at": time.time(), "path": path, "error": repr(err)}
-                )
-                + "\n"
-            )
+        note_retry(workdir, method, path, repr(err))
         return _call(method, path, body, base, token)
+
+
+def note_retry(workdir: Path, method: str, path: str, error: str) -> None:
+    """A request sent again (or found applied) after the API process
+    died with it: one line of ``load-retries.jsonl``."""
+    with (workdir / "load-retries.jsonl").open("a") as out:
+        line = {"at": time.time(), "method": method, "path": path}
+        out.write(json.dumps(line | {"error": error}) + "\n")
 
 
 def _call(

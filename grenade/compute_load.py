@@ -8,7 +8,9 @@ import ``compute_hooks``."""
 from __future__ import annotations
 
 import functools
+import http.client
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,6 +24,13 @@ LOAD_FLAVOR = {
     "disk": 1,
 }
 STEP_TIMEOUT = 60.0  # a server stuck in a task state fails its flow
+#: HAProxy's answers when the API process died with the request.
+UNKNOWN_OUTCOME = (502, 503, 504)
+#: An action's task state while it runs, and the status once done.
+ACTION_EFFECTS = {
+    "pause": ("pausing", "PAUSED"),
+    "unpause": ("unpausing", "ACTIVE"),
+}
 
 
 #: name -> (weight, path): what the load reads, and how often.
@@ -45,7 +54,7 @@ def load_flows(
         (name, weight, functools.partial(read_flow, call, path))
         for name, (weight, path) in READS.items()
     ]
-    return [*flows, ("server", 1, lambda: server_flow(call))]
+    return [*flows, ("server", 1, lambda: server_flow(call, workdir))]
 
 
 def read_flow(
@@ -60,17 +69,16 @@ def read_flow(
 
 
 def server_flow(
-    call: Callable[..., tuple[int, object]],
+    call: Callable[..., tuple[int, object]], workdir: Path
 ) -> Iterator[tuple[str, Callable[[], object]]]:
-    state: dict = {}
-
-    def request(
-        method: str, path: str, body: object = None, ok: tuple = (200,)
-    ) -> dict:
-        status, data = call(method, path, body)
-        if status not in ok:
-            raise RuntimeError(f"{method} {path}: HTTP {status} {data!s:.200}")
-        return data if isinstance(data, dict) else {}
+    """A server's life.  A write whose API process died with it (the
+    connection broke, or HAProxy answered 502/503/504) has an unknown
+    outcome: HTTP lets a client repeat it only if it can tell it was not
+    applied (RFC 9110, 9.2.2), so the flow looks first (its server by its
+    own name, the server's state after an action) and sends it again
+    only if it was not; each such case goes to ``load-retries.jsonl``.
+    A DELETE is idempotent: sent again."""
+    state: dict = {"name": f"load-{uuid.uuid4().hex[:12]}"}
 
     def flavor() -> None:
         if call("GET", "/flavors/grenade.load")[0] == 404:
@@ -81,18 +89,32 @@ def server_flow(
     def create() -> None:
         body = {
             "server": {
-                "name": "load",
+                "name": state["name"],
                 "flavorRef": "grenade.load",
                 "imageRef": "image-of-load",
             }
         }
-        created = request("POST", "/servers", body, ok=(202,))
-        state["id"] = created["server"]["id"]
+        created = sent(
+            call, workdir, "POST", "/servers", body, (202,), named(call, state)
+        )
+        if created:
+            state["id"] = created["server"]["id"]
 
     def action(name: str) -> Callable[[], object]:
-        return lambda: request(
-            "POST", f"/servers/{state['id']}/action", {name: None}, ok=(202,)
+        return lambda: sent(
+            call,
+            workdir,
+            "POST",
+            f"/servers/{state['id']}/action",
+            {name: None},
+            (202,),
+            acted(call, state, name),
         )
+
+    def delete() -> None:
+        # Sent again, a DELETE finds the server deleting (204) or gone.
+        path = f"/servers/{state['id']}"
+        sent(call, workdir, "DELETE", path, None, (204, 404), lambda: False)
 
     def until(wanted: str) -> Iterator[tuple[str, Callable[[], object]]]:
         deadline = time.monotonic() + STEP_TIMEOUT
@@ -129,8 +151,67 @@ def server_flow(
     yield from until("PAUSED")
     yield "unpause", action("unpause")
     yield from until("ACTIVE")
-    yield (
-        "delete",
-        lambda: request("DELETE", f"/servers/{state['id']}", ok=(204,)),
-    )
+    yield "delete", delete
     yield from until("gone")
+
+
+def sent(
+    call: Callable[..., tuple[int, object]],
+    workdir: Path,
+    method: str,
+    path: str,
+    body: object,
+    ok: tuple,
+    applied: Callable[[], bool],
+) -> dict:
+    """``method path``, sent again while its outcome is unknown (a broken
+    connection, or HAProxy's 502/503/504) and ``applied()`` says it was
+    not applied (three tries); each unknown outcome is noted."""
+    for _ in range(3):
+        try:
+            status, data = call(method, path, body)
+            error = f"HTTP {status}"
+        except (http.client.HTTPException, ConnectionError) as err:
+            status, data, error = 0, None, repr(err)
+        if status in ok:
+            return data if isinstance(data, dict) else {}
+        if status not in (0, *UNKNOWN_OUTCOME):
+            raise RuntimeError(f"{method} {path}: HTTP {status} {data!s:.200}")
+        compute_hooks.note_retry(workdir, method, path, error)
+        if applied():
+            return {}
+    raise RuntimeError(f"{method} {path}: no answer in three tries")
+
+
+def named(
+    call: Callable[..., tuple[int, object]], state: dict
+) -> Callable[[], bool]:
+    """Whether the server the flow asked for exists, found by its name
+    (its id then kept in ``state``)."""
+
+    def exists() -> bool:
+        status, data = call("GET", "/servers/detail")
+        servers = data["servers"] if status == 200 else []  # type: ignore[index]
+        found = [s["id"] for s in servers if s["name"] == state["name"]]
+        if found:
+            state["id"] = found[0]
+        return bool(found)
+
+    return exists
+
+
+def acted(
+    call: Callable[..., tuple[int, object]], state: dict, name: str
+) -> Callable[[], bool]:
+    """Whether action ``name`` was applied to the flow's server: it is in
+    the action's task state, or done."""
+    doing, done = ACTION_EFFECTS[name]
+
+    def applied() -> bool:
+        status, data = call("GET", f"/servers/{state['id']}")
+        server = data["server"] if status == 200 else {}  # type: ignore[index]
+        return server.get("task_state") == doing or (
+            server.get("task_state") is None and server.get("status") == done
+        )
+
+    return applied
