@@ -179,14 +179,22 @@ class SchedulerAPI(RPCAPI):
     VERSION_ALIASES = {"r1": "1.0"}
 
     def select_destinations(
-        self, ctx: Ctx, instance: Instance, ignore_hosts: Sequence[str]
+        self,
+        ctx: Ctx,
+        instance: Instance,
+        ignore_hosts: Sequence[str],
+        timeout: float | None = None,
     ) -> list[dict[str, Any]]:
         """Hosts for ``instance``, best first: each ``{"host",
-        "nodename", "alternates"}``.
+        "nodename", "alternates"}``; ``timeout`` seconds at most (the
+        client's otherwise).
 
         :raises NoValidHost: with the reason.
+        :raises MessagingTimeout: no answer in time.
         """
-        result: list[dict[str, Any]] = self.client.call(
+        result: list[dict[str, Any]] = self.client.prepare(
+            timeout=timeout
+        ).call(
             ctx,
             "select_destinations",
             instance=instance,

@@ -62,8 +62,10 @@ class ComputeManager:
     def init_host(self) -> None:
         """Bring the host in line with the database before serving.
 
-        A build this host was running when it stopped is failed (its
-        claim goes with it); instances that should run but have no guest
+        A build this host was running when it stopped goes back to the
+        scheduler, this host tried (its claim goes with it; with no other
+        host, or past ``max_attempts``, it fails with the reason);
+        instances that should run but have no guest
         (the driver lost them with the process) are started again, as
         Nova does with ``resume_guests_state_on_host_boot``.
         """
@@ -74,7 +76,7 @@ class ComputeManager:
         for instance in self.conductor.instances_on_host(ctx, self.host):
             if instance.vm_state == states.BUILDING:
                 self._destroy_quietly(instance)
-                self._fail(
+                self._build_elsewhere(
                     ctx,
                     instance,
                     f"compute {self.host} restarted during the build",
@@ -85,6 +87,30 @@ class ComputeManager:
             ):
                 self._restore(ctx, instance)
         self.tracker.update_available_resource(ctx)
+
+    def _build_elsewhere(
+        self, ctx: RequestContext, instance: Instance, reason: str
+    ) -> None:
+        """Reschedule a build this host died in, as a lost claim is: the
+        guest would have booted here had the host lived.  One whose task
+        moved on meanwhile (deleting) is failed instead."""
+        was = instance.task_state
+        if was not in (states.SCHEDULING, states.SPAWNING):
+            self._fail(ctx, instance, reason)
+            return
+        instance.task_state = states.SCHEDULING
+        instance.host = instance.node = None
+        try:
+            instance = self.conductor.instance_update(
+                ctx, instance, expected_task_state=was
+            )
+        except (InstanceInvalidState, InstanceNotFound):
+            LOG.info(
+                "instance %s moved on before its reschedule", instance.uuid
+            )
+            return
+        LOG.info("rescheduling %s: %s", instance.uuid, reason)
+        self.conductor.reschedule_instance(ctx, instance, [self.host], reason)
 
     def _restore(self, ctx: RequestContext, instance: Instance) -> None:
         try:

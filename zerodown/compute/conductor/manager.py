@@ -22,7 +22,7 @@ from zerodown.compute.objects import ComputeNode, Instance, PciDevice
 from zerodown.compute.rpcapi import ComputeAPI, ConductorAPI, SchedulerAPI
 from zerodown.exceptions import ZerodownError
 from zerodown.rpc import RequestContext, Target
-from zerodown.rpc.errors import InvalidArguments
+from zerodown.rpc.errors import InvalidArguments, MessagingTimeout
 from zerodown.services import ServiceDirectory, SigningReport, utcnow
 
 __all__ = ["ANY_TASK_STATE", "ConductorManager"]
@@ -31,6 +31,9 @@ LOG = logging.getLogger(__name__)
 
 #: ``expected_task_state`` meaning "do not check".
 ANY_TASK_STATE = "<any>"
+#: Seconds a selection may take before it is asked for again, and tries.
+SELECT_TIMEOUT = 15.0
+SELECT_TRIES = 3
 
 
 class ConductorManager:
@@ -56,6 +59,32 @@ class ConductorManager:
 
     def build_instances(self, ctx: RequestContext, instance: Instance) -> None:
         self._schedule(ctx, instance, [], None)
+
+    def _select(
+        self, ctx: RequestContext, instance: Instance, tried: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """The scheduler's selection.  A selection takes milliseconds; one
+        whose reply was lost (a broker restart between the scheduler's
+        answer and its delivery) is asked for again after
+        ``SELECT_TIMEOUT`` seconds rather than failing the build after
+        the RPC timeout.  The scheduler's claim is per instance, so the
+        second selection replaces the first's."""
+        for attempt in range(1, SELECT_TRIES + 1):
+            try:
+                return self.scheduler.select_destinations(
+                    ctx, instance, tried, timeout=SELECT_TIMEOUT
+                )
+            except MessagingTimeout:
+                if attempt == SELECT_TRIES:
+                    raise
+                LOG.warning(
+                    "no selection for %s in %gs (try %d of %d): asking again",
+                    instance.uuid,
+                    SELECT_TIMEOUT,
+                    attempt,
+                    SELECT_TRIES,
+                )
+        raise AssertionError("unreachable")
 
     def reschedule_instance(
         self,
@@ -90,9 +119,7 @@ class ConductorManager:
             )
             return
         try:
-            selections = self.scheduler.select_destinations(
-                ctx, instance, tried
-            )
+            selections = self._select(ctx, instance, tried)
         except NoValidHost as err:
             reason = str(getattr(err, "reason", err))
             if last_failure:

@@ -8,14 +8,22 @@ from placement_samples import flavor, instance
 from zerodown.compute.conductor.manager import ConductorManager
 from zerodown.compute.errors import NoValidHost
 from zerodown.rpc import RequestContext
+from zerodown.rpc.errors import MessagingTimeout
 
 
 class Scheduler:
     def __init__(self, hosts):
-        self.hosts, self.asked = hosts, []
+        self.hosts, self.asked, self.lost = hosts, [], 0
 
-    def select_destinations(self, ctx, inst, ignore_hosts):
+    def select_destinations(self, ctx, inst, ignore_hosts, timeout=None):
         self.asked.append(list(ignore_hosts))
+        if self.lost:  # a reply a broker restart lost
+            self.lost -= 1
+            raise MessagingTimeout(
+                method="select_destinations",
+                destination="scheduler",
+                timeout=timeout,
+            )
         free = [h for h in self.hosts if h not in ignore_hosts]
         if not free:
             raise NoValidHost(reason="filter RamFilter returned 0 hosts")
@@ -112,3 +120,20 @@ def test_a_build_that_cannot_be_sent_fails_the_instance():
     assert "cannot send the build to old-1" in fault
     assert "realtime" in fault
     assert inst.vm_state == "error"
+
+
+def test_a_selection_whose_reply_was_lost_is_asked_for_again():
+    manager, inst, db, compute, scheduler = _manager(["a"])
+    scheduler.lost = 2
+    manager.build_instances(RequestContext(), inst)
+    assert scheduler.asked == [[], [], []]
+    assert compute.casts == [("a", ["a"])] and db.faults == []
+
+
+def test_a_scheduler_that_never_answers_fails_the_build():
+    manager, inst, db, compute, scheduler = _manager(["a"])
+    scheduler.lost = 3
+    manager.build_instances(RequestContext(), inst)
+    assert compute.casts == []
+    (fault,) = db.faults
+    assert "scheduling failed" in fault
