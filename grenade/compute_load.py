@@ -24,8 +24,9 @@ LOAD_FLAVOR = {
     "disk": 1,
 }
 STEP_TIMEOUT = 60.0  # a server stuck in a task state fails its flow
-#: HAProxy's answers when the API process died with the request.
-UNKNOWN_OUTCOME = (502, 503, 504)
+#: HAProxy's answer when the API process died with the request (503, no
+#: server left, and 504, a slow one, are failures of their own).
+UNKNOWN_OUTCOME = (502,)
 #: An action's task state while it runs, and the status once done.
 ACTION_EFFECTS = {
     "pause": ("pausing", "PAUSED"),
@@ -112,9 +113,10 @@ def server_flow(
         )
 
     def delete() -> None:
-        # Sent again, a DELETE finds the server deleting (204) or gone.
+        # Sent again, a DELETE finds the server deleting (204) or gone
+        # (404, which the first try may not answer).
         path = f"/servers/{state['id']}"
-        sent(call, workdir, "DELETE", path, None, (204, 404), lambda: False)
+        sent(call, workdir, "DELETE", path, None, (204,), _never, again=(404,))
 
     def until(wanted: str) -> Iterator[tuple[str, Callable[[], object]]]:
         deadline = time.monotonic() + STEP_TIMEOUT
@@ -163,24 +165,32 @@ def sent(
     body: object,
     ok: tuple,
     applied: Callable[[], bool],
+    again: tuple = (),
 ) -> dict:
     """``method path``, sent again while its outcome is unknown (a broken
-    connection, or HAProxy's 502/503/504) and ``applied()`` says it was
-    not applied (three tries); each unknown outcome is noted."""
+    connection, or HAProxy's 502) and ``applied()`` says it was not
+    applied (three tries); each unknown outcome is noted.  ``again``:
+    answers that count only for a request sent again (a DELETE's 404)."""
+    unknown = False
     for _ in range(3):
         try:
             status, data = call(method, path, body)
             error = f"HTTP {status}"
         except (http.client.HTTPException, ConnectionError) as err:
             status, data, error = 0, None, repr(err)
-        if status in ok:
+        if status in ok or (unknown and status in again):
             return data if isinstance(data, dict) else {}
         if status not in (0, *UNKNOWN_OUTCOME):
             raise RuntimeError(f"{method} {path}: HTTP {status} {data!s:.200}")
         compute_hooks.note_retry(workdir, method, path, error)
+        unknown = True
         if applied():
             return {}
     raise RuntimeError(f"{method} {path}: no answer in three tries")
+
+
+def _never() -> bool:
+    return False
 
 
 def named(
@@ -191,7 +201,9 @@ def named(
 
     def exists() -> bool:
         status, data = call("GET", "/servers/detail")
-        servers = data["servers"] if status == 200 else []  # type: ignore[index]
+        if status != 200:  # unknown still: creating again could double it
+            raise RuntimeError(f"GET /servers/detail: HTTP {status}")
+        servers = data["servers"]  # type: ignore[index]
         found = [s["id"] for s in servers if s["name"] == state["name"]]
         if found:
             state["id"] = found[0]

@@ -81,7 +81,7 @@ def test_an_action_applied_is_not_sent_again_and_one_lost_is(load, tmp_path):
     acted = load.acted(api, state, "pause")
     load.sent(api, tmp_path, "POST", path, {}, (202,), acted)
     assert api.writes == 1
-    api = API((503, "Service Unavailable"), (202, None))
+    api = API((502, "Bad Gateway"), (202, None))
     api.server = {"id": "s-1", "status": "PAUSED", "task_state": None}
     acted = load.acted(api, state, "unpause")
     load.sent(api, tmp_path, "POST", path, {}, (202,), acted)

@@ -49,6 +49,8 @@ class ComputeManager:
         self.conductor, self.tracker = conductor, tracker
         self.shutdown_timeout = shutdown_timeout
         self._nodename: str | None = None
+        # Builds this host died in and handed back at start (init_host).
+        self._given_up: set[str] = set()
 
     @property
     def nodename(self) -> str:
@@ -92,23 +94,17 @@ class ComputeManager:
         self, ctx: RequestContext, instance: Instance, reason: str
     ) -> None:
         """Reschedule a build this host died in, as a lost claim is: the
-        guest would have booted here had the host lived.  One whose task
-        moved on meanwhile (deleting) is failed instead."""
-        was = instance.task_state
-        if was not in (states.SCHEDULING, states.SPAWNING):
+        guest would have booted here had the host lived.  The conductor
+        puts it back to scheduling in the same step (a crash between two
+        steps would orphan it).  The build message the crash left
+        unacknowledged comes again once this host serves: it is dropped
+        (``_given_up``), or the instance could land here, the host the
+        reschedule left out, while another host's claim is kept for it.
+        One whose task moved on meanwhile (deleting) is failed instead."""
+        if instance.task_state not in (states.SCHEDULING, states.SPAWNING):
             self._fail(ctx, instance, reason)
             return
-        instance.task_state = states.SCHEDULING
-        instance.host = instance.node = None
-        try:
-            instance = self.conductor.instance_update(
-                ctx, instance, expected_task_state=was
-            )
-        except (InstanceInvalidState, InstanceNotFound):
-            LOG.info(
-                "instance %s moved on before its reschedule", instance.uuid
-            )
-            return
+        self._given_up.add(instance.uuid)
         LOG.info("rescheduling %s: %s", instance.uuid, reason)
         self.conductor.reschedule_instance(ctx, instance, [self.host], reason)
 
@@ -131,6 +127,13 @@ class ComputeManager:
         instance: Instance,
         tried_hosts: list[str],
     ) -> None:
+        if instance.uuid in self._given_up:
+            LOG.info(
+                "dropping a build of %s that this host handed back when it "
+                "restarted",
+                instance.uuid,
+            )
+            return
         try:
             instance = self.tracker.instance_claim(
                 ctx, instance, self.nodename

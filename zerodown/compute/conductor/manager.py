@@ -17,7 +17,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from zerodown.compute import states
-from zerodown.compute.errors import InstanceInvalidState, NoValidHost
+from zerodown.compute.errors import (
+    InstanceInvalidState,
+    InstanceNotFound,
+    NoValidHost,
+)
 from zerodown.compute.objects import ComputeNode, Instance, PciDevice
 from zerodown.compute.rpcapi import ComputeAPI, ConductorAPI, SchedulerAPI
 from zerodown.exceptions import ZerodownError
@@ -101,7 +105,27 @@ class ConductorManager:
         )
         # The compute refused the scheduler's claim: give it back.
         self.db.release_claim(instance.uuid)
-        self._schedule(ctx, instance, tried_hosts, reason)
+        again = self._back_to_scheduling(instance)
+        if again is not None:
+            self._schedule(ctx, again, tried_hosts, reason)
+
+    def _back_to_scheduling(self, instance: Instance) -> Instance | None:
+        """A build its compute handed back after its own claim (it
+        restarted in the middle) is spawning on that host: it goes back
+        to scheduling, with no host, so that the next compute's claim can
+        take it.  ``None`` when it moved on meanwhile (deleted)."""
+        if instance.task_state != states.SPAWNING:
+            return instance
+        instance.task_state = states.SCHEDULING
+        instance.host = instance.node = None
+        try:
+            saved: Instance = self.db.save_instance(
+                instance, expected_task_state=states.SPAWNING
+            )
+        except (InstanceInvalidState, InstanceNotFound):
+            LOG.info("%s moved on before its reschedule", instance.uuid)
+            return None
+        return saved
 
     def _schedule(
         self,

@@ -79,6 +79,7 @@ def children(target: Target, tables: Sequence[str]) -> list[Child]:
         "AND r.constraint_name = k.constraint_name "
         "AND r.table_name = k.table_name "
         "WHERE k.table_schema = DATABASE() "
+        "AND k.referenced_table_schema = DATABASE() "
         "AND k.referenced_table_name IN (:a, :b) "
         "AND k.table_name NOT IN (:a, :b) "
         "ORDER BY k.table_name, k.constraint_name, k.ordinal_position",

@@ -41,6 +41,7 @@ class Compute:
 class DB:
     def __init__(self, inst):
         self.inst, self.faults, self.released = inst, [], []
+        self.saved = []
 
     def release_claim(self, uuid):
         self.released.append(uuid)
@@ -50,6 +51,8 @@ class DB:
         return self.inst
 
     def save_instance(self, inst, **kwargs):
+        if "expected_task_state" in kwargs:
+            self.saved.append((kwargs["expected_task_state"],))
         return inst
 
     def add_fault(self, uuid, code, message):
@@ -137,3 +140,21 @@ def test_a_scheduler_that_never_answers_fails_the_build():
     assert compute.casts == []
     (fault,) = db.faults
     assert "scheduling failed" in fault
+
+
+def test_a_build_its_compute_handed_back_goes_back_to_scheduling():
+    """The compute restarted in the middle of the build (spawning, on
+    its host): the conductor clears the host and the task goes back to
+    scheduling before the next host is asked, in the same step."""
+    manager, inst, db, compute, _ = _manager(["a", "b"])
+    inst.task_state, inst.host, inst.node = "spawning", "a", "a"
+    manager.reschedule_instance(
+        RequestContext(), inst, ["a"], "compute a restarted during the build"
+    )
+    assert (inst.task_state, inst.host, inst.node) == (
+        "scheduling",
+        None,
+        None,
+    )
+    assert db.saved == [("spawning",)]
+    assert compute.casts == [("b", ["a", "b"])]
