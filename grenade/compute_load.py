@@ -73,7 +73,7 @@ def server_flow(
     call: Callable[..., tuple[int, object]], workdir: Path
 ) -> Iterator[tuple[str, Callable[[], object]]]:
     """A server's life.  A write whose API process died with it (the
-    connection broke, or HAProxy answered 502/503/504) has an unknown
+    connection broke, or HAProxy answered 502) has an unknown
     outcome: HTTP lets a client repeat it only if it can tell it was not
     applied (RFC 9110, 9.2.2), so the flow looks first (its server by its
     own name, the server's state after an action) and sends it again
