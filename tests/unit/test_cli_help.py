@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import click
 import pytest
@@ -15,7 +17,9 @@ _RST = re.compile(r"`[^`\n]*`|:[a-z]+:`|\*\*\S|^\s*\.\. \w+::", re.M)
 
 
 def _commands(group: click.Group, path=()):
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         yield (*path, name), command
         if isinstance(command, click.Group):
             yield from _commands(command, (*path, name))
@@ -43,3 +47,18 @@ def test_help(path, command):
 def test_version():
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0 and "zerodown" in result.output
+
+
+def test_a_service_start_imports_no_migration_tooling():
+    """``zerodown compute run`` loads only its own command: Alembic and
+    the migrations package are half a second of CPU a process start."""
+    code = (
+        "import sys; from zerodown.cli import main; "
+        "main.get_command(None, 'compute'); "
+        "print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] == 'alembic' or m.startswith('zerodown.migrations')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

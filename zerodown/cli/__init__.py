@@ -7,6 +7,7 @@ tree become a one-line message on stderr and their ``exit_code``.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import Any
 
@@ -18,8 +19,39 @@ from zerodown.exceptions import ZerodownError
 __all__ = ["main"]
 
 
+# The command tree, in one visible place: name -> "module:attribute".
+# A subcommand's module is imported only when that command runs (or help
+# lists it), so a service started with ``zerodown compute run`` does not
+# pay for Alembic, and the migrations commands do not pay for the
+# compute stack.  Subcommand modules never import this one.
+_COMMANDS = {
+    "init": "zerodown.cli.migrations:init",
+    "db": "zerodown.cli.migrations:db",
+    "objects": "zerodown.cli.objects:objects",
+    "rpc": "zerodown.cli.rpc:rpc",
+    "compute": "zerodown.cli.compute:compute",
+    "demo": "zerodown.cli.demo:demo",
+    "upgrade-check": "zerodown.cli.upgrade:upgrade_check",
+    "status": "zerodown.cli.upgrade:status",
+    "grenade": "zerodown.cli.grenade:grenade",
+}
+
+
 class ZerodownGroup(click.Group):
-    """A click group that turns zerodown errors into exit codes."""
+    """A click group that loads its subcommands on first use and turns
+    zerodown errors into exit codes."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_COMMANDS})
+
+    def get_command(
+        self, ctx: click.Context, cmd_name: str
+    ) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _COMMANDS:
+            module, _, attribute = _COMMANDS[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -47,29 +79,3 @@ def main(verbose: int) -> None:
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s"
     )
-
-
-# Subcommand modules define their commands and never import this one; the
-# command tree is listed here, in one visible place.
-from zerodown.cli import (  # noqa: E402 - after main, which they extend
-    compute,
-    demo,
-    grenade,
-    migrations,
-    objects,
-    rpc,
-    upgrade,
-)
-
-for _command in (
-    migrations.init,
-    migrations.db,
-    objects.objects,
-    rpc.rpc,
-    compute.compute,
-    demo.demo,
-    upgrade.upgrade_check,
-    upgrade.status,
-    grenade.grenade,
-):
-    main.add_command(_command)
