@@ -27,6 +27,7 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import hypothesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oslo_versionedobjects import fields as ovo
@@ -145,9 +146,14 @@ _SCALARS: tuple[tuple[type, Any], ...] = (
 
 
 def verify_object(
-    registry: ObjectRegistry, name: str, *, max_examples: int = 25
+    registry: ObjectRegistry,
+    name: str,
+    *,
+    max_examples: int = 25,
+    seed: int | None = None,
 ) -> Report:
-    """Backport generated instances of ``name`` to every older version.
+    """Backport generated instances of ``name`` to every older version
+    (the same instances for the same ``seed``; random ones without).
 
     :raises BackportVerificationFailed: naming the object, target version
         and what went wrong (hypothesis shrinks the example first).
@@ -175,16 +181,19 @@ def verify_object(
                 tally[target] = tally.get(target, 0) + 1
 
     if targets:
-        run()
+        (run if seed is None else hypothesis.seed(seed)(run))()
     return report
 
 
 def verify_registry(
-    registry: ObjectRegistry, *, max_examples: int = 25
+    registry: ObjectRegistry,
+    *,
+    max_examples: int = 25,
+    seed: int | None = None,
 ) -> list[Report]:
     """:func:`verify_object` for every object in ``registry``."""
     return [
-        verify_object(registry, name, max_examples=max_examples)
+        verify_object(registry, name, max_examples=max_examples, seed=seed)
         for name in registry
     ]
 

@@ -16,7 +16,8 @@ from zerodown.objects.verify import instances, verify_object, verify_registry
 
 def test_sound_objects_pass_with_data_in_every_version():
     reports = {
-        r.object: r for r in verify_registry(make_registry(), max_examples=15)
+        r.object: r
+        for r in verify_registry(make_registry(), max_examples=15, seed=3)
     }
     gadget = reports["Gadget"]
     assert gadget.examples == 15
