@@ -19,6 +19,7 @@ from zerodown.compute.errors import (
 )
 from zerodown.compute.objects import Instance
 from zerodown.compute.rpcapi import ComputeAPI, ConductorAPI
+from zerodown.compute.virt import power_state
 from zerodown.compute.virt.driver import (
     LifecycleEvent,
     Transition,
@@ -31,6 +32,19 @@ from zerodown.services import utcnow
 __all__ = ["ComputeManager"]
 
 LOG = logging.getLogger(__name__)
+
+#: Task states of actions a start-up carries out if they are still set
+#: (a delete is finished before any guest is restored for it).
+_FINISHED_AT_START = frozenset(
+    (states.PAUSING, states.UNPAUSING, states.REBOOTING, states.REBOOTING_HARD)
+)
+#: A pause or unpause whose guest is already where it was going (the
+#: host died between the driver and the save): its power state and the
+#: vm_state it ends in.
+_REACHED = {
+    states.PAUSING: (power_state.PAUSED, states.PAUSED),
+    states.UNPAUSING: (power_state.RUNNING, states.ACTIVE),
+}
 
 
 class ComputeManager:
@@ -69,7 +83,9 @@ class ComputeManager:
         host, or past ``max_attempts``, it fails with the reason);
         instances that should run but have no guest
         (the driver lost them with the process) are started again, as
-        Nova does with ``resume_guests_state_on_host_boot``.
+        Nova does with ``resume_guests_state_on_host_boot``; an action
+        left in its task state (pausing, unpausing, rebooting, deleting)
+        is carried out (:meth:`_finish`).
         """
         ctx = RequestContext()
         self.driver.init_host(self.host)
@@ -83,12 +99,51 @@ class ComputeManager:
                     instance,
                     f"compute {self.host} restarted during the build",
                 )
-            elif instance.uuid not in known and instance.vm_state in (
+                continue
+            if instance.task_state == states.DELETING:
+                self._finish(ctx, instance)
+                continue
+            if instance.uuid not in known and instance.vm_state in (
                 states.ACTIVE,
                 states.PAUSED,
             ):
                 self._restore(ctx, instance)
+            if instance.task_state in _FINISHED_AT_START:
+                self._finish(ctx, instance)
         self.tracker.update_available_resource(ctx)
+
+    def _finish(self, ctx: RequestContext, instance: Instance) -> None:
+        """Carry out an action the API accepted for this host and nobody
+        finished: this host died doing it, or its message died with the
+        queue (a transient queue does not outlive a broker restart), and
+        the instance would stay in its task state for good (Nova's
+        ``_init_instance`` finishes a delete and retries a reboot).  If
+        the message does come again, it finds the task done and saves
+        nothing: its expected task state is gone."""
+        LOG.info(
+            "finishing the %s of %s, left unfinished when this host "
+            "stopped or the broker restarted",
+            instance.task_state,
+            instance.uuid,
+        )
+        task = instance.task_state
+        reached = _REACHED.get(task)
+        try:
+            if reached and self.driver.get_power_state(instance) == reached[0]:
+                instance.vm_state, instance.task_state = reached[1], None
+                instance.power_state = reached[0]
+                self._save(ctx, instance, task)
+            elif task == states.DELETING:
+                self.terminate_instance(ctx, instance)
+            elif task == states.PAUSING:
+                self.pause_instance(ctx, instance)
+            elif task == states.UNPAUSING:
+                self.unpause_instance(ctx, instance)
+            else:
+                hard = task == states.REBOOTING_HARD
+                self.reboot_instance(ctx, instance, "HARD" if hard else "SOFT")
+        except (InstanceInvalidState, InstanceNotFound) as err:
+            LOG.info("not finishing %s: %s", instance.uuid, err)
 
     def _build_elsewhere(
         self, ctx: RequestContext, instance: Instance, reason: str

@@ -1,0 +1,88 @@
+"""A compute that starts finds actions the API accepted and nobody
+finished, and carries them out.
+
+Their cast died with the queue (a transient queue does not outlive a
+RabbitMQ restart), or the compute died between doing an action and
+saving it: the instance would stay pausing, unpausing, rebooting or
+deleting for good (seen in the release 2 -> 3 upgrade job's fault run: a
+server left "pausing" after RabbitMQ restarted and its compute was
+killed).  Here the compute is killed, the rows are put in the state such
+a lost cast leaves (the API saves the task state, then casts), and the
+compute starts again.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from zerodown.compute.deployment import ComputeHost, Deployment
+
+HOST = ComputeHost("compute-1", "fake", {}, ram_allocation_ratio=1.0)
+
+
+@pytest.fixture
+def stack(tmp_path):
+    deployment = Deployment(
+        workdir=tmp_path,
+        database_url=f"sqlite:///{tmp_path}/compute.db",
+        transport_url=f"embedded://{tmp_path}/broker.db",
+        computes=(HOST,),
+        topic_prefix=f"zdt-{uuid.uuid4().hex[:8]}-",
+    )
+    with deployment.running():
+        deployment.api.create_flavor("small", 1, 256, 1, flavorid="small")
+        yield deployment
+
+
+def _lost_cast(stack, server: str, task_state: str) -> None:
+    """What the API leaves when its cast never arrives: the task state,
+    saved before the cast."""
+    engine = sa.create_engine(stack.database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "UPDATE instances SET task_state = :task WHERE uuid = :uuid"
+                ),
+                {"task": task_state, "uuid": server},
+            )
+    finally:
+        engine.dispose()
+
+
+def test_a_started_compute_finishes_what_was_left_in_a_task_state(stack):
+    api = stack.api
+    servers = {
+        name: api.create_server(name, "small")["id"]
+        for name in ("to-pause", "to-unpause", "to-reboot", "to-delete")
+    }
+    for server in servers.values():
+        assert api.wait_for_status(server, "ACTIVE")["status"] == "ACTIVE"
+    api.action(servers["to-unpause"], "pause")
+    assert api.wait_for_status(servers["to-unpause"], "PAUSED")
+
+    stack.processes["compute-1"].kill()
+    _lost_cast(stack, servers["to-pause"], "pausing")
+    _lost_cast(stack, servers["to-unpause"], "unpausing")
+    _lost_cast(stack, servers["to-reboot"], "rebooting")
+    _lost_cast(stack, servers["to-delete"], "deleting")
+    stack.start_compute(HOST)
+
+    paused = api.wait_for_status(servers["to-pause"], "PAUSED")
+    assert (paused["status"], paused["task_state"]) == ("PAUSED", None)
+    active = api.wait_for_status(servers["to-unpause"], "ACTIVE")
+    assert (active["status"], active["task_state"]) == ("ACTIVE", None)
+    rebooted = api.wait_for_server(
+        servers["to-reboot"], lambda s: s["task_state"] is None
+    )
+    assert rebooted["status"] == "ACTIVE", rebooted
+    assert api.wait_for_deleted(servers["to-delete"])
+    # Each can be acted on again: nothing is left half done.
+    api.action(servers["to-pause"], "unpause")
+    assert (
+        api.wait_for_status(servers["to-pause"], "ACTIVE")["task_state"]
+        is None
+    )
