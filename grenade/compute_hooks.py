@@ -48,8 +48,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from zerodown.compute import version
-
 WORKDIR = Path(os.environ.get("GRENADE_WORKDIR", "."))
 API = os.environ.get("COMPUTE_API", "http://127.0.0.1:18774")
 STATE = WORKDIR / "compute-resources.json"
@@ -65,11 +63,22 @@ FAULTS = set(filter(None, os.environ.get("GRENADE_VAR_FAULTS", "").split(",")))
 WORKTREE = os.environ.get("GRENADE_WORKTREE", ".")
 # The release the job upgrades from: which compute_from_*.py checks it.
 OLD_RELEASE = os.environ.get("GRENADE_VAR_OLD_RELEASE", "r1")
+
+
 # The service version the job upgrades to: this checkout's, unless the
 # job's new side is an older release (release 1 -> 2).
-SERVICE_VERSION = int(
-    os.environ.get("GRENADE_VAR_NEW_SERVICE_VERSION", version.SERVICE_VERSION)
-)
+def _new_service_version() -> int:
+    named = os.environ.get("GRENADE_VAR_NEW_SERVICE_VERSION")
+    if named:
+        return int(named)
+    # Importing the history costs a hook SQLAlchemy (half a second of
+    # CPU, under the job's load): the job files name the version.
+    from zerodown.compute import version
+
+    return version.SERVICE_VERSION
+
+
+SERVICE_VERSION = _new_service_version()
 # Release 3 is the first that signs messages and checks tokens.
 NEW_SIGNS = SERVICE_VERSION >= 3
 # API tokens: the key file the new side's APIs verify with, and the

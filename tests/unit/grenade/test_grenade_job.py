@@ -196,3 +196,18 @@ def test_a_bad_releases_file(tmp_path):
     (tmp_path / "RELEASES").write_text("[releases.r1]\nversion = 1\n")
     with pytest.raises(JobFileError, match="needs a commit"):
         load_releases(tmp_path)
+
+
+def test_the_compute_jobs_name_the_service_version_they_upgrade_to():
+    """The hooks take the new side's service version from the job file
+    (importing the history would cost each hook SQLAlchemy): the
+    release 2 job upgrades to this checkout, so its file must follow it."""
+    from pathlib import Path
+
+    from zerodown.compute.version import HISTORY, SERVICE_VERSION
+
+    jobs = Path(__file__).parents[3] / "grenade"
+    to_head = load_job(jobs / "compute-r2.toml")
+    assert int(to_head.variables["new_service_version"]) == SERVICE_VERSION
+    to_r2 = load_job(jobs / "compute.toml")
+    assert int(to_r2.variables["new_service_version"]) == HISTORY.resolve("r2")
