@@ -200,6 +200,10 @@ class RPCServer:
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True)
+        for store in (self.replays, self.shared_replays):
+            if store is not None:
+                with contextlib.suppress(Exception):
+                    store.flush()  # finish marks a store deferred
 
     def __enter__(self) -> RPCServer:
         return self.start()

@@ -118,3 +118,31 @@ def test_any_id_fits_the_table(zerodown_db, message_id):
     assert store.take(message_id, time.time() + 60, "c") == Seen("b", True)
     store.forget(message_id)
     assert store.take(message_id, time.time() + 60, "c") is None
+
+
+def test_finish_marks_are_written_together_and_by_a_stop(zerodown_db):
+    """A finish reaches the table with others (one statement), within
+    ``finish_delay``; the server that finished it knows at once, a
+    sibling once written, and a stopping server writes what is left."""
+    create_schema(zerodown_db.engine)
+    mine = SqlReplayStore(zerodown_db.engine, finish_delay=3600)
+    sibling = SqlReplayStore(zerodown_db.engine)
+    expires = time.time() + 60
+    for n in range(3):
+        assert mine.take(f"m{n}", expires, "a") is None
+        mine.finish(f"m{n}")
+    assert mine.take("m0", expires, "a") == Seen("a", True)
+    assert sibling.take("m0", expires, "b") == Seen("a", False)
+    mine.close()  # as RPCServer.stop flushes
+    for n in range(3):
+        assert sibling.take(f"m{n}", expires, "b") == Seen("a", True)
+
+    soon = SqlReplayStore(zerodown_db.engine, finish_delay=0.01)
+    assert soon.take("m9", expires, "a") is None
+    soon.finish("m9")
+    eventually(
+        lambda: sibling.take("m9", expires, "b") == Seen("a", True),
+        timeout=5,
+        message="the finish mark was not written",
+    )
+    soon.close()

@@ -12,8 +12,14 @@ from typing import Any
 
 import pytest
 
+# Every package's errors, in the tree walked below (run alone, nothing
+# else would have imported them).
 import zerodown.compute.errors
-import zerodown.grenade.errors  # in the tree walked below
+import zerodown.grenade.errors
+import zerodown.migrations.errors
+import zerodown.objects.errors
+import zerodown.rpc.errors
+import zerodown.services.errors
 from zerodown.exceptions import ZerodownError
 from zerodown.rpc.remote import error_from_wire, error_to_wire
 
