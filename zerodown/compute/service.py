@@ -11,6 +11,7 @@ once.  It prints ``READY <binary> <host>`` on stdout once it serves.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -168,6 +169,12 @@ def run(
         )
     try:
         with _SERVICES[binary](parts) as detail:
+            # What start-up built lives as long as the process: out of
+            # the collector's way, a full collection walks only what came
+            # after (else ~100,000 objects, 30 ms idle and more under
+            # load, in the middle of a request).
+            gc.collect()
+            gc.freeze()
             message = f"READY {binary} {config.host}{detail}"
             (ready or _print)(message)
             stop.wait()
