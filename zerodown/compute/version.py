@@ -52,11 +52,12 @@ HISTORY = ServiceHistory(
     ),
     ServiceVersion(
         3,
-        "release 3 (in progress): conductor 1.1, whose heartbeats carry "
-        "each compute's message signing report",
+        "release 3: conductor 1.1, whose heartbeats carry each "
+        "compute's message signing report; tokens, signed messages, "
+        "instances.id widened to 64 bits",
         rpc={"conductor": "1.1"},
     ),
-    aliases={"r1": 1, "r2": 2},
+    aliases={"r1": 1, "r2": 2, "r3": 3},
 )
 
 #: A release-1 compute accepts a realtime guest and runs its vCPUs as
