@@ -59,6 +59,9 @@ def test_a_service_start_imports_no_migration_tooling():
         "if m.split('.')[0] == 'alembic' or m.startswith('zerodown.migrations')))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert out.strip() == "[]"
