@@ -75,6 +75,7 @@ class _Parts:
         )
         self._engine: sa.Engine | None = None
         self._stores: list[FileReplayStore] = []
+        self._shared: list[SqlReplayStore] = []
 
     @property
     def engine(self) -> sa.Engine:
@@ -122,12 +123,13 @@ class _Parts:
             serializer=self.serializer,
             protocol=self.protocol,
             replays=replays,
-            shared_replays=(
-                SqlReplayStore(self.engine, fallback=replays)
-                if shared
-                else None
-            ),
+            shared_replays=(self._shared_store(replays) if shared else None),
         )
+
+    def _shared_store(self, fallback: FileReplayStore) -> SqlReplayStore:
+        store = SqlReplayStore(self.engine, fallback=fallback)
+        self._shared.append(store)
+        return store
 
     def replay_store(self, target: Target) -> FileReplayStore:
         """The ids this server took, in a file of its own: a message
@@ -138,6 +140,8 @@ class _Parts:
         return store
 
     def close(self) -> None:
+        for shared in self._shared:  # finish marks, before the engine goes
+            shared.close()
         if self._engine is not None:
             self._engine.dispose()
         self.transport.close()
@@ -180,6 +184,7 @@ def run(
             stop.wait()
             LOG.info("%s on %s stopping", binary, config.host)
     finally:
+        gc.unfreeze()  # a test that ran the service in its own process
         parts.close()
     return 0
 

@@ -64,6 +64,10 @@ DEFAULT_MAX_ENTRIES = 1_000_000
 # (by less than the clock skew signatures allow) still finds them.
 _SWEEP_EVERY = 1024
 _GRACE = 120.0
+# Finish marks a shared store keeps for a database that cannot be
+# written: past this, more are dropped (their copies count as
+# duplicates, not replays; nothing runs twice either way).
+_MAX_PENDING = 100_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -310,6 +314,7 @@ class SqlReplayStore:
         self._added = 0
         self._finished: set[str] = set()  # keys whose mark is not written
         self._lock = threading.Lock()
+        self._writing = threading.Lock()  # one flush at a time
         self._flush_due = threading.Event()
         self._closed = threading.Event()
         self._flusher: threading.Thread | None = None
@@ -384,21 +389,38 @@ class SqlReplayStore:
             # Gather what finishes meanwhile into the same statement.
             self._closed.wait(self.finish_delay)
             self._flush_due.clear()
-            self.flush()
+            try:
+                self.flush()
+            except Exception:  # the marks wait for the next round
+                LOG.exception("writing finish marks failed")
 
     def flush(self) -> None:
-        with self._lock:
-            keys, self._finished = sorted(self._finished), set()
-        for start in range(0, len(keys), 500):
-            with (
-                contextlib.suppress(sa.exc.SQLAlchemyError),
-                self.engine.begin() as conn,
-            ):
-                conn.execute(
-                    MESSAGES.update()
-                    .where(MESSAGES.c.id.in_(keys[start : start + 500]))
-                    .values(finished=True)
-                )
+        """Write the pending finish marks; returns once they are (or
+        those of a flush already running).  Marks a failed write loses
+        are put back for the next one, at most :data:`_MAX_PENDING`."""
+        with self._writing:
+            with self._lock:
+                keys, self._finished = sorted(self._finished), set()
+            for start in range(0, len(keys), 500):
+                batch = keys[start : start + 500]
+                try:
+                    with self.engine.begin() as conn:
+                        conn.execute(
+                            MESSAGES.update()
+                            .where(MESSAGES.c.id.in_(batch))
+                            .values(finished=True)
+                        )
+                except sa.exc.SQLAlchemyError as err:
+                    LOG.warning(
+                        "could not write %d finish marks (kept for the "
+                        "next try): %s",
+                        len(batch),
+                        str(err).splitlines()[0],
+                    )
+                    with self._lock:
+                        room = _MAX_PENDING - len(self._finished)
+                        self._finished.update(keys[start:][: max(room, 0)])
+                    return
 
     def _update(self, key: str, **values: object) -> None:
         with (

@@ -242,7 +242,9 @@ class RPCServer:
             return
         self._failures = 0
         # Finished before acknowledged: killed in between, the message
-        # comes back and is recognised as done.
+        # comes back and is recognised as done (a shared store writes
+        # its finish marks a little later: there a copy is never run
+        # either way, see SqlReplayStore).
         self._finish(work)
         work.delivery.ack()
 

@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from zerodown.compute.deployment import ComputeHost, Deployment
+from zerodown.testing.waiting import eventually
 
 HOST = ComputeHost("compute-1", "fake", {}, ram_allocation_ratio=1.0)
 
@@ -85,4 +86,51 @@ def test_a_started_compute_finishes_what_was_left_in_a_task_state(stack):
     assert (
         api.wait_for_status(servers["to-pause"], "ACTIVE")["task_state"]
         is None
+    )
+
+
+def test_a_cast_that_waited_for_the_compute_runs_once(stack):
+    """Casts queued while the compute was down (its queue outlives it)
+    reach it after its start-up carried the actions out: each copy is
+    dropped, not run again, and a later request of the same action is
+    not taken for one."""
+    api = stack.api
+    servers = {
+        name: api.create_server(name, "small")["id"]
+        for name in ("to-pause", "to-reboot", "to-delete")
+    }
+    for server in servers.values():
+        assert api.wait_for_status(server, "ACTIVE")["status"] == "ACTIVE"
+    stack.processes["compute-1"].kill()
+    api.action(servers["to-pause"], "pause")
+    api.action(servers["to-reboot"], "reboot", {"type": "HARD"})
+    api.delete_server(servers["to-delete"])
+    compute = stack.start_compute(HOST)
+
+    assert api.wait_for_status(servers["to-pause"], "PAUSED")["status"] == (
+        "PAUSED"
+    )
+    assert api.wait_for_deleted(servers["to-delete"])
+    rebooted = api.wait_for_server(
+        servers["to-reboot"], lambda s: s["task_state"] is None
+    )
+    assert rebooted["status"] == "ACTIVE", rebooted
+    eventually(
+        lambda: (
+            compute.log.read_text().count("carried out when this host") == 3
+        ),
+        timeout=30,
+        message="the queued copies were not all dropped",
+    )
+    log = compute.log.read_text()
+    for server in servers.values():
+        assert "finishing the " in log and server in log
+    # A new pause of the same server, after an unpause, runs.
+    api.action(servers["to-pause"], "unpause")
+    assert api.wait_for_status(servers["to-pause"], "ACTIVE")["status"] == (
+        "ACTIVE"
+    )
+    api.action(servers["to-pause"], "pause")
+    assert api.wait_for_status(servers["to-pause"], "PAUSED")["status"] == (
+        "PAUSED"
     )

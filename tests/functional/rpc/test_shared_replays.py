@@ -146,3 +146,20 @@ def test_finish_marks_are_written_together_and_by_a_stop(zerodown_db):
         message="the finish mark was not written",
     )
     soon.close()
+
+
+def test_marks_a_failed_write_kept_are_written_later(tmp_path):
+    """A database that cannot be written keeps the finish marks for the
+    next flush instead of dropping them."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'later' / 'x.db'}")
+    store = SqlReplayStore(engine, finish_delay=3600)
+    store.finish("m1")
+    store.flush()  # no database yet: kept
+    (tmp_path / "later").mkdir()
+    create_schema(engine)
+    sibling = SqlReplayStore(engine)
+    expires = time.time() + 60
+    assert sibling.take("m1", expires, "b") is None
+    store.flush()
+    assert sibling.take("m1", expires, "c") == Seen("b", True)
+    store.close()

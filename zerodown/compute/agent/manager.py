@@ -16,6 +16,7 @@ from zerodown.compute.errors import (
     ClaimFailed,
     InstanceInvalidState,
     InstanceNotFound,
+    VirtError,
 )
 from zerodown.compute.objects import Instance
 from zerodown.compute.rpcapi import ComputeAPI, ConductorAPI
@@ -65,6 +66,9 @@ class ComputeManager:
         self._nodename: str | None = None
         # Builds this host died in and handed back at start (init_host).
         self._given_up: set[str] = set()
+        # Actions init_host carried out: uuid -> (task state, updated_at)
+        # of the instance as the API saved it before its cast.
+        self._finished_at_start: dict[str, tuple[str, object]] = {}
 
     @property
     def nodename(self) -> str:
@@ -117,16 +121,21 @@ class ComputeManager:
         finished: this host died doing it, or its message died with the
         queue (a transient queue does not outlive a broker restart), and
         the instance would stay in its task state for good (Nova's
-        ``_init_instance`` finishes a delete and retries a reboot).  If
-        the message does come again, it finds the task done and saves
-        nothing: its expected task state is gone."""
+        ``_init_instance`` finishes a delete, hard, and retries a
+        reboot).  The cast may still come (queued while this host was
+        down, published again after a broker restart, redelivered after
+        a crash): :meth:`_left_over` drops that copy, recognised by the
+        instance's ``updated_at``, which the API's save before its cast
+        set.  A guest the driver cannot act on is logged and left in
+        its task state: one bad guest does not stop the host."""
+        task = instance.task_state
         LOG.info(
             "finishing the %s of %s, left unfinished when this host "
             "stopped or the broker restarted",
-            instance.task_state,
+            task,
             instance.uuid,
         )
-        task = instance.task_state
+        self._finished_at_start[instance.uuid] = (task, instance.updated_at)
         reached = _REACHED.get(task)
         try:
             if reached and self.driver.get_power_state(instance) == reached[0]:
@@ -134,16 +143,34 @@ class ComputeManager:
                 instance.power_state = reached[0]
                 self._save(ctx, instance, task)
             elif task == states.DELETING:
-                self.terminate_instance(ctx, instance)
-            elif task == states.PAUSING:
-                self.pause_instance(ctx, instance)
-            elif task == states.UNPAUSING:
-                self.unpause_instance(ctx, instance)
+                self._terminate(ctx, instance, clean_shutdown=False)
+            elif reached:  # pausing, unpausing
+                action = "pause" if task == states.PAUSING else "unpause"
+                self._act(ctx, instance, task, reached[1], action)
             else:
                 hard = task == states.REBOOTING_HARD
-                self.reboot_instance(ctx, instance, "HARD" if hard else "SOFT")
+                self._act(ctx, instance, task, states.ACTIVE, "reboot", hard)
         except (InstanceInvalidState, InstanceNotFound) as err:
             LOG.info("not finishing %s: %s", instance.uuid, err)
+        except VirtError as err:
+            LOG.error(
+                "cannot finish the %s of %s: %s", task, instance.uuid, err
+            )
+
+    def _left_over(self, instance: Instance) -> bool:
+        """Whether this cast is the copy of an action :meth:`_finish`
+        carried out at start (same task, same save); a later request of
+        the same action was saved again, and runs."""
+        done = self._finished_at_start.get(instance.uuid)
+        if done is None or done != (instance.task_state, instance.updated_at):
+            return False
+        del self._finished_at_start[instance.uuid]
+        LOG.info(
+            "dropping the %s of %s: carried out when this host started",
+            instance.task_state,
+            instance.uuid,
+        )
+        return True
 
     def _build_elsewhere(
         self, ctx: RequestContext, instance: Instance, reason: str
@@ -218,16 +245,22 @@ class ComputeManager:
     # -- actions ------------------------------------------------------------
 
     def pause_instance(self, ctx: RequestContext, instance: Instance) -> None:
-        self._act(ctx, instance, states.PAUSING, states.PAUSED, "pause")
+        if not self._left_over(instance):
+            self._act(ctx, instance, states.PAUSING, states.PAUSED, "pause")
 
     def unpause_instance(
         self, ctx: RequestContext, instance: Instance
     ) -> None:
-        self._act(ctx, instance, states.UNPAUSING, states.ACTIVE, "unpause")
+        if not self._left_over(instance):
+            self._act(
+                ctx, instance, states.UNPAUSING, states.ACTIVE, "unpause"
+            )
 
     def reboot_instance(
         self, ctx: RequestContext, instance: Instance, reboot_type: str
     ) -> None:
+        if self._left_over(instance):
+            return
         hard = reboot_type.upper() == "HARD"
         expected = states.REBOOTING_HARD if hard else states.REBOOTING
         self._act(ctx, instance, expected, states.ACTIVE, "reboot", hard)
@@ -237,6 +270,12 @@ class ComputeManager:
         ctx: RequestContext,
         instance: Instance,
         clean_shutdown: bool = False,
+    ) -> None:
+        if not self._left_over(instance):
+            self._terminate(ctx, instance, clean_shutdown)
+
+    def _terminate(
+        self, ctx: RequestContext, instance: Instance, clean_shutdown: bool
     ) -> None:
         # 1.1: with clean_shutdown the guest gets shutdown_timeout seconds
         # to stop by itself before it is destroyed.
