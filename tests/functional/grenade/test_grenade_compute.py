@@ -199,8 +199,10 @@ def test_the_release_2_job_loses_no_request_under_faults(tmp_path, stack):
     }
     assert ("api-1", "died", "mixed") in lives
     assert ("api-1", "restarted", "mixed") in lives
-    assert ("compute-1", "died", "roll") in lives
-    assert ("compute-1", "restarted", "roll") in lives
+    # The roll's last hook sends the SIGKILL; the harness may see the
+    # death (and restart the compute) once the next phase has begun.
+    assert {("compute-1", "died", p) for p in ("roll", "caps")} & lives
+    assert {("compute-1", "restarted", p) for p in ("roll", "caps")} & lives
     roll = (logs / "hook-post_start-compute-2.log").read_text()
     assert "RabbitMQ restarted" in roll
     assert "killed compute-1" in roll
