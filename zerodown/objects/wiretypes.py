@@ -46,6 +46,7 @@ EXT_IPV6 = 4
 
 _EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
 _EPOCH = datetime.datetime(1970, 1, 1)
+_EPOCH_UTC = _EPOCH.replace(tzinfo=datetime.timezone.utc)
 _HEAD = struct.Struct(">qIB")
 _OFFSET = struct.Struct(">q")
 _ZONE_KEY = re.compile(r"[A-Za-z0-9_+-]{1,30}(?:/[A-Za-z0-9_+-]{1,30}){0,3}")
@@ -100,9 +101,16 @@ def decode_datetime(payload: bytes) -> datetime.datetime:
     wall, micros, kind = _HEAD.unpack_from(payload)
     if micros >= 1_000_000:
         raise ValueError("microseconds out of range")
-    value = _EPOCH + datetime.timedelta(seconds=wall, microseconds=micros)
-    tz = _decode_tz(kind & 0x7F, bytes(payload[_HEAD.size :]))
-    return value.replace(tzinfo=tz, fold=kind >> 7)
+    # (days, seconds, microseconds) positionally: keywords cost as much
+    # again as the arithmetic.
+    since = datetime.timedelta(0, wall, micros)
+    rest = bytes(payload[_HEAD.size :])
+    if kind == _FIXED and rest == _UTC:
+        # What the encoder's UTC shortcut wrote: one addition, where the
+        # general path builds a zone and a second datetime.
+        return _EPOCH_UTC + since
+    tz = _decode_tz(kind & 0x7F, rest)
+    return (_EPOCH + since).replace(tzinfo=tz, fold=kind >> 7)
 
 
 def _decode_tz(kind: int, rest: bytes) -> datetime.tzinfo | None:

@@ -65,6 +65,11 @@ UTC = datetime.timezone.utc
         ),
         datetime.datetime(1, 1, 1),
         datetime.datetime(9999, 12, 31, 23, 59, 59, 999999),
+        # UTC's shortcut on both sides, at the ends of the range and with
+        # fold set (which the shortcut leaves to the general path)
+        datetime.datetime(1, 1, 1, tzinfo=UTC),
+        datetime.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime.datetime(2026, 3, 4, 5, 6, 7, fold=1, tzinfo=UTC),
         uuid.UUID("12345678-1234-5678-1234-567812345678"),
         ipaddress.ip_address("192.0.2.1"),
         ipaddress.ip_address("::1"),
