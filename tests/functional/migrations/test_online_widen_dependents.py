@@ -29,6 +29,7 @@ from online_cases import (
     seed_accounts,
     wide,
 )
+from sqlclient import client
 from widen_steps import killed_after, plan_of, seeded_accounts
 
 WIDEN_PRIMARY_KEY = case("widen_primary_key")
@@ -259,6 +260,85 @@ def test_mysql_rollback_puts_the_children_back(project):
     assert schema(engine) == before
     refused(engine, "INSERT INTO extra_0 (instance_uuid) VALUES ('x')")
     engine.dispose()
+
+
+def test_mysql_contract_after_an_offline_expand_keeps_the_children(project):
+    """Expand run by the database's own client from ``--sql`` (offline it
+    cannot name the columns, so its triggers copy with REPLACE), migrate
+    and contract online.  Contract puts in-place copies in their stead
+    before the children's keys move to the shadow: an update of every
+    referenced row while they point there cascades no child away, and a
+    contract killed halfway through that replacement finishes it."""
+    if project.database.backend != "mysql":
+        pytest.skip("the children's keys move with MySQL's shadow table")
+    engine = releases_engine(project.database.url)
+    base_schema(project, _pairs(1))
+    bookkeeping(engine)
+    _boot_into(engine, 0, [f"u-{i}" for i in range(20)])
+    online(project, 'zop.widen_primary_key("instances_0")', undo="pass")
+    with engine.connect() as conn:
+        query = sa.text("SELECT version_num FROM alembic_version")
+        (current,) = conn.execute(query).scalars()
+    script = project.zerodown("expand", "--sql", "--from", current)
+    ok(script)
+    client(project.database.url, script.stdout)
+    assert _copies(engine) == {
+        "_ad": "DELETE",
+        "_au": "REPLACE",
+        "_ai": "REPLACE",
+    }
+    migrate_until_done(project)
+    plan = plan_of(engine, "contract", "instances_0")
+    swap = next(
+        i for i, s in enumerate(plan) if s.sql.startswith("RENAME TABLE")
+    )
+    killed_after(engine, plan, 1)  # one twin made, its REPLACE still there
+    replan = plan_of(engine, "contract", "instances_0")
+    assert len(replan) == len(plan) - 1
+    killed_after(engine, replan, swap - 1)  # the children on the shadow
+    assert _copies(engine) == {
+        "_ad": "DELETE",
+        "_cu": "INSERT",
+        "_ci": "INSERT",
+    }
+    with engine.connect() as conn:
+        (key,) = sa.inspect(conn).get_foreign_keys("extra_0")
+    assert key["referred_table"].startswith("zd_")
+    execute(engine, "UPDATE instances_0 SET state = 'x'")
+    _boot_into(engine, 0, ["between"])
+    assert _children(engine) == 21
+    ok(project.zerodown("contract"))
+    assert _children(engine) == 21
+    execute(engine, "DELETE FROM instances_0 WHERE uuid = 'u-0'")
+    assert _children(engine) == 20  # the key cascades still
+    assert leftovers(engine) == []
+    engine.dispose()
+
+
+def _copies(engine: sa.Engine) -> dict[str, str]:
+    """The widen's triggers on instances_0: suffix -> first word of the
+    statement that writes the shadow."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT trigger_name, action_statement "
+                "FROM information_schema.triggers "
+                "WHERE trigger_schema = DATABASE() "
+                "AND event_object_table = 'instances_0'"
+            )
+        )
+        found = {}
+        for name, body in rows:
+            words = " ".join(str(body).split()).upper()
+            last = words.rsplit("END IF; ", 1)[-1]
+            found[str(name)[-3:]] = last.split(" ", 1)[0]
+    return found
+
+
+def _children(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        query = sa.text("SELECT count(*) FROM extra_0")
+        return int(conn.execute(query).scalar_one())
 
 
 def _indexes(engine: sa.Engine) -> dict[str, tuple]:

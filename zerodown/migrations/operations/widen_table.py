@@ -37,6 +37,9 @@ __all__ = ["MySQLWiden"]
 _NEW = "the shadow table is zerodown's own, which no release uses yet"
 _LEFTOVER = "it drops what a killed expand of this same operation left"
 _SUFFIXES = ("_ad", "_au", "_ai")  # delete first: see _triggers
+# The in-place twins of the update and insert triggers that contract puts
+# in place of an offline expand's REPLACE copies (see _in_place_copy).
+_TWIN_SUFFIXES = ("_cu", "_ci")
 
 
 class MySQLWiden(WidenStrategy):
@@ -173,11 +176,13 @@ class MySQLWiden(WidenStrategy):
             return [*self._children_back(), drop]
         self._refuse_foreign_keys()
         self._same_columns()
+        children = self._children()
         return [
+            *(self._in_place_copy() if children else []),
             # The children reference the shadow, which the swap then
             # carries to the table's name (see widen_children).
             *widen_children.point(
-                self._children(),
+                children,
                 self.op.shadow_name(),
                 widen_children.moved_name,
                 self.q,
@@ -227,7 +232,7 @@ class MySQLWiden(WidenStrategy):
 
     def _drops(self, waiver: str | None = None) -> list[Step]:
         steps = triggers.drop_steps(
-            self._placed(),
+            [*self._placed(), *self._twins()],
             [],
             self.target,
             f"stop copying writes of {self.op.table_name}",
@@ -259,10 +264,57 @@ class MySQLWiden(WidenStrategy):
         base = self.op.trigger_name()
         return [Placed(base + s, self.op.table_name) for s in _SUFFIXES]
 
-    def _triggers(self) -> list[Trigger]:
+    def _twins(self) -> list[Placed]:
+        base = self.op.trigger_name()
+        return [Placed(base + s, self.op.table_name) for s in _TWIN_SUFFIXES]
+
+    def _in_place_copy(self) -> list[Step]:
+        """Steps that replace an offline expand's copying triggers before
+        the children's keys move to the shadow.
+
+        Offline, expand cannot name the columns, so its triggers copy a
+        row with ``REPLACE``, which deletes the shadow's row before
+        writing it again: harmless while nothing references the shadow,
+        but once the children do, every update of a referenced row would
+        cascade its children away (or be refused).  Each such trigger
+        gets a twin that updates in place, then is dropped; both copy
+        meanwhile, which is idempotent.  A contract killed in between
+        creates only the twins missing and drops only what is left."""
+        names = [p.name for p in (*self._placed(), *self._twins())]
+        rows = self.target.select(
+            "SELECT trigger_name, action_statement "
+            "FROM information_schema.triggers "
+            "WHERE trigger_schema = DATABASE() AND trigger_name IN "
+            "(:a, :b, :c, :d, :e)",
+            **dict(zip("abcde", names)),
+        )
+        statements = {str(r[0]): str(r[1]) for r in rows or ()}
+        _, updated, inserted = self._triggers()
+        twins = self._triggers(self._placed()[0], *self._twins())[1:]
+        steps: list[Step] = []
+        for trigger, twin in ((updated, twins[0]), (inserted, twins[1])):
+            if not _replaces(statements.get(trigger.placed.name, "")):
+                continue
+            if twin.placed.name not in statements:
+                steps += triggers.create_steps(
+                    [twin],
+                    self.target,
+                    f"copy writes of {self.op.table_name} into its shadow "
+                    "in place (not by REPLACE, which would cascade to the "
+                    "children about to reference it)",
+                )
+            steps += triggers.drop_steps(
+                [trigger.placed],
+                [],
+                self.target,
+                f"drop the REPLACE copy of {self.op.table_name}'s writes",
+            )
+        return steps
+
+    def _triggers(self, *placed: Placed) -> list[Trigger]:
         # Deletes are copied before anything else is: a row the shadow
         # got from an insert or update then always leaves it again.
-        deleted, updated, inserted = self._placed()
+        deleted, updated, inserted = placed or self._placed()
         table, shadow, key = self.table, self.shadow, self.column
         copy = self._copy_row()
 
@@ -348,14 +400,12 @@ class MySQLWiden(WidenStrategy):
         return inspector is not None and inspector.has_table(self.old_name)
 
     def _own_triggers(self) -> bool:
-        names = [p.name for p in self._placed()]
+        names = [p.name for p in (*self._placed(), *self._twins())]
         rows = self.target.select(
             "SELECT trigger_name FROM information_schema.triggers "
             "WHERE trigger_schema = DATABASE() AND trigger_name IN "
-            "(:a, :b, :c)",
-            a=names[0],
-            b=names[1],
-            c=names[2],
+            "(:a, :b, :c, :d, :e)",
+            **dict(zip("abcde", names)),
         )
         return bool(rows)
 
@@ -375,3 +425,11 @@ class MySQLWiden(WidenStrategy):
                 f"{shadow}: its shape changed after expand; roll the "
                 "operation back and run it again"
             )
+
+
+def _replaces(body: str) -> bool:
+    """Whether a copying trigger's body (as the catalog keeps it) copies
+    with ``REPLACE``: the insert trigger's whole body, or the statement
+    after the update trigger's ``END IF``."""
+    text = " ".join(body.split()).upper()
+    return text.startswith("REPLACE INTO ") or "END IF; REPLACE INTO " in text
