@@ -262,20 +262,16 @@ def test_mysql_rollback_puts_the_children_back(project):
     engine.dispose()
 
 
-def test_mysql_contract_after_an_offline_expand_keeps_the_children(project):
-    """Expand run by the database's own client from ``--sql`` (offline it
-    cannot name the columns, so its triggers copy with REPLACE), migrate
-    and contract online.  Contract puts in-place copies in their stead
-    before the children's keys move to the shadow: an update of every
-    referenced row while they point there cascades no child away, and a
-    contract killed halfway through that replacement finishes it."""
-    if project.database.backend != "mysql":
-        pytest.skip("the children's keys move with MySQL's shadow table")
+def _offline_expanded(project) -> sa.Engine:
+    """``instances_0`` (20 rows, each with a child that cascades), widened
+    by an expand run by the database's own client from ``--sql``
+    (offline it cannot name the columns: its triggers copy with
+    REPLACE), then migrated."""
     engine = releases_engine(project.database.url)
     base_schema(project, _pairs(1))
     bookkeeping(engine)
     _boot_into(engine, 0, [f"u-{i}" for i in range(20)])
-    online(project, 'zop.widen_primary_key("instances_0")', undo="pass")
+    online(project, 'zop.widen_primary_key("instances_0")')
     with engine.connect() as conn:
         query = sa.text("SELECT version_num FROM alembic_version")
         (current,) = conn.execute(query).scalars()
@@ -288,6 +284,39 @@ def test_mysql_contract_after_an_offline_expand_keeps_the_children(project):
         "_ai": "REPLACE",
     }
     migrate_until_done(project)
+    return engine
+
+
+def test_mysql_contract_after_an_offline_expand(project):
+    """``zerodown contract`` itself, from the offline triggers: the
+    children keep their rows and their key, which still cascades."""
+    if project.database.backend != "mysql":
+        pytest.skip("the children's keys move with MySQL's shadow table")
+    engine = _offline_expanded(project)
+    ok(project.zerodown("contract"))
+    assert _children(engine) == 20
+    with engine.connect() as conn:
+        (key,) = sa.inspect(conn).get_foreign_keys("extra_0")
+    assert (key["name"], key["referred_table"]) == (
+        "fk_extra_0",
+        "instances_0",
+    )
+    execute(engine, "DELETE FROM instances_0 WHERE uuid = 'u-0'")
+    assert _children(engine) == 19
+    assert leftovers(engine) == []
+    engine.dispose()
+
+
+def test_mysql_offline_triggers_are_gone_before_the_children_move(project):
+    """Contract puts in-place copies in place of the offline REPLACE
+    triggers before the children's keys move to the shadow: an update of
+    every referenced row while they point there, or of a row's key,
+    cascades no child away (without the twins, 20 of 20 went), and a
+    contract killed halfway through the replacement makes only what is
+    missing."""
+    if project.database.backend != "mysql":
+        pytest.skip("the children's keys move with MySQL's shadow table")
+    engine = _offline_expanded(project)
     plan = plan_of(engine, "contract", "instances_0")
     swap = next(
         i for i, s in enumerate(plan) if s.sql.startswith("RENAME TABLE")
@@ -305,13 +334,33 @@ def test_mysql_contract_after_an_offline_expand_keeps_the_children(project):
         (key,) = sa.inspect(conn).get_foreign_keys("extra_0")
     assert key["referred_table"].startswith("zd_")
     execute(engine, "UPDATE instances_0 SET state = 'x'")
+    # a key that changes moves the shadow's row, deleting nothing
+    execute(engine, "UPDATE instances_0 SET id = id + 1000 WHERE id < 5")
     _boot_into(engine, 0, ["between"])
     assert _children(engine) == 21
     ok(project.zerodown("contract"))
     assert _children(engine) == 21
-    execute(engine, "DELETE FROM instances_0 WHERE uuid = 'u-0'")
-    assert _children(engine) == 20  # the key cascades still
+    with engine.connect() as conn:
+        query = (
+            "SELECT count(*) FROM instances_0 WHERE id BETWEEN 1001 AND 1004"
+        )
+        assert conn.execute(sa.text(query)).scalar_one() == 4
     assert leftovers(engine) == []
+    engine.dispose()
+
+
+def test_mysql_rollback_drops_the_twins(project):
+    """Rolled back after the twins exist: nothing of the operation is
+    left, and the table takes writes."""
+    if project.database.backend != "mysql":
+        pytest.skip("the children's keys move with MySQL's shadow table")
+    engine = _offline_expanded(project)
+    plan = plan_of(engine, "contract", "instances_0")
+    killed_after(engine, plan, 3)  # a twin of each, one REPLACE left
+    downgrade(project, "expand@-1")
+    assert leftovers(engine) == []
+    _boot_into(engine, 0, ["after"])
+    assert _children(engine) == 21
     engine.dispose()
 
 
