@@ -32,6 +32,7 @@
     ram_allocation_ratio = 1.5
     disk_allocation_ratio = 1.0
     shutdown_timeout = 60.0              # seconds a guest gets to stop
+    task_timeout = 300.0                 # then a lost action is finished
 
     [compute.driver_options]             # passed to the driver
     uri = "test:///default"
@@ -185,6 +186,11 @@ class ComputeDriverConfig:
     # Release 2: how long a deleted guest may take to shut down by itself
     # before it is destroyed (Nova's shutdown_timeout).
     shutdown_timeout: float = 60.0
+    # Release 3: seconds an action (pause, unpause, reboot, delete) may
+    # stay in its task state with no cast handled before the compute
+    # carries it out itself (its cast died with a transient queue); 0:
+    # never.
+    task_timeout: float = 300.0
     driver_options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 

@@ -43,6 +43,7 @@ class ComputeHost:
     options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     cpu_allocation_ratio: float = 16.0
     ram_allocation_ratio: float = 1.0
+    task_timeout: float = 300.0
 
 
 @dataclasses.dataclass
@@ -178,6 +179,7 @@ class Deployment:
                     "driver": compute.driver,
                     "cpu_allocation_ratio": compute.cpu_allocation_ratio,
                     "ram_allocation_ratio": compute.ram_allocation_ratio,
+                    "task_timeout": compute.task_timeout,
                     "driver_options": dict(compute.options),
                 }
             },

@@ -309,6 +309,7 @@ def _compute(parts: _Parts) -> Iterator[str]:
         conductor,
         tracker,
         shutdown_timeout=config.compute.shutdown_timeout,
+        task_timeout=config.compute.task_timeout,
     )
     _wait_for_conductor(conductor, config.host)
     manager.init_host()
@@ -323,6 +324,12 @@ def _compute(parts: _Parts) -> Iterator[str]:
                 "resource-report",
                 config.service.report_interval,
                 lambda: tracker.update_available_resource(RequestContext()),
+            ),
+            _periodic(
+                "stale-tasks",
+                # a quarter of the timeout: found within 1.25 times it
+                max(config.service.report_interval, manager.task_timeout / 4),
+                manager.finish_stale,
             ),
         ):
             try:

@@ -1,5 +1,6 @@
 """A compute that starts finds actions the API accepted and nobody
-finished, and carries them out.
+finished, and carries them out; one that stays up does so once they have
+waited ``[compute] task_timeout`` seconds.
 
 Their cast died with the queue (a transient queue does not outlive a
 RabbitMQ restart), or the compute died between doing an action and
@@ -13,6 +14,7 @@ compute starts again.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 import pytest
@@ -38,18 +40,25 @@ def stack(tmp_path):
         yield deployment
 
 
-def _lost_cast(stack, server: str, task_state: str) -> None:
+def _lost_cast(
+    stack, server: str, task_state: str, age: float | None = None
+) -> None:
     """What the API leaves when its cast never arrives: the task state,
-    saved before the cast."""
+    saved before the cast (``age`` seconds ago, if given)."""
     engine = sa.create_engine(stack.database_url)
+    values = {"task": task_state, "uuid": server}
+    query = "UPDATE instances SET task_state = :task"
+    if age is not None:
+        query += ", updated_at = :at"
+        values["at"] = datetime.datetime.now(datetime.timezone.utc).replace(
+            tzinfo=None
+        ) - datetime.timedelta(seconds=age)
+    statement = sa.text(query + " WHERE uuid = :uuid")
+    if age is not None:
+        statement = statement.bindparams(sa.bindparam("at", type_=sa.DateTime))
     try:
         with engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "UPDATE instances SET task_state = :task WHERE uuid = :uuid"
-                ),
-                {"task": task_state, "uuid": server},
-            )
+            connection.execute(statement, values)
     finally:
         engine.dispose()
 
@@ -116,9 +125,7 @@ def test_a_cast_that_waited_for_the_compute_runs_once(stack):
     )
     assert rebooted["status"] == "ACTIVE", rebooted
     eventually(
-        lambda: (
-            compute.log.read_text().count("carried out when this host") == 3
-        ),
+        lambda: compute.log.read_text().count("carried out already") == 3,
         timeout=30,
         message="the queued copies were not all dropped",
     )
@@ -133,4 +140,69 @@ def test_a_cast_that_waited_for_the_compute_runs_once(stack):
     api.action(servers["to-pause"], "pause")
     assert api.wait_for_status(servers["to-pause"], "PAUSED")["status"] == (
         "PAUSED"
+    )
+
+
+QUICK = ComputeHost(
+    "compute-1", "fake", {}, ram_allocation_ratio=1.0, task_timeout=2.0
+)
+
+
+@pytest.fixture
+def quick_stack(tmp_path):
+    """One compute that finishes actions left 2 s in their task state."""
+    deployment = Deployment(
+        workdir=tmp_path,
+        database_url=f"sqlite:///{tmp_path}/compute.db",
+        transport_url=f"embedded://{tmp_path}/broker.db",
+        computes=(QUICK,),
+        topic_prefix=f"zdt-{uuid.uuid4().hex[:8]}-",
+        report_interval=1.0,
+    )
+    with deployment.running():
+        deployment.api.create_flavor("small", 1, 256, 1, flavorid="small")
+        yield deployment
+
+
+def test_a_compute_that_stays_up_finishes_what_its_lost_casts_left(
+    quick_stack,
+):
+    """RabbitMQ restarted after taking the casts into the compute's
+    transient queue: they are gone, and the compute never restarted.
+    Past ``task_timeout`` in their task state, the compute carries the
+    actions out itself, in one pass that leaves a younger one alone, and
+    the younger one in its turn."""
+    stack = quick_stack
+    api = stack.api
+    servers = {
+        name: api.create_server(name, "small")["id"]
+        for name in ("to-pause", "to-reboot", "to-delete", "younger")
+    }
+    for server in servers.values():
+        assert api.wait_for_status(server, "ACTIVE")["status"] == "ACTIVE"
+    _lost_cast(stack, servers["younger"], "pausing", age=-3600)
+    _lost_cast(stack, servers["to-pause"], "pausing", age=3600)
+    _lost_cast(stack, servers["to-reboot"], "rebooting_hard", age=3600)
+    _lost_cast(stack, servers["to-delete"], "deleting", age=3600)
+
+    paused = api.wait_for_status(servers["to-pause"], "PAUSED")
+    assert (paused["status"], paused["task_state"]) == ("PAUSED", None)
+    rebooted = api.wait_for_server(
+        servers["to-reboot"], lambda s: s["task_state"] is None
+    )
+    assert rebooted["status"] == "ACTIVE", rebooted
+    assert api.wait_for_deleted(servers["to-delete"])
+    younger = api.get_server(servers["younger"])
+    assert (younger["status"], younger["task_state"]) == ("ACTIVE", "pausing")
+    log = stack.processes["compute-1"].log.read_text()
+    assert log.count("in its task state for more than 2s") == 3, log
+
+    _lost_cast(stack, servers["younger"], "pausing", age=3600)
+    assert api.wait_for_status(servers["younger"], "PAUSED")["status"] == (
+        "PAUSED"
+    )
+    # Each can be acted on again: nothing is left half done.
+    api.action(servers["to-pause"], "unpause")
+    assert api.wait_for_status(servers["to-pause"], "ACTIVE")["status"] == (
+        "ACTIVE"
     )

@@ -7,8 +7,11 @@ while it ran) stops instead of overwriting the newer state.
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import logging
 import threading
+from collections.abc import Iterator
 
 from zerodown.compute import states
 from zerodown.compute.agent.resource_tracker import ResourceTracker
@@ -39,6 +42,11 @@ LOG = logging.getLogger(__name__)
 _FINISHED_AT_START = frozenset(
     (states.PAUSING, states.UNPAUSING, states.REBOOTING, states.REBOOTING_HARD)
 )
+#: What :meth:`ComputeManager.finish_stale` looks for.
+_STALE = _FINISHED_AT_START | {states.DELETING}
+#: Actions carried out without their cast, remembered to drop the cast
+#: if it comes after all (the oldest forgotten first beyond this many).
+_FINISHED_KEPT = 10_000
 #: A pause or unpause whose guest is already where it was going (the
 #: host died between the driver and the save): its power state and the
 #: vm_state it ends in.
@@ -59,16 +67,22 @@ class ComputeManager:
         conductor: ConductorAPI,
         tracker: ResourceTracker,
         shutdown_timeout: float = 60.0,
+        task_timeout: float = 300.0,
     ) -> None:
         self.host, self.driver = host, driver
         self.conductor, self.tracker = conductor, tracker
         self.shutdown_timeout = shutdown_timeout
+        self.task_timeout = task_timeout
         self._nodename: str | None = None
         # Builds this host died in and handed back at start (init_host).
         self._given_up: set[str] = set()
-        # Actions init_host carried out: uuid -> (task state, updated_at)
-        # of the instance as the API saved it before its cast.
-        self._finished_at_start: dict[str, tuple[str, object]] = {}
+        # Actions carried out without their cast (_finish): uuid -> (task
+        # state, updated_at) of the instance as the API saved it before
+        # its cast; and the casts being handled, uuid -> how many.  One
+        # lock, so that an action is never both finished and handled.
+        self._lock = threading.Lock()
+        self._finished: dict[str, tuple[str, object]] = {}
+        self._acting: dict[str, int] = {}
 
     @property
     def nodename(self) -> str:
@@ -116,7 +130,12 @@ class ComputeManager:
                 self._finish(ctx, instance)
         self.tracker.update_available_resource(ctx)
 
-    def _finish(self, ctx: RequestContext, instance: Instance) -> None:
+    def _finish(
+        self,
+        ctx: RequestContext,
+        instance: Instance,
+        why: str = "left unfinished when this host stopped",
+    ) -> bool:
         """Carry out an action the API accepted for this host and nobody
         finished: this host died doing it, or its message died with the
         queue (a transient queue does not outlive a broker restart), and
@@ -126,16 +145,17 @@ class ComputeManager:
         down, published again after a broker restart, redelivered after
         a crash): :meth:`_left_over` drops that copy, recognised by the
         instance's ``updated_at``, which the API's save before its cast
-        set.  A guest the driver cannot act on is logged and left in
-        its task state: one bad guest does not stop the host."""
+        set.  Not while a cast for the instance is being handled (False).
+        A guest the driver cannot act on is logged and left in its task
+        state: one bad guest does not stop the host."""
         task = instance.task_state
-        LOG.info(
-            "finishing the %s of %s, left unfinished when this host "
-            "stopped or the broker restarted",
-            task,
-            instance.uuid,
-        )
-        self._finished_at_start[instance.uuid] = (task, instance.updated_at)
+        with self._lock:
+            if instance.uuid in self._acting:
+                return False
+            self._finished[instance.uuid] = (task, instance.updated_at)
+            if len(self._finished) > _FINISHED_KEPT:
+                del self._finished[next(iter(self._finished))]
+        LOG.info("finishing the %s of %s, %s", task, instance.uuid, why)
         reached = _REACHED.get(task)
         try:
             if reached and self.driver.get_power_state(instance) == reached[0]:
@@ -156,21 +176,67 @@ class ComputeManager:
             LOG.error(
                 "cannot finish the %s of %s: %s", task, instance.uuid, err
             )
+        return True
+
+    def finish_stale(self) -> list[str]:
+        """Carry out the actions on this host that have stayed in their
+        task state for more than ``task_timeout`` seconds with no cast
+        being handled (a periodic task; 0 turns it off): their cast died
+        in a transient queue when RabbitMQ restarted after taking it, and
+        a compute that stays up would otherwise leave them there for
+        good (start-up finishes the same ones, :meth:`init_host`).  The
+        uuids of those carried out."""
+        if self.task_timeout <= 0:
+            return []
+        ctx = RequestContext()
+        now = datetime.datetime.now(datetime.timezone.utc)
+        cutoff = now - datetime.timedelta(seconds=self.task_timeout)
+        done = []
+        for instance in self.conductor.instances_on_host(ctx, self.host):
+            changed = instance.updated_at
+            if instance.task_state not in _STALE or changed is None:
+                continue
+            if changed > cutoff:
+                continue
+            why = f"in its task state for more than {self.task_timeout:g}s"
+            if self._finish(ctx, instance, why):
+                done.append(instance.uuid)
+        return done
 
     def _left_over(self, instance: Instance) -> bool:
         """Whether this cast is the copy of an action :meth:`_finish`
-        carried out at start (same task, same save); a later request of
-        the same action was saved again, and runs."""
-        done = self._finished_at_start.get(instance.uuid)
+        carried out without it (same task, same save); a later request
+        of the same action was saved again, and runs.  Called holding
+        the lock."""
+        done = self._finished.get(instance.uuid)
         if done is None or done != (instance.task_state, instance.updated_at):
             return False
-        del self._finished_at_start[instance.uuid]
+        del self._finished[instance.uuid]
         LOG.info(
-            "dropping the %s of %s: carried out when this host started",
+            "dropping the %s of %s: carried out already, without its cast",
             instance.task_state,
             instance.uuid,
         )
         return True
+
+    @contextlib.contextmanager
+    def _handling(self, instance: Instance) -> Iterator[bool]:
+        """While a cast for ``instance`` is handled: whether to run it
+        (not a copy of an action already finished), and, if so, no
+        :meth:`_finish` of the instance meanwhile."""
+        uuid = instance.uuid
+        with self._lock:
+            run = not self._left_over(instance)
+            if run:
+                self._acting[uuid] = self._acting.get(uuid, 0) + 1
+        try:
+            yield run
+        finally:
+            if run:
+                with self._lock:
+                    left = self._acting.pop(uuid) - 1
+                    if left:
+                        self._acting[uuid] = left
 
     def _build_elsewhere(
         self, ctx: RequestContext, instance: Instance, reason: str
@@ -245,25 +311,31 @@ class ComputeManager:
     # -- actions ------------------------------------------------------------
 
     def pause_instance(self, ctx: RequestContext, instance: Instance) -> None:
-        if not self._left_over(instance):
-            self._act(ctx, instance, states.PAUSING, states.PAUSED, "pause")
+        with self._handling(instance) as run:
+            if run:
+                self._act(
+                    ctx, instance, states.PAUSING, states.PAUSED, "pause"
+                )
 
     def unpause_instance(
         self, ctx: RequestContext, instance: Instance
     ) -> None:
-        if not self._left_over(instance):
-            self._act(
-                ctx, instance, states.UNPAUSING, states.ACTIVE, "unpause"
-            )
+        with self._handling(instance) as run:
+            if run:
+                self._act(
+                    ctx, instance, states.UNPAUSING, states.ACTIVE, "unpause"
+                )
 
     def reboot_instance(
         self, ctx: RequestContext, instance: Instance, reboot_type: str
     ) -> None:
-        if self._left_over(instance):
-            return
         hard = reboot_type.upper() == "HARD"
         expected = states.REBOOTING_HARD if hard else states.REBOOTING
-        self._act(ctx, instance, expected, states.ACTIVE, "reboot", hard)
+        with self._handling(instance) as run:
+            if run:
+                self._act(
+                    ctx, instance, expected, states.ACTIVE, "reboot", hard
+                )
 
     def terminate_instance(
         self,
@@ -271,8 +343,9 @@ class ComputeManager:
         instance: Instance,
         clean_shutdown: bool = False,
     ) -> None:
-        if not self._left_over(instance):
-            self._terminate(ctx, instance, clean_shutdown)
+        with self._handling(instance) as run:
+            if run:
+                self._terminate(ctx, instance, clean_shutdown)
 
     def _terminate(
         self, ctx: RequestContext, instance: Instance, clean_shutdown: bool
