@@ -14,25 +14,18 @@ needs hypothesis).
 
 from __future__ import annotations
 
-import warnings
+from zerodown.objects.ovo_import import import_ovo
 
-with warnings.catch_warnings():
-    # oslo.versionedobjects imports oslo.messaging, whose eventlet backend
-    # warns at import that eventlet is deprecated; zerodown runs neither.
-    warnings.filterwarnings("ignore", message=r"(?s).*eventlet")
-    # eventlet imports dnspython, whose DNSSEC code warns at import that
-    # cryptography deprecates DSA (when cryptography is installed, as
-    # OpenStack's clients install it).
-    warnings.filterwarnings("ignore", module=r"dns\.")
-    import oslo_versionedobjects.base  # noqa: F401
+# Before anything imports o.vo: without all of oslo.messaging.
+import_ovo()
 
-from zerodown.objects import fields
-from zerodown.objects.base import ZerodownObject
-from zerodown.objects.history import Change, History, StepContext
-from zerodown.objects.oslo import OsloSerializer
-from zerodown.objects.registry import ObjectRegistry, RegistryView
-from zerodown.objects.serializer import ObjectSerializer
-from zerodown.objects.wire import Limits, WireObject
+from zerodown.objects import fields  # noqa: E402
+from zerodown.objects.base import ZerodownObject  # noqa: E402
+from zerodown.objects.history import Change, History, StepContext  # noqa: E402
+from zerodown.objects.oslo import OsloSerializer  # noqa: E402
+from zerodown.objects.registry import ObjectRegistry, RegistryView  # noqa: E402
+from zerodown.objects.serializer import ObjectSerializer  # noqa: E402
+from zerodown.objects.wire import Limits, WireObject  # noqa: E402
 
 __all__ = [
     "Change",
