@@ -186,7 +186,7 @@ class ComputeDriverConfig:
     # Release 2: how long a deleted guest may take to shut down by itself
     # before it is destroyed (Nova's shutdown_timeout).
     shutdown_timeout: float = 60.0
-    # Release 3: seconds an action (pause, unpause, reboot, delete) may
+    # After release 3: seconds an action (pause, unpause, reboot, delete) may
     # stay in its task state with no cast handled before the compute
     # carries it out itself (its cast died with a transient queue); 0:
     # never.

@@ -327,7 +327,7 @@ def _compute(parts: _Parts) -> Iterator[str]:
             ),
             _periodic(
                 "stale-tasks",
-                # a quarter of the timeout: found within 1.25 times it
+                # a quarter of the timeout (or report_interval, if longer)
                 max(config.service.report_interval, manager.task_timeout / 4),
                 manager.finish_stale,
             ),

@@ -141,3 +141,21 @@ def _again(server: Instance, task_state: str) -> Instance:
     again.task_state = task_state
     again.updated_at = datetime.datetime.now(datetime.timezone.utc)
     return again
+
+
+def test_an_action_done_since_the_list_is_not_done_again():
+    """The cast was only slow: it ran between the periodic task's list
+    and its turn for the instance, which it reads again first."""
+    manager, conductor = _manager()
+    server = _server(manager, conductor, "pausing", OLD)
+    listed = conductor.instances_on_host
+
+    def list_then_cast(ctx: Any, host: str) -> list[Instance]:
+        found = listed(ctx, host)
+        conductor.instances_on_host = listed  # type: ignore[method-assign]
+        manager.pause_instance(None, server)  # type: ignore[arg-type]
+        return found
+
+    conductor.instances_on_host = list_then_cast  # type: ignore[method-assign]
+    assert manager.finish_stale() == []
+    assert conductor.saved == [(server.uuid, "pausing", None)]

@@ -25,7 +25,7 @@ def test_objects_load_without_oslo_messaging_s_server_and_eventlet():
         """
         import sys
         import zerodown.compute.objects
-        print(sorted(m for m in ("eventlet", "oslo_service", "dns",
+        print(sorted(m for m in ("eventlet", "oslo_service", "dns", "oslo_messaging",
               "oslo_messaging.server", "oslo_messaging.notify")
               if m in sys.modules))
         """
@@ -67,7 +67,7 @@ def test_oslo_messaging_imported_first_is_left_as_it_is():
     assert out.strip() == "module True"
 
 
-def test_an_unknown_name_is_an_attribute_error_after_the_whole_load():
+def test_an_unknown_name_is_an_attribute_error():
     out = _run(
         """
         import zerodown.compute.objects
@@ -79,3 +79,15 @@ def test_an_unknown_name_is_an_attribute_error_after_the_whole_load():
         """
     )
     assert out.strip() == "AttributeError True"
+
+
+def test_a_submodule_is_an_attribute_as_after_a_whole_import():
+    out = _run(
+        """
+        import zerodown.compute.objects
+        import oslo_messaging
+        print(oslo_messaging.rpc.__name__, oslo_messaging.target.Target
+              is oslo_messaging.Target)
+        """
+    )
+    assert out.strip() == "oslo_messaging.rpc True"

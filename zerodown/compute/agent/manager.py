@@ -135,7 +135,7 @@ class ComputeManager:
         ctx: RequestContext,
         instance: Instance,
         why: str = "left unfinished when this host stopped",
-    ) -> bool:
+    ) -> None:
         """Carry out an action the API accepted for this host and nobody
         finished: this host died doing it, or its message died with the
         queue (a transient queue does not outlive a broker restart), and
@@ -145,13 +145,10 @@ class ComputeManager:
         down, published again after a broker restart, redelivered after
         a crash): :meth:`_left_over` drops that copy, recognised by the
         instance's ``updated_at``, which the API's save before its cast
-        set.  Not while a cast for the instance is being handled (False).
-        A guest the driver cannot act on is logged and left in its task
-        state: one bad guest does not stop the host."""
+        set.  A guest the driver cannot act on is logged and left in its
+        task state: one bad guest does not stop the host."""
         task = instance.task_state
         with self._lock:
-            if instance.uuid in self._acting:
-                return False
             self._finished[instance.uuid] = (task, instance.updated_at)
             if len(self._finished) > _FINISHED_KEPT:
                 del self._finished[next(iter(self._finished))]
@@ -176,7 +173,6 @@ class ComputeManager:
             LOG.error(
                 "cannot finish the %s of %s: %s", task, instance.uuid, err
             )
-        return True
 
     def finish_stale(self) -> list[str]:
         """Carry out the actions on this host that have stayed in their
@@ -191,17 +187,35 @@ class ComputeManager:
         ctx = RequestContext()
         now = datetime.datetime.now(datetime.timezone.utc)
         cutoff = now - datetime.timedelta(seconds=self.task_timeout)
+        stale = [
+            (i.uuid, i.task_state, i.updated_at)
+            for i in self.conductor.instances_on_host(ctx, self.host)
+            if i.task_state in _STALE
+            and i.updated_at is not None
+            and i.updated_at <= cutoff
+        ]
         done = []
-        for instance in self.conductor.instances_on_host(ctx, self.host):
-            changed = instance.updated_at
-            if instance.task_state not in _STALE or changed is None:
-                continue
-            if changed > cutoff:
-                continue
-            why = f"in its task state for more than {self.task_timeout:g}s"
-            if self._finish(ctx, instance, why):
-                done.append(instance.uuid)
+        why = f"in its task state for more than {self.task_timeout:g}s"
+        for uuid, task, changed in stale:
+            with self._claimed(uuid) as mine:
+                # Read again, holding the instance: its cast may have come
+                # and gone since the list (it was only slow), and the
+                # action must not run twice.
+                instance = self._current(ctx, uuid) if mine else None
+                if instance is None or (
+                    instance.task_state,
+                    instance.updated_at,
+                ) != (task, changed):
+                    continue
+                self._finish(ctx, instance, why)
+                done.append(uuid)
         return done
+
+    def _current(self, ctx: RequestContext, uuid: str) -> Instance | None:
+        for instance in self.conductor.instances_on_host(ctx, self.host):
+            if instance.uuid == uuid:
+                return instance
+        return None
 
     def _left_over(self, instance: Instance) -> bool:
         """Whether this cast is the copy of an action :meth:`_finish`
@@ -223,7 +237,7 @@ class ComputeManager:
     def _handling(self, instance: Instance) -> Iterator[bool]:
         """While a cast for ``instance`` is handled: whether to run it
         (not a copy of an action already finished), and, if so, no
-        :meth:`_finish` of the instance meanwhile."""
+        :meth:`finish_stale` of the instance meanwhile."""
         uuid = instance.uuid
         with self._lock:
             run = not self._left_over(instance)
@@ -233,10 +247,28 @@ class ComputeManager:
             yield run
         finally:
             if run:
-                with self._lock:
-                    left = self._acting.pop(uuid) - 1
-                    if left:
-                        self._acting[uuid] = left
+                self._release(uuid)
+
+    @contextlib.contextmanager
+    def _claimed(self, uuid: str) -> Iterator[bool]:
+        """Whether :meth:`finish_stale` holds ``uuid``: not while a cast
+        for it is handled; a cast that comes meanwhile and is the lost
+        one's copy is dropped (:meth:`_left_over`)."""
+        with self._lock:
+            mine = uuid not in self._acting
+            if mine:
+                self._acting[uuid] = 1
+        try:
+            yield mine
+        finally:
+            if mine:
+                self._release(uuid)
+
+    def _release(self, uuid: str) -> None:
+        with self._lock:
+            left = self._acting.pop(uuid) - 1
+            if left:
+                self._acting[uuid] = left
 
     def _build_elsewhere(
         self, ctx: RequestContext, instance: Instance, reason: str
