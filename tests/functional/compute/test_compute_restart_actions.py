@@ -26,18 +26,25 @@ from zerodown.testing.waiting import eventually
 HOST = ComputeHost("compute-1", "fake", {}, ram_allocation_ratio=1.0)
 
 
-@pytest.fixture
-def stack(tmp_path):
+def _running(tmp_path, host: ComputeHost, **options):
+    """One compute ``host`` on SQLite and the embedded broker, with a
+    ``small`` flavor (a fixture's body)."""
     deployment = Deployment(
         workdir=tmp_path,
         database_url=f"sqlite:///{tmp_path}/compute.db",
         transport_url=f"embedded://{tmp_path}/broker.db",
-        computes=(HOST,),
+        computes=(host,),
         topic_prefix=f"zdt-{uuid.uuid4().hex[:8]}-",
+        **options,
     )
     with deployment.running():
         deployment.api.create_flavor("small", 1, 256, 1, flavorid="small")
         yield deployment
+
+
+@pytest.fixture
+def stack(tmp_path):
+    yield from _running(tmp_path, HOST)
 
 
 def _lost_cast(
@@ -151,17 +158,7 @@ QUICK = ComputeHost(
 @pytest.fixture
 def quick_stack(tmp_path):
     """One compute that finishes actions left 2 s in their task state."""
-    deployment = Deployment(
-        workdir=tmp_path,
-        database_url=f"sqlite:///{tmp_path}/compute.db",
-        transport_url=f"embedded://{tmp_path}/broker.db",
-        computes=(QUICK,),
-        topic_prefix=f"zdt-{uuid.uuid4().hex[:8]}-",
-        report_interval=1.0,
-    )
-    with deployment.running():
-        deployment.api.create_flavor("small", 1, 256, 1, flavorid="small")
-        yield deployment
+    yield from _running(tmp_path, QUICK, report_interval=1.0)
 
 
 def test_a_compute_that_stays_up_finishes_what_its_lost_casts_left(

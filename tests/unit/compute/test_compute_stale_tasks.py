@@ -16,8 +16,12 @@ from zerodown.compute.objects import Instance
 from zerodown.compute.virt import power_state
 from zerodown.compute.virt.fake import FakeDriver
 
-NOW = datetime.datetime.now(datetime.timezone.utc)
-OLD = NOW - datetime.timedelta(hours=1)
+# Far from any timeout whenever the test runs (a module is imported long
+# before its tests run under xdist).
+OLD = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+YOUNG = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(
+    days=1
+)
 
 
 class Conductor:
@@ -85,7 +89,7 @@ def test_only_actions_past_the_timeout_are_finished():
     manager, conductor = _manager()
     stale = _server(manager, conductor, "pausing", OLD)
     deleting = _server(manager, conductor, "deleting", OLD)
-    young = _server(manager, conductor, "pausing", NOW)
+    young = _server(manager, conductor, "pausing", YOUNG)
     building = _server(manager, conductor, "spawning", OLD)
     idle = _server(manager, conductor, None, OLD)
 
