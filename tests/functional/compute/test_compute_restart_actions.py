@@ -70,14 +70,20 @@ def _lost_cast(
         engine.dispose()
 
 
-def test_a_started_compute_finishes_what_was_left_in_a_task_state(stack):
-    api = stack.api
-    servers = {
-        name: api.create_server(name, "small")["id"]
-        for name in ("to-pause", "to-unpause", "to-reboot", "to-delete")
-    }
+def _active_servers(api, names) -> dict[str, str]:
+    """A server of the small flavor for each of ``names``, once ACTIVE:
+    name -> id."""
+    servers = {name: api.create_server(name, "small")["id"] for name in names}
     for server in servers.values():
         assert api.wait_for_status(server, "ACTIVE")["status"] == "ACTIVE"
+    return servers
+
+
+def test_a_started_compute_finishes_what_was_left_in_a_task_state(stack):
+    api = stack.api
+    servers = _active_servers(
+        api, ("to-pause", "to-unpause", "to-reboot", "to-delete")
+    )
     api.action(servers["to-unpause"], "pause")
     assert api.wait_for_status(servers["to-unpause"], "PAUSED")
 
@@ -111,12 +117,7 @@ def test_a_cast_that_waited_for_the_compute_runs_once(stack):
     dropped, not run again, and a later request of the same action is
     not taken for one."""
     api = stack.api
-    servers = {
-        name: api.create_server(name, "small")["id"]
-        for name in ("to-pause", "to-reboot", "to-delete")
-    }
-    for server in servers.values():
-        assert api.wait_for_status(server, "ACTIVE")["status"] == "ACTIVE"
+    servers = _active_servers(api, ("to-pause", "to-reboot", "to-delete"))
     stack.processes["compute-1"].kill()
     api.action(servers["to-pause"], "pause")
     api.action(servers["to-reboot"], "reboot", {"type": "HARD"})
@@ -171,12 +172,9 @@ def test_a_compute_that_stays_up_finishes_what_its_lost_casts_left(
     the younger one in its turn."""
     stack = quick_stack
     api = stack.api
-    servers = {
-        name: api.create_server(name, "small")["id"]
-        for name in ("to-pause", "to-reboot", "to-delete", "younger")
-    }
-    for server in servers.values():
-        assert api.wait_for_status(server, "ACTIVE")["status"] == "ACTIVE"
+    servers = _active_servers(
+        api, ("to-pause", "to-reboot", "to-delete", "younger")
+    )
     _lost_cast(stack, servers["younger"], "pausing", age=-3600)
     _lost_cast(stack, servers["to-pause"], "pausing", age=3600)
     _lost_cast(stack, servers["to-reboot"], "rebooting_hard", age=3600)
